@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# corpus/make-manifest.sh - measure the networking part of the third-party corpus with clang-19
+# and the running kernel, and write corpus/manifest.json (format: docs/corpus-manifest.md).
+#
+# Usage: corpus/make-manifest.sh [--dest DIR] [--out FILE] [-j N] [--keep DIR]
+#   --dest DIR  corpus dir given to fetch.sh (default as in fetch.sh)
+#   --out FILE  manifest to write (default: manifest.json beside this script)
+#   -j N        parallel compiles (default: number of CPUs)
+#   --keep DIR  keep objects, readelf dumps and logs in DIR instead of a removed temp dir
+#
+# Needs root (bpftool loads, and a private bpffs in an own mount namespace so that nothing is
+# ever pinned in the host's /sys/fs/bpf). Exit codes: 0 written; 3 environment cannot do it
+# (fetch.sh skipped, not root, no unshare); 2 bad usage; 1 other failure. Progress on stderr.
+set -euo pipefail
+export LC_ALL=C   # bytewise file order and English compiler messages: a reproducible manifest
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+readonly HERE
+readonly PROGS_REL=tools/testing/selftests/bpf/progs
+readonly LOAD_TIMEOUT=300   # seconds per object; the 1M-insn verifier case takes far less
+
+say() { printf 'corpus: %s\n' "$*" >&2; }
+skip() { printf 'corpus: skipped: %s\n' "$*" >&2; exit 3; }
+die() { printf 'corpus: error: %s\n' "$*" >&2; exit 1; }
+usage() { sed -n '5,9s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
+
+dest=${BPFCARVE_CORPUS_DIR:-$HOME/.cache/bpfcarve/corpus}
+out=$HERE/manifest.json
+jobs=$(nproc)
+keep=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --dest) [ $# -ge 2 ] || usage; dest=$2; shift 2 ;;
+    --out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
+    -j|--jobs) [ $# -ge 2 ] || usage; jobs=$2; shift 2 ;;
+    --keep) [ $# -ge 2 ] || usage; keep=$2; shift 2 ;;
+    -h|--help) usage 0 ;;
+    *) printf 'corpus: error: unknown argument: %s\n' "$1" >&2; usage ;;
+  esac
+done
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || usage
+
+for tool in clang-19 llvm-readelf-19 bpftool python3 unshare mount timeout xargs; do
+  command -v "$tool" >/dev/null || skip "missing tool $tool (run scripts/setup.sh)"
+done
+[ "$(id -u)" -eq 0 ] || skip "needs root: bpftool loads programs and mounts a private bpffs"
+unshare -m --propagation private true 2>/dev/null || skip "cannot create a mount namespace (unshare -m)"
+
+T0=$SECONDS
+rc=0
+"$HERE/fetch.sh" --dest "$dest" || rc=$?
+[ "$rc" -eq 0 ] || exit "$rc"   # 3 (skipped) passes through for the test harness
+
+# Scratch space: objects, ELF dumps and logs. A private temp dir removed on every exit path,
+# unless --keep asks for it to stay (debugging, or comparing objects with other loaders).
+# tmp_out is the manifest being written, renamed over --out only when complete.
+SCRATCH='' tmp_out=''
+cleanup() {
+  if [ -n "$SCRATCH" ] && [ -z "$keep" ]; then rm -rf -- "$SCRATCH"; fi
+  if [ -n "$tmp_out" ]; then rm -f -- "$tmp_out"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+if [ -n "$keep" ]; then
+  mkdir -p "$keep" && SCRATCH=$(cd "$keep" && pwd -P)
+  rm -rf -- "${SCRATCH:?}/obj" "$SCRATCH/elf" "$SCRATCH/log"
+else
+  SCRATCH=$(mktemp -d -t bpfcarve-manifest.XXXXXX)
+fi
+mkdir -p "$SCRATCH/obj" "$SCRATCH/elf" "$SCRATCH/log"
+
+# ---------------------------------------------------------------- layout (written by fetch.sh)
+# One "KEY<TAB>value" line per item; flags are the resolved default flags, one per line.
+layout=$(cd "$dest" && pwd -P)/layout.json
+python3 - "$layout" >"$SCRATCH/layout.tsv" <<'PY'
+import json, sys
+lay = json.load(open(sys.argv[1]))
+print("VERSION\t" + lay["version"])
+print("PACKAGE\t" + lay["package"])
+print("SRC\t" + lay["source_root"])
+for f in lay["default_flags"]:
+    print("FLAG\t" + f)
+PY
+lv() { awk -F'\t' -v k="$1" '$1 == k {print $2; exit}' "$SCRATCH/layout.tsv"; }
+SRC=$(lv SRC)
+mapfile -t FLAGS < <(awk -F'\t' '$1 == "FLAG" {print $2}' "$SCRATCH/layout.tsv")
+PROGS=$SRC/$PROGS_REL
+[ -d "$PROGS" ] || die "no $PROGS (run corpus/fetch.sh again)"
+
+# ---------------------------------------------------------------- selection
+# The networking subset of selftests/bpf/progs, same rule as reference/corpus-probe.sh (section
+# 5): a file qualifies by its name (an "_"-separated token xdp*, tc*, sk, skb, skc, skmsg or cls,
+# or a test_pkt* prefix) or by its content (a SEC("xdp..."), SEC("tc...") or SEC("classifier...")
+# whose name ends there or continues with "/", "." or a quote).
+name_is_net() {
+  local tok toks
+  [[ $1 == test_pkt* ]] && return 0
+  IFS=_ read -ra toks <<<"$1"
+  for tok in "${toks[@]}"; do
+    case $tok in xdp*|tc*|sk|skb|skc|skmsg|cls) return 0 ;; esac
+  done
+  return 1
+}
+all=("$PROGS"/*.c)   # sorted bytewise: LC_ALL=C above
+selected=()
+for f in "${all[@]}"; do
+  b=$(basename "$f" .c)
+  if name_is_net "$b" || grep -qE 'SEC\("(xdp|tc|classifier)[/."]' "$f"; then
+    selected+=("$b")
+  fi
+done
+[ ${#selected[@]} -gt 0 ] || die "selection is empty"
+say "selected ${#selected[@]} networking files of ${#all[@]} in $PROGS_REL"
+
+# Extra flags per file, as the selftests Makefile has them: the *_noinline tests exist to
+# exercise BPF-to-BPF calls, which only stay calls with -fno-inline.
+extra_flags() {
+  case $1 in
+    test_l4lb_noinline|test_xdp_noinline) echo -fno-inline ;;
+  esac
+}
+# The list the later steps read: NAME, then its extra flags (the manifest records them).
+for b in "${selected[@]}"; do printf '%s\t%s\n' "$b" "$(extra_flags "$b")"; done >"$SCRATCH/selected.tsv"
+cut -f1 "$SCRATCH/selected.tsv" >"$SCRATCH/selected.txt"
+
+# ---------------------------------------------------------------- compile (parallel)
+compile_one() { # NAME: compile progs/NAME.c; the object exists only on success
+  local name=$1 x
+  read -ra x <<<"$(extra_flags "$name")"
+  if clang-19 "${FLAGS[@]}" "${x[@]}" -c "$PROGS/$name.c" -o "$SCRATCH/obj/$name.o.part" \
+       2>"$SCRATCH/log/$name.cc"; then
+    mv -f -- "$SCRATCH/obj/$name.o.part" "$SCRATCH/obj/$name.o"
+  else
+    rm -f -- "$SCRATCH/obj/$name.o.part"
+  fi
+}
+export -f compile_one extra_flags
+export SCRATCH PROGS
+# Arrays cannot be exported to the xargs children; the flags go through a file, one per line.
+printf '%s\n' "${FLAGS[@]}" >"$SCRATCH/flags.txt"
+t=$SECONDS
+say "compiling with $(clang-19 --version | head -n1), $jobs in parallel"
+# shellcheck disable=SC2016  # $1 and $SCRATCH belong to the child shell
+xargs -a "$SCRATCH/selected.txt" -P "$jobs" -I{} \
+  bash -c 'mapfile -t FLAGS <"$SCRATCH/flags.txt"; compile_one "$1"' _ {}
+n_ok=$(find "$SCRATCH/obj" -name '*.o' | wc -l)
+say "compiled $n_ok of ${#selected[@]} in $((SECONDS - t)) s"
+
+# ELF view of each object: sections and symbols, read by the manifest writer below.
+for name in "${selected[@]}"; do
+  o=$SCRATCH/obj/$name.o
+  [ -f "$o" ] || continue
+  llvm-readelf-19 --elf-output-style=JSON --sections --symbols "$o" >"$SCRATCH/elf/$name.json"
+done
+
+# ---------------------------------------------------------------- load (private bpffs)
+# cause LOG: a short reason for a failed `bpftool prog loadall`, from libbpf's messages.
+# First match wins; the order puts specific libbpf diagnostics before generic verifier ones.
+cause() {
+  local l=$1
+  grep -q 'legacy map definitions' "$l" && { echo legacy-maps-section; return; }
+  grep -q 'failed to guess program type' "$l" && { echo unknown-SEC-name; return; }
+  grep -qE 'not found in kernel( or module)? BTF' "$l" && { echo needs-bpf_testmod-ksym; return; }
+  grep -q 'BPF program is too large' "$l" && { echo verifier-1M-insn-limit; return; }
+  grep -q 'cannot use helper' "$l" && { echo helper-not-allowed-on-this-kernel; return; }
+  grep -qE 'attach program FD is not set|failed to find kernel BTF type ID' "$l" &&
+    { echo needs-attach-target; return; }
+  grep -q "can't pin program that wasn't loaded" "$l" && { echo bpftool-autoload-off-prog; return; }
+  grep -q 'failed to create' "$l" && { echo map-needs-userspace-setup; return; }
+  grep -q 'failed to find BTF for extern' "$l" && { echo unresolved-extern; return; }
+  grep -q 'expected PTR' "$l" && { echo malformed-BTF-map; return; }
+  grep -q 'Operation not permitted' "$l" && { echo EPERM-tracing-prog; return; }
+  grep -qE 'BPF program load failed|failed to load' "$l" && { echo verifier-reject; return; }
+  echo other
+}
+# pins_in_bpffs: what was pinned in /sys/fs/bpf, leaving out the maps.debug and progs.debug
+# iterators that the kernel's bpf_preload puts into every new bpffs instance.
+pins_in_bpffs() { find /sys/fs/bpf -mindepth 1 -maxdepth 1 ! -name maps.debug ! -name progs.debug; }
+# load_all LIST OUT: runs inside the private mount namespace, with a fresh bpffs on /sys/fs/bpf.
+load_all() {
+  local name obj log st c rc
+  if [ "$(stat -f -c %T /sys/fs/bpf)" != bpf_fs ] || [ -n "$(pins_in_bpffs)" ]; then
+    echo "corpus: error: /sys/fs/bpf is not a fresh private bpffs, refusing to load" >&2
+    return 1
+  fi
+  : >"$2"
+  while IFS= read -r name; do
+    obj=$SCRATCH/obj/$name.o
+    [ -f "$obj" ] || continue
+    log=$SCRATCH/log/$name.load
+    rc=0
+    timeout "$LOAD_TIMEOUT" bpftool prog loadall "$obj" "/sys/fs/bpf/prog_$name" >"$log" 2>&1 || rc=$?
+    case $rc in
+      0) st=ok c= ;;
+      124) st=fail c=timeout ;;
+      *) st=fail c=$(cause "$log") ;;
+    esac
+    # Programs and maps pinned by name stay in this private bpffs; clear it so the next object
+    # neither reuses nor clashes with them (LIBBPF_PIN_BY_NAME reuses same-named pins).
+    pins_in_bpffs | xargs -r rm -rf --
+    printf '%s\t%s\t%s\n' "$name" "$st" "$c" >>"$2"
+  done <"$1"
+}
+export -f cause load_all pins_in_bpffs
+export LOAD_TIMEOUT
+host_before=$(ls -A /sys/fs/bpf 2>/dev/null || true)
+t=$SECONDS
+say "loading each object with bpftool prog loadall in a private bpffs"
+# shellcheck disable=SC2016  # $1 and $2 belong to the child shell
+unshare -m --propagation private bash -c \
+  'mount -t bpf bpf /sys/fs/bpf && load_all "$1" "$2"' _ "$SCRATCH/selected.txt" "$SCRATCH/load.tsv" ||
+  die "loading in the private mount namespace failed"
+say "loaded: $(awk -F'\t' '$2 == "ok"' "$SCRATCH/load.tsv" | wc -l) of $n_ok objects in $((SECONDS - t)) s"
+if [ "$(ls -A /sys/fs/bpf 2>/dev/null || true)" != "$host_before" ]; then
+  say "warning: the host's /sys/fs/bpf changed during the run (another loader on this machine?)"
+fi
+
+# ---------------------------------------------------------------- manifest
+VERSION=$(lv VERSION) PACKAGE=$(lv PACKAGE)
+COMPILER=$(clang-19 --version | head -n1 | sed -E 's/.*version //')
+BPFTOOL=$(bpftool version | awk 'NR == 1 {sub(/^v/, "", $2); print $2} /^using libbpf/ {sub(/^v/, "", $3); print $3}' | paste -sd ' ')
+export SCRATCH SRC VERSION PACKAGE COMPILER BPFTOOL
+tmp_out=$(mktemp "$(dirname "$out")/.manifest.XXXXXX")
+python3 - "$layout" >"$tmp_out" <<'PY' || die "writing the manifest failed"
+import json, os, platform, re, sys
+
+env = os.environ
+scratch = env["SCRATCH"]
+lay = json.load(open(sys.argv[1]))
+# Placeholders instead of this machine's paths: the longest value first so SELFTESTS (inside
+# SRC) is not turned into ${SRC}/tools/....
+subst = sorted(lay["vars"].items(), key=lambda kv: -len(kv[1]))
+
+def unresolve(s):
+    for k, v in subst:
+        s = s.replace(v, "${%s}" % k)
+    return s
+
+def first_error(path):
+    with open(path, errors="replace") as f:
+        for line in f:
+            if re.search(r"\berror:", line):
+                line = line.rstrip("\n").replace(lay["source_root"] + "/", "")
+                return unresolve(line)
+    return "compiler failed without an error line"
+
+def programs(path):
+    """(programs, open_error): the programs libbpf 1.1 makes of the object, read from its ELF
+    symbols. A program is a FUNC symbol in an executable (SHF_EXECINSTR) section other than
+    .text, named by the symbol, in the order libbpf sorts them (section, then offset). A leading
+    '?' of the section name only switches autoload off; libbpf drops it from the name.
+    libbpf refuses to open some objects at all; then there are no programs and open_error says
+    why: a legacy iproute2 "maps" section, or a static function in a program section."""
+    elf = json.load(open(path))[0]
+    execsec, legacy_maps = {}, False
+    for s in elf["Sections"]:
+        s = s["Section"]
+        name, flags = s["Name"]["Name"], {f["Name"] for f in s["Flags"]["Flags"]}
+        if s["Type"]["Name"] != "SHT_PROGBITS":
+            continue
+        if name == "maps":
+            legacy_maps = True
+        elif "SHF_EXECINSTR" in flags and name != ".text":
+            execsec[s["Index"]] = name
+    progs, static = [], False
+    for y in elf.get("Symbols", []):
+        y = y["Symbol"]
+        idx = y["Section"]["Value"]
+        if y["Type"]["Name"] != "Function" or idx not in execsec:
+            continue
+        static |= y["Binding"]["Name"] == "Local"
+        sec = execsec[idx]
+        p = {"name": y["Name"]["Name"], "section": sec[1:] if sec.startswith("?") else sec}
+        if sec.startswith("?"):
+            p["autoload"] = False
+        progs.append((idx, y["Value"], p))
+    if legacy_maps:
+        return [], "legacy-maps-section"
+    if static:
+        return [], "static-program"
+    return [p for _, _, p in sorted(progs, key=lambda t: (t[0], t[1]))], None
+
+load = {}
+with open(os.path.join(scratch, "load.tsv")) as f:
+    for line in f:
+        name, st, cause = line.rstrip("\n").split("\t")
+        load[name] = (st, cause)
+
+files = []
+for line in open(os.path.join(scratch, "selected.tsv")):
+    name, extra = line.rstrip("\n").split("\t")
+    e = {"path": "tools/testing/selftests/bpf/progs/%s.c" % name, "flags": extra.split()}
+    obj = os.path.join(scratch, "obj", name + ".o")
+    if os.path.exists(obj):
+        e["compile"] = "ok"
+        e["programs"], open_error = programs(os.path.join(scratch, "elf", name + ".json"))
+        if open_error:
+            e["libbpf_open_error"] = open_error
+        st, cause = load[name]
+        e["load_bpftool"] = st
+        if st == "fail":
+            e["load_bpftool_cause"] = cause
+    else:
+        e["compile"] = "fail"
+        e["compile_error"] = first_error(os.path.join(scratch, "log", name + ".cc"))
+        e["programs"] = []
+    files.append(e)
+
+loading = [e for e in files if e.get("load_bpftool") == "ok"]
+progs_loading = [p for e in loading for p in e["programs"]]
+bpftool_ver, libbpf_ver = (env["BPFTOOL"].split() + ["?", "?"])[:2]
+manifest = {
+    "manifest_version": 1,
+    "source": {"package": env["PACKAGE"], "version": env["VERSION"]},
+    "compiler": "clang-19 " + env["COMPILER"],
+    "measured_on": {"kernel": platform.release(), "bpftool": bpftool_ver, "libbpf": libbpf_ver},
+    "common_flags": [unresolve(f) for f in lay["default_flags"]],
+    "summary": {
+        "files": len(files),
+        "compile_ok": sum(e["compile"] == "ok" for e in files),
+        "load_bpftool_ok": len(loading),
+        "programs_in_loading_objects": len(progs_loading),
+        "xdp_programs_in_loading_objects": sum(
+            p["section"] == "xdp" or p["section"].startswith(("xdp/", "xdp.")) for p in progs_loading),
+    },
+    "files": files,
+}
+
+def emit(v, ind=0):
+    """JSON with one line per leaf object or scalar list (one program per line): short diffs."""
+    pad = "  " * (ind + 1)
+    if isinstance(v, dict) and any(isinstance(x, (dict, list)) and x for x in v.values()):
+        items = ["%s%s: %s" % (pad, json.dumps(k), emit(x, ind + 1)) for k, x in v.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * ind + "}"
+    if isinstance(v, list) and any(isinstance(x, (dict, list)) for x in v):
+        return "[\n" + ",\n".join(pad + emit(x, ind + 1) for x in v) + "\n" + "  " * ind + "]"
+    return json.dumps(v)
+
+sys.stdout.write(emit(manifest) + "\n")
+PY
+chmod 0644 "$tmp_out"   # mktemp creates 0600; the manifest is a normal repository file
+mv -f -- "$tmp_out" "$out"
+tmp_out=
+python3 - "$out" <<'PY' >&2
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+print("corpus: files %(files)d, compile ok %(compile_ok)d, bpftool load ok %(load_bpftool_ok)d, "
+      "programs in loading objects %(programs_in_loading_objects)d, "
+      "XDP among them %(xdp_programs_in_loading_objects)d" % s)
+PY
+say "wrote $out in $((SECONDS - T0)) s"

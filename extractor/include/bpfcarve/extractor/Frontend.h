@@ -1,0 +1,32 @@
+//===- Frontend.h - parse a BPF C file into a ProgramModel -------*- C++ -*-===//
+#pragma once
+
+#include "bpfcarve/extractor/ProgramModel.h"
+#include "bpfcarve/toolchain/Result.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bpfcarve::extractor {
+
+struct ParseOptions {
+  std::string file;     ///< the BPF C file
+  std::string buildDir; ///< -p: directory holding compile_commands.json; empty when not given
+  /// Flags after `--`; when neither this nor buildDir is given, toolchain defaults are used.
+  std::optional<std::vector<std::string>> flags;
+  /// In-memory contents for `file` (unit tests); the file need not exist on disk then.
+  std::optional<std::string> contents;
+  /// Further in-memory files (path -> contents), e.g. headers for unit tests.
+  std::vector<std::pair<std::string, std::string>> virtualFiles;
+};
+
+/// Parses `file` once and builds its ProgramModel. Any error diagnostic fails the whole run with
+/// BadInput; the failure's location is the first error's, `details` holds clang's full output.
+/// Nothing is computed from a partial AST.
+Result<ProgramModel> buildProgramModel(const ParseOptions &Options);
+
+/// The compile flags buildProgramModel would use for Options (for reports and tests).
+Result<std::vector<std::string>> effectiveFlags(const ParseOptions &Options);
+
+} // namespace bpfcarve::extractor

@@ -1,0 +1,219 @@
+//===- ProgramModel.h - one parse of a BPF C file, as plain data -*- C++ -*-===//
+//
+// Everything later stages need to know about a BPF C translation unit, with no Clang types: the
+// programs, functions, maps, globals, types, macros and includes, and a typed reference graph
+// between them. Source positions are kept as file offsets so emission and rewriting can copy
+// the original text without re-parsing.
+//
+// Entity ids are `kind:name@file:line` (ARCHITECTURE.md). `file` is relative to the input's
+// directory when below it, absolute otherwise. Entities from system, libbpf or vmlinux.h headers
+// are in the model only when code of the file's own (main or local) files references them.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace bpfcarve::extractor {
+
+/// Where a declaration comes from. System covers system headers, libbpf and vmlinux.h.
+enum class Origin { Main, Local, System };
+const char *originName(Origin O);
+
+/// A half-open byte range [begin, end) in one file, plus its line/column span for people.
+struct SourceSpan {
+  std::string file; ///< display path (relative to the input directory when below it)
+  unsigned beginOffset = 0, endOffset = 0;
+  unsigned beginLine = 0, beginColumn = 0, endLine = 0, endColumn = 0;
+  bool valid() const { return beginLine != 0; }
+  unsigned lineCount() const { return valid() ? endLine - beginLine + 1 : 0; }
+};
+
+enum class AccessKind { Read, Write, ReadWrite };
+const char *accessName(AccessKind K);
+
+struct HelperCall {
+  std::string name;
+  int helperId = -1; ///< BPF_FUNC_* number, -1 for kfuncs
+  bool kfunc = false;
+  SourceSpan site;
+};
+
+struct CtxAccess {
+  std::string record; ///< xdp_md, __sk_buff, ...
+  std::string field;
+  AccessKind access = AccessKind::Read;
+  SourceSpan site; ///< the member expression, at its expansion location
+};
+
+struct ReturnSite {
+  SourceSpan site;                ///< the returned expression (or the `return` when empty)
+  std::string text;               ///< the expression as written
+  std::optional<long long> value; ///< when it is a constant expression
+};
+
+struct Function {
+  std::string id, name;
+  Origin origin = Origin::Main;
+  SourceSpan decl;              ///< the whole definition, attributes and SEC() included
+  bool definition = false;
+  bool isStatic = false, isInline = false, alwaysInline = false, noInline = false;
+  bool isKfunc = false;         ///< extern __ksym declaration
+  std::string section;          ///< explicit SEC()/section attribute, empty when none
+  std::string signature;        ///< return type and parameters as the AST prints them
+  std::vector<std::string> params; ///< parameter types
+  std::vector<HelperCall> helperCalls;
+  std::vector<CtxAccess> ctxAccesses;
+  std::vector<ReturnSite> returns;
+};
+
+struct Program {
+  std::string id, name;
+  std::string function;         ///< id of the function
+  std::string section;          ///< as written, without a leading '?'
+  std::string type;             ///< libbpf program type name ("xdp", "sched_cls", ...)
+  std::string expectedAttachType;
+  std::string attachTarget;     ///< kprobe/fentry/tracepoint/... target from the section
+  bool autoload = true;         ///< false for SEC("?...")
+};
+
+struct MapSlot {
+  unsigned index = 0;
+  std::string target; ///< id of the function (prog array) or map (map-in-map) placed there
+};
+
+struct Map {
+  std::string id, name;
+  Origin origin = Origin::Main;
+  SourceSpan decl;
+  std::string style;   ///< "btf" (SEC(".maps")) or "legacy" (struct bpf_map_def SEC("maps"))
+  std::string type;    ///< libbpf's name ("hash", "prog_array", ...), or the number if unknown
+  std::string typeConstant; ///< as written: BPF_MAP_TYPE_HASH
+  std::string keyType, valueType;
+  std::optional<unsigned long long> keySize, valueSize, maxEntries, flags, pinning;
+  std::string innerMap;   ///< id of the inner map definition (map-in-map), empty when none
+  std::vector<MapSlot> slots; ///< statically placed programs or inner maps
+};
+
+struct Global {
+  std::string id, name;
+  Origin origin = Origin::Main;
+  SourceSpan decl;
+  std::string type;
+  std::string section; ///< .data, .rodata, .bss, license, or an explicit section
+  bool constVolatile = false; ///< a load-time knob: `const volatile` in .rodata
+  bool isExtern = false;
+};
+
+struct TypeEntity {
+  std::string id, name; ///< name is empty for anonymous records/enums
+  std::string kind;     ///< "struct", "union", "enum", "typedef"
+  Origin origin = Origin::Main;
+  SourceSpan decl;
+  bool complete = false;           ///< has a body (records/enums)
+  std::string underlying;          ///< typedefs: the aliased type as written
+  std::vector<std::string> members; ///< record fields or enum constants, in order
+};
+
+struct MacroUse {
+  SourceSpan site;
+  std::string kind; ///< "expansion", "ifdef", "ifndef", "defined", "if", "elif"
+};
+
+struct Macro {
+  std::string id, name;
+  Origin origin = Origin::Main;
+  SourceSpan decl; ///< the #define line(s)
+  bool functionLike = false;
+  std::string definition; ///< `NAME(args) body` as written
+  std::vector<MacroUse> uses; ///< expansions and #if tests in main/local files
+};
+
+struct Include {
+  std::string id;
+  std::string spelled;  ///< as written: <bpf/bpf_helpers.h> or "local.h"
+  std::string resolved; ///< absolute path, empty when not found
+  std::string from;     ///< display path of the including file
+  unsigned line = 0;
+  std::string headerClass; ///< "system", "libbpf", "vmlinux", "local"
+};
+
+/// Edge kinds of the reference graph. Names are stable: they appear in JSON and manifests.
+namespace edge {
+inline constexpr const char *Entry = "entry";             // program -> its function
+inline constexpr const char *Calls = "calls";             // function -> callee
+inline constexpr const char *Callback = "callback";       // function -> fn passed to bpf_loop & co
+inline constexpr const char *FunctionPointer = "function_pointer"; // fn address taken otherwise
+inline constexpr const char *UsesMap = "uses_map";        // function/global -> map
+inline constexpr const char *TailCall = "tail_call";      // function -> prog array it jumps through
+inline constexpr const char *MapSlot = "map_slot";        // prog array / map-in-map -> slot value
+inline constexpr const char *InnerMap = "inner_map";      // map-in-map -> inner map definition
+inline constexpr const char *UsesGlobal = "uses_global";  // -> global variable
+inline constexpr const char *UsesType = "uses_type";      // -> record/enum/typedef
+inline constexpr const char *UsesEnumConstant = "uses_enum_constant"; // -> enum (via a constant)
+inline constexpr const char *ExpandsMacro = "expands_macro"; // entity/macro -> macro expanded
+inline constexpr const char *TestsMacro = "tests_macro";  // entity -> macro tested by #if inside
+inline constexpr const char *GuardedBy = "guarded_by";    // entity -> macro tested by enclosing #if
+inline constexpr const char *CallsHelper = "calls_helper";
+inline constexpr const char *CallsKfunc = "calls_kfunc";
+inline constexpr const char *Includes = "includes";       // include -> include nested in it
+inline constexpr const char *DeclaredIn = "declared_in";  // system entity -> include providing it
+} // namespace edge
+
+struct Edge {
+  std::string from, to, kind;
+  unsigned line = 0; ///< where the reference is, in `from`'s file (0 when not meaningful)
+  bool operator<(const Edge &O) const {
+    return std::tie(from, to, kind, line) < std::tie(O.from, O.to, O.kind, O.line);
+  }
+  bool operator==(const Edge &O) const {
+    return from == O.from && to == O.to && kind == O.kind && line == O.line;
+  }
+};
+
+struct HelperEntity {
+  std::string id, name;
+  int helperId = -1;
+  bool kfunc = false;
+};
+
+/// A source file taking part in the translation unit.
+struct SourceFile {
+  std::string path;    ///< display path
+  std::string absPath;
+  Origin origin = Origin::Main;
+  std::string headerClass; ///< "main", "local", "system", "libbpf", "vmlinux"
+  unsigned lines = 0;
+};
+
+struct ProgramModel {
+  std::string mainFile;      ///< display path of the input
+  std::string inputDir;      ///< absolute directory display paths are relative to
+  std::vector<std::string> flags; ///< the compile flags used for the parse
+  std::vector<SourceFile> files;
+  std::vector<Program> programs;
+  std::vector<Function> functions;
+  std::vector<Map> maps;
+  std::vector<Global> globals;
+  std::vector<TypeEntity> types;
+  std::vector<Macro> macros;
+  std::vector<Include> includes;
+  std::vector<HelperEntity> helpers;
+  std::vector<Edge> edges; ///< sorted, unique
+  std::string license;     ///< the LICENSE string, empty when none
+
+  const Function *findFunction(const std::string &Name) const;
+  const Map *findMap(const std::string &Name) const;
+  /// Ids reachable from `id` following every edge kind (the entity itself included).
+  std::vector<std::string> reachableFrom(const std::string &Id) const;
+  std::vector<const Edge *> edgesFrom(const std::string &Id) const;
+  /// Kind prefix of an id: "function", "map", ...
+  static std::string kindOf(const std::string &Id);
+};
+
+} // namespace bpfcarve::extractor

@@ -1,0 +1,223 @@
+//===- Frontend.cpp - one parse of a BPF C file with the user's flags -----===//
+#include "bpfcarve/extractor/Frontend.h"
+#include "ModelBuilder.h"
+#include "PreprocessorIndex.h"
+
+#include "bpfcarve/toolchain/Toolchain.h"
+
+#include "clang/Basic/DiagnosticOptions.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/FrontendAction.h"
+#include "clang/Frontend/TextDiagnosticPrinter.h"
+#include "clang/Lex/Preprocessor.h"
+#include "clang/Tooling/CompilationDatabase.h"
+#include "clang/Tooling/JSONCompilationDatabase.h"
+#include "clang/Tooling/Tooling.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/stat.h>
+
+namespace bpfcarve::extractor {
+
+using namespace clang;
+
+namespace {
+
+/// Keeps clang's full diagnostic text (for -v) and the first error as a Failure.
+class CollectingDiagnostics : public DiagnosticConsumer {
+public:
+  CollectingDiagnostics(std::string MainAbs, std::string MainAsGiven)
+      : Out(Text), Opts(new DiagnosticOptions()), Printer(Out, Opts.get()),
+        MainAbs(std::move(MainAbs)), MainAsGiven(std::move(MainAsGiven)) {}
+
+  void BeginSourceFile(const LangOptions &LO, const Preprocessor *PP) override {
+    Printer.BeginSourceFile(LO, PP);
+  }
+  void EndSourceFile() override { Printer.EndSourceFile(); }
+
+  void HandleDiagnostic(DiagnosticsEngine::Level Level, const Diagnostic &Info) override {
+    DiagnosticConsumer::HandleDiagnostic(Level, Info);
+    Printer.HandleDiagnostic(Level, Info);
+    if (Level < DiagnosticsEngine::Error || First)
+      return;
+    llvm::SmallString<256> Msg;
+    Info.FormatDiagnostic(Msg);
+    Failure F = Failure::badInput(Msg.str().str());
+    if (Info.hasSourceManager() && Info.getLocation().isValid()) {
+      PresumedLoc P = Info.getSourceManager().getPresumedLoc(
+          Info.getSourceManager().getExpansionLoc(Info.getLocation()));
+      if (P.isValid()) {
+        F.file = P.getFilename();
+        if (F.file == MainAbs)
+          F.file = MainAsGiven;
+        F.line = P.getLine();
+        F.column = P.getColumn();
+      }
+    }
+    First = F;
+  }
+
+  std::optional<Failure> First;
+  std::string Text;
+
+private:
+  llvm::raw_string_ostream Out;
+  IntrusiveRefCntPtr<DiagnosticOptions> Opts;
+  TextDiagnosticPrinter Printer;
+  std::string MainAbs, MainAsGiven;
+};
+
+class ModelConsumer : public ASTConsumer {
+public:
+  ModelConsumer(PreprocessorIndex &Index, const std::string &Input, ProgramModel &M, bool &Built)
+      : Index(Index), Input(Input), M(M), Built(Built) {}
+  void HandleTranslationUnit(ASTContext &Ctx) override {
+    // Never compute from a partial AST: any error means no model.
+    if (Ctx.getDiagnostics().hasErrorOccurred())
+      return;
+    buildModel(Ctx, Index, Input, M);
+    Built = true;
+  }
+
+private:
+  PreprocessorIndex &Index;
+  const std::string &Input;
+  ProgramModel &M;
+  bool &Built;
+};
+
+class ModelAction : public ASTFrontendAction {
+public:
+  ModelAction(const std::string &Input, ProgramModel &M, bool &Built)
+      : Input(Input), M(M), Built(Built) {}
+  std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI, StringRef) override {
+    // clang's "N errors generated." goes to the verbose stream; diagnostics are ours to print.
+    CI.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>());
+    auto Index = std::make_unique<PreprocessorIndex>(CI.getSourceManager());
+    PreprocessorIndex &Ref = *Index;
+    CI.getPreprocessor().addPPCallbacks(std::move(Index));
+    return std::make_unique<ModelConsumer>(Ref, Input, M, Built);
+  }
+
+private:
+  const std::string &Input;
+  ProgramModel &M;
+  bool &Built;
+};
+
+class ModelActionFactory : public tooling::FrontendActionFactory {
+public:
+  ModelActionFactory(const std::string &Input, ProgramModel &M, bool &Built)
+      : Input(Input), M(M), Built(Built) {}
+  std::unique_ptr<FrontendAction> create() override {
+    return std::make_unique<ModelAction>(Input, M, Built);
+  }
+
+private:
+  const std::string &Input;
+  ProgramModel &M;
+  bool &Built;
+};
+
+std::string absolutePath(const std::string &P) {
+  llvm::SmallString<256> Abs(P);
+  llvm::sys::fs::make_absolute(Abs);
+  llvm::sys::path::remove_dots(Abs, true);
+  return Abs.str().str();
+}
+
+Result<std::unique_ptr<tooling::CompilationDatabase>>
+compilationDatabase(const ParseOptions &O, const toolchain::ClangInstallation &Clang) {
+  if (!O.buildDir.empty()) {
+    std::string Err;
+    std::string DbFile = O.buildDir + "/compile_commands.json";
+    struct stat St {};
+    if (::stat(DbFile.c_str(), &St) != 0)
+      return Failure::badInput("cannot read '" + DbFile + "': " + std::strerror(errno));
+    auto DB = tooling::JSONCompilationDatabase::loadFromFile(
+        DbFile, Err, tooling::JSONCommandLineSyntax::AutoDetect);
+    if (!DB)
+      return Failure::badInput("malformed compilation database '" + DbFile + "': " + Err);
+    if (DB->getCompileCommands(absolutePath(O.file)).empty())
+      return Failure::badInput("no compile command for '" + O.file + "' in '" + DbFile + "'");
+    return std::unique_ptr<tooling::CompilationDatabase>(std::move(DB));
+  }
+  std::vector<std::string> Flags = O.flags ? *O.flags : toolchain::defaultBpfFlags(Clang);
+  return std::unique_ptr<tooling::CompilationDatabase>(
+      std::make_unique<tooling::FixedCompilationDatabase>(".", Flags));
+}
+
+} // namespace
+
+Result<std::vector<std::string>> effectiveFlags(const ParseOptions &O) {
+  auto Clang = toolchain::clangInstallation();
+  if (!Clang)
+    return Clang.failure();
+  auto DB = compilationDatabase(O, *Clang);
+  if (!DB)
+    return DB.failure();
+  auto Cmds = (*DB)->getCompileCommands(absolutePath(O.file));
+  if (Cmds.empty())
+    return std::vector<std::string>{};
+  return Cmds.front().CommandLine;
+}
+
+Result<ProgramModel> buildProgramModel(const ParseOptions &O) {
+  if (!O.contents) {
+    struct stat St {};
+    if (::stat(O.file.c_str(), &St) != 0)
+      return Failure::badInput("cannot read '" + O.file + "': " + std::strerror(errno));
+    if (S_ISDIR(St.st_mode))
+      return Failure::badInput("'" + O.file + "' is a directory, not a C file");
+    if (::access(O.file.c_str(), R_OK) != 0)
+      return Failure::badInput("cannot read '" + O.file + "': " + std::strerror(errno));
+  }
+  auto Clang = toolchain::clangInstallation();
+  if (!Clang)
+    return Clang.failure();
+  auto DB = compilationDatabase(O, *Clang);
+  if (!DB)
+    return DB.failure();
+
+  std::string Abs = absolutePath(O.file);
+  tooling::ClangTool Tool(**DB, {Abs});
+  Tool.setPrintErrorMessage(false);
+  if (O.contents)
+    Tool.mapVirtualFile(Abs, *O.contents);
+  for (const auto &[Path, Text] : O.virtualFiles)
+    Tool.mapVirtualFile(absolutePath(Path), Text);
+
+  // -target bpf first so that a target in the user's own flags wins; what -target bpf does not
+  // bring (clang's resource dir, Debian's multiarch dir, the stubs-32.h shim) goes last.
+  Tool.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
+      "--target=bpf", tooling::ArgumentInsertPosition::BEGIN));
+  Tool.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
+      toolchain::frontendSupportFlags(*Clang), tooling::ArgumentInsertPosition::END));
+
+  CollectingDiagnostics Diags(Abs, O.file);
+  Tool.setDiagnosticConsumer(&Diags);
+
+  ProgramModel Model;
+  bool Built = false;
+  ModelActionFactory Factory(O.file, Model, Built);
+  int Rc = Tool.run(&Factory);
+  if (Diags.First) {
+    Failure F = *Diags.First;
+    F.details = Diags.Text;
+    return F;
+  }
+  if (Rc != 0 || !Built) {
+    Failure F = Failure::badInput("cannot parse '" + O.file + "'");
+    F.details = Diags.Text;
+    return F;
+  }
+  auto Cmds = (*DB)->getCompileCommands(Abs);
+  if (!Cmds.empty())
+    Model.flags = Cmds.front().CommandLine;
+  return Model;
+}
+
+} // namespace bpfcarve::extractor

@@ -1,0 +1,1057 @@
+//===- ModelBuilder.cpp - AST + preprocessor index -> ProgramModel --------===//
+//
+// One walk over the top-level declarations of the main file and the project's own headers.
+// Every such declaration becomes an entity; a RecursiveASTVisitor over it records references
+// (not only calls: callbacks, function pointers, tail-call maps, map slots) as typed edges.
+// Declarations from system, libbpf and vmlinux.h headers become entities only when referenced,
+// and point at the #include that provides them.
+//
+//===----------------------------------------------------------------------===//
+#include "ModelBuilder.h"
+
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/Support/Path.h"
+
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cstdarg>
+#include <set>
+#include <unordered_map>
+
+namespace bpfcarve::extractor {
+
+using namespace clang;
+
+namespace {
+
+/// UAPI context structs whose field accesses the verifier rewrites (hooks.md §1). Accesses to
+/// these records are what retargeting must translate.
+const std::set<std::string> &ctxRecords() {
+  static const std::set<std::string> R = {
+      "xdp_md",         "__sk_buff",       "bpf_sock_ops", "sk_msg_md",   "sk_reuseport_md",
+      "bpf_sock_addr",  "bpf_sockopt",     "bpf_sysctl",   "bpf_sk_lookup",
+      "bpf_cgroup_dev_ctx", "bpf_perf_event_data", "bpf_nf_ctx", "pt_regs",
+      "bpf_raw_tracepoint_args"};
+  return R;
+}
+
+/// Helpers whose function-pointer argument is a callback the verifier calls into.
+bool takesCallback(llvm::StringRef Helper) {
+  return Helper == "bpf_loop" || Helper == "bpf_for_each_map_elem" ||
+         Helper == "bpf_timer_set_callback" || Helper == "bpf_user_ringbuf_drain" ||
+         Helper == "bpf_find_vma" || Helper == "bpf_rbtree_add_impl" ||
+         Helper == "bpf_wq_set_callback_impl";
+}
+
+bool isTailCall(llvm::StringRef Callee) {
+  // bpf_tail_call_static is libbpf's inline-asm wrapper in bpf_helpers.h.
+  return Callee == "bpf_tail_call" || Callee == "bpf_tail_call_static";
+}
+
+int silentLibbpfPrint(enum libbpf_print_level, const char *, va_list) { return 0; }
+
+struct FileFacts {
+  std::string display, abs, headerClass;
+  Origin origin = Origin::System;
+};
+
+class Builder {
+public:
+  Builder(ASTContext &Ctx, const PreprocessorIndex &PP, const std::string &InputPath,
+          ProgramModel &M)
+      : Ctx(Ctx), SM(Ctx.getSourceManager()), PP(PP), M(M) {
+    llvm::SmallString<256> Abs(InputPath);
+    llvm::sys::fs::make_absolute(Abs);
+    llvm::sys::path::remove_dots(Abs, true);
+    InputDir = llvm::sys::path::parent_path(Abs).str();
+    M.inputDir = InputDir;
+  }
+
+  void run();
+
+  // --- used by the reference visitor ---------------------------------------------------
+  std::string entityFor(const Decl *D); ///< id of the entity for D (created on demand)
+  void addEdge(const std::string &From, const std::string &To, const char *Kind,
+               SourceLocation Loc) {
+    if (From.empty() || To.empty() || From == To)
+      return;
+    EdgeSet.insert({From, To, Kind, Loc.isValid() ? lineOf(Loc) : 0});
+  }
+  SourceSpan spanOfRange(SourceRange R);
+  std::string textOf(SourceRange R);
+  long functionIndex(const std::string &Id) const {
+    auto It = FunctionIndex.find(Id);
+    return It == FunctionIndex.end() ? -1 : static_cast<long>(It->second);
+  }
+  Function &functionAt(size_t I) { return M.functions[I]; }
+  ASTContext &Ctx;
+  SourceManager &SM;
+
+private:
+  const FileFacts &facts(FileID F);
+  const FileFacts &factsAt(SourceLocation L) { return facts(SM.getFileID(SM.getExpansionLoc(L))); }
+  unsigned lineOf(SourceLocation L) { return SM.getExpansionLineNumber(L); }
+  std::string displayPath(llvm::StringRef Abs);
+  std::string makeId(const std::string &Kind, const std::string &Name, SourceLocation Loc);
+  SourceSpan declSpan(const Decl *D);
+  unsigned scanToSemicolon(FileID F, unsigned Offset);
+  const Decl *topLevelOf(const Decl *D);
+  std::string createEntity(const Decl *D);
+  std::string createFunction(const FunctionDecl *FD);
+  std::string createVar(const VarDecl *VD);
+  std::string createType(const TypeDecl *TD);
+  void describeBtfMap(const VarDecl *VD, const RecordDecl *RD, Map &Out);
+  void describeLegacyMap(const VarDecl *VD, Map &Out);
+  void addProgram(const FunctionDecl *FD, const Function &F);
+  std::string includeProviding(SourceLocation L);
+  void recordMacros();
+  std::string macroEntity(const MacroInfo *MI);
+  std::string entityContaining(FileID F, unsigned Offset);
+  std::vector<std::string> entitiesInside(FileID F, unsigned Begin, unsigned End);
+  void recordIncludes();
+
+  const PreprocessorIndex &PP;
+  ProgramModel &M;
+  std::string InputDir;
+  std::unordered_map<unsigned, FileFacts> Files; // by FileID hash value
+  std::unordered_map<const Decl *, std::string> DeclIds;
+  std::unordered_map<std::string, size_t> FunctionIndex;
+  std::unordered_map<const MacroInfo *, std::string> MacroIds;
+  std::set<Edge> EdgeSet;
+  std::set<std::string> UsedIds;
+  std::map<std::pair<std::string, unsigned>, std::string> IncludeAt; // (file, line) -> id
+  /// Spans of main/local entities per file, sorted by begin, for macro attribution.
+  std::map<FileID, std::vector<std::tuple<unsigned, unsigned, std::string>>> Spans;
+};
+
+//===----------------------------------------------------------------------===//
+// Reference collection
+//===----------------------------------------------------------------------===//
+
+class ReferenceVisitor : public RecursiveASTVisitor<ReferenceVisitor> {
+public:
+  /// FnIndex: the function whose calls, ctx accesses and returns are recorded (-1: none). An
+  /// index, not a pointer: entities created during the walk grow the function vector.
+  ReferenceVisitor(Builder &B, std::string From, long FnIndex)
+      : B(B), From(std::move(From)), FnIndex(FnIndex) {}
+
+  bool shouldVisitImplicitCode() const { return false; }
+
+  bool VisitCallExpr(CallExpr *CE) {
+    auto *Callee = dyn_cast<DeclRefExpr>(CE->getCallee()->IgnoreParenImpCasts());
+    if (!Callee)
+      return true;
+    DirectCallees.insert(Callee);
+    llvm::StringRef Name = Callee->getDecl()->getName();
+    if (takesCallback(Name))
+      for (Expr *Arg : CE->arguments()) {
+        Expr *E = Arg->IgnoreParenCasts();
+        if (auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_AddrOf)
+          E = UO->getSubExpr()->IgnoreParenCasts();
+        if (auto *DRE = dyn_cast<DeclRefExpr>(E); DRE && isa<FunctionDecl>(DRE->getDecl()))
+          CallbackRefs.insert(DRE);
+      }
+    if (isTailCall(Name) && CE->getNumArgs() >= 2) {
+      Expr *E = CE->getArg(1)->IgnoreParenCasts();
+      if (auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_AddrOf)
+        E = UO->getSubExpr()->IgnoreParenCasts();
+      if (auto *DRE = dyn_cast<DeclRefExpr>(E))
+        TailCallRefs.insert(DRE);
+    }
+    if (FnIndex >= 0) {
+      if (auto *VD = dyn_cast<VarDecl>(Callee->getDecl())) {
+        if (int Id = helperIdOf(VD); Id >= 0)
+          fn().helperCalls.push_back({VD->getName().str(), Id, false,
+                                     B.spanOfRange(CE->getSourceRange())});
+      } else if (auto *FD = dyn_cast<FunctionDecl>(Callee->getDecl()); FD && isKfunc(FD)) {
+        fn().helperCalls.push_back({FD->getName().str(), -1, true,
+                                   B.spanOfRange(CE->getSourceRange())});
+      }
+    }
+    return true;
+  }
+
+  bool VisitDeclRefExpr(DeclRefExpr *E) {
+    const ValueDecl *D = E->getDecl();
+    SourceLocation Loc = E->getLocation();
+    if (auto *FD = dyn_cast<FunctionDecl>(D)) {
+      if (FD->getBuiltinID() || FD->isImplicit())
+        return true;
+      std::string To = B.entityFor(FD);
+      const char *Kind = edge::FunctionPointer;
+      if (InMapDefinition)
+        Kind = edge::MapSlot;
+      else if (DirectCallees.count(E))
+        Kind = isKfunc(FD) ? edge::CallsKfunc : edge::Calls;
+      else if (CallbackRefs.count(E))
+        Kind = edge::Callback;
+      B.addEdge(From, To, Kind, Loc);
+      return true;
+    }
+    if (auto *VD = dyn_cast<VarDecl>(D)) {
+      if (!VD->hasGlobalStorage() || VD->isStaticLocal())
+        return true;
+      std::string To = B.entityFor(VD);
+      const char *Kind = edge::UsesGlobal;
+      if (helperIdOf(VD) >= 0)
+        Kind = edge::CallsHelper;
+      else if (isMapVar(VD))
+        Kind = InMapDefinition ? edge::MapSlot
+                               : (TailCallRefs.count(E) ? edge::TailCall : edge::UsesMap);
+      B.addEdge(From, To, Kind, Loc);
+      return true;
+    }
+    if (auto *EC = dyn_cast<EnumConstantDecl>(D))
+      B.addEdge(From, B.entityFor(EC), edge::UsesEnumConstant, Loc);
+    return true;
+  }
+
+  bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->isAssignmentOp())
+      markWritten(BO->getLHS(), BO->isCompoundAssignmentOp());
+    return true;
+  }
+  bool VisitUnaryOperator(UnaryOperator *UO) {
+    if (UO->isIncrementDecrementOp())
+      markWritten(UO->getSubExpr(), true);
+    return true;
+  }
+
+  bool VisitMemberExpr(MemberExpr *ME) {
+    QualType BaseTy = ME->getBase()->getType();
+    if (ME->isArrow() && BaseTy->isPointerType())
+      BaseTy = BaseTy->getPointeeType();
+    const RecordDecl *RD = BaseTy->getAsRecordDecl();
+    if (!RD)
+      return true;
+    B.addEdge(From, B.entityFor(RD), edge::UsesType, ME->getMemberLoc());
+    if (FnIndex >= 0 && ctxRecords().count(RD->getName().str())) {
+      AccessKind K = AccessKind::Read;
+      if (auto It = Written.find(ME); It != Written.end())
+        K = It->second ? AccessKind::ReadWrite : AccessKind::Write;
+      fn().ctxAccesses.push_back({RD->getName().str(), ME->getMemberDecl()->getName().str(), K,
+                                 B.spanOfRange(ME->getSourceRange())});
+    }
+    return true;
+  }
+
+  bool VisitReturnStmt(ReturnStmt *RS) {
+    if (FnIndex < 0)
+      return true;
+    ReturnSite R;
+    if (Expr *V = RS->getRetValue()) {
+      R.site = B.spanOfRange(V->getSourceRange());
+      R.text = B.textOf(V->getSourceRange());
+      Expr::EvalResult Res;
+      if (!V->isValueDependent() && V->EvaluateAsInt(Res, B.Ctx))
+        R.value = Res.Val.getInt().getSExtValue();
+    } else {
+      R.site = B.spanOfRange(RS->getSourceRange());
+    }
+    fn().returns.push_back(std::move(R));
+    return true;
+  }
+
+  bool VisitTypeLoc(TypeLoc TL) {
+    const Decl *D = nullptr;
+    if (auto T = TL.getAs<TypedefTypeLoc>())
+      D = T.getTypedefNameDecl();
+    else if (auto T = TL.getAs<TagTypeLoc>())
+      D = T.getDecl();
+    if (D)
+      B.addEdge(From, B.entityFor(D), edge::UsesType, TL.getBeginLoc());
+    return true;
+  }
+
+  bool TraverseVarDecl(VarDecl *VD) {
+    // The initializer of a map definition places programs or inner maps into slots.
+    bool Saved = InMapDefinition;
+    if (isMapVar(VD) && VD->isFileVarDecl())
+      InMapDefinition = true;
+    bool R = RecursiveASTVisitor::TraverseVarDecl(VD);
+    InMapDefinition = Saved;
+    return R;
+  }
+
+  static int helperIdOf(const VarDecl *VD);
+  static bool isKfunc(const FunctionDecl *FD);
+  static bool isMapVar(const VarDecl *VD);
+
+private:
+  void markWritten(Expr *LHS, bool AlsoRead) {
+    Expr *E = LHS->IgnoreParenImpCasts();
+    if (auto *AS = dyn_cast<ArraySubscriptExpr>(E))
+      E = AS->getBase()->IgnoreParenImpCasts();
+    if (auto *ME = dyn_cast<MemberExpr>(E))
+      Written[ME] = AlsoRead;
+  }
+
+  Function &fn() { return B.functionAt(static_cast<size_t>(FnIndex)); }
+
+  Builder &B;
+  std::string From;
+  long FnIndex;
+  bool InMapDefinition = false;
+  std::set<const DeclRefExpr *> DirectCallees, CallbackRefs, TailCallRefs;
+  std::map<const MemberExpr *, bool> Written;
+};
+
+int ReferenceVisitor::helperIdOf(const VarDecl *VD) {
+  // libbpf's bpf_helper_defs.h: `static void *(*bpf_map_lookup_elem)(void *map, ...) = (void *) 1;`
+  if (!VD->hasGlobalStorage() || !VD->getType()->isFunctionPointerType() || !VD->hasInit())
+    return -1;
+  const Expr *Init = VD->getInit()->IgnoreParenCasts();
+  if (auto *IL = dyn_cast<IntegerLiteral>(Init))
+    return static_cast<int>(IL->getValue().getZExtValue());
+  return -1;
+}
+
+bool ReferenceVisitor::isKfunc(const FunctionDecl *FD) {
+  // libbpf: `#define __ksym __attribute__((section(".ksyms")))` on an extern declaration.
+  if (FD->hasBody())
+    return false;
+  for (const FunctionDecl *R : FD->redecls())
+    if (auto *SA = R->getAttr<SectionAttr>(); SA && SA->getName() == ".ksyms")
+      return true;
+  return false;
+}
+
+bool ReferenceVisitor::isMapVar(const VarDecl *VD) {
+  auto *SA = VD->getAttr<SectionAttr>();
+  return SA && (SA->getName() == ".maps" || SA->getName() == "maps");
+}
+
+//===----------------------------------------------------------------------===//
+// Builder
+//===----------------------------------------------------------------------===//
+
+const FileFacts &Builder::facts(FileID F) {
+  auto [It, New] = Files.try_emplace(F.getHashValue());
+  if (!New)
+    return It->second;
+  FileFacts &Facts = It->second;
+  OptionalFileEntryRef FE = SM.getFileEntryRefForID(F);
+  if (!FE) {
+    Facts.display = "<built-in>";
+    Facts.headerClass = "system";
+    return Facts;
+  }
+  std::string Real = FE->getFileEntry().tryGetRealPathName().str();
+  if (Real.empty()) {
+    llvm::SmallString<256> Abs(FE->getName());
+    llvm::sys::fs::make_absolute(Abs);
+    llvm::sys::path::remove_dots(Abs, true);
+    Real = Abs.str().str();
+  }
+  Facts.abs = Real;
+  Facts.display = displayPath(Real);
+  if (F == SM.getMainFileID()) {
+    Facts.origin = Origin::Main;
+    Facts.headerClass = "main";
+  } else if (llvm::StringRef(Real).starts_with("/usr/include/bpf/")) {
+    Facts.headerClass = "libbpf";
+  } else if (llvm::sys::path::filename(Real) == "vmlinux.h") {
+    Facts.headerClass = "vmlinux";
+  } else if (SM.isInSystemHeader(SM.getLocForStartOfFile(F))) {
+    Facts.headerClass = "system";
+  } else {
+    Facts.origin = Origin::Local;
+    Facts.headerClass = "local";
+  }
+  SourceFile SF{Facts.display, Facts.abs, Facts.origin, Facts.headerClass, 0};
+  if (Facts.origin != Origin::System) {
+    bool Invalid = false;
+    llvm::StringRef Buf = SM.getBufferData(F, &Invalid);
+    if (!Invalid)
+      SF.lines = static_cast<unsigned>(std::count(Buf.begin(), Buf.end(), '\n')) +
+                 (Buf.empty() || Buf.back() == '\n' ? 0 : 1);
+  }
+  M.files.push_back(SF);
+  return Facts;
+}
+
+std::string Builder::displayPath(llvm::StringRef Abs) {
+  llvm::StringRef Dir(InputDir);
+  if (Abs.starts_with(Dir) && Abs.size() > Dir.size() && Abs[Dir.size()] == '/')
+    return Abs.substr(Dir.size() + 1).str();
+  return Abs.str();
+}
+
+std::string Builder::makeId(const std::string &Kind, const std::string &Name, SourceLocation Loc) {
+  SourceLocation E = SM.getExpansionLoc(Loc);
+  std::string Id = Kind + ":" + (Name.empty() ? "(anonymous)" : Name) + "@" + facts(SM.getFileID(E)).display +
+                   ":" + std::to_string(SM.getExpansionLineNumber(E));
+  // Two anonymous entities on one line (rare) still get distinct ids.
+  std::string Unique = Id;
+  for (int N = 2; UsedIds.count(Unique); ++N)
+    Unique = Id + "#" + std::to_string(N);
+  UsedIds.insert(Unique);
+  return Unique;
+}
+
+SourceSpan Builder::spanOfRange(SourceRange R) {
+  SourceSpan S;
+  if (R.isInvalid())
+    return S;
+  CharSourceRange CR = SM.getExpansionRange(R);
+  SourceLocation Begin = CR.getBegin();
+  SourceLocation End = CR.isTokenRange()
+                           ? Lexer::getLocForEndOfToken(CR.getEnd(), 0, SM, Ctx.getLangOpts())
+                           : CR.getEnd();
+  if (Begin.isInvalid() || End.isInvalid() || SM.getFileID(Begin) != SM.getFileID(End))
+    return S;
+  S.file = facts(SM.getFileID(Begin)).display;
+  S.beginOffset = SM.getFileOffset(Begin);
+  S.endOffset = SM.getFileOffset(End);
+  S.beginLine = SM.getLineNumber(SM.getFileID(Begin), S.beginOffset);
+  S.beginColumn = SM.getColumnNumber(SM.getFileID(Begin), S.beginOffset);
+  S.endLine = SM.getLineNumber(SM.getFileID(End), S.endOffset);
+  S.endColumn = SM.getColumnNumber(SM.getFileID(End), S.endOffset);
+  return S;
+}
+
+std::string Builder::textOf(SourceRange R) {
+  CharSourceRange CR = SM.getExpansionRange(R);
+  return Lexer::getSourceText(CR, SM, Ctx.getLangOpts()).str();
+}
+
+/// From Offset, skips attributes and declarators after a declaration's AST end (e.g. the
+/// `SEC(".maps")` of `} pkt_count SEC(".maps");`, which Decl::getSourceRange leaves out) up to
+/// and including the terminating ';'. Comments and string literals are skipped; gives up at an
+/// unbalanced brace or after 4 KiB and then returns Offset unchanged.
+unsigned Builder::scanToSemicolon(FileID F, unsigned Offset) {
+  bool Invalid = false;
+  llvm::StringRef Buf = SM.getBufferData(F, &Invalid);
+  if (Invalid)
+    return Offset;
+  int Depth = 0;
+  for (size_t I = Offset; I < Buf.size() && I < Offset + 4096; ++I) {
+    char C = Buf[I];
+    if (C == '/' && I + 1 < Buf.size() && Buf[I + 1] == '*') {
+      size_t E = Buf.find("*/", I + 2);
+      if (E == llvm::StringRef::npos)
+        return Offset;
+      I = E + 1;
+    } else if (C == '/' && I + 1 < Buf.size() && Buf[I + 1] == '/') {
+      size_t E = Buf.find('\n', I);
+      if (E == llvm::StringRef::npos)
+        return Offset;
+      I = E;
+    } else if (C == '"' || C == '\'') {
+      for (++I; I < Buf.size() && Buf[I] != C; ++I)
+        if (Buf[I] == '\\')
+          ++I;
+    } else if (C == '(' || C == '[') {
+      ++Depth;
+    } else if (C == ')' || C == ']') {
+      --Depth;
+    } else if (C == '{' || C == '}') {
+      return Offset;
+    } else if (C == ';' && Depth == 0) {
+      return static_cast<unsigned>(I + 1);
+    }
+  }
+  return Offset;
+}
+
+SourceSpan Builder::declSpan(const Decl *D) {
+  SourceSpan S = spanOfRange(D->getSourceRange());
+  if (!S.valid())
+    return S;
+  bool EndsWithBody = false;
+  if (auto *FD = dyn_cast<FunctionDecl>(D))
+    EndsWithBody = FD->doesThisDeclarationHaveABody();
+  if (!EndsWithBody) {
+    FileID F = SM.getFileID(SM.getExpansionLoc(D->getBeginLoc()));
+    unsigned End = scanToSemicolon(F, S.endOffset);
+    if (End != S.endOffset) {
+      S.endOffset = End;
+      S.endLine = SM.getLineNumber(F, End);
+      S.endColumn = SM.getColumnNumber(F, End);
+    }
+  }
+  return S;
+}
+
+const Decl *Builder::topLevelOf(const Decl *D) {
+  while (D) {
+    const DeclContext *DC = D->getLexicalDeclContext();
+    if (!DC || isa<TranslationUnitDecl>(DC))
+      return D;
+    // Inside a function: a local struct/typedef belongs to the function that declares it.
+    D = cast<Decl>(DC);
+  }
+  return D;
+}
+
+std::string Builder::entityFor(const Decl *D) {
+  D = topLevelOf(D);
+  if (!D)
+    return {};
+  const Decl *Key = D->getCanonicalDecl();
+  if (auto It = DeclIds.find(Key); It != DeclIds.end())
+    return It->second;
+  std::string Id = createEntity(D);
+  DeclIds[Key] = Id;
+  if (!Id.empty() && factsAt(D->getLocation()).origin == Origin::System)
+    addEdge(Id, includeProviding(D->getLocation()), edge::DeclaredIn, {});
+  return Id;
+}
+
+std::string Builder::createEntity(const Decl *D) {
+  if (auto *FD = dyn_cast<FunctionDecl>(D))
+    return createFunction(FD);
+  if (auto *VD = dyn_cast<VarDecl>(D))
+    return createVar(VD);
+  if (auto *TD = dyn_cast<TypeDecl>(D))
+    return createType(TD);
+  return {};
+}
+
+std::string Builder::createFunction(const FunctionDecl *FD) {
+  if (FD->getBuiltinID() || FD->isImplicit())
+    return {};
+  const FunctionDecl *Def = FD->getDefinition();
+  const FunctionDecl *Rep = Def ? Def : FD->getCanonicalDecl();
+  Function F;
+  F.name = Rep->getName().str();
+  F.id = makeId("function", F.name, Rep->getLocation());
+  F.origin = factsAt(Rep->getLocation()).origin;
+  F.decl = declSpan(Rep);
+  F.definition = Def != nullptr;
+  F.isStatic = Rep->getStorageClass() == SC_Static;
+  F.isInline = Rep->isInlineSpecified();
+  F.alwaysInline = Rep->hasAttr<AlwaysInlineAttr>();
+  F.noInline = Rep->hasAttr<NoInlineAttr>();
+  F.isKfunc = ReferenceVisitor::isKfunc(Rep);
+  if (auto *SA = Rep->getAttr<SectionAttr>())
+    F.section = SA->getName().str();
+  F.signature = Rep->getType().getAsString(Ctx.getPrintingPolicy());
+  for (const ParmVarDecl *P : Rep->parameters())
+    F.params.push_back(P->getType().getAsString(Ctx.getPrintingPolicy()));
+  FunctionIndex[F.id] = M.functions.size();
+  M.functions.push_back(F);
+  return F.id;
+}
+
+std::string Builder::createVar(const VarDecl *VD) {
+  if (!VD->isFileVarDecl())
+    return {};
+  const VarDecl *Def = VD->getDefinition();
+  const VarDecl *Rep = Def ? Def : VD->getCanonicalDecl();
+  Origin O = factsAt(Rep->getLocation()).origin;
+  std::string Name = Rep->getName().str();
+
+  if (int HelperId = ReferenceVisitor::helperIdOf(Rep); HelperId >= 0) {
+    HelperEntity H{makeId("helper", Name, Rep->getLocation()), Name, HelperId, false};
+    M.helpers.push_back(H);
+    return H.id;
+  }
+  if (ReferenceVisitor::isMapVar(Rep)) {
+    Map Mp;
+    Mp.name = Name;
+    Mp.id = makeId("map", Name, Rep->getLocation());
+    Mp.origin = O;
+    Mp.decl = declSpan(Rep);
+    if (Rep->getAttr<SectionAttr>()->getName() == ".maps") {
+      Mp.style = "btf";
+      if (const RecordDecl *RD = Rep->getType()->getAsRecordDecl())
+        describeBtfMap(Rep, RD, Mp);
+    } else {
+      Mp.style = "legacy";
+      describeLegacyMap(Rep, Mp);
+    }
+    M.maps.push_back(std::move(Mp));
+    return M.maps.back().id;
+  }
+  Global G;
+  G.name = Name;
+  G.id = makeId("global", Name, Rep->getLocation());
+  G.origin = O;
+  G.decl = declSpan(Rep);
+  G.type = Rep->getType().getAsString(Ctx.getPrintingPolicy());
+  G.isExtern = !Def;
+  QualType T = Rep->getType();
+  G.constVolatile = T.isConstQualified() && T.isVolatileQualified();
+  if (auto *SA = Rep->getAttr<SectionAttr>()) {
+    G.section = SA->getName().str();
+  } else if (T.isConstQualified()) {
+    G.section = ".rodata";
+  } else {
+    bool Zero = true;
+    if (const Expr *Init = Rep->getInit()) {
+      Expr::EvalResult R;
+      Zero = Init->EvaluateAsInt(R, Ctx) && R.Val.getInt() == 0;
+      if (auto *ILE = dyn_cast<InitListExpr>(Init->IgnoreParenImpCasts()))
+        Zero = ILE->getNumInits() == 0;
+    }
+    G.section = Zero ? ".bss" : ".data";
+  }
+  if (G.section == "license")
+    if (auto *SL = dyn_cast_or_null<StringLiteral>(
+            Rep->getInit() ? Rep->getInit()->IgnoreParenImpCasts() : nullptr))
+      M.license = SL->getString().str();
+  M.globals.push_back(std::move(G));
+  return M.globals.back().id;
+}
+
+std::string Builder::createType(const TypeDecl *TD) {
+  TypeEntity T;
+  if (auto *Tag = dyn_cast<TagDecl>(TD)) {
+    const TagDecl *Def = Tag->getDefinition();
+    const TagDecl *Rep = Def ? Def : Tag;
+    T.kind = Rep->getKindName().str();
+    T.name = Rep->getName().str();
+    T.complete = Def != nullptr;
+    T.id = makeId(T.kind, T.name, Rep->getLocation());
+    T.origin = factsAt(Rep->getLocation()).origin;
+    T.decl = declSpan(Rep);
+    if (auto *RD = dyn_cast<RecordDecl>(Rep); RD && Def)
+      for (const FieldDecl *FDl : RD->fields())
+        T.members.push_back(FDl->getName().str());
+    if (auto *ED = dyn_cast<EnumDecl>(Rep); ED && Def)
+      for (const EnumConstantDecl *EC : ED->enumerators())
+        T.members.push_back(EC->getName().str());
+  } else if (auto *TND = dyn_cast<TypedefNameDecl>(TD)) {
+    T.kind = "typedef";
+    T.name = TND->getName().str();
+    T.complete = true;
+    T.id = makeId("typedef", T.name, TND->getLocation());
+    T.origin = factsAt(TND->getLocation()).origin;
+    T.decl = declSpan(TND);
+    T.underlying = TND->getUnderlyingType().getAsString(Ctx.getPrintingPolicy());
+  } else {
+    return {};
+  }
+  M.types.push_back(std::move(T));
+  return M.types.back().id;
+}
+
+void Builder::describeBtfMap(const VarDecl *VD, const RecordDecl *RD, Map &Out) {
+  // libbpf's macros: __uint(name, val) is `int (*name)[val]`, __type(name, T) is
+  // `typeof(T) *name`, __array(name, T) is `typeof(T) *name[]`.
+  const RecordDecl *ValuesRecord = nullptr;
+  for (const FieldDecl *F : RD->fields()) {
+    llvm::StringRef Name = F->getName();
+    QualType T = F->getType();
+    if (!T->isPointerType() && !T->isArrayType())
+      continue;
+    if (const auto *PT = T->getAs<PointerType>()) {
+      QualType Pointee = PT->getPointeeType();
+      if (const auto *CAT = Ctx.getAsConstantArrayType(Pointee)) {
+        unsigned long long V = CAT->getSize().getZExtValue();
+        if (Name == "type") {
+          auto TL = F->getTypeSourceInfo()->getTypeLoc().getAs<PointerTypeLoc>();
+          if (TL)
+            if (auto ATL = TL.getPointeeLoc().getAs<ConstantArrayTypeLoc>())
+              if (Expr *SE = ATL.getSizeExpr())
+                Out.typeConstant = textOf(SE->getSourceRange());
+          const char *Str = libbpf_bpf_map_type_str(static_cast<bpf_map_type>(V));
+          Out.type = Str ? Str : std::to_string(V);
+        } else if (Name == "max_entries") {
+          Out.maxEntries = V;
+        } else if (Name == "key_size") {
+          Out.keySize = V;
+        } else if (Name == "value_size") {
+          Out.valueSize = V;
+        } else if (Name == "map_flags") {
+          Out.flags = V;
+        } else if (Name == "pinning") {
+          Out.pinning = V;
+        }
+        continue;
+      }
+      // __type(key, T) declares `typeof(T) *key`: report T as written.
+      if (const auto *TOT = Pointee->getAs<TypeOfType>())
+        Pointee = TOT->getUnmodifiedType();
+      std::string TypeName = Pointee.getAsString(Ctx.getPrintingPolicy());
+      bool Complete = !Pointee->isIncompleteType();
+      if (Name == "key") {
+        Out.keyType = TypeName;
+        if (Complete && !Out.keySize)
+          Out.keySize = Ctx.getTypeSizeInChars(Pointee).getQuantity();
+      } else if (Name == "value") {
+        Out.valueType = TypeName;
+        if (Complete && !Out.valueSize)
+          Out.valueSize = Ctx.getTypeSizeInChars(Pointee).getQuantity();
+      }
+    } else if (Name == "values") {
+      // __array(values, T): an incomplete array of pointers to T.
+      if (const auto *AT = Ctx.getAsArrayType(T))
+        if (const auto *PT = AT->getElementType()->getAs<PointerType>())
+          ValuesRecord = PT->getPointeeType()->getAsRecordDecl();
+    }
+  }
+  if (ValuesRecord && Out.type != "prog_array") {
+    std::string Inner = entityFor(ValuesRecord);
+    Out.innerMap = Inner;
+    addEdge(Out.id, Inner, edge::InnerMap, ValuesRecord->getLocation());
+  }
+  // Static slots: `.values = { [2] = &prog_or_map, ... }` in the semantic initializer form.
+  const auto *Init = dyn_cast_or_null<InitListExpr>(VD->getInit());
+  if (!Init)
+    return;
+  unsigned FieldNo = 0;
+  for (const FieldDecl *F : RD->fields()) {
+    if (F->getName() == "values" && FieldNo < Init->getNumInits())
+      if (const auto *Values = dyn_cast<InitListExpr>(Init->getInit(FieldNo)->IgnoreImplicit()))
+        for (unsigned I = 0; I < Values->getNumInits(); ++I) {
+          const Expr *E = Values->getInit(I)->IgnoreParenCasts();
+          if (const auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_AddrOf)
+            E = UO->getSubExpr()->IgnoreParenCasts();
+          if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+            Out.slots.push_back({I, entityFor(DRE->getDecl())});
+        }
+    ++FieldNo;
+  }
+}
+
+void Builder::describeLegacyMap(const VarDecl *VD, Map &Out) {
+  // struct bpf_map_def { type, key_size, value_size, max_entries, map_flags, ... }
+  const RecordDecl *RD = VD->getType()->getAsRecordDecl();
+  const auto *Init = dyn_cast_or_null<InitListExpr>(VD->getInit());
+  if (!RD || !Init)
+    return;
+  unsigned I = 0;
+  for (const FieldDecl *F : RD->fields()) {
+    if (I >= Init->getNumInits())
+      break;
+    const Expr *E = Init->getInit(I++);
+    Expr::EvalResult R;
+    if (!E->EvaluateAsInt(R, Ctx))
+      continue;
+    unsigned long long V = R.Val.getInt().getZExtValue();
+    llvm::StringRef N = F->getName();
+    if (N == "type") {
+      const char *Str = libbpf_bpf_map_type_str(static_cast<bpf_map_type>(V));
+      Out.type = Str ? Str : std::to_string(V);
+      Out.typeConstant = textOf(E->getSourceRange());
+    } else if (N == "key_size") {
+      Out.keySize = V;
+    } else if (N == "value_size") {
+      Out.valueSize = V;
+    } else if (N == "max_entries") {
+      Out.maxEntries = V;
+    } else if (N == "map_flags") {
+      Out.flags = V;
+    } else if (N == "pinning") {
+      Out.pinning = V;
+    }
+  }
+}
+
+void Builder::addProgram(const FunctionDecl *FD, const Function &F) {
+  Program P;
+  P.name = F.name;
+  P.function = F.id;
+  P.id = "program" + F.id.substr(F.id.find(':'));
+  std::string Sec = F.section;
+  if (!Sec.empty() && Sec[0] == '?') { // libbpf: SEC("?xdp") turns autoload off
+    P.autoload = false;
+    Sec.erase(0, 1);
+  }
+  P.section = Sec;
+  bpf_prog_type Type{};
+  bpf_attach_type Attach{};
+  // libbpf_prog_type_by_name warns through libbpf's print callback when a name is unknown.
+  libbpf_print_fn_t Old = libbpf_set_print(silentLibbpfPrint);
+  int Err = libbpf_prog_type_by_name(Sec.c_str(), &Type, &Attach);
+  libbpf_set_print(Old);
+  if (Err == 0) {
+    const char *T = libbpf_bpf_prog_type_str(Type);
+    P.type = T ? T : std::to_string(Type);
+    const char *A = libbpf_bpf_attach_type_str(Attach);
+    P.expectedAttachType = A ? A : "";
+    static const std::set<std::string> Targeted = {"kprobe",  "tracepoint", "raw_tracepoint",
+                                                   "tracing", "lsm",        "ext",
+                                                   "raw_tracepoint_writable"};
+    size_t Slash = Sec.find('/');
+    if (Targeted.count(P.type) && Slash != std::string::npos)
+      P.attachTarget = Sec.substr(Slash + 1);
+  } else {
+    P.type = "unknown";
+  }
+  M.programs.push_back(std::move(P));
+}
+
+std::string Builder::includeProviding(SourceLocation L) {
+  FileID F = SM.getFileID(SM.getExpansionLoc(L));
+  for (int Guard = 0; Guard < 256 && F.isValid(); ++Guard) {
+    SourceLocation Inc = SM.getIncludeLoc(F);
+    if (Inc.isInvalid())
+      return {};
+    FileID Parent = SM.getFileID(Inc);
+    const FileFacts &PF = facts(Parent);
+    if (PF.origin != Origin::System) {
+      auto It = IncludeAt.find({PF.display, SM.getLineNumber(Parent, SM.getFileOffset(Inc))});
+      return It == IncludeAt.end() ? std::string() : It->second;
+    }
+    F = Parent;
+  }
+  return {};
+}
+
+void Builder::recordIncludes() {
+  // Includes made by main/local files, in order; nested includes of local headers hang under the
+  // include of that header.
+  std::map<std::string, std::string> IncludeOfFile; // resolved abs path -> include id
+  for (const RecordedInclude &RI : PP.includes) {
+    FileID F = SM.getFileID(RI.hashLoc);
+    const FileFacts &From = facts(F);
+    if (From.origin == Origin::System)
+      continue;
+    Include I;
+    I.spelled = RI.spelled;
+    I.resolved = RI.resolved;
+    I.from = From.display;
+    I.line = SM.getLineNumber(F, SM.getFileOffset(RI.hashLoc));
+    I.id = "include:" + RI.spelled + "@" + I.from + ":" + std::to_string(I.line);
+    llvm::StringRef Res(RI.resolved);
+    if (Res.starts_with("/usr/include/bpf/"))
+      I.headerClass = "libbpf";
+    else if (llvm::sys::path::filename(Res) == "vmlinux.h")
+      I.headerClass = "vmlinux";
+    else if (RI.spelled[0] == '<')
+      I.headerClass = "system";
+    else
+      I.headerClass = "local";
+    IncludeAt[{I.from, I.line}] = I.id;
+    if (From.origin == Origin::Local)
+      if (auto It = IncludeOfFile.find(From.abs); It != IncludeOfFile.end())
+        addEdge(It->second, I.id, edge::Includes, {});
+    IncludeOfFile.emplace(RI.resolved, I.id);
+    unsigned Off = SM.getFileOffset(RI.hashLoc);
+    Spans[F].emplace_back(Off, Off + 1, I.id);
+    M.includes.push_back(std::move(I));
+  }
+}
+
+std::string Builder::macroEntity(const MacroInfo *MI) {
+  if (!MI)
+    return {};
+  if (auto It = MacroIds.find(MI); It != MacroIds.end())
+    return It->second;
+  auto Idx = PP.macroIndex.find(MI);
+  if (Idx == PP.macroIndex.end())
+    return MacroIds[MI] = std::string();
+  const RecordedMacro &RM = PP.macros[Idx->second];
+  Macro Mc;
+  Mc.name = RM.name;
+  Mc.id = makeId("macro", RM.name, RM.hashLine);
+  FileID F = SM.getFileID(RM.hashLine);
+  Mc.origin = facts(F).origin;
+  Mc.functionLike = MI->isFunctionLike();
+  SourceLocation End =
+      Lexer::getLocForEndOfToken(MI->getDefinitionEndLoc(), 0, SM, Ctx.getLangOpts());
+  unsigned NameOff = SM.getFileOffset(RM.hashLine);
+  unsigned EndOff = End.isValid() && SM.getFileID(End) == F ? SM.getFileOffset(End) : NameOff;
+  bool Invalid = false;
+  llvm::StringRef Buf = SM.getBufferData(F, &Invalid);
+  if (!Invalid) {
+    Mc.definition = Buf.substr(NameOff, EndOff - NameOff).str();
+    unsigned LineStart = NameOff;
+    while (LineStart > 0 && Buf[LineStart - 1] != '\n')
+      --LineStart;
+    Mc.decl.file = facts(F).display;
+    Mc.decl.beginOffset = LineStart;
+    Mc.decl.endOffset = EndOff;
+    Mc.decl.beginLine = SM.getLineNumber(F, LineStart);
+    Mc.decl.beginColumn = 1;
+    Mc.decl.endLine = SM.getLineNumber(F, EndOff);
+    Mc.decl.endColumn = SM.getColumnNumber(F, EndOff);
+  }
+  MacroIds[MI] = Mc.id;
+  M.macros.push_back(std::move(Mc));
+  return M.macros.back().id;
+}
+
+std::string Builder::entityContaining(FileID F, unsigned Offset) {
+  auto It = Spans.find(F);
+  if (It == Spans.end())
+    return {};
+  auto &V = It->second;
+  auto Up = std::upper_bound(V.begin(), V.end(), std::make_tuple(Offset, ~0u, std::string("\xff")));
+  // Co-located declarations share a begin (anonymous struct + its map variable): the innermost
+  // containing span is the last one that still contains Offset.
+  std::string Best;
+  unsigned BestLen = ~0u;
+  for (int Steps = 0; Up != V.begin() && Steps < 16; ++Steps) {
+    --Up;
+    auto &[B, E, Id] = *Up;
+    if (Offset >= B && Offset < E && E - B < BestLen) {
+      Best = Id;
+      BestLen = E - B;
+    }
+  }
+  return Best;
+}
+
+std::vector<std::string> Builder::entitiesInside(FileID F, unsigned Begin, unsigned End) {
+  std::vector<std::string> Out;
+  auto It = Spans.find(F);
+  if (It == Spans.end())
+    return Out;
+  for (auto &[B, E, Id] : It->second)
+    if (B >= Begin && E <= End)
+      Out.push_back(Id);
+  return Out;
+}
+
+void Builder::recordMacros() {
+  // Every macro defined in a main/local file is an entity, used or not.
+  for (const RecordedMacro &RM : PP.macros)
+    if (facts(SM.getFileID(RM.hashLine)).origin != Origin::System) {
+      std::string Id = macroEntity(RM.info);
+      auto &Mc = M.macros.back();
+      if (Mc.id == Id && Mc.decl.valid())
+        Spans[SM.getFileID(RM.hashLine)].emplace_back(Mc.decl.beginOffset, Mc.decl.endOffset, Id);
+    }
+  for (auto &[F, V] : Spans)
+    std::sort(V.begin(), V.end());
+
+  auto InCondition = [&](SourceLocation L) {
+    for (const SourceRange &R : PP.conditions) {
+      SourceLocation B = SM.getExpansionLoc(R.getBegin()), E = SM.getExpansionLoc(R.getEnd());
+      if (SM.getFileID(B) == SM.getFileID(L) && !SM.isBeforeInTranslationUnit(L, B) &&
+          !SM.isBeforeInTranslationUnit(E, L))
+        return true;
+    }
+    return false;
+  };
+
+  std::unordered_map<std::string, size_t> MacroPos;
+  std::unordered_map<std::string, std::string> ProjectMacroByName;
+  for (size_t I = 0; I < M.macros.size(); ++I) {
+    MacroPos[M.macros[I].id] = I;
+    ProjectMacroByName.emplace(M.macros[I].name, M.macros[I].id);
+  }
+
+  for (const RecordedMacroUse &U : PP.uses) {
+    if (U.fileLoc.isInvalid())
+      continue;
+    FileID F = SM.getFileID(U.fileLoc);
+    const FileFacts &Facts = facts(F);
+    std::string Kind = U.kind;
+    if (Kind == "expansion" && InCondition(U.fileLoc))
+      Kind = "if";
+    bool IsTest = Kind != "expansion";
+
+    if (U.parent) {
+      // Spelled inside another macro's body: a macro-to-macro edge, from a project macro only.
+      auto PIdx = PP.macroIndex.find(U.parent);
+      if (PIdx == PP.macroIndex.end() ||
+          facts(SM.getFileID(PP.macros[PIdx->second].hashLine)).origin == Origin::System)
+        continue;
+      addEdge(macroEntity(U.parent), macroEntity(U.macro), IsTest ? edge::TestsMacro : edge::ExpandsMacro,
+              {});
+      continue;
+    }
+    if (Facts.origin == Origin::System)
+      continue;
+    std::string Target = macroEntity(U.macro);
+    if (Target.empty() && IsTest) {
+      // `#ifndef MAX_E` / `#define MAX_E 16`: the test runs before the definition exists, but
+      // it is about the project's macro of that name.
+      auto ByName = ProjectMacroByName.find(U.name);
+      if (ByName != ProjectMacroByName.end())
+        Target = ByName->second;
+    }
+    if (Target.empty())
+      continue; // a test of a macro defined nowhere in the project
+    unsigned Off = SM.getFileOffset(U.fileLoc);
+    auto P = MacroPos.find(Target);
+    if (P == MacroPos.end()) // created just now: a system macro, at the back
+      P = MacroPos.emplace(Target, M.macros.size() - 1).first;
+    {
+      MacroUse MU;
+      MU.kind = Kind;
+      MU.site.file = Facts.display;
+      MU.site.beginOffset = Off;
+      MU.site.endOffset = Off + static_cast<unsigned>(U.name.size());
+      MU.site.beginLine = MU.site.endLine = SM.getLineNumber(F, Off);
+      MU.site.beginColumn = SM.getColumnNumber(F, Off);
+      MU.site.endColumn = MU.site.beginColumn + static_cast<unsigned>(U.name.size());
+      M.macros[P->second].uses.push_back(MU);
+    }
+    std::string Owner = entityContaining(F, Off);
+    if (!IsTest) {
+      addEdge(Owner, Target, edge::ExpandsMacro, U.fileLoc);
+      continue;
+    }
+    if (!Owner.empty()) {
+      addEdge(Owner, Target, edge::TestsMacro, U.fileLoc);
+      continue;
+    }
+    // A test outside any declaration guards what its innermost #if ... #endif region holds.
+    const ConditionalRegion *Inner = nullptr;
+    for (const ConditionalRegion &R : PP.regions) {
+      if (SM.getFileID(R.ifLoc) != F || SM.isBeforeInTranslationUnit(U.fileLoc, R.ifLoc) ||
+          SM.isBeforeInTranslationUnit(R.endLoc, U.fileLoc))
+        continue;
+      if (!Inner || SM.isBeforeInTranslationUnit(Inner->ifLoc, R.ifLoc))
+        Inner = &R;
+    }
+    if (Inner)
+      for (const std::string &Id :
+           entitiesInside(F, SM.getFileOffset(Inner->ifLoc), SM.getFileOffset(Inner->endLoc)))
+        addEdge(Id, Target, edge::GuardedBy, U.fileLoc);
+  }
+}
+
+void Builder::run() {
+  facts(SM.getMainFileID());
+  M.mainFile = facts(SM.getMainFileID()).display;
+  recordIncludes();
+
+  // Pass 1: an entity for every top-level declaration of the main file and local headers.
+  std::vector<std::pair<const Decl *, std::string>> Owned;
+  for (const Decl *D : Ctx.getTranslationUnitDecl()->decls()) {
+    if (D->isImplicit() || D->getLocation().isInvalid())
+      continue;
+    if (factsAt(D->getLocation()).origin == Origin::System)
+      continue;
+    std::string Id = entityFor(D);
+    Owned.emplace_back(D, Id);
+    if (!Id.empty()) {
+      SourceSpan S = declSpan(D);
+      if (S.valid())
+        Spans[SM.getFileID(SM.getExpansionLoc(D->getBeginLoc()))].emplace_back(S.beginOffset,
+                                                                              S.endOffset, Id);
+    }
+  }
+
+  // Pass 2: references out of each of them.
+  for (auto &[D, Id] : Owned) {
+    if (Id.empty())
+      continue;
+    long Fn = -1;
+    if (auto *FD = dyn_cast<FunctionDecl>(D); FD && FD->doesThisDeclarationHaveABody())
+      Fn = functionIndex(Id);
+    ReferenceVisitor V(*this, Id, Fn);
+    V.TraverseDecl(const_cast<Decl *>(D));
+  }
+
+  // Programs: function definitions placed in a section other than .text.
+  for (const Function &F : std::vector<Function>(M.functions)) {
+    if (F.origin == Origin::System || !F.definition || F.section.empty() || F.section == ".text")
+      continue;
+    addProgram(nullptr, F);
+  }
+  for (const Program &P : M.programs)
+    addEdge(P.id, P.function, edge::Entry, {});
+
+  recordMacros();
+  M.edges.assign(EdgeSet.begin(), EdgeSet.end());
+}
+
+} // namespace
+
+void buildModel(ASTContext &Ctx, const PreprocessorIndex &PP, const std::string &InputPath,
+                ProgramModel &Model) {
+  Builder(Ctx, PP, InputPath, Model).run();
+}
+
+} // namespace bpfcarve::extractor

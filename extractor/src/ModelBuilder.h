@@ -1,0 +1,16 @@
+//===- ModelBuilder.h - AST + preprocessor index -> ProgramModel -*- C++ -*-===//
+#pragma once
+
+#include "bpfcarve/extractor/ProgramModel.h"
+#include "PreprocessorIndex.h"
+
+#include "clang/AST/ASTContext.h"
+
+namespace bpfcarve::extractor {
+
+/// Builds the model from a complete, error-free AST. `InputPath` is the main file's path as the
+/// user gave it; display paths are made relative to its directory.
+void buildModel(clang::ASTContext &Ctx, const PreprocessorIndex &PP, const std::string &InputPath,
+                ProgramModel &Model);
+
+} // namespace bpfcarve::extractor

@@ -1,0 +1,91 @@
+//===- PreprocessorIndex.h - macros, #if tests and includes of one parse -*- C++ -*-===//
+//
+// PPCallbacks that record, while clang preprocesses, what the AST no longer knows: macro
+// definitions and every expansion (with the macro it was expanded from, for macro-in-macro
+// edges), macros tested by #if/#ifdef/#ifndef/defined(), conditional regions, and #include
+// directives. ModelBuilder turns this into model entities and edges after the parse.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "clang/Basic/SourceManager.h"
+#include "clang/Lex/MacroInfo.h"
+#include "clang/Lex/PPCallbacks.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace bpfcarve::extractor {
+
+struct RecordedMacro {
+  std::string name;
+  const clang::MacroInfo *info = nullptr;
+  clang::SourceLocation hashLine; ///< the name token of the #define
+};
+
+struct RecordedMacroUse {
+  const clang::MacroInfo *macro = nullptr; ///< null when a test names an undefined macro
+  std::string name;
+  clang::SourceLocation fileLoc;  ///< expansion location in a file
+  const clang::MacroInfo *parent = nullptr; ///< macro whose body spelled this expansion
+  std::string kind; ///< expansion, ifdef, ifndef, defined, if, elif
+};
+
+struct ConditionalRegion {
+  clang::SourceLocation ifLoc, endLoc; ///< #if ... #endif, file locations
+};
+
+struct RecordedInclude {
+  clang::SourceLocation hashLoc;
+  std::string spelled; ///< with <> or ""
+  std::string resolved;
+  clang::FileID includedFile; ///< filled when the file is entered
+};
+
+class PreprocessorIndex : public clang::PPCallbacks {
+public:
+  explicit PreprocessorIndex(clang::SourceManager &SM) : SM(SM) {}
+
+  void InclusionDirective(clang::SourceLocation HashLoc, const clang::Token &IncludeTok,
+                          llvm::StringRef FileName, bool IsAngled,
+                          clang::CharSourceRange FilenameRange, clang::OptionalFileEntryRef File,
+                          llvm::StringRef SearchPath, llvm::StringRef RelativePath,
+                          const clang::Module *SuggestedModule, bool ModuleImported,
+                          clang::SrcMgr::CharacteristicKind FileType) override;
+  void MacroDefined(const clang::Token &MacroNameTok, const clang::MacroDirective *MD) override;
+  void MacroExpands(const clang::Token &MacroNameTok, const clang::MacroDefinition &MD,
+                    clang::SourceRange Range, const clang::MacroArgs *Args) override;
+  void Ifdef(clang::SourceLocation Loc, const clang::Token &MacroNameTok,
+             const clang::MacroDefinition &MD) override;
+  void Ifndef(clang::SourceLocation Loc, const clang::Token &MacroNameTok,
+              const clang::MacroDefinition &MD) override;
+  void Defined(const clang::Token &MacroNameTok, const clang::MacroDefinition &MD,
+               clang::SourceRange Range) override;
+  void If(clang::SourceLocation Loc, clang::SourceRange ConditionRange,
+          ConditionValueKind ConditionValue) override;
+  void Elif(clang::SourceLocation Loc, clang::SourceRange ConditionRange,
+            ConditionValueKind ConditionValue, clang::SourceLocation IfLoc) override;
+  void Endif(clang::SourceLocation Loc, clang::SourceLocation IfLoc) override;
+
+  std::vector<RecordedMacro> macros;
+  std::map<const clang::MacroInfo *, size_t> macroIndex;
+  std::vector<RecordedMacroUse> uses;
+  std::vector<ConditionalRegion> regions;
+  std::vector<RecordedInclude> includes;
+  /// #if/#elif condition ranges: expansions inside them are tests, not code expansions.
+  std::vector<clang::SourceRange> conditions;
+
+  /// The macro whose #define body contains `SpellingLoc`, if any.
+  const clang::MacroInfo *macroDefinedAround(clang::SourceLocation SpellingLoc) const;
+
+private:
+  void recordTest(const clang::Token &NameTok, const clang::MacroDefinition &MD,
+                  const char *Kind);
+  clang::SourceManager &SM;
+  /// Per file: definition begin offset -> (end offset, macro), for macroDefinedAround.
+  std::map<clang::FileID, std::map<unsigned, std::pair<unsigned, const clang::MacroInfo *>>>
+      bodies;
+};
+
+} // namespace bpfcarve::extractor

@@ -1,0 +1,69 @@
+//===- ProgramModel.cpp ---------------------------------------------------===//
+#include "bpfcarve/extractor/ProgramModel.h"
+
+#include <algorithm>
+#include <set>
+
+namespace bpfcarve::extractor {
+
+const char *originName(Origin O) {
+  switch (O) {
+  case Origin::Main:
+    return "main";
+  case Origin::Local:
+    return "local";
+  case Origin::System:
+    return "system";
+  }
+  return "system";
+}
+
+const char *accessName(AccessKind K) {
+  switch (K) {
+  case AccessKind::Read:
+    return "read";
+  case AccessKind::Write:
+    return "write";
+  case AccessKind::ReadWrite:
+    return "readwrite";
+  }
+  return "read";
+}
+
+const Function *ProgramModel::findFunction(const std::string &Name) const {
+  for (const Function &F : functions)
+    if (F.name == Name)
+      return &F;
+  return nullptr;
+}
+
+const Map *ProgramModel::findMap(const std::string &Name) const {
+  for (const Map &Mp : maps)
+    if (Mp.name == Name)
+      return &Mp;
+  return nullptr;
+}
+
+std::vector<const Edge *> ProgramModel::edgesFrom(const std::string &Id) const {
+  std::vector<const Edge *> Out;
+  // edges are sorted by `from`
+  auto It = std::lower_bound(edges.begin(), edges.end(), Id,
+                             [](const Edge &E, const std::string &K) { return E.from < K; });
+  for (; It != edges.end() && It->from == Id; ++It)
+    Out.push_back(&*It);
+  return Out;
+}
+
+std::vector<std::string> ProgramModel::reachableFrom(const std::string &Id) const {
+  std::vector<std::string> Order{Id};
+  std::set<std::string> Seen{Id};
+  for (size_t I = 0; I < Order.size(); ++I)
+    for (const Edge *E : edgesFrom(Order[I]))
+      if (Seen.insert(E->to).second)
+        Order.push_back(E->to);
+  return Order;
+}
+
+std::string ProgramModel::kindOf(const std::string &Id) { return Id.substr(0, Id.find(':')); }
+
+} // namespace bpfcarve::extractor

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package bpfcarve needs to build, test and run. Idempotent: when all
+# packages are present it only checks (dpkg-query, well under 5 s) and installs nothing.
+# The only install path of the project: both README commands and .ci/run call it.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake ninja-build ccache pkg-config
+  # compiler + LibTooling (clang-cpp + LLVM), FileCheck/lit, sanitizer and libFuzzer runtimes
+  clang-19 llvm-19 llvm-19-dev libclang-19-dev libclang-cpp19-dev libclang-rt-19-dev llvm-19-tools
+  # kernel side
+  libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool libpcap-dev
+  # libraries
+  nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
+  # corpus download (apt-get download + dpkg-deb + tar xz) and tests
+  xz-utils util-linux iproute2 python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+  [[ $status == ii* ]] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: error: not root and no sudo; install: ${missing[*]}" >&2; exit 3; }
+  SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done" >&2

@@ -1,0 +1,95 @@
+//===- Process.cpp - run a program by argv --------------------------------===//
+#include "bpfcarve/toolchain/Process.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace bpfcarve::toolchain {
+
+namespace {
+struct Pipe {
+  int Fd[2] = {-1, -1};
+  ~Pipe() {
+    for (int F : Fd)
+      if (F >= 0)
+        ::close(F);
+  }
+  void closeEnd(int I) {
+    if (Fd[I] >= 0)
+      ::close(Fd[I]);
+    Fd[I] = -1;
+  }
+};
+} // namespace
+
+Result<ProcessResult> runProcess(const std::vector<std::string> &argv) {
+  if (argv.empty())
+    return Failure::internal("runProcess: empty argv");
+  Pipe Out, Err, Status;
+  if (::pipe2(Out.Fd, O_CLOEXEC) || ::pipe2(Err.Fd, O_CLOEXEC) || ::pipe2(Status.Fd, O_CLOEXEC))
+    return Failure::environment(std::string("cannot create a pipe: ") + std::strerror(errno));
+
+  std::vector<char *> Args;
+  for (const std::string &A : argv)
+    Args.push_back(const_cast<char *>(A.c_str()));
+  Args.push_back(nullptr);
+
+  pid_t Pid = ::fork();
+  if (Pid < 0)
+    return Failure::environment(std::string("cannot fork: ") + std::strerror(errno));
+  if (Pid == 0) {
+    int Null = ::open("/dev/null", O_RDONLY);
+    if (Null >= 0)
+      ::dup2(Null, 0);
+    ::dup2(Out.Fd[1], 1);
+    ::dup2(Err.Fd[1], 2);
+    ::execvp(Args[0], Args.data());
+    int E = errno; // report exec failure through the CLOEXEC status pipe
+    (void)!::write(Status.Fd[1], &E, sizeof E);
+    ::_exit(127);
+  }
+  Out.closeEnd(1);
+  Err.closeEnd(1);
+  Status.closeEnd(1);
+
+  ProcessResult R;
+  pollfd Fds[2] = {{Out.Fd[0], POLLIN, 0}, {Err.Fd[0], POLLIN, 0}};
+  std::string *Sinks[2] = {&R.out, &R.err};
+  int Open = 2;
+  char Buf[65536];
+  while (Open > 0) {
+    if (::poll(Fds, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    for (int I = 0; I < 2; ++I) {
+      if (Fds[I].fd < 0 || !(Fds[I].revents & (POLLIN | POLLHUP | POLLERR)))
+        continue;
+      ssize_t N = ::read(Fds[I].fd, Buf, sizeof Buf);
+      if (N > 0) {
+        Sinks[I]->append(Buf, static_cast<size_t>(N));
+      } else if (N == 0 || errno != EINTR) {
+        Fds[I].fd = -1;
+        --Open;
+      }
+    }
+  }
+  int WStatus = 0;
+  while (::waitpid(Pid, &WStatus, 0) < 0 && errno == EINTR) {
+  }
+  int ExecErrno = 0;
+  if (::read(Status.Fd[0], &ExecErrno, sizeof ExecErrno) == sizeof ExecErrno)
+    return Failure::environment("cannot run '" + argv[0] + "': " + std::strerror(ExecErrno));
+  if (WIFEXITED(WStatus))
+    R.exitCode = WEXITSTATUS(WStatus);
+  else if (WIFSIGNALED(WStatus))
+    R.signal = WTERMSIG(WStatus);
+  return R;
+}
+
+} // namespace bpfcarve::toolchain
