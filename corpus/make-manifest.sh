@@ -190,7 +190,8 @@ load_all() {
     [ -f "$obj" ] || continue
     log=$SCRATCH/log/$name.load
     rc=0
-    timeout "$LOAD_TIMEOUT" bpftool prog loadall "$obj" "/sys/fs/bpf/prog_$name" >"$log" 2>&1 || rc=$?
+    # --foreground keeps bpftool in our process group, so interrupting the run stops it too.
+    timeout --foreground "$LOAD_TIMEOUT" bpftool prog loadall "$obj" "/sys/fs/bpf/prog_$name" >"$log" 2>&1 || rc=$?
     case $rc in
       0) st=ok c= ;;
       124) st=fail c=timeout ;;

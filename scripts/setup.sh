@@ -14,7 +14,7 @@ PACKAGES=(
   # libraries
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
   # corpus download (apt-get download + dpkg-deb + tar xz) and tests
-  xz-utils util-linux iproute2 python3
+  xz-utils util-linux iproute2 python3 python3-jsonschema
 )
 
 missing=()

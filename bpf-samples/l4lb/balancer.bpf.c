@@ -2,21 +2,20 @@
 /*
  * balancer.bpf.c - an XDP layer-4 load balancer, the first bpfcarve sample.
  *
- * Packets for a virtual IP (VIP) are steered to one of its backends
- * ("reals") and tunnelled there, IPIP/IP6IP6 or GUE, with XDP_TX; the real
- * answers the client directly (direct server return). A flow sticks to its
- * real through a connection table; new flows pick a real from a per-VIP
- * consistent-hashing ring filled by user space, so that adding or removing
- * a real moves few flows.
+ * Packets for a virtual IP (VIP) are steered to one of its backends ("reals") and
+ * tunnelled there, IPIP/IP6IP6 or GUE, with XDP_TX; the real answers the client
+ * directly (direct server return). A flow sticks to its real through a connection
+ * table; new flows pick a real from a per-VIP consistent-hashing ring filled by user
+ * space, so that adding or removing a real moves few flows.
  *
  * Side features, each behind a switch from balancer_structs.h: GUE and IPIP
- * decapsulation, ICMP "fragmentation needed" / "packet too big" for packets
- * that no longer fit once tunnelled, a ping responder reached by tail call,
- * per-CPU connection tables through a map of maps, a bpf_loop walk of the
- * ring past draining reals, and per-VIP statistics.
+ * decapsulation, ICMP "fragmentation needed" / "packet too big" for packets that no
+ * longer fit once tunnelled, steering of ICMP errors to the real of their flow,
+ * per-CPU connection tables in a map of maps, a bpf_loop walk of the ring past
+ * draining reals, and per-VIP statistics.
  *
- * Entry points: balancer_ingress (everything), gue_decap_only (only the GUE
- * decapsulation, always XDP_PASS) and vip_icmp_echo (tail call target).
+ * Entry points: balancer_ingress (everything) and gue_decap_only (the GUE
+ * decapsulation alone, always XDP_PASS), which balancer_ingress tail-calls.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -40,14 +39,8 @@
 #define lb_dbg(fmt, ...) bpf_printk("l4lb: " fmt, ##__VA_ARGS__)
 #else
 /* Like the kernel's no_printk: arguments stay type-checked and "used". */
-#define lb_dbg(fmt, ...)				\
-	do {						\
-		if (0)					\
-			bpf_printk(fmt, ##__VA_ARGS__);	\
-	} while (0)
+#define lb_dbg(fmt, ...) do { if (0) bpf_printk(fmt, ##__VA_ARGS__); } while (0)
 #endif
-
-/* ---- maps ---------------------------------------------------------------- */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -88,8 +81,8 @@ struct lru_inner_map {
 };
 
 /*
- * One connection table per CPU, installed by user space. RSS keeps a flow
- * on one CPU, so private tables spare the shared LRU's lock and bouncing.
+ * One connection table per CPU, installed by user space. RSS keeps a flow on one
+ * CPU, so private tables spare the shared LRU's lock and cache line bouncing.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -100,7 +93,7 @@ struct {
 #endif
 
 #if LB_STATS
-/* Index vip_num for a VIP, LB_STAT_KEY(counter) for global counters. */
+/* Index vip_num for a VIP, LB_STAT_KEY(counter) for the global counters. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, STATS_MAP_SIZE);
@@ -116,8 +109,6 @@ struct {
 	__type(value, struct ctl_value);
 } ctl_array SEC(".maps");
 
-/* ---- globals ------------------------------------------------------------- */
-
 /* Load-time knobs: the verifier sees them as constants. */
 const volatile __u16 gue_port = 6080;
 const volatile __u32 max_ring_probes = 8;
@@ -129,8 +120,6 @@ __u32 hash_seed = 0x5eed1b4c;
 /* Total of stripped tunnels, readable without summing per-CPU stats. */
 __u64 decapsulated_packets;
 
-/* ---- small helpers ------------------------------------------------------- */
-
 static __always_inline struct ctl_value *ctl_get(enum ctl_index idx)
 {
 	__u32 key = idx;
@@ -138,21 +127,11 @@ static __always_inline struct ctl_value *ctl_get(enum ctl_index idx)
 	return bpf_map_lookup_elem(&ctl_array, &key);
 }
 
-static __always_inline void lb_count(enum lb_stat_counter counter)
+/* Packets and bytes for a VIP (key vip_num); global counters count packets only. */
+static __always_inline void stats_update(__u32 key, __u32 bytes)
 {
 #if LB_STATS
-	__u32 key = LB_STAT_KEY(counter);
 	struct lb_stats *st = bpf_map_lookup_elem(&stats, &key);
-
-	if (st)
-		st->v1 += 1;
-#endif
-}
-
-static __always_inline void vip_stats_update(__u32 vip_num, __u32 bytes)
-{
-#if LB_STATS
-	struct lb_stats *st = bpf_map_lookup_elem(&stats, &vip_num);
 
 	if (st) {
 		st->v1 += 1;
@@ -161,6 +140,8 @@ static __always_inline void vip_stats_update(__u32 vip_num, __u32 bytes)
 #endif
 }
 
+#define lb_count(counter) stats_update(LB_STAT_KEY(counter), 0)
+
 /* Fold a one's complement partial sum into a final 16-bit checksum. */
 static __always_inline __u16 csum_fold(__u64 sum)
 {
@@ -168,12 +149,6 @@ static __always_inline __u16 csum_fold(__u64 sum)
 	for (int i = 0; i < 4; i++)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return ~sum;
-}
-
-/* RFC 1624 incremental update of one 16-bit word: HC' = ~(~HC + ~m + m'). */
-static __always_inline void csum_replace16(__sum16 *sum, __u16 old, __u16 new)
-{
-	*sum = csum_fold((__u16)~*sum + (__u16)~old + new);
 }
 
 static __always_inline void ipv4_set_csum(struct iphdr *iph)
@@ -189,10 +164,9 @@ static __always_inline void ipv4_set_csum(struct iphdr *iph)
 }
 
 /*
- * Hash of the client side of a flow (LB_MIX3/LB_FINAL3 in the header). The
- * VIP already chose the ring, so the destination adds nothing. IPv4 leaves
- * srcv6[1..3] zero, so one body serves both families. Out of line: it is
- * big and runs only on a connection table miss.
+ * Hash of the client side of a flow: the VIP already chose the ring. IPv4 leaves
+ * srcv6[1..3] zero, so one body serves both families. Out of line: it is big and
+ * runs only on a connection table miss.
  */
 static __attribute__((noinline)) __u32
 flow_hash(const struct flow_key *flow, __u32 seed, __u32 vip_flags)
@@ -213,41 +187,37 @@ flow_hash(const struct flow_key *flow, __u32 seed, __u32 vip_flags)
 	return c;
 }
 
-/* Cheap entropy for outer headers, so the real's NIC can spread tunnels. */
+/* Cheap entropy for outer headers, so that the real's NIC can spread tunnels. */
 static __always_inline __u32 flow_entropy(const struct flow_key *flow)
 {
-	return flow->srcv6[0] ^ flow->srcv6[1] ^ flow->srcv6[2] ^
-	       flow->srcv6[3] ^ flow->port16[0];
+	return flow->srcv6[0] ^ flow->srcv6[1] ^ flow->srcv6[2] ^ flow->srcv6[3] ^
+	       flow->port16[0];
 }
 
-/* ---- parsing ------------------------------------------------------------- */
-
-static __always_inline int parse_eth(void *data, void *data_end,
-				     __u16 *eth_proto)
+static __always_inline int parse_eth(void *data, void *data_end, __u16 *eth_proto)
 {
 	struct ethhdr *eth = data;
 
 	if ((void *)(eth + 1) > data_end)
 		return -1;
-	/* VLAN-tagged frames come out as ETH_P_8021Q and go to the kernel. */
+	/* VLAN-tagged frames come out as ETH_P_8021Q and are left to the kernel. */
 	*eth_proto = bpf_ntohs(eth->h_proto);
 	return 0;
 }
 
 static __always_inline int parse_ipv4(void *data, void *data_end, __u32 nh_off,
-				      struct packet_description *pckt,
-				      __u32 *l4_off)
+				      struct packet_description *pckt, __u32 *l4_off)
 {
 	struct iphdr *iph = data + nh_off;
 	__u32 ihl_len;
 
 	if ((void *)(iph + 1) > data_end || iph->ihl < 5)
 		return XDP_DROP;
-	/* Options are skipped, not interpreted: they travel in the tunnel. */
+	/* Options are skipped, not interpreted: they travel inside the tunnel. */
 	ihl_len = iph->ihl * 4;
 	if (data + nh_off + ihl_len > data_end)
 		return XDP_DROP;
-	/* Only a first fragment has ports: the others cannot be hashed. */
+	/* Only a first fragment carries ports: the others cannot be hashed. */
 	if (iph->frag_off & bpf_htons(LB_IP_MF | LB_IP_OFFMASK))
 		return XDP_DROP;
 
@@ -261,14 +231,13 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 nh_off,
 }
 
 static __always_inline int parse_ipv6(void *data, void *data_end, __u32 nh_off,
-				      struct packet_description *pckt,
-				      __u32 *l4_off)
+				      struct packet_description *pckt, __u32 *l4_off)
 {
 	struct ipv6hdr *ip6h = data + nh_off;
 
 	if ((void *)(ip6h + 1) > data_end)
 		return XDP_DROP;
-	/* Extension headers are not walked; a fragment header hides ports. */
+	/* Extension headers are not walked; a fragment header would hide the ports. */
 	if (ip6h->nexthdr == IPPROTO_FRAGMENT)
 		return XDP_DROP;
 
@@ -287,7 +256,7 @@ static __always_inline int parse_ports(void *data, void *data_end, __u32 l4_off,
 	struct tcphdr *tcp = data + l4_off;
 	__be16 *ports = data + l4_off;
 
-	/* TCP and UDP both start with source and destination port. */
+	/* TCP and UDP both start with the source and destination ports. */
 	if ((void *)(ports + 2) > data_end)
 		return XDP_DROP;
 	pckt->flow.port16[0] = ports[0];
@@ -302,21 +271,11 @@ static __always_inline int parse_ports(void *data, void *data_end, __u32 l4_off,
 }
 
 /*
- * An ICMP error about a VIP flow must reach the real serving that flow,
- * or path MTU discovery breaks. The quoted packet went from the VIP to the
- * client, so its reversed tuple is the flow's key.
+ * An ICMP error about a VIP flow must reach the real that serves the flow, or path
+ * MTU discovery breaks. The quoted packet went from the VIP to the client, so its
+ * reversed tuple is the flow's key.
  */
-static __always_inline void flow_from_quoted(struct packet_description *pckt,
-					     __u8 proto, const __be16 *ports)
-{
-	pckt->flow.proto = proto;
-	pckt->flow.port16[0] = ports[1];
-	pckt->flow.port16[1] = ports[0];
-	pckt->flags |= F_PKT_ICMP_ERR;
-}
-
-static __always_inline int parse_icmp_v4(void *data, void *data_end,
-					 __u32 l4_off,
+static __always_inline int parse_icmp_v4(void *data, void *data_end, __u32 l4_off,
 					 struct packet_description *pckt)
 {
 	struct icmphdr *icmp = data + l4_off;
@@ -325,26 +284,25 @@ static __always_inline int parse_icmp_v4(void *data, void *data_end,
 
 	if ((void *)(icmp + 1) > data_end)
 		return XDP_DROP;
-	if (icmp->type == ICMP_ECHO) {
-		pckt->flags |= F_PKT_ICMP_ECHO;
-		return LB_CONTINUE;
-	}
+	/* Pings and the rest are the host's business. */
 	if (icmp->type != ICMP_DEST_UNREACH && icmp->type != ICMP_TIME_EXCEEDED)
 		return XDP_PASS;
 	if ((void *)(ports + 2) > data_end)
 		return XDP_DROP;
-	/* Quoted options would move the ports; rare enough for the host. */
+	/* Quoted options would move the ports; rare enough to leave to the host. */
 	if (quoted->ihl != 5)
 		return XDP_PASS;
 
+	pckt->flow.proto = quoted->protocol;
 	pckt->flow.src = quoted->daddr;
 	pckt->flow.dst = quoted->saddr;
-	flow_from_quoted(pckt, quoted->protocol, ports);
+	pckt->flow.port16[0] = ports[1];
+	pckt->flow.port16[1] = ports[0];
+	pckt->flags |= F_PKT_ICMP_ERR;
 	return LB_CONTINUE;
 }
 
-static __always_inline int parse_icmp_v6(void *data, void *data_end,
-					 __u32 l4_off,
+static __always_inline int parse_icmp_v6(void *data, void *data_end, __u32 l4_off,
 					 struct packet_description *pckt)
 {
 	struct icmp6hdr *icmp6 = data + l4_off;
@@ -353,13 +311,8 @@ static __always_inline int parse_icmp_v6(void *data, void *data_end,
 
 	if ((void *)(icmp6 + 1) > data_end)
 		return XDP_DROP;
-	if (icmp6->icmp6_type == ICMPV6_ECHO_REQUEST) {
-		pckt->flags |= F_PKT_ICMP_ECHO;
-		return LB_CONTINUE;
-	}
-	/* Neighbour discovery and the rest belong to the host. */
-	if (icmp6->icmp6_type != ICMPV6_DEST_UNREACH &&
-	    icmp6->icmp6_type != ICMPV6_PKT_TOOBIG &&
+	/* The same for ICMPv6; pings, neighbour discovery and the rest are the host's. */
+	if (icmp6->icmp6_type != ICMPV6_DEST_UNREACH && icmp6->icmp6_type != ICMPV6_PKT_TOOBIG &&
 	    icmp6->icmp6_type != ICMPV6_TIME_EXCEED)
 		return XDP_PASS;
 	if ((void *)(ports + 2) > data_end)
@@ -367,14 +320,15 @@ static __always_inline int parse_icmp_v6(void *data, void *data_end,
 
 	__builtin_memcpy(pckt->flow.srcv6, &quoted->daddr, sizeof(quoted->daddr));
 	__builtin_memcpy(pckt->flow.dstv6, &quoted->saddr, sizeof(quoted->saddr));
-	flow_from_quoted(pckt, quoted->nexthdr, ports);
+	pckt->flow.proto = quoted->nexthdr;
+	pckt->flow.port16[0] = ports[1];
+	pckt->flow.port16[1] = ports[0];
+	pckt->flags |= F_PKT_ICMP_ERR;
 	return LB_CONTINUE;
 }
 
-/* ---- VIP, ring and connection table -------------------------------------- */
-
-static __always_inline struct vip_meta *
-vip_lookup(const struct packet_description *pckt, int is_ipv6)
+static __always_inline struct vip_meta *vip_lookup(const struct packet_description *pckt,
+						   int is_ipv6)
 {
 	struct vip_definition vip = {};
 	struct vip_meta *meta;
@@ -422,21 +376,17 @@ static long ring_probe_step(__u64 index, void *data)
 }
 
 /*
- * The ring chose a draining real: take the next healthy one on the ring.
- * Walking the ring, not rehashing, keeps every LB instance agreeing.
+ * The ring chose a draining real: take the next healthy one on the ring. Walking
+ * the ring, rather than rehashing, keeps all LB instances in agreement.
  */
-static __always_inline real_id_t ring_probe(__u32 ring_base, __u32 start,
-					    real_id_t draining)
+static __always_inline real_id_t ring_probe(__u32 ring_base, __u32 start, real_id_t draining)
 {
-	struct ring_probe_ctx probe = {
-		.ring_base = ring_base,
-		.start = start,
-	};
+	struct ring_probe_ctx probe = { .ring_base = ring_base, .start = start };
 
 	bpf_loop(max_ring_probes, ring_probe_step, &probe, 0);
 	if (probe.skipped)
 		lb_count(LB_STAT_DRAIN_SKIP);
-	/* All candidates drain too: better the draining real than a drop. */
+	/* If every candidate drains too, the draining real beats a drop. */
 	return probe.real_id ? probe.real_id : draining;
 }
 #endif /* ENABLE_BACKEND_SCAN */
@@ -471,15 +421,14 @@ static __always_inline void *lru_for_this_cpu(void)
 	return &fallback_lru;
 }
 
-static __always_inline int lru_lookup(void *lru, struct packet_description *pckt,
-				      __u64 now)
+static __always_inline int lru_lookup(void *lru, struct packet_description *pckt, __u64 now)
 {
 	struct real_pos_lru *entry = bpf_map_lookup_elem(lru, &pckt->flow);
 
 	if (!entry)
 		return 0;
 	if (pckt->flow.proto == IPPROTO_UDP) {
-		/* UDP has no FIN: without a timeout a reused tuple sticks forever. */
+		/* UDP has no FIN: without a timeout a reused tuple would stick forever. */
 		if (now - entry->atime > udp_flow_timeout_ns)
 			return 0;
 		entry->atime = now;
@@ -488,14 +437,10 @@ static __always_inline int lru_lookup(void *lru, struct packet_description *pckt
 	return 1;
 }
 
-static __always_inline void lru_update(void *lru,
-				       const struct packet_description *pckt,
+static __always_inline void lru_update(void *lru, const struct packet_description *pckt,
 				       __u64 now)
 {
-	struct real_pos_lru entry = {
-		.pos = pckt->real_index,
-		.atime = now,
-	};
+	struct real_pos_lru entry = { .pos = pckt->real_index, .atime = now };
 
 	bpf_map_update_elem(lru, &pckt->flow, &entry, BPF_ANY);
 }
@@ -522,37 +467,29 @@ static __always_inline int select_real(struct packet_description *pckt,
 	return 1;
 }
 
-/* ---- encapsulation ------------------------------------------------------- */
-
-/* Outer IPv4 source: a configured /16 plus client entropy in the low bits. */
-static __always_inline __be32 encap_src_v4(const struct flow_key *flow)
+/* Outer source: a configured prefix (/16 IPv4, /96 IPv6), client entropy below it. */
+static __always_inline void encap_src(__be32 *saddr, const struct flow_key *flow, int v6)
 {
-	struct ctl_value *prefix = ctl_get(CTL_V4_ENCAP_SRC);
-	__u32 base = prefix ? bpf_ntohl(prefix->addr6[0]) & 0xffff0000 : 0;
+	struct ctl_value *prefix = ctl_get(v6 ? CTL_V6_ENCAP_SRC : CTL_V4_ENCAP_SRC);
+	__u32 entropy = flow_entropy(flow);
+	struct ctl_value none = {};
 
-	return bpf_htonl(base | (flow_entropy(flow) & 0xffff));
-}
-
-/* Outer IPv6 source: a configured /96 plus client entropy. */
-static __always_inline void encap_src_v6(__be32 *saddr,
-					 const struct flow_key *flow)
-{
-	struct ctl_value *prefix = ctl_get(CTL_V6_ENCAP_SRC);
-
-	saddr[0] = prefix ? prefix->addr6[0] : 0;
-	saddr[1] = prefix ? prefix->addr6[1] : 0;
-	saddr[2] = prefix ? prefix->addr6[2] : 0;
-	saddr[3] = flow_entropy(flow);
+	if (!prefix)
+		prefix = &none;
+	if (v6) {
+		__builtin_memcpy(saddr, prefix->addr6, 3 * sizeof(__be32));
+		saddr[3] = entropy;
+	} else {
+		saddr[0] = bpf_htonl((bpf_ntohl(prefix->addr6[0]) & 0xffff0000) |
+				     (entropy & 0xffff));
+	}
 }
 
 /*
- * Grow room bytes in front of the packet and write the new Ethernet header:
- * our MAC as source, the gateway's as destination, since reals are usually
- * not on this segment. The old header is read before the caller covers it
- * with outer headers. Returns where those go, or NULL.
+ * Grow room bytes in front and write the Ethernet header, to the gateway since reals
+ * are usually not on this segment. Returns where the outer headers go, or NULL.
  */
-static __always_inline void *push_outer(struct xdp_md *ctx, __u32 room,
-					__u16 eth_proto)
+static __always_inline void *push_outer(struct xdp_md *ctx, __u32 room, __u16 eth_proto)
 {
 	struct ctl_value *gw = ctl_get(CTL_GW_MAC);
 	struct ethhdr *eth, *old_eth;
@@ -566,15 +503,15 @@ static __always_inline void *push_outer(struct xdp_md *ctx, __u32 room,
 		return NULL;
 	eth = data;
 	old_eth = data + room;
+	/* Read the old header before the caller covers it with outer headers. */
 	__builtin_memcpy(eth->h_source, old_eth->h_dest, ETH_ALEN);
 	__builtin_memcpy(eth->h_dest, gw->mac, ETH_ALEN);
 	eth->h_proto = bpf_htons(eth_proto);
 	return data + ETH_HLEN;
 }
 
-static __always_inline void fill_outer_ipv4(struct iphdr *iph, __be32 saddr,
-					    __be32 daddr, __u8 tos, __u8 proto,
-					    __u16 payload_len)
+static __always_inline void fill_outer_ipv4(struct iphdr *iph, __be32 saddr, __be32 daddr,
+					    __u8 tos, __u8 proto, __u16 payload_len)
 {
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) >> 2;
@@ -590,11 +527,9 @@ static __always_inline void fill_outer_ipv4(struct iphdr *iph, __be32 saddr,
 	ipv4_set_csum(iph);
 }
 
-static __always_inline void fill_outer_ipv6(struct ipv6hdr *ip6h,
-					    const __be32 *saddr,
-					    const __be32 *daddr, __u8 tclass,
-					    __u32 entropy, __u8 nexthdr,
-					    __u16 payload_len)
+static __always_inline void fill_outer_ipv6(struct ipv6hdr *ip6h, const __be32 *saddr,
+					    const __be32 *daddr, __u8 tclass, __u32 entropy,
+					    __u8 nexthdr, __u16 payload_len)
 {
 	ip6h->version = 6;
 	ip6h->priority = tclass >> 4;
@@ -609,95 +544,75 @@ static __always_inline void fill_outer_ipv6(struct ipv6hdr *ip6h,
 	__builtin_memcpy(&ip6h->daddr, daddr, sizeof(ip6h->daddr));
 }
 
-/* IPIP, or 6in4 for an IPv6 inner packet: inner_proto says which. */
-static __always_inline int ipip_encap(struct xdp_md *ctx,
-				      const struct real_definition *real,
-				      const struct packet_description *pckt,
-				      __u8 inner_proto)
+/* IPIP or IP6IP6 (or 6in4 / 4in6): outer family from the real, inner from inner_proto. */
+static __always_inline int ipip_encap(struct xdp_md *ctx, const struct real_definition *real,
+				      const struct packet_description *pckt, __u8 inner_proto)
 {
-	__be32 saddr = encap_src_v4(&pckt->flow);
-	struct iphdr *iph;
-
-	iph = push_outer(ctx, IPIP_V4_OVERHEAD, ETH_P_IP);
-	if (!iph)
-		return XDP_DROP;
-	fill_outer_ipv4(iph, saddr, real->dst, pckt->tos, inner_proto,
-			pckt->pkt_bytes);
-	return XDP_TX;
-}
-
-/* IP6IP6, or 4in6 for an IPv4 inner packet. */
-static __always_inline int ip6ip6_encap(struct xdp_md *ctx,
-					const struct real_definition *real,
-					const struct packet_description *pckt,
-					__u8 inner_proto)
-{
-	struct ipv6hdr *ip6h;
+	__u32 entropy = flow_entropy(&pckt->flow);
+	int v6 = real->flags & F_REAL_IPV6;
 	__be32 saddr[4];
+	void *outer;
 
-	encap_src_v6(saddr, &pckt->flow);
-	ip6h = push_outer(ctx, IPIP_V6_OVERHEAD, ETH_P_IPV6);
-	if (!ip6h)
-		return XDP_DROP;
-	fill_outer_ipv6(ip6h, saddr, real->dstv6, pckt->tos,
-			flow_entropy(&pckt->flow), inner_proto, pckt->pkt_bytes);
+	encap_src(saddr, &pckt->flow, v6);
+	if (v6) {
+		outer = push_outer(ctx, IPIP_V6_OVERHEAD, ETH_P_IPV6);
+		if (!outer)
+			return XDP_DROP;
+		fill_outer_ipv6(outer, saddr, real->dstv6, pckt->tos, entropy, inner_proto,
+				pckt->pkt_bytes);
+	} else {
+		outer = push_outer(ctx, IPIP_V4_OVERHEAD, ETH_P_IP);
+		if (!outer)
+			return XDP_DROP;
+		fill_outer_ipv4(outer, saddr[0], real->dst, pckt->tos, inner_proto,
+				pckt->pkt_bytes);
+	}
 	return XDP_TX;
 }
 
 #if ENABLE_GUE_ENCAP
-static __always_inline void fill_gue(struct udphdr *udph, __u32 entropy,
-				     __u16 inner_len, __u8 inner_proto)
+static __always_inline void fill_gue(struct udphdr *udph, __u32 entropy, __u16 inner_len,
+				     __u8 inner_proto)
 {
 	struct guehdr *gueh = (void *)(udph + 1);
 
-	/* Receivers hash tunnels by UDP ports: entropy in the source port. */
+	/* Receivers spread tunnels by UDP ports: entropy goes in the source port. */
 	udph->source = bpf_htons(0xc000 | (entropy & 0x3fff));
 	udph->dest = bpf_htons(gue_port);
 	udph->len = bpf_htons(GUE_UDP_LEN + inner_len);
-	/*
-	 * No checksum: allowed over IPv4, and over IPv6 for tunnels (RFC 6935)
-	 * when the receiver accepts it. A real one would need the whole payload.
-	 */
+	/* No checksum, as RFC 6935 allows tunnels: a real one would cover the payload. */
 	udph->check = 0;
-	gueh->ver_c_hlen = 0;		/* version 0, data, no optional fields */
+	gueh->ver_c_hlen = 0;		/* version 0, data message, no optional fields */
 	gueh->proto_ctype = inner_proto;
 	gueh->flags = 0;
 }
 
-static __always_inline int gue_encap_v4(struct xdp_md *ctx,
-					const struct real_definition *real,
-					const struct packet_description *pckt,
-					__u8 inner_proto)
-{
-	__be32 saddr = encap_src_v4(&pckt->flow);
-	struct iphdr *iph;
-
-	iph = push_outer(ctx, GUE_V4_OVERHEAD, ETH_P_IP);
-	if (!iph)
-		return XDP_DROP;
-	fill_gue((void *)(iph + 1), flow_entropy(&pckt->flow), pckt->pkt_bytes,
-		 inner_proto);
-	fill_outer_ipv4(iph, saddr, real->dst, pckt->tos, IPPROTO_UDP,
-			GUE_UDP_LEN + pckt->pkt_bytes);
-	return XDP_TX;
-}
-
-static __always_inline int gue_encap_v6(struct xdp_md *ctx,
-					const struct real_definition *real,
-					const struct packet_description *pckt,
-					__u8 inner_proto)
+/* GUE (variant 0) over UDP to gue_port, over IPv4 or IPv6 as the real has it. */
+static __always_inline int gue_encap(struct xdp_md *ctx, const struct real_definition *real,
+				     const struct packet_description *pckt, __u8 inner_proto)
 {
 	__u32 entropy = flow_entropy(&pckt->flow);
+	__u16 udp_len = GUE_UDP_LEN + pckt->pkt_bytes;
+	int v6 = real->flags & F_REAL_IPV6;
 	struct ipv6hdr *ip6h;
+	struct iphdr *iph;
 	__be32 saddr[4];
 
-	encap_src_v6(saddr, &pckt->flow);
-	ip6h = push_outer(ctx, GUE_V6_OVERHEAD, ETH_P_IPV6);
-	if (!ip6h)
-		return XDP_DROP;
-	fill_gue((void *)(ip6h + 1), entropy, pckt->pkt_bytes, inner_proto);
-	fill_outer_ipv6(ip6h, saddr, real->dstv6, pckt->tos, entropy,
-			IPPROTO_UDP, GUE_UDP_LEN + pckt->pkt_bytes);
+	encap_src(saddr, &pckt->flow, v6);
+	if (v6) {
+		ip6h = push_outer(ctx, GUE_V6_OVERHEAD, ETH_P_IPV6);
+		if (!ip6h)
+			return XDP_DROP;
+		fill_gue((void *)(ip6h + 1), entropy, pckt->pkt_bytes, inner_proto);
+		fill_outer_ipv6(ip6h, saddr, real->dstv6, pckt->tos, entropy, IPPROTO_UDP,
+				udp_len);
+	} else {
+		iph = push_outer(ctx, GUE_V4_OVERHEAD, ETH_P_IP);
+		if (!iph)
+			return XDP_DROP;
+		fill_gue((void *)(iph + 1), entropy, pckt->pkt_bytes, inner_proto);
+		fill_outer_ipv4(iph, saddr[0], real->dst, pckt->tos, IPPROTO_UDP, udp_len);
+	}
 	return XDP_TX;
 }
 #endif /* ENABLE_GUE_ENCAP */
@@ -713,41 +628,13 @@ static __always_inline __u32 encap_overhead(__u8 real_flags, __u32 vip_flags)
 	return v6 ? IPIP_V6_OVERHEAD : IPIP_V4_OVERHEAD;
 }
 
-static __always_inline int encap_to_real(struct xdp_md *ctx,
-					 const struct real_definition *real,
-					 const struct packet_description *pckt,
-					 __u32 vip_flags, int is_ipv6)
-{
-	__u8 inner_proto = is_ipv6 ? IPPROTO_IPV6 : IPPROTO_IPIP;
-	int v6 = real->flags & F_REAL_IPV6;
-	int action;
-
-#if ENABLE_GUE_ENCAP
-	if (vip_flags & F_VIP_GUE_ENCAP) {
-		if (v6)
-			action = gue_encap_v6(ctx, real, pckt, inner_proto);
-		else
-			action = gue_encap_v4(ctx, real, pckt, inner_proto);
-		return action;
-	}
-#endif
-	if (v6)
-		action = ip6ip6_encap(ctx, real, pckt, inner_proto);
-	else
-		action = ipip_encap(ctx, real, pckt, inner_proto);
-	return action;
-}
-
-/* ---- decapsulation ------------------------------------------------------- */
-
 #if ENABLE_GUE_DECAP || ENABLE_IPIP_DECAP
 /*
- * Remove len bytes of tunnel headers after the Ethernet header and put the
- * Ethernet header back in front of the inner packet with the inner
- * ethertype. The MACs stay: the frame did arrive at us.
+ * Remove len bytes of tunnel headers after the Ethernet header, which moves up with
+ * the inner ethertype; the MACs stay, the frame did arrive at us.
  */
-static __attribute__((noinline)) int
-pop_outer_headers(struct xdp_md *ctx, __u32 len, __be16 inner_eth_proto)
+static __attribute__((noinline)) int pop_outer_headers(struct xdp_md *ctx, __u32 len,
+						       __be16 inner_eth_proto)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -774,11 +661,10 @@ pop_outer_headers(struct xdp_md *ctx, __u32 len, __be16 inner_eth_proto)
 
 #if ENABLE_GUE_DECAP
 /*
- * Inner ethertype of a GUE payload, 0 if it is not a data packet we can
- * strip; *gue_len gets the GUE header length (0 for variant 1).
+ * Inner ethertype of a GUE payload, or 0 if it is not a data packet we can strip;
+ * *gue_len gets the length of the GUE header (0 for variant 1).
  */
-static __always_inline __be16 gue_inner_proto(void *gue, void *data_end,
-					      __u32 *gue_len)
+static __always_inline __be16 gue_inner_proto(void *gue, void *data_end, __u32 *gue_len)
 {
 	struct guehdr *gueh = gue;
 	__u8 *first = gue;
@@ -787,7 +673,7 @@ static __always_inline __be16 gue_inner_proto(void *gue, void *data_end,
 	if ((void *)(first + 1) > data_end)
 		return 0;
 	if (GUE_VARIANT(*first) == 1) {
-		/* Variant 1 has no header: the IP version nibble says it all. */
+		/* Variant 1 has no header: the IP version nibble tells the family. */
 		*gue_len = 0;
 		if ((*first >> 4) == 4)
 			proto = bpf_htons(ETH_P_IP);
@@ -795,8 +681,7 @@ static __always_inline __be16 gue_inner_proto(void *gue, void *data_end,
 			proto = bpf_htons(ETH_P_IPV6);
 	} else if (GUE_VARIANT(*first) == 0) {
 		/* Control messages are for the host's own GUE stack. */
-		if ((void *)(gueh + 1) > data_end ||
-		    GUE_IS_CONTROL(gueh->ver_c_hlen))
+		if ((void *)(gueh + 1) > data_end || GUE_IS_CONTROL(gueh->ver_c_hlen))
 			return 0;
 		*gue_len = sizeof(*gueh) + GUE_HLEN_BYTES(gueh->ver_c_hlen);
 		if (gueh->proto_ctype == IPPROTO_IPIP)
@@ -810,9 +695,9 @@ static __always_inline __be16 gue_inner_proto(void *gue, void *data_end,
 	return proto;
 }
 
-/* Common tail of the two GUE decaps, from the outer UDP header on. */
-static __always_inline int gue_strip(struct xdp_md *ctx, struct udphdr *udph,
-				     void *data_end, __u32 outer_len)
+/* What both GUE decaps share, from the outer UDP header on. */
+static __always_inline int gue_strip(struct xdp_md *ctx, struct udphdr *udph, void *data_end,
+				     __u32 outer_len)
 {
 	__u32 gue_len = 0;
 	__be16 inner;
@@ -825,18 +710,14 @@ static __always_inline int gue_strip(struct xdp_md *ctx, struct udphdr *udph,
 	inner = gue_inner_proto(udph + 1, data_end, &gue_len);
 	if (!inner)
 		return XDP_PASS;
-	action = pop_outer_headers(ctx, outer_len + sizeof(*udph) + gue_len,
-				   inner);
+	action = pop_outer_headers(ctx, outer_len + sizeof(*udph) + gue_len, inner);
 	if (action == XDP_PASS)
 		lb_count(LB_STAT_GUE_DECAP);
 	lb_dbg("gue decap: %d", action);
 	return action;
 }
 
-/*
- * Strip Ethernet/IPv4/UDP(gue_port)/GUE down to Ethernet/inner IP. Returns
- * XDP_PASS when stripped or not ours, XDP_DROP for a malformed tunnel.
- */
+/* Ethernet/IPv4/UDP(gue_port)/GUE/inner to Ethernet/inner; XDP_DROP if malformed. */
 static __always_inline int gue_decap_v4(struct xdp_md *ctx, __u32 nh_off)
 {
 	void *data = (void *)(long)ctx->data;
@@ -849,7 +730,7 @@ static __always_inline int gue_decap_v4(struct xdp_md *ctx, __u32 nh_off)
 	outer_len = outer->ihl * 4;
 	if (outer_len < sizeof(*outer) || outer->protocol != IPPROTO_UDP)
 		return XDP_PASS;
-	/* A fragment cannot be stripped alone; the kernel reassembles it. */
+	/* A fragment cannot be stripped alone; the kernel reassembles it first. */
 	if (outer->frag_off & bpf_htons(LB_IP_MF | LB_IP_OFFMASK))
 		return XDP_PASS;
 	return gue_strip(ctx, (void *)outer + outer_len, data_end, outer_len);
@@ -870,13 +751,48 @@ static __always_inline int gue_decap_v6(struct xdp_md *ctx, __u32 nh_off)
 }
 #endif /* ENABLE_GUE_DECAP */
 
-#if ENABLE_IPIP_DECAP
-/* IPIP, 6in4, 4in6 or IP6IP6: outer_len bytes of outer IP header go. */
-static __always_inline int ipip_decap(struct xdp_md *ctx, __u32 outer_len,
-				      __u8 inner_proto)
+/*
+ * GUE decapsulation alone: on a real that receives our tunnels, or tail-called by
+ * balancer_ingress. The verdict is only traced: this entry never filters, every
+ * frame goes on to the kernel, stripped if it was a GUE tunnel to gue_port.
+ */
+SEC("xdp")
+int gue_decap_only(struct xdp_md *ctx)
 {
-	__be16 inner = inner_proto == IPPROTO_IPIP ? bpf_htons(ETH_P_IP) :
-						     bpf_htons(ETH_P_IPV6);
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	int action = XDP_PASS;
+	__u16 eth_proto;
+
+	if (parse_eth(data, data_end, &eth_proto))
+		return XDP_PASS;
+#if ENABLE_GUE_DECAP
+	if (eth_proto == ETH_P_IP)
+		action = gue_decap_v4(ctx, ETH_HLEN);
+	else if (eth_proto == ETH_P_IPV6)
+		action = gue_decap_v6(ctx, ETH_HLEN);
+#endif
+	lb_dbg("gue_decap_only: verdict %d", action);
+	return XDP_PASS;
+}
+
+/* After its target, so that the initializer can take its address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, LB_PROG__COUNT);
+	__type(key, __u32);
+	__array(values, int (void *));
+} lb_progs SEC(".maps") = {
+	.values = {
+		[LB_PROG_GUE_DECAP] = (void *)&gue_decap_only,
+	},
+};
+
+#if ENABLE_IPIP_DECAP
+/* IPIP, 6in4, 4in6 or IP6IP6: the outer_len bytes of outer IP header go. */
+static __always_inline int ipip_decap(struct xdp_md *ctx, __u32 outer_len, __u8 inner_proto)
+{
+	__be16 inner = inner_proto == IPPROTO_IPIP ? bpf_htons(ETH_P_IP) : bpf_htons(ETH_P_IPV6);
 	int action;
 
 	action = pop_outer_headers(ctx, outer_len, inner);
@@ -886,16 +802,13 @@ static __always_inline int ipip_decap(struct xdp_md *ctx, __u32 outer_len,
 }
 #endif
 
-/* ---- ICMP generation ----------------------------------------------------- */
-
 #if ENABLE_ICMP_TOO_BIG
 /*
- * Common start of both "too big" replies: trim the frame to the part that
- * is quoted back, grow room for the new L3 and ICMP headers in front, and
- * address the frame back to its sender. Returns the new L3 header or NULL.
+ * Start of both "too big" replies: trim the frame to the quoted part, grow room for
+ * L3 + ICMP in front, address it back to the sender. Returns the L3 header or NULL.
  */
-static __always_inline void *icmp_reply_room(struct xdp_md *ctx, __u32 quoted,
-					     __u32 room, __u16 eth_proto)
+static __always_inline void *icmp_reply_room(struct xdp_md *ctx, __u32 quoted, __u32 room,
+					     __u16 eth_proto)
 {
 	__u32 frame_len = ctx->data_end - ctx->data;
 	struct ethhdr *eth, *orig_eth;
@@ -922,15 +835,14 @@ static __always_inline void *icmp_reply_room(struct xdp_md *ctx, __u32 quoted,
 }
 
 /* Out of line, like the IPv6 one: a rare, cold path. */
-static __attribute__((noinline)) int send_icmp4_too_big(struct xdp_md *ctx,
-							 __u16 mtu)
+static __attribute__((noinline)) int send_icmp4_too_big(struct xdp_md *ctx, __u16 mtu)
 {
 	struct iphdr *iph, *orig_iph;
 	struct icmphdr *icmp;
 	__u64 csum;
 
-	iph = icmp_reply_room(ctx, ICMP_TOOBIG_V4_PAYLOAD,
-			      sizeof(*iph) + sizeof(*icmp), ETH_P_IP);
+	iph = icmp_reply_room(ctx, ICMP_TOOBIG_V4_PAYLOAD, sizeof(*iph) + sizeof(*icmp),
+			      ETH_P_IP);
 	if (!iph)
 		return XDP_DROP;
 	icmp = (void *)(iph + 1);
@@ -941,8 +853,7 @@ static __attribute__((noinline)) int send_icmp4_too_big(struct xdp_md *ctx,
 	icmp->checksum = 0;
 	icmp->un.frag.__unused = 0;
 	icmp->un.frag.mtu = bpf_htons(mtu);
-	csum = bpf_csum_diff(0, 0, (void *)icmp,
-			     sizeof(*icmp) + ICMP_TOOBIG_V4_PAYLOAD, 0);
+	csum = bpf_csum_diff(0, 0, (void *)icmp, sizeof(*icmp) + ICMP_TOOBIG_V4_PAYLOAD, 0);
 	icmp->checksum = csum_fold(csum);
 	/* From the address the sender tried to reach, i.e. the VIP. */
 	fill_outer_ipv4(iph, orig_iph->daddr, orig_iph->saddr, 0, IPPROTO_ICMP,
@@ -950,16 +861,15 @@ static __attribute__((noinline)) int send_icmp4_too_big(struct xdp_md *ctx,
 	return XDP_TX;
 }
 
-static __attribute__((noinline)) int send_icmp6_too_big(struct xdp_md *ctx,
-							 __u16 mtu)
+static __attribute__((noinline)) int send_icmp6_too_big(struct xdp_md *ctx, __u16 mtu)
 {
 	struct ipv6_pseudo_hdr pseudo = {};
 	struct ipv6hdr *ip6h, *orig_ip6h;
 	struct icmp6hdr *icmp6;
 	__u64 csum;
 
-	ip6h = icmp_reply_room(ctx, ICMP_TOOBIG_V6_PAYLOAD,
-			       sizeof(*ip6h) + sizeof(*icmp6), ETH_P_IPV6);
+	ip6h = icmp_reply_room(ctx, ICMP_TOOBIG_V6_PAYLOAD, sizeof(*ip6h) + sizeof(*icmp6),
+			       ETH_P_IPV6);
 	if (!ip6h)
 		return XDP_DROP;
 	icmp6 = (void *)(ip6h + 1);
@@ -976,8 +886,7 @@ static __attribute__((noinline)) int send_icmp6_too_big(struct xdp_md *ctx,
 	icmp6->icmp6_mtu = bpf_htonl(mtu);
 	/* Unlike ICMPv4, the ICMPv6 checksum covers a pseudo header. */
 	csum = bpf_csum_diff(0, 0, (void *)&pseudo, sizeof(pseudo), 0);
-	csum = bpf_csum_diff(0, 0, (void *)icmp6,
-			     sizeof(*icmp6) + ICMP_TOOBIG_V6_PAYLOAD, csum);
+	csum = bpf_csum_diff(0, 0, (void *)icmp6, sizeof(*icmp6) + ICMP_TOOBIG_V6_PAYLOAD, csum);
 	icmp6->icmp6_cksum = csum_fold(csum);
 	fill_outer_ipv6(ip6h, pseudo.saddr, pseudo.daddr, 0, 0, IPPROTO_ICMPV6,
 			sizeof(*icmp6) + ICMP_TOOBIG_V6_PAYLOAD);
@@ -996,10 +905,7 @@ static __always_inline int packet_too_big(struct xdp_md *ctx,
 	if (pckt->flags & F_PKT_ICMP_ERR)
 		return action;
 	lb_count(LB_STAT_ICMP_TOOBIG);
-	/*
-	 * Sent whatever the DF bit says: without DF a router would fragment,
-	 * XDP cannot, so the sender is asked to shrink instead.
-	 */
+	/* Whatever DF says: a router would fragment, XDP cannot, so ask the sender. */
 	if (is_ipv6)
 		action = send_icmp6_too_big(ctx, TOOBIG_MTU(overhead));
 	else
@@ -1008,113 +914,12 @@ static __always_inline int packet_too_big(struct xdp_md *ctx,
 	return action;
 }
 
-/* ---- ping responder (tail call target) ----------------------------------- */
-
-#if ENABLE_ICMP_ECHO
-static __always_inline int icmp4_echo_reply(void *data, void *data_end)
-{
-	struct iphdr *iph = data + ETH_HLEN;
-	struct icmphdr *icmp;
-	__u16 old_word;
-	__be32 tmp;
-
-	if ((void *)(iph + 1) > data_end)
-		return XDP_DROP;
-	if (iph->protocol != IPPROTO_ICMP || iph->ihl < 5)
-		return XDP_PASS;
-	icmp = (void *)iph + iph->ihl * 4;
-	if ((void *)(icmp + 1) > data_end)
-		return XDP_DROP;
-	if (icmp->type != ICMP_ECHO || icmp->code != 0)
-		return XDP_PASS;
-
-	/* Swapping addresses leaves the IP checksum as it is. */
-	tmp = iph->saddr;
-	iph->saddr = iph->daddr;
-	iph->daddr = tmp;
-	/* A reply is a new packet: a fresh TTL, not the request's leftover. */
-	old_word = *(__u16 *)&iph->ttl;
-	iph->ttl = LB_TTL;
-	csum_replace16(&iph->check, old_word, *(__u16 *)&iph->ttl);
-
-	old_word = *(__u16 *)icmp;
-	icmp->type = ICMP_ECHOREPLY;
-	csum_replace16(&icmp->checksum, old_word, *(__u16 *)icmp);
-	return XDP_TX;
-}
-
-static __always_inline int icmp6_echo_reply(void *data, void *data_end)
-{
-	struct ipv6hdr *ip6h = data + ETH_HLEN;
-	struct icmp6hdr *icmp6 = (void *)(ip6h + 1);
-	struct in6_addr tmp;
-	__u16 old_word;
-
-	if ((void *)(icmp6 + 1) > data_end)
-		return XDP_DROP;
-	if (ip6h->nexthdr != IPPROTO_ICMPV6 ||
-	    icmp6->icmp6_type != ICMPV6_ECHO_REQUEST)
-		return XDP_PASS;
-
-	/* The pseudo header sum does not change when the addresses swap. */
-	tmp = ip6h->saddr;
-	ip6h->saddr = ip6h->daddr;
-	ip6h->daddr = tmp;
-	ip6h->hop_limit = LB_TTL;
-
-	old_word = *(__u16 *)icmp6;
-	icmp6->icmp6_type = ICMPV6_ECHO_REPLY;
-	csum_replace16(&icmp6->icmp6_cksum, old_word, *(__u16 *)icmp6);
-	return XDP_TX;
-}
-
-SEC("xdp")
-int vip_icmp_echo(struct xdp_md *ctx)
-{
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
-	__u8 mac[ETH_ALEN];
-	int action = XDP_PASS;
-	__u16 eth_proto;
-
-	if (parse_eth(data, data_end, &eth_proto))
-		return XDP_DROP;
-	if (eth_proto == ETH_P_IP)
-		action = icmp4_echo_reply(data, data_end);
-	else if (eth_proto == ETH_P_IPV6)
-		action = icmp6_echo_reply(data, data_end);
-	if (action != XDP_TX)
-		return action;
-
-	__builtin_memcpy(mac, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
-	lb_count(LB_STAT_ICMP_ECHO);
-	return action;
-}
-
-/* After its target, so that the initializer can take its address. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, LB_PROG__COUNT);
-	__type(key, __u32);
-	__array(values, int (void *));
-} lb_progs SEC(".maps") = {
-	.values = {
-		[LB_PROG_ICMP_ECHO] = (void *)&vip_icmp_echo,
-	},
-};
-#endif /* ENABLE_ICMP_ECHO */
-
-/* ---- main path ----------------------------------------------------------- */
-
-static __always_inline int process_packet(struct xdp_md *ctx, __u32 nh_off,
-					  int is_ipv6)
+static __always_inline int process_packet(struct xdp_md *ctx, __u32 nh_off, int is_ipv6)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct packet_description pckt = {};
+	__u8 inner_proto = is_ipv6 ? IPPROTO_IPV6 : IPPROTO_IPIP;
 	struct real_definition *real;
 	struct vip_meta *vip_info;
 	__u32 l4_off = 0, overhead;
@@ -1133,12 +938,10 @@ static __always_inline int process_packet(struct xdp_md *ctx, __u32 nh_off,
 		action = parse_ports(data, data_end, l4_off, &pckt);
 		break;
 	case IPPROTO_ICMP:
-		action = is_ipv6 ? XDP_PASS :
-				   parse_icmp_v4(data, data_end, l4_off, &pckt);
+		action = is_ipv6 ? XDP_PASS : parse_icmp_v4(data, data_end, l4_off, &pckt);
 		break;
 	case IPPROTO_ICMPV6:
-		action = is_ipv6 ? parse_icmp_v6(data, data_end, l4_off, &pckt) :
-				   XDP_PASS;
+		action = is_ipv6 ? parse_icmp_v6(data, data_end, l4_off, &pckt) : XDP_PASS;
 		break;
 #if ENABLE_IPIP_DECAP
 	case IPPROTO_IPIP:
@@ -1152,18 +955,12 @@ static __always_inline int process_packet(struct xdp_md *ctx, __u32 nh_off,
 		return action;
 
 #if ENABLE_GUE_DECAP
-	if (pckt.flow.proto == IPPROTO_UDP &&
-	    pckt.flow.port16[1] == bpf_htons(gue_port))
-		return is_ipv6 ? gue_decap_v6(ctx, nh_off) :
-				 gue_decap_v4(ctx, nh_off);
-#endif
-	if (pckt.flags & F_PKT_ICMP_ECHO) {
-#if ENABLE_ICMP_ECHO
-		bpf_tail_call(ctx, &lb_progs, LB_PROG_ICMP_ECHO);
-#endif
-		/* No responder: the kernel answers for its own addresses. */
-		return XDP_PASS;
+	if (pckt.flow.proto == IPPROTO_UDP && pckt.flow.port16[1] == bpf_htons(gue_port)) {
+		/* Tunnels to us belong to the decap program, which reals also run alone. */
+		bpf_tail_call(ctx, &lb_progs, LB_PROG_GUE_DECAP);
+		return XDP_PASS;	/* empty slot: the kernel's own GUE stack decides */
 	}
+#endif
 
 	vip_info = vip_lookup(&pckt, is_ipv6);
 	if (!vip_info)
@@ -1180,9 +977,13 @@ static __always_inline int process_packet(struct xdp_md *ctx, __u32 nh_off,
 	overhead = encap_overhead(real->flags, vip_info->flags);
 	if (pckt.pkt_bytes + ETH_HLEN + overhead > MAX_PCKT_SIZE)
 		return packet_too_big(ctx, &pckt, overhead, is_ipv6);
+	stats_update(vip_info->vip_num, pckt.pkt_bytes);
 
-	vip_stats_update(vip_info->vip_num, pckt.pkt_bytes);
-	action = encap_to_real(ctx, real, &pckt, vip_info->flags, is_ipv6);
+#if ENABLE_GUE_ENCAP
+	if (vip_info->flags & F_VIP_GUE_ENCAP)
+		return gue_encap(ctx, real, &pckt, inner_proto);
+#endif
+	action = ipip_encap(ctx, real, &pckt, inner_proto);
 	return action;
 }
 
@@ -1201,31 +1002,6 @@ int balancer_ingress(struct xdp_md *ctx)
 	else if (eth_proto == ETH_P_IPV6)
 		action = process_packet(ctx, ETH_HLEN, 1);
 	return action;
-}
-
-/*
- * GUE decapsulation alone, e.g. on a real that receives our tunnels. The
- * verdict is only traced: this entry never filters, every frame goes on to
- * the kernel, stripped when it was a GUE tunnel to gue_port.
- */
-SEC("xdp")
-int gue_decap_only(struct xdp_md *ctx)
-{
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	int action = XDP_PASS;
-	__u16 eth_proto;
-
-	if (parse_eth(data, data_end, &eth_proto))
-		return XDP_PASS;
-#if ENABLE_GUE_DECAP
-	if (eth_proto == ETH_P_IP)
-		action = gue_decap_v4(ctx, ETH_HLEN);
-	else if (eth_proto == ETH_P_IPV6)
-		action = gue_decap_v6(ctx, ETH_HLEN);
-#endif
-	lb_dbg("gue_decap_only: verdict %d", action);
-	return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -29,9 +29,6 @@
 #ifndef ENABLE_ICMP_TOO_BIG
 #define ENABLE_ICMP_TOO_BIG 1	/* answer oversized packets with ICMP frag-needed / PTB */
 #endif
-#ifndef ENABLE_ICMP_ECHO
-#define ENABLE_ICMP_ECHO 1	/* answer pings in a tail-called program */
-#endif
 #ifndef ENABLE_PERCPU_LRU
 #define ENABLE_PERCPU_LRU 1	/* prefer a per-CPU connection table from lru_mapping */
 #endif
@@ -88,7 +85,6 @@
 /* packet_description.flags */
 #define F_PKT_SYN		(1U << 0)
 #define F_PKT_ICMP_ERR		(1U << 1) /* flow key taken from the quoted packet */
-#define F_PKT_ICMP_ECHO		(1U << 2)
 
 /* Internal verdict: not an XDP action, "keep going". */
 #define LB_CONTINUE		(-1)
@@ -141,7 +137,6 @@ enum lb_stat_counter {
 	LB_STAT_NO_REAL,
 	LB_STAT_DRAIN_SKIP,
 	LB_STAT_ICMP_TOOBIG,
-	LB_STAT_ICMP_ECHO,
 	LB_STAT_GUE_DECAP,
 	LB_STAT_IPIP_DECAP,
 	LB_STAT__COUNT,
@@ -152,7 +147,7 @@ enum lb_stat_counter {
 
 /* Slots of the lb_progs program array. */
 enum lb_prog_slot {
-	LB_PROG_ICMP_ECHO = 0,
+	LB_PROG_GUE_DECAP = 0,	/* gue_decap_only */
 	LB_PROG__COUNT,
 };
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what is missing (scripts/setup.sh), then configures and builds one preset
+# (default: release) into build/<preset>. Incremental: a second run only rebuilds what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=${1:-release}
+bash scripts/setup.sh
+# ccache speeds rebuilds up when its cache survives (~/.cache/bpfcarve/ccache); never required.
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/bpfcarve/ccache}
+if [ ! -f "build/$preset/build.ninja" ]; then
+  cmake --preset "$preset" >/dev/null
+fi
+cmake --build --preset "$preset" -- -j"$(nproc)"
