@@ -2,11 +2,10 @@
 /*
  * balancer.bpf.c - an XDP layer-4 load balancer, the first bpfcarve sample.
  *
- * Packets for a virtual IP (VIP) are steered to one of its backends ("reals") and
- * tunnelled there, IPIP/IP6IP6 or GUE, with XDP_TX; the real answers the client
- * directly (direct server return). A flow sticks to its real through a connection
- * table; new flows pick a real from a per-VIP consistent-hashing ring filled by user
- * space, so that adding or removing a real moves few flows.
+ * Packets for a virtual IP (VIP) go to one of its backends ("reals"), tunnelled
+ * (IPIP/IP6IP6 or GUE) with XDP_TX; the real answers the client directly. A flow
+ * sticks to its real through a connection table; new flows pick a real from a
+ * per-VIP consistent-hashing ring, so adding or removing a real moves few flows.
  *
  * Side features, each behind a switch from balancer_structs.h: GUE and IPIP
  * decapsulation, ICMP "fragmentation needed" / "packet too big" for packets that no
@@ -348,6 +347,7 @@ static __always_inline struct vip_meta *vip_lookup(const struct packet_descripti
 	return bpf_map_lookup_elem(&vip_map, &vip);
 }
 
+#if ENABLE_BACKEND_SCAN
 static __always_inline int real_is_draining(const ring_entry_t *id)
 {
 	struct real_definition *real = bpf_map_lookup_elem(&reals, id);
@@ -355,7 +355,6 @@ static __always_inline int real_is_draining(const ring_entry_t *id)
 	return real && (real->flags & F_REAL_DRAINING);
 }
 
-#if ENABLE_BACKEND_SCAN
 /* bpf_loop step over the next ring slot; returning 1 ends the walk. */
 static long ring_probe_step(__u64 index, void *data)
 {
@@ -668,31 +667,27 @@ static __always_inline __be16 gue_inner_proto(void *gue, void *data_end, __u32 *
 {
 	struct guehdr *gueh = gue;
 	__u8 *first = gue;
-	__be16 proto = 0;
+	__u8 ipproto = 0;
 
 	if ((void *)(first + 1) > data_end)
 		return 0;
 	if (GUE_VARIANT(*first) == 1) {
 		/* Variant 1 has no header: the IP version nibble tells the family. */
 		*gue_len = 0;
-		if ((*first >> 4) == 4)
-			proto = bpf_htons(ETH_P_IP);
-		else if ((*first >> 4) == 6)
-			proto = bpf_htons(ETH_P_IPV6);
+		ipproto = (*first >> 4) == 4 ? IPPROTO_IPIP : (*first >> 4) == 6 ? IPPROTO_IPV6 : 0;
 	} else if (GUE_VARIANT(*first) == 0) {
 		/* Control messages are for the host's own GUE stack. */
 		if ((void *)(gueh + 1) > data_end || GUE_IS_CONTROL(gueh->ver_c_hlen))
 			return 0;
 		*gue_len = sizeof(*gueh) + GUE_HLEN_BYTES(gueh->ver_c_hlen);
-		if (gueh->proto_ctype == IPPROTO_IPIP)
-			proto = bpf_htons(ETH_P_IP);
-		else if (gueh->proto_ctype == IPPROTO_IPV6)
-			proto = bpf_htons(ETH_P_IPV6);
+		ipproto = gueh->proto_ctype;
 	}
 	/* An inner header must follow, or the kernel would get a runt. */
-	if (proto && gue + *gue_len + sizeof(struct iphdr) > data_end)
+	if (gue + *gue_len + sizeof(struct iphdr) > data_end)
 		return 0;
-	return proto;
+	if (ipproto == IPPROTO_IPIP)
+		return bpf_htons(ETH_P_IP);
+	return ipproto == IPPROTO_IPV6 ? bpf_htons(ETH_P_IPV6) : 0;
 }
 
 /* What both GUE decaps share, from the outer UDP header on. */
@@ -752,9 +747,8 @@ static __always_inline int gue_decap_v6(struct xdp_md *ctx, __u32 nh_off)
 #endif /* ENABLE_GUE_DECAP */
 
 /*
- * GUE decapsulation alone: on a real that receives our tunnels, or tail-called by
- * balancer_ingress. The verdict is only traced: this entry never filters, every
- * frame goes on to the kernel, stripped if it was a GUE tunnel to gue_port.
+ * GUE decapsulation alone, on a real that receives our tunnels or tail-called by
+ * balancer_ingress. It never filters: every frame goes on, stripped if GUE to us.
  */
 SEC("xdp")
 int gue_decap_only(struct xdp_md *ctx)
@@ -824,7 +818,6 @@ static __always_inline void *icmp_reply_room(struct xdp_md *ctx, __u32 quoted, _
 	data_end = (void *)(long)ctx->data_end;
 	if (data + ETH_HLEN + room + quoted > data_end)
 		return NULL;
-
 	/* The old Ethernet header lies under the new headers: read it first. */
 	eth = data;
 	orig_eth = data + room;

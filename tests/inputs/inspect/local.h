@@ -1,0 +1,1 @@
+struct val { __u64 n; };

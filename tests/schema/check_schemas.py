@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Every machine output of bpfcarve validates against its JSON Schema in docs/schemas/.
+
+The schemas forbid unknown properties, so a field added to an output without updating the
+schema fails here: this test keeps docs/schemas in sync with the code.
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import jsonschema
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bpfcarve", required=True)
+    ap.add_argument("--source", required=True)
+    args = ap.parse_args()
+    src = args.source
+    failures = 0
+    checked = 0
+
+    inspect_schema = load(os.path.join(src, "docs/schemas/inspect.schema.json"))
+    jsonschema.Draft202012Validator.check_schema(inspect_schema)
+    inputs = sorted(glob.glob(os.path.join(src, "bpf-samples/*/*.bpf.c")) +
+                    glob.glob(os.path.join(src, "tests/inputs/inspect/*.c")))
+    if not inputs:
+        print("no inspect inputs found", file=sys.stderr)
+        return 1
+    for path in inputs:
+        r = subprocess.run([args.bpfcarve, "inspect", path, "--format", "json"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"FAIL {path}: inspect exited {r.returncode}: {r.stderr.strip()}")
+            failures += 1
+            continue
+        try:
+            jsonschema.validate(json.loads(r.stdout), inspect_schema,
+                                cls=jsonschema.Draft202012Validator)
+            checked += 1
+        except jsonschema.ValidationError as e:
+            print(f"FAIL {path}: {e.message} at {list(e.absolute_path)}")
+            failures += 1
+
+    manifest_schema = load(os.path.join(src, "docs/schemas/corpus-manifest.schema.json"))
+    jsonschema.Draft202012Validator.check_schema(manifest_schema)
+    try:
+        jsonschema.validate(load(os.path.join(src, "corpus/manifest.json")), manifest_schema,
+                            cls=jsonschema.Draft202012Validator)
+        checked += 1
+    except jsonschema.ValidationError as e:
+        print(f"FAIL corpus/manifest.json: {e.message} at {list(e.absolute_path)}")
+        failures += 1
+
+    print(f"{checked} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
