@@ -1,0 +1,123 @@
+//===- ToolchainTest.cpp - clang-19 facts, flags, vmlinux.h, processes ----===//
+#include "bpfcarve/toolchain/Process.h"
+#include "bpfcarve/toolchain/Toolchain.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using namespace bpfcarve::toolchain;
+
+TEST(Toolchain, ClangInstallationFactsAreReal) {
+  auto C = clangInstallation();
+  ASSERT_TRUE(static_cast<bool>(C)) << C.failure().firstLine();
+  EXPECT_TRUE(fs::exists(C->clang));
+  // The resource dir holds clang's builtin headers, which LibTooling cannot find by itself.
+  EXPECT_TRUE(fs::exists(C->resourceDir + "/include/stddef.h")) << C->resourceDir;
+  EXPECT_TRUE(fs::exists(C->multiarchDir + "/asm/types.h")) << C->multiarchDir;
+  EXPECT_NE(C->version.find("clang version 19"), std::string::npos) << C->version;
+}
+
+TEST(Toolchain, InstallationFactsAreCachedOnDisk) {
+  auto C = clangInstallation();
+  ASSERT_TRUE(static_cast<bool>(C));
+  bool Found = false;
+  for (const auto &E : fs::directory_iterator(cacheDir())) {
+    std::string Name = E.path().filename().string();
+    if (Name.rfind("clang-", 0) != 0)
+      continue;
+    std::ifstream In(E.path());
+    std::string Clang, Resource;
+    std::getline(In, Clang);
+    std::getline(In, Resource);
+    Found |= Clang == C->clang && Resource == C->resourceDir;
+  }
+  EXPECT_TRUE(Found) << "no cache file in " << cacheDir() << " records " << C->clang;
+}
+
+TEST(Toolchain, ShimMakesGlibcHeadersWorkUnderTargetBpf) {
+  EXPECT_TRUE(fs::exists(shimIncludeDir() + "/gnu/stubs-32.h")) << shimIncludeDir();
+  auto C = clangInstallation();
+  ASSERT_TRUE(static_cast<bool>(C));
+  char Tmpl[] = "/tmp/bpfcarve-shim-XXXXXX";
+  ASSERT_NE(::mkdtemp(Tmpl), nullptr);
+  std::string Src = std::string(Tmpl) + "/s.c";
+  std::ofstream(Src) << "#include <string.h>\n#include <linux/bpf.h>\nint x;\n";
+  std::vector<std::string> Argv{C->clang};
+  for (const std::string &F : defaultBpfFlags(*C))
+    Argv.push_back(F);
+  Argv.insert(Argv.end(), {"-fsyntax-only", Src});
+  auto With = runProcess(Argv);
+  ASSERT_TRUE(static_cast<bool>(With));
+  EXPECT_EQ(With->exitCode, 0) << With->err;
+  // Without the shim the same parse fails: the shim is what makes it work.
+  std::vector<std::string> NoShim;
+  for (const std::string &A : Argv)
+    if (A != "-I" + shimIncludeDir())
+      NoShim.push_back(A);
+  auto Without = runProcess(NoShim);
+  ASSERT_TRUE(static_cast<bool>(Without));
+  EXPECT_NE(Without->exitCode, 0);
+  EXPECT_NE(Without->err.find("gnu/stubs-32.h"), std::string::npos) << Without->err;
+  fs::remove_all(Tmpl);
+}
+
+TEST(Toolchain, DefaultFlagsTargetBpf) {
+  auto C = clangInstallation();
+  ASSERT_TRUE(static_cast<bool>(C));
+  auto F = defaultBpfFlags(*C);
+  for (const char *Want : {"--target=bpf", "-O2", "-g"})
+    EXPECT_NE(std::find(F.begin(), F.end(), Want), F.end()) << Want;
+}
+
+TEST(Toolchain, VmlinuxHeaderFromKernelBtf) {
+  if (!fs::exists("/sys/kernel/btf/vmlinux"))
+    GTEST_SKIP() << "this kernel exposes no BTF at /sys/kernel/btf/vmlinux";
+  auto Dir = vmlinuxIncludeDir();
+  ASSERT_TRUE(static_cast<bool>(Dir)) << Dir.failure().firstLine();
+  std::ifstream In(*Dir + "/vmlinux.h");
+  std::stringstream S;
+  S << In.rdbuf();
+  std::string Text = S.str();
+  EXPECT_NE(Text.find("struct task_struct {"), std::string::npos);
+  EXPECT_NE(Text.find("struct xdp_md {"), std::string::npos);
+  EXPECT_NE(Text.find("preserve_access_index"), std::string::npos);
+  // A second call reuses the cached file.
+  auto T0 = fs::last_write_time(*Dir + "/vmlinux.h");
+  auto Again = vmlinuxIncludeDir();
+  ASSERT_TRUE(static_cast<bool>(Again));
+  EXPECT_EQ(*Again, *Dir);
+  EXPECT_EQ(fs::last_write_time(*Dir + "/vmlinux.h"), T0);
+}
+
+TEST(Toolchain, VmlinuxHeaderWithoutBtfIsAnEnvironmentFailure) {
+  ::setenv("BPFCARVE_BTF", "/nonexistent/btf", 1);
+  auto Dir = vmlinuxIncludeDir();
+  ::unsetenv("BPFCARVE_BTF");
+  ASSERT_FALSE(static_cast<bool>(Dir));
+  EXPECT_EQ(Dir.failure().exitCode(), 3);
+}
+
+TEST(Process, CapturesOutputAndExitCodeWithoutAShell) {
+  // A shell would expand $HOME and split on spaces; argv must arrive verbatim.
+  auto R = runProcess({"printf", "%s|%s", "$HOME", "a b"});
+  ASSERT_TRUE(static_cast<bool>(R));
+  EXPECT_EQ(R->exitCode, 0);
+  EXPECT_EQ(R->out, "$HOME|a b");
+  auto F = runProcess({"sh", "-c", "echo oops >&2; exit 7"});
+  ASSERT_TRUE(static_cast<bool>(F));
+  EXPECT_EQ(F->exitCode, 7);
+  EXPECT_EQ(F->err, "oops\n");
+}
+
+TEST(Process, MissingProgramIsAnEnvironmentFailure) {
+  auto R = runProcess({"/nonexistent/bpfcarve-no-such-tool"});
+  ASSERT_FALSE(static_cast<bool>(R));
+  EXPECT_EQ(R.failure().exitCode(), 3);
+  EXPECT_NE(R.failure().message.find("No such file"), std::string::npos);
+}
