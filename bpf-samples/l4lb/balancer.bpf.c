@@ -37,8 +37,7 @@
 #ifdef LB_DEBUG
 #define lb_dbg(fmt, ...) bpf_printk("l4lb: " fmt, ##__VA_ARGS__)
 #else
-/* Like the kernel's no_printk: arguments stay type-checked and "used". */
-#define lb_dbg(fmt, ...) do { if (0) bpf_printk(fmt, ##__VA_ARGS__); } while (0)
+#define lb_dbg(fmt, ...) do { } while (0)
 #endif
 
 struct {
@@ -579,7 +578,7 @@ static __always_inline void fill_gue(struct udphdr *udph, __u32 entropy, __u16 i
 	udph->source = bpf_htons(0xc000 | (entropy & 0x3fff));
 	udph->dest = bpf_htons(gue_port);
 	udph->len = bpf_htons(GUE_UDP_LEN + inner_len);
-	/* No checksum, as RFC 6935 allows tunnels: a real one would cover the payload. */
+	/* Zero, as RFC 6935 allows tunnels over IPv6: a real sum must cover the payload. */
 	udph->check = 0;
 	gueh->ver_c_hlen = 0;		/* version 0, data message, no optional fields */
 	gueh->proto_ctype = inner_proto;
@@ -646,7 +645,6 @@ static __attribute__((noinline)) int pop_outer_headers(struct xdp_md *ctx, __u32
 	saved.h_proto = inner_eth_proto;
 	if (bpf_xdp_adjust_head(ctx, (int)len))
 		return XDP_DROP;
-
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	eth = data;
@@ -748,7 +746,8 @@ static __always_inline int gue_decap_v6(struct xdp_md *ctx, __u32 nh_off)
 
 /*
  * GUE decapsulation alone, on a real that receives our tunnels or tail-called by
- * balancer_ingress. It never filters: every frame goes on, stripped if GUE to us.
+ * balancer_ingress. It never filters: every frame goes on, stripped if GUE to us,
+ * and a malformed tunnel is only counted.
  */
 SEC("xdp")
 int gue_decap_only(struct xdp_md *ctx)
@@ -766,15 +765,16 @@ int gue_decap_only(struct xdp_md *ctx)
 	else if (eth_proto == ETH_P_IPV6)
 		action = gue_decap_v6(ctx, ETH_HLEN);
 #endif
-	lb_dbg("gue_decap_only: verdict %d", action);
+	if (action == XDP_DROP)
+		lb_count(LB_STAT_GUE_MALFORMED);
 	return XDP_PASS;
 }
 
-/* After its target, so that the initializer can take its address. */
+/* After its target, to take its address; key_size as the kernel refuses BTF here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, LB_PROG__COUNT);
-	__type(key, __u32);
+	__uint(key_size, sizeof(__u32));
 	__array(values, int (void *));
 } lb_progs SEC(".maps") = {
 	.values = {

@@ -42,7 +42,7 @@
 
 /* Sizes of the maps. */
 #define MAX_VIPS		64
-/* Prime, so that hash % CH_RING_SIZE uses every slot whatever the hash. */
+/* Prime, as Maglev-style ring building needs: each real's permutation hits all slots. */
 #define CH_RING_SIZE		1021
 #define CH_RINGS_SIZE		(MAX_VIPS * CH_RING_SIZE)
 #define MAX_REALS		1024
@@ -138,6 +138,7 @@ enum lb_stat_counter {
 	LB_STAT_DRAIN_SKIP,
 	LB_STAT_ICMP_TOOBIG,
 	LB_STAT_GUE_DECAP,
+	LB_STAT_GUE_MALFORMED,	/* seen by gue_decap_only, passed on anyway */
 	LB_STAT_IPIP_DECAP,
 	LB_STAT__COUNT,
 };

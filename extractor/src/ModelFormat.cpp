@@ -331,6 +331,18 @@ std::string toText(const ProgramModel &M) {
       << "  maps:      " << Names(S.maps) << "\n"
       << "  helpers:   " << Join(S.helpers) << "\n"
       << "  ctx:       " << Join(S.ctxFields) << "\n";
+    // Programs reached through tail calls run as their own programs: listed, not merged.
+    std::vector<std::string> Tails;
+    for (const std::string &FnId : S.functions)
+      for (const Edge *E : M.edgesFrom(FnId))
+        if (E->kind == edge::TailCall)
+          for (const Map &Mp : M.maps)
+            if (Mp.id == E->to)
+              for (const MapSlot &Slot : Mp.slots)
+                Tails.push_back(Mp.name + "[" + std::to_string(Slot.index) + "] -> " +
+                                Names({Slot.target}));
+    if (!Tails.empty())
+      O << "  tail calls: " << Join(Tails) << "\n";
   }
   if (M.programs.empty())
     O << "\nno programs (no function is placed in a SEC() other than .text)\n";
@@ -340,13 +352,18 @@ std::string toText(const ProgramModel &M) {
       O << "  " << Mp.name << "  " << (Mp.type.empty() ? "?" : Mp.type);
       if (Mp.maxEntries)
         O << "  max_entries " << *Mp.maxEntries;
-      if (!Mp.keyType.empty() || !Mp.valueType.empty())
-        O << "  " << (Mp.keyType.empty() ? "?" : Mp.keyType) << " -> "
-          << (Mp.valueType.empty() ? "?" : Mp.valueType);
+      std::string Value = !Mp.valueType.empty() ? Mp.valueType
+                          : !Mp.innerMap.empty() ? "map " + Names({Mp.innerMap})
+                          : Mp.valueSize           ? std::to_string(*Mp.valueSize) + " bytes"
+                                                   : "?";
+      std::string Key = !Mp.keyType.empty() ? Mp.keyType
+                        : Mp.keySize         ? std::to_string(*Mp.keySize) + " bytes"
+                                             : "?";
+      O << "  " << Key << " -> " << Value;
       if (Mp.style == "legacy")
         O << "  (legacy bpf_map_def)";
-      if (!Mp.slots.empty())
-        O << "  " << Mp.slots.size() << " static slot(s)";
+      for (const MapSlot &Slot : Mp.slots)
+        O << "  [" << Slot.index << "]=" << Names({Slot.target});
       O << "\n";
     }
   }
