@@ -187,8 +187,14 @@ Result<ProgramModel> buildProgramModel(const ParseOptions &O) {
   Tool.setPrintErrorMessage(false);
   if (O.contents)
     Tool.mapVirtualFile(Abs, *O.contents);
-  for (const auto &[Path, Text] : O.virtualFiles)
-    Tool.mapVirtualFile(absolutePath(Path), Text);
+  // ClangTool::mapVirtualFile keeps StringRefs, not copies: the absolute paths must outlive
+  // Tool.run() (a temporary here left dangling paths, and no virtual header was ever found).
+  std::vector<std::string> VirtualPaths;
+  VirtualPaths.reserve(O.virtualFiles.size());
+  for (const auto &[Path, Text] : O.virtualFiles) {
+    VirtualPaths.push_back(absolutePath(Path));
+    Tool.mapVirtualFile(VirtualPaths.back(), Text);
+  }
 
   // -target bpf first so that a target in the user's own flags wins; what -target bpf does not
   // bring (clang's resource dir, Debian's multiarch dir, the stubs-32.h shim) goes last.

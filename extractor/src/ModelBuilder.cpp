@@ -82,6 +82,7 @@ public:
   }
   SourceSpan spanOfRange(SourceRange R);
   std::string textOf(SourceRange R);
+  std::string writtenText(SourceRange R); ///< R as written at the use site, even in a macro arg
   long functionIndex(const std::string &Id) const {
     auto It = FunctionIndex.find(Id);
     return It == FunctionIndex.end() ? -1 : static_cast<long>(It->second);
@@ -418,6 +419,17 @@ std::string Builder::textOf(SourceRange R) {
   return Lexer::getSourceText(CR, SM, Ctx.getLangOpts()).str();
 }
 
+std::string Builder::writtenText(SourceRange R) {
+  // textOf gives the whole `__uint(type, X)` for an expression inside a macro argument;
+  // getFileLoc maps argument tokens to where they were spelled at the use site (X), and tokens
+  // of a macro body to that macro's expansion (so a user macro naming the constant stays as is).
+  SourceLocation B = SM.getFileLoc(R.getBegin()), E = SM.getFileLoc(R.getEnd());
+  if (B.isInvalid() || E.isInvalid() || SM.getFileID(B) != SM.getFileID(E) ||
+      SM.isBeforeInTranslationUnit(E, B))
+    return textOf(R);
+  return Lexer::getSourceText(CharSourceRange::getTokenRange(B, E), SM, Ctx.getLangOpts()).str();
+}
+
 /// From Offset, skips attributes and declarators after a declaration's AST end (e.g. the
 /// `SEC(".maps")` of `} pkt_count SEC(".maps");`, which Decl::getSourceRange leaves out) up to
 /// and including the terminating ';'. Comments and string literals are skipped; gives up at an
@@ -541,6 +553,10 @@ std::string Builder::createVar(const VarDecl *VD) {
   if (!VD->isFileVarDecl())
     return {};
   const VarDecl *Def = VD->getDefinition();
+  // `int counter;` at file scope is a tentative definition, which getDefinition() does not
+  // return: it still defines the variable (.bss), it is not an extern.
+  if (!Def)
+    Def = VD->getActingDefinition();
   const VarDecl *Rep = Def ? Def : VD->getCanonicalDecl();
   Origin O = factsAt(Rep->getLocation()).origin;
   std::string Name = Rep->getName().str();
@@ -644,11 +660,13 @@ void Builder::describeBtfMap(const VarDecl *VD, const RecordDecl *RD, Map &Out) 
       if (const auto *CAT = Ctx.getAsConstantArrayType(Pointee)) {
         unsigned long long V = CAT->getSize().getZExtValue();
         if (Name == "type") {
-          auto TL = F->getTypeSourceInfo()->getTypeLoc().getAs<PointerTypeLoc>();
+          // `int (*type)[N]` has a ParenTypeLoc around the array (and may have one around the
+          // pointer): skip both, or the constant is never found.
+          auto TL = F->getTypeSourceInfo()->getTypeLoc().IgnoreParens().getAs<PointerTypeLoc>();
           if (TL)
-            if (auto ATL = TL.getPointeeLoc().getAs<ConstantArrayTypeLoc>())
+            if (auto ATL = TL.getPointeeLoc().IgnoreParens().getAs<ConstantArrayTypeLoc>())
               if (Expr *SE = ATL.getSizeExpr())
-                Out.typeConstant = textOf(SE->getSourceRange());
+                Out.typeConstant = writtenText(SE->getSourceRange());
           const char *Str = libbpf_bpf_map_type_str(static_cast<bpf_map_type>(V));
           Out.type = Str ? Str : std::to_string(V);
         } else if (Name == "max_entries") {
@@ -864,6 +882,10 @@ std::string Builder::macroEntity(const MacroInfo *MI) {
     Mc.decl.endColumn = SM.getColumnNumber(F, EndOff);
   }
   MacroIds[MI] = Mc.id;
+  // A system macro (SEC, __uint, ...) needs its header like any other system entity: point it at
+  // the file's #include that provides it, as entityFor does for declarations.
+  if (Mc.origin == Origin::System)
+    addEdge(Mc.id, includeProviding(RM.hashLine), edge::DeclaredIn, {});
   M.macros.push_back(std::move(Mc));
   return M.macros.back().id;
 }
