@@ -17,6 +17,8 @@ target_link_libraries(bpfcarve_llvm INTERFACE clang-cpp LLVM)
 
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBBPF REQUIRED IMPORTED_TARGET libbpf)
+pkg_check_modules(LIBPCAP REQUIRED IMPORTED_TARGET libpcap)
+pkg_check_modules(LIBELF REQUIRED IMPORTED_TARGET libelf)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 REQUIRED)
 if(BPFCARVE_TESTS)

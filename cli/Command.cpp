@@ -1,0 +1,53 @@
+//===- Command.cpp --------------------------------------------------------===//
+#include "Command.h"
+
+#include "bpfcarve/extractor/Frontend.h"
+
+#include <filesystem>
+#include <iostream>
+
+namespace bpfcarve::cli {
+
+int report(const Failure &F, const CommandContext &Ctx) {
+  std::cerr << F.firstLine() << "\n";
+  if (Ctx.verbose && !F.details.empty())
+    std::cerr << F.details << (F.details.back() == '\n' ? "" : "\n");
+  return F.exitCode();
+}
+
+int emit(const std::string &Text, const CommandContext &Ctx) {
+  std::cout << Text;
+  std::cout.flush();
+  return std::cout ? 0 : report(Failure::environment("cannot write to standard output"), Ctx);
+}
+
+Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::string &File,
+                                                                const CommandContext &Ctx) {
+  if (Ctx.buildDir.empty())
+    return Ctx.flags;
+  extractor::ParseOptions O;
+  O.file = File;
+  O.buildDir = Ctx.buildDir;
+  auto Cmd = extractor::effectiveFlags(O);
+  if (!Cmd)
+    return Cmd.failure();
+  // compile_commands.json holds a whole command: keep only the flags.
+  std::vector<std::string> Flags;
+  std::string Abs = std::filesystem::absolute(File).lexically_normal().string();
+  const std::vector<std::string> &C = *Cmd;
+  for (size_t I = 1; I < C.size(); ++I) {
+    const std::string &A = C[I];
+    if (A == "-c" || A == File || A == Abs)
+      continue;
+    if (A == "-o" || A == "-MF" || A == "-MT" || A == "-MQ") {
+      ++I;
+      continue;
+    }
+    if (A == "-MD" || A == "-MMD" || A.rfind("-o", 0) == 0)
+      continue;
+    Flags.push_back(A);
+  }
+  return std::optional<std::vector<std::string>>(Flags);
+}
+
+} // namespace bpfcarve::cli

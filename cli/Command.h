@@ -1,0 +1,37 @@
+//===- Command.h - what every bpfcarve subcommand shares ---------*- C++ -*-===//
+#pragma once
+
+#include "bpfcarve/toolchain/Result.h"
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bpfcarve::cli {
+
+/// Options of the whole command line and the exit code the chosen subcommand sets.
+struct CommandContext {
+  bool verbose = false;
+  std::string buildDir;                          ///< -p
+  std::optional<std::vector<std::string>> flags; ///< after `--`
+  int exitCode = 0;
+};
+
+/// Prints the failure's one first line (and clang's/the kernel's details with -v); returns its
+/// exit code.
+int report(const Failure &F, const CommandContext &Ctx);
+
+/// Writes machine output to stdout; a write error is an environment failure.
+int emit(const std::string &Text, const CommandContext &Ctx);
+
+/// Compile flags for FILE from -p's compile_commands.json or `--`, without compiler, input,
+/// -c and -o; nullopt when the user gave neither (toolchain defaults apply).
+Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::string &File,
+                                                                const CommandContext &Ctx);
+
+void addInspectCommand(CLI::App &App, CommandContext &Ctx);
+void addVerifyCommand(CLI::App &App, CommandContext &Ctx);
+
+} // namespace bpfcarve::cli

@@ -1,0 +1,51 @@
+//===- InspectCommand.cpp - bpfcarve inspect ------------------------------===//
+#include "Command.h"
+
+#include "bpfcarve/extractor/Frontend.h"
+#include "bpfcarve/extractor/ModelFormat.h"
+
+#include <memory>
+
+namespace bpfcarve::cli {
+
+namespace {
+struct InspectOptions {
+  std::string file;
+  std::string format = "text";
+};
+
+int runInspect(const InspectOptions &O, const CommandContext &Ctx) {
+  extractor::ParseOptions P;
+  P.file = O.file;
+  P.buildDir = Ctx.buildDir;
+  P.flags = Ctx.flags;
+  auto Model = extractor::buildProgramModel(P);
+  if (!Model)
+    return report(Model.failure(), Ctx);
+  if (O.format == "json")
+    return emit(extractor::toJson(*Model), Ctx);
+  if (O.format == "dot")
+    return emit(extractor::toDot(*Model), Ctx);
+  return emit(extractor::toText(*Model), Ctx);
+}
+} // namespace
+
+void addInspectCommand(CLI::App &App, CommandContext &Ctx) {
+  auto O = std::make_shared<InspectOptions>();
+  CLI::App *Sub = App.add_subcommand(
+      "inspect", "Show the programs, functions, maps, globals, types, macros, includes and the "
+                 "reference graph of a BPF C file");
+  Sub->add_option("FILE", O->file, "BPF C source file")->required();
+  Sub->add_option("--format", O->format, "output format")
+      ->check(CLI::IsMember({"text", "json", "dot"}));
+  Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
+  Sub->footer("Examples:\n"
+              "  bpfcarve inspect balancer.bpf.c\n"
+              "  bpfcarve inspect balancer.bpf.c --format json | jq '.programs[].name'\n"
+              "  bpfcarve inspect balancer.bpf.c --format dot | dot -Tsvg > graph.svg\n"
+              "  bpfcarve inspect prog.c -p build/\n"
+              "  bpfcarve inspect prog.c -- --target=bpf -O2 -I include -DDEBUG=1");
+  Sub->callback([O, &Ctx] { Ctx.exitCode = runInspect(*O, Ctx); });
+}
+
+} // namespace bpfcarve::cli

@@ -1,0 +1,28 @@
+//===- TempDir.h - a private temporary directory, removed on every exit path -*- C++ -*-===//
+#pragma once
+
+#include "bpfcarve/toolchain/Result.h"
+
+#include <string>
+
+namespace bpfcarve::toolchain {
+
+/// mkdtemp (mode 0700) under $TMPDIR or /tmp; the destructor removes it with its contents
+/// unless keep() was called (e.g. to show a failing output to the user).
+class TempDir {
+public:
+  static Result<TempDir> create(const std::string &Prefix = "bpfcarve");
+  TempDir(TempDir &&O) noexcept : Path(std::move(O.Path)), Keep(O.Keep) { O.Path.clear(); }
+  TempDir &operator=(TempDir &&) = delete;
+  TempDir(const TempDir &) = delete;
+  ~TempDir();
+  const std::string &path() const { return Path; }
+  void keep() { Keep = true; }
+
+private:
+  explicit TempDir(std::string P) : Path(std::move(P)) {}
+  std::string Path;
+  bool Keep = false;
+};
+
+} // namespace bpfcarve::toolchain

@@ -1,0 +1,23 @@
+//===- Compiler.h - BPF C to a BPF object with clang-19 --------*- C++ -*-===//
+#pragma once
+
+#include "bpfcarve/toolchain/Result.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bpfcarve::verifier {
+
+/// Compiles Source into OutDir/<stem>.o with clang-19 run by argv. Flags: the user's (a compile
+/// command's flags without compiler, input and output), or the toolchain's BPF defaults when
+/// nullopt; --target=bpf goes first so a target among the user's flags wins. A compile error is
+/// BadInput located at clang's first error; `details` holds clang's full output.
+Result<std::string> compileBpf(const std::string &Source,
+                               const std::optional<std::vector<std::string>> &Flags,
+                               const std::string &OutDir);
+
+/// Parses `file:line:col: error: message` (also `fatal error:`) from clang's stderr.
+Failure failureFromClangOutput(const std::string &Stderr, const std::string &Fallback);
+
+} // namespace bpfcarve::verifier

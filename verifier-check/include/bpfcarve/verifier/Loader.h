@@ -1,0 +1,112 @@
+//===- Loader.h - load BPF programs through the kernel verifier -*- C++ -*-===//
+//
+// Each program is verified alone (libbpf, every other program's autoload off), with its own
+// type from its SEC() or an explicit hook, so mixed-type objects and `SEC("?...")` programs are
+// handled like single ones. Map pinning is turned off: nothing ever lands in /sys/fs/bpf, and
+// every program and map is released when the LoadedProgram is destroyed (or the process exits,
+// also on SIGINT/SIGTERM: the kernel frees what only our file descriptors held).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "bpfcarve/toolchain/Result.h"
+#include "bpfcarve/verifier/VerifierLog.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct bpf_object;
+
+namespace bpfcarve::verifier {
+
+/// A program of an object as libbpf (and the ELF symbol table) names it.
+struct ObjectProgram {
+  std::string name;
+  std::string section; ///< without a leading '?'
+  bool autoload = true;
+};
+
+/// The programs of a BPF object file, read the way libbpf reads them. When libbpf refuses to
+/// open the object (e.g. legacy SEC("maps")), the ELF symbol table still names them and
+/// `openError` holds libbpf's message.
+struct ObjectInfo {
+  std::string path;
+  std::vector<ObjectProgram> programs;
+  std::string openError;
+  /// Programs placed statically into prog-array slots (`.values = { [0] = &prog }`): libbpf
+  /// fills those slots at load time, so they must load along with any program of the object.
+  std::vector<std::string> slotPrograms;
+};
+Result<ObjectInfo> readObject(const std::string &Path);
+
+/// Picks programs by function name, or by section name when that section is unique; empty
+/// selects all. Unknown or ambiguous names are BadInput.
+Result<std::vector<ObjectProgram>> selectPrograms(const ObjectInfo &Info, const std::string &Name);
+
+struct LoadOptions {
+  std::string type;     ///< hook (libbpf section name such as "xdp", "tc") overriding SEC()
+  unsigned logLevel = 4; ///< 4 = statistics only; 5 = instruction trace + statistics
+  size_t logSize = 1u << 16;
+  std::vector<std::string> alsoLoad; ///< further programs to load (prog-array slot targets)
+};
+
+/// One program loaded (or refused) by the kernel, with everything it said.
+class LoadedProgram {
+public:
+  ~LoadedProgram();
+  LoadedProgram(LoadedProgram &&) noexcept;
+  LoadedProgram(const LoadedProgram &) = delete;
+
+  bool loaded() const { return Fd >= 0; }
+  int fd() const { return Fd; }
+  int loadErrno() const { return Errno; }
+  const std::string &log() const { return Log; }
+  const std::string &libbpfMessages() const { return Messages; }
+  const std::string &progType() const { return ProgType; } ///< libbpf's name: xdp, sched_cls
+  bpf_object *object() const { return Obj; }
+
+private:
+  friend Result<LoadedProgram> loadProgram(const std::string &, const ObjectProgram &,
+                                           const LoadOptions &);
+  LoadedProgram() = default;
+  bpf_object *Obj = nullptr;
+  int Fd = -1;
+  int Errno = 0;
+  std::string Log, Messages, ProgType;
+};
+
+/// Opens Path and loads Program alone. A kernel refusal is not a Failure: it is a LoadedProgram
+/// with loaded() false. Failures are for what prevents trying (unreadable file, unknown hook).
+Result<LoadedProgram> loadProgram(const std::string &Path, const ObjectProgram &Program,
+                                  const LoadOptions &Options);
+
+struct ProgramReport {
+  std::string name, section, type;
+  std::string verdict; ///< pass, fail, skipped
+  VerifierStats stats;
+  std::optional<std::uint64_t> verifiedInsns, xlatedInsns, jitedBytes;
+  std::optional<VerifierError> error;
+  std::string log; ///< the verifier's log (statistics; the full trace for failures)
+};
+
+struct VerifyOptions {
+  std::string program; ///< function or unique section name; empty: all programs
+  std::string type;    ///< hook overriding every selected program's SEC()
+};
+
+struct ObjectReport {
+  std::string object;
+  std::vector<ProgramReport> programs;
+};
+
+/// Verifies the selected programs of a BPF object file one by one.
+Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &Options);
+
+/// Exit code of the CLI contract for a report: 1 if any program failed, else 3 if any was
+/// skipped, else 0.
+int reportExitCode(const ObjectReport &R);
+
+} // namespace bpfcarve::verifier
