@@ -50,6 +50,27 @@ def main():
             print(f"FAIL {path}: {e.message} at {list(e.absolute_path)}")
             failures += 1
 
+    # verify needs the kernel: only as root (CAP_BPF); otherwise say so.
+    verify_schema = load(os.path.join(src, "docs/schemas/verify.schema.json"))
+    jsonschema.Draft202012Validator.check_schema(verify_schema)
+    if os.geteuid() == 0:
+        for path in sorted(glob.glob(os.path.join(src, "tests/inputs/verify/*.c"))):
+            r = subprocess.run([args.bpfcarve, "verify", path, "--format", "json"],
+                               capture_output=True, text=True)
+            if r.returncode not in (0, 1, 3):
+                print(f"FAIL {path}: verify exited {r.returncode}: {r.stderr.strip()}")
+                failures += 1
+                continue
+            try:
+                jsonschema.validate(json.loads(r.stdout), verify_schema,
+                                    cls=jsonschema.Draft202012Validator)
+                checked += 1
+            except jsonschema.ValidationError as e:
+                print(f"FAIL verify {path}: {e.message} at {list(e.absolute_path)}")
+                failures += 1
+    else:
+        print("verify outputs not checked: not root (loading needs CAP_BPF)")
+
     manifest_schema = load(os.path.join(src, "docs/schemas/corpus-manifest.schema.json"))
     jsonschema.Draft202012Validator.check_schema(manifest_schema)
     try:

@@ -75,6 +75,7 @@ const ClassRule VerifierRules[] = {
     {"back-edge from insn", failure_class::Complexity},
     {"infinite loop detected", failure_class::Complexity},
     {"combined stack size", failure_class::Complexity},
+    {"frames is too deep", failure_class::Complexity},
 };
 
 const ClassRule LibbpfRules[] = {
@@ -180,7 +181,7 @@ VerifierError classifyFailure(std::string_view Log, int Errno, std::string_view 
       if (E.message.empty())
         for (const std::string &ML : lines(LibbpfMessages))
           if (contains(ML, R.needle)) {
-            E.message = ML;
+            E.message = startsWith(ML, "libbpf: ") ? ML.substr(8) : ML;
             break;
           }
       return E;
