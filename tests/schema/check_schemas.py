@@ -68,8 +68,22 @@ def main():
             except jsonschema.ValidationError as e:
                 print(f"FAIL verify {path}: {e.message} at {list(e.absolute_path)}")
                 failures += 1
+        diff_schema = load(os.path.join(src, "docs/schemas/diff-run.schema.json"))
+        jsonschema.Draft202012Validator.check_schema(diff_schema)
+        d = os.path.join(src, "tests/inputs/diffrun")
+        for b in sorted(glob.glob(os.path.join(d, "filter_tc*.bpf.c"))):
+            r = subprocess.run([args.bpfcarve, "diff-run", os.path.join(d, "filter_xdp.bpf.c"), b,
+                                "--maps", os.path.join(d, "seed.json"), "--format", "json"],
+                               capture_output=True, text=True)
+            try:
+                jsonschema.validate(json.loads(r.stdout), diff_schema,
+                                    cls=jsonschema.Draft202012Validator)
+                checked += 1
+            except (jsonschema.ValidationError, json.JSONDecodeError) as e:
+                print(f"FAIL diff-run {b}: {e}")
+                failures += 1
     else:
-        print("verify outputs not checked: not root (loading needs CAP_BPF)")
+        print("verify and diff-run outputs not checked: not root (loading needs CAP_BPF)")
 
     manifest_schema = load(os.path.join(src, "docs/schemas/corpus-manifest.schema.json"))
     jsonschema.Draft202012Validator.check_schema(manifest_schema)
