@@ -2,8 +2,10 @@
 #include "Command.h"
 
 #include "bpfcarve/extractor/Frontend.h"
+#include "bpfcarve/verifier/Compiler.h"
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 namespace bpfcarve::cli {
@@ -48,6 +50,19 @@ Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::strin
     Flags.push_back(A);
   }
   return std::optional<std::vector<std::string>>(Flags);
+}
+
+Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx,
+                              const std::string &ScratchDir) {
+  std::ifstream In(File, std::ios::binary);
+  char Magic[4] = {};
+  In.read(Magic, 4);
+  if (In.gcount() == 4 && Magic[0] == 0x7f && Magic[1] == 'E' && Magic[2] == 'L' && Magic[3] == 'F')
+    return File;
+  auto Flags = compileFlagsFor(File, Ctx);
+  if (!Flags)
+    return Flags.failure();
+  return verifier::compileBpf(File, *Flags, ScratchDir);
 }
 
 } // namespace bpfcarve::cli

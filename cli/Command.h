@@ -31,7 +31,14 @@ int emit(const std::string &Text, const CommandContext &Ctx);
 Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::string &File,
                                                                 const CommandContext &Ctx);
 
+/// A BPF object for FILE: FILE itself when it is an ELF file, else FILE compiled with clang-19
+/// (flags per compileFlagsFor) into Scratch, a private temporary directory the caller owns.
+Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx,
+                              const std::string &ScratchDir);
+
 void addInspectCommand(CLI::App &App, CommandContext &Ctx);
 void addVerifyCommand(CLI::App &App, CommandContext &Ctx);
+void addDiffRunCommand(CLI::App &App, CommandContext &Ctx);
+void addProbeCommand(CLI::App &App, CommandContext &Ctx);
 
 } // namespace bpfcarve::cli

@@ -4,6 +4,7 @@
 #include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/verifier/Compiler.h"
 #include "bpfcarve/verifier/Loader.h"
+#include "bpfcarve/verifier/Packets.h"
 #include "bpfcarve/verifier/ReportFormat.h"
 
 #include <fstream>
@@ -13,34 +14,25 @@ namespace bpfcarve::cli {
 
 namespace {
 struct VerifyCliOptions {
-  std::string file, program, type, format = "text";
+  std::string file, program, type, format = "text", packets;
 };
 
-bool looksLikeElf(const std::string &Path) {
-  std::ifstream In(Path, std::ios::binary);
-  char Magic[4] = {};
-  In.read(Magic, 4);
-  return In.gcount() == 4 && Magic[0] == 0x7f && Magic[1] == 'E' && Magic[2] == 'L' &&
-         Magic[3] == 'F';
-}
-
 int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
-  std::string Object = O.file;
-  std::optional<toolchain::TempDir> Scratch;
-  if (!looksLikeElf(O.file)) {
-    auto Flags = compileFlagsFor(O.file, Ctx);
-    if (!Flags)
-      return report(Flags.failure(), Ctx);
-    auto Dir = toolchain::TempDir::create("bpfcarve-verify");
-    if (!Dir)
-      return report(Dir.failure(), Ctx);
-    Scratch.emplace(Dir.take());
-    auto Compiled = verifier::compileBpf(O.file, *Flags, Scratch->path());
-    if (!Compiled)
-      return report(Compiled.failure(), Ctx);
-    Object = *Compiled;
+  auto Scratch = toolchain::TempDir::create("bpfcarve-verify");
+  if (!Scratch)
+    return report(Scratch.failure(), Ctx);
+  auto Object = objectFor(O.file, Ctx, Scratch->path());
+  if (!Object)
+    return report(Object.failure(), Ctx);
+  std::vector<verifier::Packet> Packets;
+  if (!O.packets.empty()) {
+    auto Loaded = verifier::loadPackets(O.packets);
+    if (!Loaded)
+      return report(Loaded.failure(), Ctx);
+    Packets = Loaded.take();
   }
-  auto Report = verifier::verifyObject(Object, {O.program, O.type});
+  verifier::VerifyOptions VO{O.program, O.type, O.packets.empty() ? nullptr : &Packets};
+  auto Report = verifier::verifyObject(*Object, VO);
   if (!Report)
     return report(Report.failure(), Ctx);
   Report->object = O.file;
@@ -76,6 +68,8 @@ void addVerifyCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--type", O->type, "hook overriding SEC(): xdp, tc, socket, cgroup_skb/ingress, ...");
   Sub->add_option("--format", O->format, "output format")
       ->check(CLI::IsMember({"text", "json", "sarif"}));
+  Sub->add_option("--packets", O->packets,
+                  "run every passing program on these frames: pcap file or gen:NAME");
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("Each program is loaded alone with its own type; pinning is off, so nothing is\n"
               "left in /sys/fs/bpf, and everything is unloaded before exit.\n"

@@ -33,6 +33,8 @@ int main(int argc, char **argv) {
              "3 environment cannot do it, 4 internal error.");
   cli::addInspectCommand(App, Ctx);
   cli::addVerifyCommand(App, Ctx);
+  cli::addDiffRunCommand(App, Ctx);
+  cli::addProbeCommand(App, Ctx);
 
   try {
     App.parse(Own, argv);

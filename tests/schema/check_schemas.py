@@ -82,6 +82,17 @@ def main():
             except (jsonschema.ValidationError, json.JSONDecodeError) as e:
                 print(f"FAIL diff-run {b}: {e}")
                 failures += 1
+        probe_schema = load(os.path.join(src, "docs/schemas/probe.schema.json"))
+        jsonschema.Draft202012Validator.check_schema(probe_schema)
+        r = subprocess.run([args.bpfcarve, "probe", "--format", "json"], capture_output=True,
+                           text=True)
+        try:
+            jsonschema.validate(json.loads(r.stdout), probe_schema,
+                                cls=jsonschema.Draft202012Validator)
+            checked += 1
+        except (jsonschema.ValidationError, json.JSONDecodeError) as e:
+            print(f"FAIL probe: {e}")
+            failures += 1
     else:
         print("verify and diff-run outputs not checked: not root (loading needs CAP_BPF)")
 

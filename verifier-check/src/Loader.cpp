@@ -1,5 +1,8 @@
 //===- Loader.cpp - load BPF programs through the kernel verifier ---------===//
 #include "bpfcarve/verifier/Loader.h"
+#include "bpfcarve/verifier/HookProfile.h"
+#include "bpfcarve/verifier/Packets.h"
+#include "bpfcarve/verifier/TestRun.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -198,6 +201,45 @@ Result<bool> checkReadableObject(const std::string &Path) {
 
 } // namespace
 
+std::vector<std::uint32_t> helperIdsCalled(const std::string &Path, const std::string &Section) {
+  std::vector<std::uint32_t> Out;
+  if (elf_version(EV_CURRENT) == EV_NONE)
+    return Out;
+  int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (Fd < 0)
+    return Out;
+  Elf *E = elf_begin(Fd, ELF_C_READ, nullptr);
+  size_t Shstrndx = 0;
+  if (E && elf_getshdrstrndx(E, &Shstrndx) == 0) {
+    for (Elf_Scn *Scn = elf_nextscn(E, nullptr); Scn; Scn = elf_nextscn(E, Scn)) {
+      GElf_Shdr Sh;
+      if (!gelf_getshdr(Scn, &Sh) || Sh.sh_type != SHT_PROGBITS || !(Sh.sh_flags & SHF_EXECINSTR))
+        continue;
+      const char *Name = elf_strptr(E, Shstrndx, Sh.sh_name);
+      std::string N = Name ? Name : "";
+      if (N != ".text" && N != Section && N != "?" + Section)
+        continue;
+      Elf_Data *D = elf_getdata(Scn, nullptr);
+      if (!D || !D->d_buf)
+        continue;
+      const auto *Insns = static_cast<const unsigned char *>(D->d_buf);
+      for (size_t Off = 0; Off + 8 <= D->d_size; Off += 8) {
+        unsigned char Code = Insns[Off], Regs = Insns[Off + 1];
+        std::int32_t Imm;
+        std::memcpy(&Imm, Insns + Off + 4, 4);
+        if (Code == 0x85 && (Regs >> 4) == 0 && Imm > 0)
+          Out.push_back(static_cast<std::uint32_t>(Imm));
+      }
+    }
+  }
+  if (E)
+    elf_end(E);
+  ::close(Fd);
+  std::sort(Out.begin(), Out.end());
+  Out.erase(std::unique(Out.begin(), Out.end()), Out.end());
+  return Out;
+}
+
 Result<ObjectInfo> readObject(const std::string &Path) {
   if (auto Ok = checkReadableObject(Path); !Ok)
     return Ok.failure();
@@ -327,6 +369,30 @@ void fillInfo(int Fd, ProgramReport &R) {
   R.jitedBytes = Info.jited_prog_len;
 }
 
+TestRunSummary runPackets(const LoadedProgram &L, const ObjectProgram &P, const std::string &Type,
+                          const std::vector<Packet> &Packets) {
+  TestRunSummary S;
+  const HookProfile *Hook = findHook(Type.empty() ? P.section : Type);
+  if (!Hook) {
+    auto ByType = hooksForProgType(L.progType());
+    Hook = ByType.empty() ? nullptr : ByType.front();
+  }
+  if (!Hook || !Hook->testRun.supported || Hook->testRun.input != TestRunInput::Packet) {
+    S.unsupported = "BPF_PROG_TEST_RUN cannot run packets through " + L.progType() +
+                    " programs on this kernel";
+    return S;
+  }
+  for (const Packet &Pk : Packets) {
+    ++S.packets;
+    RunOutcome R = testRunFrame(L.fd(), *Hook, Pk.bytes);
+    if (R.ran)
+      ++S.verdicts[verdictName(*Hook, R.retval)];
+    else
+      ++S.errors[explainRunError(*Hook, R.err, Pk.bytes)];
+  }
+  return S;
+}
+
 } // namespace
 
 Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &Options) {
@@ -362,6 +428,8 @@ Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &
       R.stats = parseVerifierStats(Stats->log());
       R.log = Stats->log();
       fillInfo(Stats->fd(), R);
+      if (Options.packets)
+        R.testRun = runPackets(*Stats, P, Options.type, *Options.packets);
       Report.programs.push_back(std::move(R));
       continue;
     }

@@ -48,6 +48,17 @@ ordered_json programJson(const ProgramReport &P) {
                   {"line", P.error->line}};
   else
     J["error"] = nullptr;
+  if (P.testRun) {
+    ordered_json V = ordered_json::object(), E = ordered_json::object();
+    for (const auto &[K, N] : P.testRun->verdicts)
+      V[K] = N;
+    for (const auto &[K, N] : P.testRun->errors)
+      E[K] = N;
+    J["test_run"] = {{"packets", P.testRun->packets},
+                     {"verdicts", V},
+                     {"errors", E},
+                     {"unsupported", P.testRun->unsupported}};
+  }
   return J;
 }
 
@@ -89,6 +100,16 @@ std::string reportText(const ObjectReport &R) {
     Pass += P.verdict == "pass";
     Fail += P.verdict == "fail";
     Skip += P.verdict == "skipped";
+    if (P.testRun) {
+      O << "\n" << P.name << ": test-run of " << P.testRun->packets << " packets:";
+      if (!P.testRun->unsupported.empty())
+        O << " " << P.testRun->unsupported;
+      for (const auto &[K, N] : P.testRun->verdicts)
+        O << " " << K << " " << N;
+      O << "\n";
+      for (const auto &[K, N] : P.testRun->errors)
+        O << "  not run x" << N << ": " << K << "\n";
+    }
     if (!P.error)
       continue;
     O << "\n" << P.name << ": " << P.verdict << " [" << P.error->cls << "] "

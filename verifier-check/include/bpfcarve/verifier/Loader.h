@@ -13,6 +13,7 @@
 #include "bpfcarve/verifier/VerifierLog.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,10 @@ struct ObjectInfo {
   std::vector<std::string> slotPrograms;
 };
 Result<ObjectInfo> readObject(const std::string &Path);
+
+/// Helper ids called (BPF_CALL with src_reg 0) by the code of ELF section `Section` and of the
+/// subprograms in .text: a conservative superset of what one program of that section calls.
+std::vector<std::uint32_t> helperIdsCalled(const std::string &Path, const std::string &Section);
 
 /// Picks programs by function name, or by section name when that section is unique; empty
 /// selects all. Unknown or ambiguous names are BadInput.
@@ -83,6 +88,16 @@ private:
 Result<LoadedProgram> loadProgram(const std::string &Path, const ObjectProgram &Program,
                                   const LoadOptions &Options);
 
+struct Packet;
+
+/// What BPF_PROG_TEST_RUN did with each frame of `verify --packets`.
+struct TestRunSummary {
+  std::size_t packets = 0;
+  std::map<std::string, std::size_t> verdicts; ///< return code name -> frames
+  std::map<std::string, std::size_t> errors;   ///< why a frame could not run -> frames
+  std::string unsupported; ///< set when this program type cannot be test-run here
+};
+
 struct ProgramReport {
   std::string name, section, type;
   std::string verdict; ///< pass, fail, skipped
@@ -90,11 +105,13 @@ struct ProgramReport {
   std::optional<std::uint64_t> verifiedInsns, xlatedInsns, jitedBytes;
   std::optional<VerifierError> error;
   std::string log; ///< the verifier's log (statistics; the full trace for failures)
+  std::optional<TestRunSummary> testRun; ///< with --packets, for programs that pass
 };
 
 struct VerifyOptions {
   std::string program; ///< function or unique section name; empty: all programs
   std::string type;    ///< hook overriding every selected program's SEC()
+  const std::vector<Packet> *packets = nullptr; ///< run these through every passing program
 };
 
 struct ObjectReport {

@@ -1,0 +1,64 @@
+//===- DiffRun.h - run two programs on the same frames and compare -*- C++ -*-===//
+//
+// A and B are loaded as separate objects, their maps seeded identically, then every frame runs
+// through both (BPF_PROG_TEST_RUN, context aligned). Verdicts are compared by what they do
+// (hooks.md §2: TC_ACT_SHOT ~ XDP_DROP), output bytes where the packet goes on, and every map's
+// contents at the end. Frames one side cannot test-run (hooks.md §6) are "not comparable".
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "bpfcarve/toolchain/Result.h"
+#include "bpfcarve/verifier/MapState.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bpfcarve::verifier {
+
+struct DiffRunOptions {
+  std::string programA, programB; ///< empty: the object's only program
+  std::string packets = "gen:all";
+  std::string seedPath;           ///< empty: no seeding
+};
+
+struct Divergence {
+  size_t index = 0;
+  std::string packet;   ///< the frame's name
+  std::string layers;   ///< the input decoded layer by layer, e.g. eth/ipv4/udp/gue/ipv4/tcp
+  std::string verdictA, verdictB;
+  std::string mappedB;  ///< B's verdict in A's terms
+  std::optional<size_t> bytesDifferAt;
+  std::string detail;   ///< one line: what differs, where
+};
+
+struct MapComparison {
+  std::string name;
+  bool equal = false;
+  std::string detail;
+};
+
+struct DiffRunReport {
+  std::string a, b;         ///< inputs as given
+  std::string programA, programB, hookA, hookB;
+  size_t packets = 0, compared = 0, matched = 0, divergent = 0, notComparable = 0;
+  std::map<std::string, size_t> notComparableReasons;
+  std::optional<bool> mapsEqual; ///< nullopt when not compared (nondeterministic helpers)
+  std::vector<MapComparison> maps;
+  std::vector<std::string> nondeterministicHelpers; ///< why maps were only reported
+  std::map<std::string, MapContents> mapsA, mapsB;  ///< final contents, for reports
+  std::optional<Divergence> firstDivergence;
+};
+
+/// ObjA/ObjB are BPF object files (the CLI compiles .c inputs first).
+Result<DiffRunReport> diffRun(const std::string &ObjA, const std::string &ObjB,
+                              const DiffRunOptions &Options);
+
+std::string diffRunText(const DiffRunReport &R);
+std::string diffRunJson(const DiffRunReport &R);
+/// 1 when behaviour differs (a divergent packet or unequal maps), else 0.
+int diffRunExitCode(const DiffRunReport &R);
+
+} // namespace bpfcarve::verifier

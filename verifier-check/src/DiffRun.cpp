@@ -1,0 +1,339 @@
+//===- DiffRun.cpp - differential runs of two programs --------------------===//
+#include "bpfcarve/verifier/DiffRun.h"
+
+#include "bpfcarve/verifier/HookProfile.h"
+#include "bpfcarve/verifier/Loader.h"
+#include "bpfcarve/verifier/Packets.h"
+#include "bpfcarve/verifier/TestRun.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+namespace bpfcarve::verifier {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+/// Helpers whose results differ from run to run: maps they feed are reported, not compared.
+const std::uint32_t NondeterministicHelpers[] = {
+    5,   // bpf_ktime_get_ns
+    7,   // bpf_get_prandom_u32
+    8,   // bpf_get_smp_processor_id
+    42,  // bpf_get_numa_node_id
+    118, // bpf_jiffies64
+    125, // bpf_ktime_get_boot_ns
+    160, // bpf_ktime_get_coarse_ns
+    208, // bpf_ktime_get_tai_ns
+};
+
+struct Side {
+  std::string label, path;
+  ObjectInfo info;
+  ObjectProgram program;
+  const HookProfile *hook = nullptr;
+  std::optional<LoadedProgram> loaded;
+};
+
+Result<bool> prepare(Side &S, const std::string &Name) {
+  auto Info = readObject(S.path);
+  if (!Info)
+    return Info.failure();
+  S.info = *Info;
+  if (!S.info.openError.empty())
+    return Failure{FailureKind::Rejected,
+                   S.label + ": libbpf cannot open '" + S.path + "': " + S.info.openError,
+                   {}, 0, 0, {}};
+  if (Name.empty()) {
+    if (S.info.programs.size() != 1) {
+      std::string All;
+      for (const ObjectProgram &P : S.info.programs)
+        All += (All.empty() ? "" : ", ") + P.name;
+      return Failure::badInput(S.label + " ('" + S.path + "') has " +
+                               std::to_string(S.info.programs.size()) + " programs (" + All +
+                               "); name one with --program");
+    }
+    S.program = S.info.programs.front();
+  } else {
+    auto Sel = selectPrograms(S.info, Name);
+    if (!Sel)
+      return Sel.failure();
+    S.program = Sel->front();
+  }
+  LoadOptions LO;
+  LO.alsoLoad = S.info.slotPrograms;
+  auto L = loadProgram(S.path, S.program, LO);
+  if (!L)
+    return L.failure();
+  if (!L->loaded()) {
+    VerifierError E = classifyFailure(L->log(), L->loadErrno(), L->libbpfMessages());
+    return Failure{FailureKind::Rejected,
+                   S.label + ": the kernel rejects program '" + S.program.name + "': " +
+                       E.message + " [" + E.cls + "]",
+                   {}, 0, 0, L->log()};
+  }
+  S.hook = findHook(S.program.section);
+  if (!S.hook) {
+    auto ByType = hooksForProgType(L->progType());
+    if (!ByType.empty())
+      S.hook = ByType.front();
+  }
+  if (!S.hook)
+    return Failure::environment(S.label + ": no hook profile for program type " +
+                                L->progType() + " (section '" + S.program.section + "')");
+  if (!S.hook->testRun.supported || S.hook->testRun.input != TestRunInput::Packet)
+    return Failure::environment(S.label + ": BPF_PROG_TEST_RUN cannot run packets through " +
+                                std::string(S.hook->name) + " programs on this kernel");
+  S.loaded.emplace(std::move(*L));
+  return true;
+}
+
+/// Offset of the network header: 0 for hooks that see L3, else after Ethernet and VLAN tags.
+size_t l3Offset(const std::vector<std::uint8_t> &Frame, PacketBase Base) {
+  if (Base == PacketBase::L3)
+    return 0;
+  for (const Layer &L : decodeLayers(Frame, Base::L2))
+    if (L.name == "ipv4" || L.name == "ipv6")
+      return L.offset;
+  return std::min<size_t>(14, Frame.size());
+}
+
+std::vector<std::uint8_t> fromOffset(const std::vector<std::uint8_t> &V, size_t Off) {
+  return std::vector<std::uint8_t>(V.begin() + static_cast<long>(std::min(Off, V.size())), V.end());
+}
+
+bool packetGoesOn(const HookProfile &H, std::int64_t Ret) {
+  ReturnMeaning M = verdictMeaning(H, Ret);
+  return M == ReturnMeaning::Pass || M == ReturnMeaning::Tx || M == ReturnMeaning::Redirect;
+}
+
+std::string describeMapDifference(const MapContents &A, const MapContents &B) {
+  for (const auto &[K, V] : A.entries) {
+    auto It = B.entries.find(K);
+    if (It == B.entries.end())
+      return "key " + toHex(K) + " only in A";
+    if (It->second != V)
+      return "key " + toHex(K) + ": A " + toHex(V) + ", B " + toHex(It->second);
+  }
+  for (const auto &[K, V] : B.entries)
+    if (!A.entries.count(K))
+      return "key " + toHex(K) + " only in B";
+  return "equal";
+}
+
+} // namespace
+
+Result<DiffRunReport> diffRun(const std::string &ObjA, const std::string &ObjB,
+                              const DiffRunOptions &O) {
+  auto Packets = loadPackets(O.packets);
+  if (!Packets)
+    return Packets.failure();
+  std::optional<MapSeed> Seed;
+  if (!O.seedPath.empty()) {
+    auto S = readMapSeed(O.seedPath);
+    if (!S)
+      return S.failure();
+    Seed = *S;
+  }
+
+  Side A{"A", ObjA, {}, {}, nullptr, std::nullopt};
+  Side B{"B", ObjB, {}, {}, nullptr, std::nullopt};
+  if (auto R = prepare(A, O.programA); !R)
+    return R.failure();
+  if (auto R = prepare(B, O.programB.empty() ? O.programA : O.programB); !R) {
+    // B's program may be named differently: retry with its only program.
+    if (O.programB.empty() && !O.programA.empty()) {
+      if (auto R2 = prepare(B, ""); !R2)
+        return R.failure();
+    } else {
+      return R.failure();
+    }
+  }
+
+  DiffRunReport Rep;
+  Rep.programA = A.program.name;
+  Rep.programB = B.program.name;
+  Rep.hookA = std::string(A.hook->name);
+  Rep.hookB = std::string(B.hook->name);
+
+  if (Seed) {
+    auto SA = applyMapSeed(A.loaded->object(), *Seed);
+    if (!SA)
+      return SA.failure();
+    auto SB = applyMapSeed(B.loaded->object(), *Seed);
+    if (!SB)
+      return SB.failure();
+    for (const auto &[Name, Entries] : Seed->maps)
+      if (std::find(SA->begin(), SA->end(), Name) == SA->end() &&
+          std::find(SB->begin(), SB->end(), Name) == SB->end())
+        return Failure::badInput("map seed '" + Seed->path + "' names map '" + Name +
+                                 "', which neither A nor B has");
+  }
+
+  for (size_t I = 0; I < Packets->size(); ++I) {
+    const Packet &P = (*Packets)[I];
+    ++Rep.packets;
+    RunOutcome RA = testRunFrame(A.loaded->fd(), *A.hook, P.bytes);
+    RunOutcome RB = testRunFrame(B.loaded->fd(), *B.hook, P.bytes);
+    if (!RA.ran || !RB.ran) {
+      ++Rep.notComparable;
+      std::string Why = !RA.ran && !RB.ran ? "both: " + explainRunError(*A.hook, RA.err, P.bytes)
+                        : !RA.ran          ? "A: " + explainRunError(*A.hook, RA.err, P.bytes)
+                                           : "B: " + explainRunError(*B.hook, RB.err, P.bytes);
+      ++Rep.notComparableReasons[Why];
+      continue;
+    }
+    ++Rep.compared;
+    bool Same = sameVerdict(*A.hook, RA.retval, *B.hook, RB.retval);
+    std::optional<size_t> DiffAt;
+    std::string Detail;
+    if (Same && packetGoesOn(*A.hook, RA.retval)) {
+      std::vector<std::uint8_t> OutA = RA.dataOut, OutB = RB.dataOut;
+      Base At = Base::L2;
+      if (A.hook->packetBase != B.hook->packetBase) {
+        OutA = fromOffset(OutA, l3Offset(OutA, A.hook->packetBase));
+        OutB = fromOffset(OutB, l3Offset(OutB, B.hook->packetBase));
+        At = Base::L3;
+      }
+      if (auto D = firstDifference(OutA, OutB, At)) {
+        DiffAt = D->offset;
+        Detail = describeDifference(OutA, OutB, At);
+      }
+    } else if (!Same) {
+      Detail = "verdict " + verdictName(*A.hook, RA.retval) + " vs " +
+               verdictName(*B.hook, RB.retval) + " (= " + mapVerdict(*B.hook, RB.retval, *A.hook) +
+               " at " + Rep.hookA + ")";
+    }
+    if (Same && !DiffAt) {
+      ++Rep.matched;
+      continue;
+    }
+    ++Rep.divergent;
+    if (!Rep.firstDivergence) {
+      Divergence D;
+      D.index = I;
+      D.packet = P.name;
+      std::string Path;
+      for (const Layer &L : decodeLayers(P.bytes, Base::L2))
+        Path += (Path.empty() ? "" : "\n") + L.summary;
+      D.layers = Path;
+      D.verdictA = verdictName(*A.hook, RA.retval);
+      D.verdictB = verdictName(*B.hook, RB.retval);
+      D.mappedB = mapVerdict(*B.hook, RB.retval, *A.hook);
+      D.bytesDifferAt = DiffAt;
+      D.detail = Detail;
+      Rep.firstDivergence = D;
+    }
+  }
+
+  // Maps: compared by name where both sides have them, after every packet ran.
+  Rep.mapsA = dumpMaps(A.loaded->object());
+  Rep.mapsB = dumpMaps(B.loaded->object());
+  for (const Side *S : {&A, &B})
+    for (std::uint32_t Id : helperIdsCalled(S->path, S->program.section))
+      if (std::find(std::begin(NondeterministicHelpers), std::end(NondeterministicHelpers), Id) !=
+          std::end(NondeterministicHelpers)) {
+        std::string Name = std::string(helperName(Id));
+        std::string Entry = S->label + " calls " + (Name.empty() ? std::to_string(Id) : Name);
+        if (std::find(Rep.nondeterministicHelpers.begin(), Rep.nondeterministicHelpers.end(),
+                      Entry) == Rep.nondeterministicHelpers.end())
+          Rep.nondeterministicHelpers.push_back(Entry);
+      }
+  bool AllEqual = true;
+  for (const auto &[Name, CA] : Rep.mapsA) {
+    auto It = Rep.mapsB.find(Name);
+    if (It == Rep.mapsB.end())
+      continue;
+    MapComparison C{Name, CA.entries == It->second.entries, describeMapDifference(CA, It->second)};
+    AllEqual &= C.equal;
+    Rep.maps.push_back(C);
+  }
+  if (Rep.nondeterministicHelpers.empty())
+    Rep.mapsEqual = AllEqual;
+  return Rep;
+}
+
+int diffRunExitCode(const DiffRunReport &R) {
+  return R.divergent > 0 || (R.mapsEqual && !*R.mapsEqual) ? 1 : 0;
+}
+
+std::string diffRunJson(const DiffRunReport &R) {
+  ordered_json J = {{"a", R.a},
+                    {"b", R.b},
+                    {"program_a", R.programA},
+                    {"program_b", R.programB},
+                    {"hook_a", R.hookA},
+                    {"hook_b", R.hookB},
+                    {"packets", R.packets},
+                    {"compared", R.compared},
+                    {"matched", R.matched},
+                    {"divergent", R.divergent},
+                    {"not_comparable", R.notComparable}};
+  ordered_json Reasons = ordered_json::object();
+  for (const auto &[Why, N] : R.notComparableReasons)
+    Reasons[Why] = N;
+  J["not_comparable_reasons"] = Reasons;
+  J["maps_equal"] = R.mapsEqual ? ordered_json(*R.mapsEqual) : ordered_json(nullptr);
+  ordered_json Maps = ordered_json::array();
+  for (const MapComparison &M : R.maps)
+    Maps.push_back({{"name", M.name}, {"equal", M.equal}, {"detail", M.detail}});
+  J["maps"] = Maps;
+  J["nondeterministic_helpers"] = R.nondeterministicHelpers;
+  if (R.firstDivergence) {
+    const Divergence &D = *R.firstDivergence;
+    std::vector<std::string> Layers;
+    std::stringstream SS(D.layers);
+    for (std::string L; std::getline(SS, L);)
+      Layers.push_back(L);
+    J["first_divergence"] = {{"index", D.index},
+                             {"packet", D.packet},
+                             {"layers", Layers},
+                             {"verdict_a", D.verdictA},
+                             {"verdict_b", D.verdictB},
+                             {"mapped_b", D.mappedB},
+                             {"bytes_differ_at", D.bytesDifferAt ? ordered_json(*D.bytesDifferAt)
+                                                                 : ordered_json(nullptr)},
+                             {"detail", D.detail}};
+  } else {
+    J["first_divergence"] = nullptr;
+  }
+  return J.dump(2) + "\n";
+}
+
+std::string diffRunText(const DiffRunReport &R) {
+  std::ostringstream O;
+  O << "A: " << R.a << " " << R.programA << " (" << R.hookA << ")\n"
+    << "B: " << R.b << " " << R.programB << " (" << R.hookB << ")\n"
+    << R.packets << " packets: " << R.compared << " compared, " << R.matched << " matched, "
+    << R.divergent << " divergent, " << R.notComparable << " not comparable\n";
+  for (const auto &[Why, N] : R.notComparableReasons)
+    O << "  not comparable x" << N << ": " << Why << "\n";
+  if (R.mapsEqual)
+    O << "maps: " << (*R.mapsEqual ? "equal" : "differ") << "\n";
+  else
+    O << "maps: reported, not compared (" << [&] {
+      std::string S;
+      for (const std::string &H : R.nondeterministicHelpers)
+        S += (S.empty() ? "" : ", ") + H;
+      return S;
+    }() << ")\n";
+  for (const MapComparison &M : R.maps)
+    if (!M.equal || !R.mapsEqual)
+      O << "  " << M.name << ": " << M.detail << "\n";
+  if (R.firstDivergence) {
+    const Divergence &D = *R.firstDivergence;
+    O << "first divergence: packet #" << D.index << " " << D.packet << "\n"
+      << "  A " << D.verdictA << ", B " << D.verdictB << " (= " << D.mappedB << ")\n";
+    if (!D.detail.empty())
+      O << "  " << D.detail << "\n";
+    std::stringstream SS(D.layers);
+    std::string Line;
+    while (std::getline(SS, Line))
+      O << "    " << Line << "\n";
+  }
+  return O.str();
+}
+
+} // namespace bpfcarve::verifier
