@@ -2,15 +2,18 @@
 # corpus/make-manifest.sh - measure the networking part of the third-party corpus with clang-19
 # and the running kernel, and write corpus/manifest.json (format: docs/corpus-manifest.md).
 #
-# Usage: corpus/make-manifest.sh [--dest DIR] [--out FILE] [-j N] [--keep DIR]
-#   --dest DIR  corpus dir given to fetch.sh (default as in fetch.sh)
-#   --out FILE  manifest to write (default: manifest.json beside this script)
-#   -j N        parallel compiles (default: number of CPUs)
-#   --keep DIR  keep objects, readelf dumps and logs in DIR instead of a removed temp dir
+# Usage: corpus/make-manifest.sh [--dest DIR] [--out FILE] [-j N] [--keep DIR] [--bpfcarve PATH]
+#   --dest DIR        corpus dir given to fetch.sh (default as in fetch.sh)
+#   --out FILE        manifest to write (default: manifest.json beside this script)
+#   -j N              parallel compiles and verifies (default: number of CPUs)
+#   --keep DIR        keep objects, readelf dumps and logs in DIR instead of a removed temp dir
+#   --bpfcarve PATH   the bpfcarve binary whose `verify` is measured
+#                     (default: build/release/bin/bpfcarve of this repository)
 #
 # Needs root (bpftool loads, and a private bpffs in an own mount namespace so that nothing is
-# ever pinned in the host's /sys/fs/bpf). Exit codes: 0 written; 3 environment cannot do it
-# (fetch.sh skipped, not root, no unshare); 2 bad usage; 1 other failure. Progress on stderr.
+# ever pinned in the host's /sys/fs/bpf; `bpfcarve verify` loads with pinning off, on the host).
+# Exit codes: 0 written; 3 environment cannot do it (fetch.sh skipped, not root, no unshare, no
+# bpfcarve binary); 2 bad usage; 1 other failure. Progress on stderr.
 set -euo pipefail
 export LC_ALL=C   # bytewise file order and English compiler messages: a reproducible manifest
 
@@ -22,18 +25,20 @@ readonly LOAD_TIMEOUT=300   # seconds per object; the 1M-insn verifier case take
 say() { printf 'corpus: %s\n' "$*" >&2; }
 skip() { printf 'corpus: skipped: %s\n' "$*" >&2; exit 3; }
 die() { printf 'corpus: error: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '5,9s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
+usage() { sed -n '5,11s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
 
 dest=${BPFCARVE_CORPUS_DIR:-$HOME/.cache/bpfcarve/corpus}
 out=$HERE/manifest.json
 jobs=$(nproc)
 keep=
+bpfcarve=$HERE/../build/release/bin/bpfcarve
 while [ $# -gt 0 ]; do
   case $1 in
     --dest) [ $# -ge 2 ] || usage; dest=$2; shift 2 ;;
     --out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
     -j|--jobs) [ $# -ge 2 ] || usage; jobs=$2; shift 2 ;;
     --keep) [ $# -ge 2 ] || usage; keep=$2; shift 2 ;;
+    --bpfcarve) [ $# -ge 2 ] || usage; bpfcarve=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     *) printf 'corpus: error: unknown argument: %s\n' "$1" >&2; usage ;;
   esac
@@ -45,6 +50,10 @@ for tool in clang-19 llvm-readelf-19 bpftool python3 unshare mount timeout xargs
 done
 [ "$(id -u)" -eq 0 ] || skip "needs root: bpftool loads programs and mounts a private bpffs"
 unshare -m --propagation private true 2>/dev/null || skip "cannot create a mount namespace (unshare -m)"
+if [ ! -f "$bpfcarve" ] || [ ! -x "$bpfcarve" ]; then
+  skip "no bpfcarve binary at $bpfcarve (cmake --build build/release --target bpfcarve, or --bpfcarve PATH)"
+fi
+BPFCARVE=$(cd "$(dirname "$bpfcarve")" && pwd -P)/$(basename "$bpfcarve")
 
 T0=$SECONDS
 rc=0
@@ -64,11 +73,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 if [ -n "$keep" ]; then
   mkdir -p "$keep" && SCRATCH=$(cd "$keep" && pwd -P)
-  rm -rf -- "${SCRATCH:?}/obj" "$SCRATCH/elf" "$SCRATCH/log"
+  rm -rf -- "${SCRATCH:?}/obj" "$SCRATCH/elf" "$SCRATCH/log" "$SCRATCH/verify"
 else
   SCRATCH=$(mktemp -d -t bpfcarve-manifest.XXXXXX)
 fi
-mkdir -p "$SCRATCH/obj" "$SCRATCH/elf" "$SCRATCH/log"
+mkdir -p "$SCRATCH/obj" "$SCRATCH/elf" "$SCRATCH/log" "$SCRATCH/verify"
 
 # ---------------------------------------------------------------- layout (written by fetch.sh)
 # One "KEY<TAB>value" line per item; flags are the resolved default flags, one per line.
@@ -217,6 +226,35 @@ if [ "$(ls -A /sys/fs/bpf 2>/dev/null || true)" != "$host_before" ]; then
   say "warning: the host's /sys/fs/bpf changed during the run (another loader on this machine?)"
 fi
 
+# ---------------------------------------------------------------- verify (each program alone)
+# `bpfcarve verify OBJ --format json` loads every program of the object alone (the others with
+# autoload off, prog-array slot targets along) with pinning off, so it runs on the host: the
+# listing of /sys/fs/bpf is compared before and after. Exit 0/1/3 (all pass / a fail / only
+# skips) all come with a report; anything else (bad input, internal error, timeout) stops here.
+verify_one() { # NAME
+  local name=$1 rc=0
+  timeout --foreground "$LOAD_TIMEOUT" "$BPFCARVE" verify "$SCRATCH/obj/$name.o" --format json \
+    >"$SCRATCH/verify/$name.json.part" 2>"$SCRATCH/log/$name.verify" || rc=$?
+  case $rc in
+    0|1|3) mv -f -- "$SCRATCH/verify/$name.json.part" "$SCRATCH/verify/$name.json" ;;
+    *) echo "corpus: error: bpfcarve verify $name.o exited $rc: $(head -n1 "$SCRATCH/log/$name.verify")" >&2
+       return 255 ;;   # 255 makes xargs stop at once
+  esac
+}
+export -f verify_one
+export BPFCARVE
+host_before=$(ls -A /sys/fs/bpf 2>/dev/null || true)
+t=$SECONDS
+say "verifying each program alone with $BPFCARVE verify, $jobs in parallel"
+find "$SCRATCH/obj" -name '*.o' -printf '%f\n' | sed 's/\.o$//' | sort >"$SCRATCH/compiled.txt"
+# shellcheck disable=SC2016  # $1 belongs to the child shell
+xargs -a "$SCRATCH/compiled.txt" -P "$jobs" -I{} bash -c 'verify_one "$1"' _ {} ||
+  die "bpfcarve verify failed on an object (see above)"
+say "verified $(wc -l <"$SCRATCH/compiled.txt") objects in $((SECONDS - t)) s"
+if [ "$(ls -A /sys/fs/bpf 2>/dev/null || true)" != "$host_before" ]; then
+  say "warning: the host's /sys/fs/bpf changed during bpfcarve verify (it must pin nothing; another loader?)"
+fi
+
 # ---------------------------------------------------------------- manifest
 VERSION=$(lv VERSION) PACKAGE=$(lv PACKAGE)
 COMPILER=$(clang-19 --version | head -n1 | sed -E 's/.*version //')
@@ -282,6 +320,86 @@ def programs(path):
         return [], "static-program"
     return [p for _, _, p in sorted(progs, key=lambda t: (t[0], t[1]))], None
 
+def short_message(msg, name):
+    """verify's message, one line, without this machine's paths (the object is named by its file
+    name, sources by placeholders), at most 120 characters."""
+    msg = " ".join(msg.split())
+    msg = msg.replace(os.path.join(scratch, "obj", name + ".o"), name + ".o")
+    msg = unresolve(msg.replace(lay["source_root"] + "/", ""))
+    return msg if len(msg) <= 120 else msg[:117] + "..."
+
+def verify_results(e, name):
+    """Adds verify's outcome to the entry: per program verdict (and class, message when not
+    pass) in programs[]; for an object libbpf refuses to open, verify_object instead."""
+    rep = json.load(open(os.path.join(scratch, "verify", name + ".json")))
+    got = rep["programs"]
+    if "libbpf_open_error" in e:
+        # verify names the ELF's programs, each failing with the same object-level error.
+        errs = {(p["error"]["class"], p["error"]["message"]) for p in got if p.get("error")}
+        if len(errs) != 1 or any(p["verdict"] != "fail" for p in got):
+            sys.exit("corpus: error: %s: expected one object-level verify failure, got %r" % (name, got))
+        cls, msg = errs.pop()
+        e["verify_object"] = {"class": cls, "message": short_message(msg, name)}
+        return
+    if [p["name"] for p in got] != [p["name"] for p in e["programs"]]:
+        sys.exit("corpus: error: %s: verify reports programs %r, libbpf reads %r" % (
+            name, [p["name"] for p in got], [p["name"] for p in e["programs"]]))
+    for p, v in zip(e["programs"], got):
+        p["verify"] = v["verdict"]
+        if v["verdict"] != "pass":
+            p["verify_class"] = v["error"]["class"]
+            p["verify_message"] = short_message(v["error"]["message"], name)
+
+# What each bpftool cause looks like to verify when every program fails for the same reason.
+SAME_CAUSE = {
+    "legacy-maps-section": {"open"},
+    "unknown-SEC-name": {"open"},
+    "malformed-BTF-map": {"open"},
+    "needs-bpf_testmod-ksym": {"unresolved_ksym"},
+    "unresolved-extern": {"unresolved_ksym"},
+    "verifier-1M-insn-limit": {"complexity"},
+    "helper-not-allowed-on-this-kernel": {"helper_not_allowed"},
+    "needs-attach-target": {"needs_attach_target"},
+    "map-needs-userspace-setup": {"map_create"},
+    "EPERM-tracing-prog": {"permission"},
+    "verifier-reject": {"ctx_access", "packet_bounds", "helper_not_allowed", "return_range",
+                        "map_compat", "complexity", "verifier_other"},
+}
+# Why a whole-object load fails where loading each program alone passes some of them.
+WHY_PARTIAL = {
+    "bpftool-autoload-off-prog": "bpftool cannot pin the SEC(\"?...\") programs it did not load; verify loads each alone",
+    "EPERM-tracing-prog": "fentry/fexit/LSM are not permitted here, the other programs load",
+}
+
+def vs_bpftool(e):
+    """Why verify's per-program verdicts differ from bpftool's whole-object load, or None when
+    they agree (bpftool loads it and every program passes; or bpftool fails and every program
+    fails for the same cause). A short stable string chosen by rules, never by hand."""
+    if "verify_object" in e:
+        verdicts, classes = ["fail"], [e["verify_object"]["class"]]
+    else:
+        verdicts = [p["verify"] for p in e["programs"]]
+        classes = [p["verify_class"] for p in e["programs"] if p["verify"] != "pass"]
+    counts = ", ".join("%d %s" % (verdicts.count(v), v)
+                       for v in ("pass", "fail", "skipped") if v in verdicts)
+    if e["load_bpftool"] == "ok":
+        if set(verdicts) <= {"pass"}:
+            return None
+        return ("bpftool: loads whole; verify: %s (%s) - verify must never fail a program "
+                "the kernel accepts" % (counts, ", ".join(sorted(set(classes)))))
+    cause = e["load_bpftool_cause"]
+    head = "bpftool: %s (whole object); verify: " % cause
+    if "pass" in verdicts:
+        why = WHY_PARTIAL.get(cause, "a failing program blocks the others in a whole-object load")
+        return head + "per program, %s (%s)" % (counts, why)
+    if set(verdicts) == {"skipped"}:
+        return head + "every program skipped (%s: the kernel forbids the type here)" % (
+            ", ".join(sorted(set(classes))))
+    if set(verdicts) == {"fail"} and set(classes) <= SAME_CAUSE.get(cause, set()):
+        return None
+    return head + "per program, %s, classes %s (not the cause bpftool hit)" % (
+        counts, ", ".join(sorted(set(classes))))
+
 load = {}
 with open(os.path.join(scratch, "load.tsv")) as f:
     for line in f:
@@ -298,10 +416,14 @@ for line in open(os.path.join(scratch, "selected.tsv")):
         e["programs"], open_error = programs(os.path.join(scratch, "elf", name + ".json"))
         if open_error:
             e["libbpf_open_error"] = open_error
+        verify_results(e, name)
         st, cause = load[name]
         e["load_bpftool"] = st
         if st == "fail":
             e["load_bpftool_cause"] = cause
+        why = vs_bpftool(e)
+        if why:
+            e["verify_vs_bpftool"] = why
     else:
         e["compile"] = "fail"
         e["compile_error"] = first_error(os.path.join(scratch, "log", name + ".cc"))
@@ -310,6 +432,19 @@ for line in open(os.path.join(scratch, "selected.tsv")):
 
 loading = [e for e in files if e.get("load_bpftool") == "ok"]
 progs_loading = [p for e in loading for p in e["programs"]]
+all_progs = [p for e in files for p in e["programs"]]
+
+def is_xdp(p):
+    return p["section"] == "xdp" or p["section"].startswith(("xdp/", "xdp."))
+
+def verdicts(progs, suffix=""):
+    return {"verify_%s%s" % (v, suffix): sum(p.get("verify") == v for p in progs)
+            for v in ("pass", "fail", "skipped")}
+
+verify_classes = {}
+for p in all_progs:
+    if "verify_class" in p:
+        verify_classes[p["verify_class"]] = verify_classes.get(p["verify_class"], 0) + 1
 bpftool_ver, libbpf_ver = (env["BPFTOOL"].split() + ["?", "?"])[:2]
 manifest = {
     "manifest_version": 1,
@@ -322,8 +457,15 @@ manifest = {
         "compile_ok": sum(e["compile"] == "ok" for e in files),
         "load_bpftool_ok": len(loading),
         "programs_in_loading_objects": len(progs_loading),
-        "xdp_programs_in_loading_objects": sum(
-            p["section"] == "xdp" or p["section"].startswith(("xdp/", "xdp.")) for p in progs_loading),
+        "xdp_programs_in_loading_objects": sum(map(is_xdp, progs_loading)),
+        "programs": len(all_progs),
+        **verdicts(all_progs),
+        "verify_object_fail": sum("verify_object" in e for e in files),
+        **verdicts(progs_loading, "_in_loading_objects"),
+        "xdp_programs": sum(map(is_xdp, all_progs)),
+        "xdp_verify_pass": sum(is_xdp(p) and p.get("verify") == "pass" for p in all_progs),
+        "verify_differs_from_bpftool": sum("verify_vs_bpftool" in e for e in files),
+        "verify_classes": dict(sorted(verify_classes.items())),
     },
     "files": files,
 }
@@ -349,5 +491,10 @@ s = json.load(open(sys.argv[1]))["summary"]
 print("corpus: files %(files)d, compile ok %(compile_ok)d, bpftool load ok %(load_bpftool_ok)d, "
       "programs in loading objects %(programs_in_loading_objects)d, "
       "XDP among them %(xdp_programs_in_loading_objects)d" % s)
+print("corpus: verify: programs %(programs)d: pass %(verify_pass)d, fail %(verify_fail)d, "
+      "skipped %(verify_skipped)d (+%(verify_object_fail)d objects libbpf cannot open); in loading "
+      "objects: pass %(verify_pass_in_loading_objects)d, fail %(verify_fail_in_loading_objects)d, "
+      "skipped %(verify_skipped_in_loading_objects)d; XDP pass %(xdp_verify_pass)d of "
+      "%(xdp_programs)d; %(verify_differs_from_bpftool)d objects differ from bpftool" % s)
 PY
 say "wrote $out in $((SECONDS - T0)) s"
