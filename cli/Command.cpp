@@ -34,21 +34,7 @@ Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::strin
   if (!Cmd)
     return Cmd.failure();
   // compile_commands.json holds a whole command: keep only the flags.
-  std::vector<std::string> Flags;
-  std::string Abs = std::filesystem::absolute(File).lexically_normal().string();
-  const std::vector<std::string> &C = *Cmd;
-  for (size_t I = 1; I < C.size(); ++I) {
-    const std::string &A = C[I];
-    if (A == "-c" || A == File || A == Abs)
-      continue;
-    if (A == "-o" || A == "-MF" || A == "-MT" || A == "-MQ") {
-      ++I;
-      continue;
-    }
-    if (A == "-MD" || A == "-MMD" || A.rfind("-o", 0) == 0)
-      continue;
-    Flags.push_back(A);
-  }
+  std::vector<std::string> Flags = extractor::flagsOfCommand(*Cmd, File);
   return std::optional<std::vector<std::string>>(Flags);
 }
 

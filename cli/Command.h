@@ -40,5 +40,6 @@ void addInspectCommand(CLI::App &App, CommandContext &Ctx);
 void addVerifyCommand(CLI::App &App, CommandContext &Ctx);
 void addDiffRunCommand(CLI::App &App, CommandContext &Ctx);
 void addProbeCommand(CLI::App &App, CommandContext &Ctx);
+void addExtractCommand(CLI::App &App, CommandContext &Ctx);
 
 } // namespace bpfcarve::cli

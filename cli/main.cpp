@@ -32,6 +32,7 @@ int main(int argc, char **argv) {
              "Exit codes: 0 ok, 1 rejected/refused/differs, 2 bad usage or input,\n"
              "3 environment cannot do it, 4 internal error.");
   cli::addInspectCommand(App, Ctx);
+  cli::addExtractCommand(App, Ctx);
   cli::addVerifyCommand(App, Ctx);
   cli::addDiffRunCommand(App, Ctx);
   cli::addProbeCommand(App, Ctx);

@@ -165,6 +165,24 @@ Result<std::vector<std::string>> effectiveFlags(const ParseOptions &O) {
   return Cmds.front().CommandLine;
 }
 
+std::vector<std::string> flagsOfCommand(const std::vector<std::string> &C, const std::string &File) {
+  std::vector<std::string> Flags;
+  std::string Abs = absolutePath(File);
+  for (size_t I = 1; I < C.size(); ++I) {
+    const std::string &A = C[I];
+    if (A == "-c" || A == File || A == Abs || A == "-fsyntax-only")
+      continue;
+    if (A == "-o" || A == "-MF" || A == "-MT" || A == "-MQ") {
+      ++I;
+      continue;
+    }
+    if (A == "-MD" || A == "-MMD" || (A.rfind("-o", 0) == 0 && A.size() > 2))
+      continue;
+    Flags.push_back(A);
+  }
+  return Flags;
+}
+
 Result<ProgramModel> buildProgramModel(const ParseOptions &O) {
   if (!O.contents) {
     struct stat St {};

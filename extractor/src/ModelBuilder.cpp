@@ -98,6 +98,8 @@ private:
   std::string displayPath(llvm::StringRef Abs);
   std::string makeId(const std::string &Kind, const std::string &Name, SourceLocation Loc);
   SourceSpan declSpan(const Decl *D);
+  SourceSpan lineSpanAt(SourceLocation L);
+  void recordConditionals();
   unsigned scanToSemicolon(FileID F, unsigned Offset);
   const Decl *topLevelOf(const Decl *D);
   std::string createEntity(const Decl *D);
@@ -362,13 +364,23 @@ const FileFacts &Builder::facts(FileID F) {
     Facts.origin = Origin::Local;
     Facts.headerClass = "local";
   }
-  SourceFile SF{Facts.display, Facts.abs, Facts.origin, Facts.headerClass, 0};
+  SourceFile SF{Facts.display, Facts.abs, Facts.origin, Facts.headerClass, 0, {}, {}};
+  for (FileID Cur = F; Cur.isValid();) {
+    SourceLocation Inc = SM.getIncludeLoc(Cur);
+    if (Inc.isInvalid())
+      break;
+    Inc = SM.getExpansionLoc(Inc);
+    SF.includeChain.insert(SF.includeChain.begin(), SM.getFileOffset(Inc));
+    Cur = SM.getFileID(Inc);
+  }
   if (Facts.origin != Origin::System) {
     bool Invalid = false;
     llvm::StringRef Buf = SM.getBufferData(F, &Invalid);
-    if (!Invalid)
+    if (!Invalid) {
       SF.lines = static_cast<unsigned>(std::count(Buf.begin(), Buf.end(), '\n')) +
                  (Buf.empty() || Buf.back() == '\n' ? 0 : 1);
+      SF.text = Buf.str();
+    }
   }
   M.files.push_back(SF);
   return Facts;
@@ -486,6 +498,67 @@ SourceSpan Builder::declSpan(const Decl *D) {
     }
   }
   return S;
+}
+
+/// The whole logical line holding L (backslash continuations included), without its newline.
+SourceSpan Builder::lineSpanAt(SourceLocation L) {
+  SourceSpan S;
+  L = SM.getExpansionLoc(L);
+  FileID F = SM.getFileID(L);
+  bool Invalid = false;
+  llvm::StringRef Buf = SM.getBufferData(F, &Invalid);
+  if (Invalid)
+    return S;
+  unsigned Off = SM.getFileOffset(L);
+  unsigned Begin = Off;
+  while (Begin > 0 && Buf[Begin - 1] != '\n')
+    --Begin;
+  unsigned End = Off;
+  while (End < Buf.size()) {
+    if (Buf[End] == '\n') {
+      unsigned Prev = End;
+      while (Prev > Begin && (Buf[Prev - 1] == '\r'))
+        --Prev;
+      if (Prev > Begin && Buf[Prev - 1] == '\\') {
+        ++End;
+        continue;
+      }
+      break;
+    }
+    ++End;
+  }
+  S.file = facts(F).display;
+  S.beginOffset = Begin;
+  S.endOffset = End;
+  S.beginLine = SM.getLineNumber(F, Begin);
+  S.beginColumn = 1;
+  S.endLine = SM.getLineNumber(F, End);
+  S.endColumn = SM.getColumnNumber(F, End);
+  return S;
+}
+
+void Builder::recordConditionals() {
+  for (const ConditionalRegion &R : PP.regions) {
+    FileID F = SM.getFileID(SM.getExpansionLoc(R.ifLoc));
+    if (facts(F).origin == Origin::System)
+      continue;
+    Conditional C;
+    C.file = facts(F).display;
+    C.directives.push_back(lineSpanAt(R.ifLoc));
+    for (SourceLocation B : R.branches)
+      C.directives.push_back(lineSpanAt(B));
+    C.directives.push_back(lineSpanAt(R.endLoc));
+    C.region = C.directives.front();
+    C.region.endOffset = C.directives.back().endOffset;
+    C.region.endLine = C.directives.back().endLine;
+    C.region.endColumn = C.directives.back().endColumn;
+    M.conditionals.push_back(std::move(C));
+  }
+  std::sort(M.conditionals.begin(), M.conditionals.end(),
+            [&](const Conditional &A, const Conditional &B) {
+              return M.orderKey(A.file, A.region.beginOffset) <
+                     M.orderKey(B.file, B.region.beginOffset);
+            });
 }
 
 const Decl *Builder::topLevelOf(const Decl *D) {
@@ -826,6 +899,7 @@ void Builder::recordIncludes() {
     I.resolved = RI.resolved;
     I.from = From.display;
     I.line = SM.getLineNumber(F, SM.getFileOffset(RI.hashLoc));
+    I.directive = lineSpanAt(RI.hashLoc);
     I.id = "include:" + RI.spelled + "@" + I.from + ":" + std::to_string(I.line);
     llvm::StringRef Res(RI.resolved);
     if (Res.starts_with("/usr/include/bpf/"))
@@ -882,6 +956,8 @@ std::string Builder::macroEntity(const MacroInfo *MI) {
     Mc.decl.endColumn = SM.getColumnNumber(F, EndOff);
   }
   MacroIds[MI] = Mc.id;
+  if (Mc.decl.valid() && Mc.origin != Origin::System)
+    M.spans[Mc.id].push_back(Mc.decl);
   // A system macro (SEC, __uint, ...) needs its header like any other system entity: point it at
   // the file's #include that provides it, as entityFor does for declarations.
   if (Mc.origin == Origin::System)
@@ -1042,6 +1118,8 @@ void Builder::run() {
       if (S.valid())
         Spans[SM.getFileID(SM.getExpansionLoc(D->getBeginLoc()))].emplace_back(S.beginOffset,
                                                                               S.endOffset, Id);
+      if (S.valid())
+        M.spans[Id].push_back(S);
     }
   }
 
@@ -1066,6 +1144,7 @@ void Builder::run() {
     addEdge(P.id, P.function, edge::Entry, {});
 
   recordMacros();
+  recordConditionals();
   M.edges.assign(EdgeSet.begin(), EdgeSet.end());
 }
 

@@ -92,12 +92,26 @@ void PreprocessorIndex::Defined(const Token &NameTok, const MacroDefinition &MD,
 void PreprocessorIndex::If(SourceLocation, SourceRange Cond, ConditionValueKind) {
   conditions.push_back(Cond);
 }
-void PreprocessorIndex::Elif(SourceLocation, SourceRange Cond, ConditionValueKind, SourceLocation) {
+void PreprocessorIndex::Elif(SourceLocation Loc, SourceRange Cond, ConditionValueKind,
+                             SourceLocation IfLoc) {
   conditions.push_back(Cond);
+  if (IfLoc.isValid())
+    openBranches[IfLoc.getRawEncoding()].push_back(Loc);
+}
+void PreprocessorIndex::Else(SourceLocation Loc, SourceLocation IfLoc) {
+  if (IfLoc.isValid())
+    openBranches[IfLoc.getRawEncoding()].push_back(Loc);
 }
 void PreprocessorIndex::Endif(SourceLocation Loc, SourceLocation IfLoc) {
-  if (IfLoc.isValid())
-    regions.push_back({IfLoc, Loc});
+  if (IfLoc.isInvalid())
+    return;
+  ConditionalRegion R{IfLoc, Loc, {}};
+  auto It = openBranches.find(IfLoc.getRawEncoding());
+  if (It != openBranches.end()) {
+    R.branches = std::move(It->second);
+    openBranches.erase(It);
+  }
+  regions.push_back(std::move(R));
 }
 
 } // namespace bpfcarve::extractor

@@ -34,6 +34,7 @@ struct RecordedMacroUse {
 
 struct ConditionalRegion {
   clang::SourceLocation ifLoc, endLoc; ///< #if ... #endif, file locations
+  std::vector<clang::SourceLocation> branches; ///< #elif / #else directives, in order
 };
 
 struct RecordedInclude {
@@ -66,6 +67,7 @@ public:
           ConditionValueKind ConditionValue) override;
   void Elif(clang::SourceLocation Loc, clang::SourceRange ConditionRange,
             ConditionValueKind ConditionValue, clang::SourceLocation IfLoc) override;
+  void Else(clang::SourceLocation Loc, clang::SourceLocation IfLoc) override;
   void Endif(clang::SourceLocation Loc, clang::SourceLocation IfLoc) override;
 
   std::vector<RecordedMacro> macros;
@@ -86,6 +88,8 @@ private:
   /// Per file: definition begin offset -> (end offset, macro), for macroDefinedAround.
   std::map<clang::FileID, std::map<unsigned, std::pair<unsigned, const clang::MacroInfo *>>>
       bodies;
+  /// #elif/#else seen for an #if (keyed by the #if's raw location) until its #endif.
+  std::map<clang::SourceLocation::UIntTy, std::vector<clang::SourceLocation>> openBranches;
 };
 
 } // namespace bpfcarve::extractor

@@ -44,6 +44,21 @@ const Map *ProgramModel::findMap(const std::string &Name) const {
   return nullptr;
 }
 
+const SourceFile *ProgramModel::findFile(const std::string &DisplayPath) const {
+  for (const SourceFile &F : files)
+    if (F.path == DisplayPath)
+      return &F;
+  return nullptr;
+}
+
+std::vector<unsigned> ProgramModel::orderKey(const std::string &DisplayPath, unsigned Offset) const {
+  std::vector<unsigned> K;
+  if (const SourceFile *F = findFile(DisplayPath))
+    K = F->includeChain;
+  K.push_back(Offset);
+  return K;
+}
+
 std::vector<const Edge *> ProgramModel::edgesFrom(const std::string &Id) const {
   std::vector<const Edge *> Out;
   // edges are sorted by `from`

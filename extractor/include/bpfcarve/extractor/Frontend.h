@@ -26,7 +26,12 @@ struct ParseOptions {
 /// Nothing is computed from a partial AST.
 Result<ProgramModel> buildProgramModel(const ParseOptions &Options);
 
-/// The compile flags buildProgramModel would use for Options (for reports and tests).
+/// The compile command buildProgramModel would use for Options (compiler first).
 Result<std::vector<std::string>> effectiveFlags(const ParseOptions &Options);
+
+/// The flags of a whole compile command: without the compiler, the input File, -c, -o X and
+/// dependency-file options.
+std::vector<std::string> flagsOfCommand(const std::vector<std::string> &Command,
+                                        const std::string &File);
 
 } // namespace bpfcarve::extractor

@@ -136,6 +136,7 @@ struct Macro {
 
 struct Include {
   std::string id;
+  SourceSpan directive; ///< the whole #include line
   std::string spelled;  ///< as written: <bpf/bpf_helpers.h> or "local.h"
   std::string resolved; ///< absolute path, empty when not found
   std::string from;     ///< display path of the including file
@@ -189,6 +190,19 @@ struct SourceFile {
   Origin origin = Origin::Main;
   std::string headerClass; ///< "main", "local", "system", "libbpf", "vmlinux"
   unsigned lines = 0;
+  /// Offsets of the #include directives that brought this file in, outermost (in the main file)
+  /// first; empty for the main file. With an offset in the file appended, it orders any two
+  /// positions of the translation unit.
+  std::vector<unsigned> includeChain;
+  std::string text; ///< contents, for main and local files (what extraction copies from)
+};
+
+/// An #if/#ifdef/#ifndef ... #endif region of a main or local file, as written. Only regions
+/// the preprocessor reached are recorded (none inside skipped branches).
+struct Conditional {
+  std::string file;
+  SourceSpan region;                 ///< from the #if line to the end of the #endif line
+  std::vector<SourceSpan> directives; ///< #if, then each #elif/#else, then #endif: whole lines
 };
 
 struct ProgramModel {
@@ -203,12 +217,20 @@ struct ProgramModel {
   std::vector<TypeEntity> types;
   std::vector<Macro> macros;
   std::vector<Include> includes;
+  std::vector<Conditional> conditionals; ///< in file order
   std::vector<HelperEntity> helpers;
   std::vector<Edge> edges; ///< sorted, unique
+  /// Every piece of original text that declares a main/local entity (prototype and definition,
+  /// extern and definition, ...), by entity id, in file order. Co-located declarations
+  /// (`struct {...} m SEC(".maps");`) share one span.
+  std::map<std::string, std::vector<SourceSpan>> spans;
   std::string license;     ///< the LICENSE string, empty when none
 
   const Function *findFunction(const std::string &Name) const;
   const Map *findMap(const std::string &Name) const;
+  const SourceFile *findFile(const std::string &DisplayPath) const;
+  /// Translation-unit order key of a position: the file's includeChain plus the offset.
+  std::vector<unsigned> orderKey(const std::string &DisplayPath, unsigned Offset) const;
   /// Ids reachable from `id` following every edge kind (the entity itself included).
   std::vector<std::string> reachableFrom(const std::string &Id) const;
   std::vector<const Edge *> edgesFrom(const std::string &Id) const;

@@ -1,0 +1,31 @@
+//===- Emitter.h - a Slice as one self-contained C file -----------*- C++ -*-===//
+//
+// Prints the original text of every kept declaration, in translation-unit order, with its
+// attached comment; the #include lines that provide what system, libbpf and vmlinux.h headers
+// declare; the #if/#else/#endif lines around kept declarations; one provenance comment per run
+// of declarations that were adjacent in the input (`/* from balancer.c:120 */`). Provenance
+// comments already in the input are carried over, not stacked, so extraction is idempotent.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "bpfcarve/extractor/ProgramModel.h"
+#include "bpfcarve/extractor/Slice.h"
+
+#include <string>
+
+namespace bpfcarve::extractor {
+
+struct EmitOptions {
+  /// Keep `#include "local.h"` for the project's own headers instead of copying what is needed
+  /// from them.
+  bool keepLocalIncludes = false;
+};
+
+std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &O);
+
+/// The manifest: the selection, every kept entity with its id, kind, origin file:line and every
+/// edge that pulled it in, and the warnings (docs/schemas/extract-manifest.schema.json).
+std::string sliceManifestJson(const ProgramModel &M, const Slice &S, const std::string &Output);
+
+} // namespace bpfcarve::extractor

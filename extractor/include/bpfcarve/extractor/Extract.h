@@ -1,0 +1,27 @@
+//===- Extract.h - parse, slice, emit, self-check -----------------*- C++ -*-===//
+#pragma once
+
+#include "bpfcarve/extractor/Emitter.h"
+#include "bpfcarve/extractor/Frontend.h"
+#include "bpfcarve/extractor/Slice.h"
+
+#include <string>
+#include <vector>
+
+namespace bpfcarve::extractor {
+
+struct ExtractResult {
+  std::string text;     ///< the emitted C file
+  std::string manifest; ///< JSON
+  std::vector<std::string> warnings;
+  ProgramModel model;   ///< of the input
+  Slice slice;
+};
+
+/// The whole extract pipeline. The emitted text is parsed again with the input's flags, as if it
+/// stood next to the input, before it is returned: a failure there is an Internal failure whose
+/// message names a kept temporary directory holding the output.
+Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, const EmitOptions &E,
+                              const std::string &OutputName);
+
+} // namespace bpfcarve::extractor

@@ -1,0 +1,270 @@
+//===- Emitter.cpp - a Slice as one self-contained C file -----------------===//
+#include "bpfcarve/extractor/Emitter.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace bpfcarve::extractor {
+
+namespace {
+
+enum class UnitKind { Include, Directive, Decl };
+
+struct Unit {
+  std::vector<unsigned> key; ///< translation-unit order
+  std::string file;          ///< display path
+  unsigned begin = 0, end = 0;
+  unsigned line = 0;
+  UnitKind kind = UnitKind::Decl;
+};
+
+bool isSpace(char C) { return C == ' ' || C == '\t' || C == '\n' || C == '\r' || C == '\f' || C == '\v'; }
+
+/// Extends [Begin, ...) backwards over the comment attached to a declaration: comments that end
+/// on the line right before it (or on its own line), consecutive `//` lines included; a blank
+/// line detaches. Never goes below Floor.
+unsigned withLeadingComment(const std::string &Text, unsigned Begin, unsigned Floor) {
+  unsigned Cur = Begin;
+  while (true) {
+    unsigned P = Cur;
+    // Skip horizontal space and at most one newline.
+    while (P > Floor && (Text[P - 1] == ' ' || Text[P - 1] == '\t'))
+      --P;
+    if (P > Floor && Text[P - 1] == '\n') {
+      --P;
+      if (P > Floor && Text[P - 1] == '\r')
+        --P;
+    }
+    while (P > Floor && (Text[P - 1] == ' ' || Text[P - 1] == '\t'))
+      --P;
+    if (P >= Floor + 2 && Text[P - 1] == '/' && Text[P - 2] == '*') {
+      size_t Open = Text.rfind("/*", P - 2);
+      if (Open == std::string::npos || Open < Floor)
+        return Cur;
+      // The comment must start a line (only blanks before it on its line).
+      size_t LineStart = Text.rfind('\n', Open);
+      LineStart = LineStart == std::string::npos ? 0 : LineStart + 1;
+      if (Text.find_first_not_of(" \t", LineStart) != Open)
+        return Cur;
+      Cur = static_cast<unsigned>(LineStart);
+      continue;
+    }
+    // A `//` comment line: the text from its line start must begin with //.
+    size_t LineStart = P == 0 ? 0 : Text.rfind('\n', P - 1);
+    LineStart = LineStart == std::string::npos ? 0 : LineStart + 1;
+    if (LineStart < Floor || P == LineStart)
+      return Cur;
+    size_t First = Text.find_first_not_of(" \t", LineStart);
+    if (First + 1 < P && Text.compare(First, 2, "//") == 0) {
+      Cur = static_cast<unsigned>(LineStart);
+      continue;
+    }
+    return Cur;
+  }
+}
+
+bool onlySpaceBetween(const std::string &Text, unsigned From, unsigned To) {
+  for (unsigned I = From; I < To && I < Text.size(); ++I)
+    if (!isSpace(Text[I]))
+      return false;
+  return true;
+}
+
+unsigned lineOf(const std::string &Text, unsigned Offset) {
+  return 1 + static_cast<unsigned>(std::count(Text.begin(), Text.begin() + Offset, '\n'));
+}
+
+} // namespace
+
+std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &O) {
+  std::map<std::string, const SourceFile *> Files;
+  for (const SourceFile &F : M.files)
+    if (F.origin != Origin::System)
+      Files[F.path] = &F;
+  auto isLocalFile = [&](const std::string &Path) {
+    auto It = Files.find(Path);
+    return It != Files.end() && It->second->origin == Origin::Local;
+  };
+
+  std::vector<Unit> Units;
+  auto addUnit = [&](const SourceSpan &Sp, UnitKind K) {
+    if (!Sp.valid() || !Files.count(Sp.file))
+      return;
+    Units.push_back({M.orderKey(Sp.file, Sp.beginOffset), Sp.file, Sp.beginOffset, Sp.endOffset,
+                     Sp.beginLine, K});
+  };
+
+  // Which includes stay: the ones that provide kept system entities, the system includes before
+  // them in the same file (headers often rely on earlier ones: <bpf/bpf_helpers.h> needs the
+  // __u32 of <linux/types.h>), and with --keep-local-includes the includes of local headers
+  // that kept entities come from.
+  std::set<std::string> KeptIncludes;
+  for (const Include &I : M.includes)
+    if (S.has(I.id))
+      KeptIncludes.insert(I.id);
+  if (O.keepLocalIncludes)
+    for (const auto &[Id, Spans] : M.spans)
+      if (S.has(Id))
+        for (const SourceSpan &Sp : Spans)
+          if (isLocalFile(Sp.file))
+            for (const Include &I : M.includes)
+              if (Files.count(Sp.file) && I.resolved == Files[Sp.file]->absPath) {
+                KeptIncludes.insert(I.id);
+                break;
+              }
+  for (const Include &Needed : M.includes) {
+    if (!KeptIncludes.count(Needed.id))
+      continue;
+    for (const Include &Before : M.includes)
+      if (Before.from == Needed.from && Before.line < Needed.line && Before.headerClass != "local")
+        KeptIncludes.insert(Before.id);
+  }
+  for (const Include &I : M.includes) {
+    if (!KeptIncludes.count(I.id))
+      continue;
+    if (I.headerClass == "local" && !O.keepLocalIncludes)
+      continue; // its declarations are copied instead
+    if (O.keepLocalIncludes && isLocalFile(I.from))
+      continue; // the local header keeps its own includes
+    addUnit(I.directive, UnitKind::Include);
+  }
+
+  for (const KeptEntity &K : S.kept) {
+    auto It = M.spans.find(K.id);
+    if (It == M.spans.end())
+      continue;
+    for (const SourceSpan &Sp : It->second) {
+      if (O.keepLocalIncludes && isLocalFile(Sp.file))
+        continue;
+      addUnit(Sp, UnitKind::Decl);
+    }
+  }
+
+  std::sort(Units.begin(), Units.end(), [](const Unit &A, const Unit &B) {
+    return A.key != B.key ? A.key < B.key : A.end > B.end;
+  });
+  // Co-located declarations share text; a declaration inside another's text is part of it.
+  std::vector<Unit> Merged;
+  for (Unit &U : Units) {
+    if (!Merged.empty() && Merged.back().file == U.file && U.begin < Merged.back().end) {
+      Merged.back().end = std::max(Merged.back().end, U.end);
+      continue;
+    }
+    Merged.push_back(U);
+  }
+  // Attached comments, never reaching into the previous unit of the same file.
+  for (size_t I = 0; I < Merged.size(); ++I) {
+    Unit &U = Merged[I];
+    if (U.kind != UnitKind::Decl)
+      continue;
+    unsigned Floor = 0;
+    for (size_t J = I; J-- > 0;)
+      if (Merged[J].file == U.file) {
+        Floor = Merged[J].end;
+        break;
+      }
+    U.begin = withLeadingComment(Files[U.file]->text, U.begin, Floor);
+    U.line = lineOf(Files[U.file]->text, U.begin);
+  }
+
+  // Conditional directives around kept declarations, where the region holds at least one unit
+  // and none of its directives falls inside a unit (then it is part of that unit's text).
+  std::vector<Unit> Directives;
+  for (const Conditional &C : M.conditionals) {
+    if (!Files.count(C.file) || (O.keepLocalIncludes && isLocalFile(C.file)))
+      continue;
+    bool Holds = false, Inside = false;
+    for (const Unit &U : Merged) {
+      if (U.file != C.file)
+        continue;
+      if (U.begin >= C.region.beginOffset && U.end <= C.region.endOffset)
+        Holds = true;
+      for (const SourceSpan &D : C.directives)
+        if (D.beginOffset >= U.begin && D.beginOffset < U.end)
+          Inside = true;
+    }
+    if (!Holds || Inside)
+      continue;
+    for (const SourceSpan &D : C.directives)
+      Directives.push_back({M.orderKey(D.file, D.beginOffset), D.file, D.beginOffset, D.endOffset,
+                            D.beginLine, UnitKind::Directive});
+  }
+  Merged.insert(Merged.end(), Directives.begin(), Directives.end());
+  std::sort(Merged.begin(), Merged.end(), [](const Unit &A, const Unit &B) {
+    return A.key != B.key ? A.key < B.key : A.kind < B.kind;
+  });
+
+  std::string Out;
+  const Unit *PrevDecl = nullptr;
+  std::optional<UnitKind> Prev;
+  for (const Unit &U : Merged) {
+    const std::string &Text = Files[U.file]->text;
+    std::string Body = Text.substr(U.begin, U.end - U.begin);
+    // A blank line between declarations and after the block of includes; directives hug what
+    // they guard.
+    if (Prev && ((U.kind == UnitKind::Decl && *Prev == UnitKind::Decl) ||
+                 (U.kind != UnitKind::Include && *Prev == UnitKind::Include)))
+      Out += "\n";
+    if (U.kind == UnitKind::Decl) {
+      bool Adjacent = PrevDecl && PrevDecl->file == U.file && PrevDecl->end <= U.begin &&
+                      onlySpaceBetween(Text, PrevDecl->end, U.begin);
+      if (!Adjacent && Body.rfind("/* from ", 0) != 0)
+        Out += "/* from " + U.file + ":" + std::to_string(U.line) + " */\n";
+      PrevDecl = &U;
+    }
+    Out += Body;
+    Out += "\n";
+    Prev = U.kind;
+  }
+  return Out;
+}
+
+std::string sliceManifestJson(const ProgramModel &M, const Slice &S, const std::string &Output) {
+  using nlohmann::ordered_json;
+  std::map<std::string, SourceSpan> Where;
+  for (const auto &[Id, Spans] : M.spans)
+    if (!Spans.empty())
+      Where[Id] = Spans.back();
+  for (const Function &F : M.functions)
+    Where.emplace(F.id, F.decl);
+  for (const Map &Mp : M.maps)
+    Where.emplace(Mp.id, Mp.decl);
+  for (const Global &G : M.globals)
+    Where.emplace(G.id, G.decl);
+  for (const TypeEntity &T : M.types)
+    Where.emplace(T.id, T.decl);
+  for (const Macro &Mc : M.macros)
+    Where.emplace(Mc.id, Mc.decl);
+  for (const Include &I : M.includes)
+    Where.emplace(I.id, I.directive);
+
+  ordered_json J;
+  J["selection"] = S.selection.describe();
+  J["input"] = M.mainFile;
+  J["output"] = Output;
+  J["seeds"] = S.seeds;
+  ordered_json Kept = ordered_json::array();
+  for (const KeptEntity &K : S.kept) {
+    ordered_json Why = ordered_json::array();
+    for (const auto &[Edge, From] : K.why)
+      Why.push_back({{"edge", Edge}, {"from", From}});
+    auto It = Where.find(K.id);
+    std::string At = It != Where.end() && It->second.valid()
+                         ? It->second.file + ":" + std::to_string(It->second.beginLine)
+                         : "";
+    Kept.push_back({{"id", K.id},
+                    {"kind", K.kind},
+                    {"origin", originName(K.origin)},
+                    {"at", At},
+                    {"why", Why}});
+  }
+  J["kept"] = Kept;
+  J["warnings"] = S.warnings;
+  return J.dump(2) + "\n";
+}
+
+} // namespace bpfcarve::extractor

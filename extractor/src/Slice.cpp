@@ -1,0 +1,207 @@
+//===- Slice.cpp - selection and closure over the reference graph ---------===//
+#include "bpfcarve/extractor/Slice.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+namespace bpfcarve::extractor {
+
+std::string Selection::describe() const {
+  std::string Names;
+  for (const std::string &N : names)
+    Names += (Names.empty() ? "" : ",") + N;
+  switch (kind) {
+  case Kind::Functions:
+    return "--function " + Names;
+  case Kind::Programs:
+    return "--program " + Names;
+  case Kind::Map:
+    return "--map " + Names;
+  case Kind::Lines:
+    return "--lines " + file + ":" + std::to_string(first) + "-" + std::to_string(last);
+  }
+  return "";
+}
+
+namespace {
+
+std::string nameList(const std::vector<std::string> &V) {
+  std::string S;
+  for (size_t I = 0; I < V.size() && I < 12; ++I)
+    S += (S.empty() ? "" : ", ") + V[I];
+  if (V.size() > 12)
+    S += ", ...";
+  return S.empty() ? "none" : S;
+}
+
+Result<std::vector<std::string>> seedsFor(const ProgramModel &M, const Selection &S) {
+  std::vector<std::string> Seeds;
+  switch (S.kind) {
+  case Selection::Kind::Functions:
+    for (const std::string &N : S.names) {
+      const Function *F = nullptr;
+      std::vector<std::string> All;
+      for (const Function &Fn : M.functions)
+        if (Fn.origin != Origin::System && Fn.definition) {
+          All.push_back(Fn.name);
+          if (Fn.name == N)
+            F = &Fn;
+        }
+      if (!F)
+        return Failure::badInput("no function '" + N + "' defined in '" + M.mainFile +
+                                 "' (functions: " + nameList(All) + ")");
+      Seeds.push_back(F->id);
+    }
+    break;
+  case Selection::Kind::Programs:
+    for (const std::string &N : S.names) {
+      std::vector<const Program *> ByName, BySection;
+      std::vector<std::string> All;
+      for (const Program &P : M.programs) {
+        All.push_back(P.name);
+        if (P.name == N)
+          ByName.push_back(&P);
+        if (P.section == N)
+          BySection.push_back(&P);
+      }
+      if (!ByName.empty())
+        Seeds.push_back(ByName.front()->id);
+      else if (BySection.size() == 1)
+        Seeds.push_back(BySection.front()->id);
+      else if (BySection.size() > 1) {
+        std::vector<std::string> Names;
+        for (const Program *P : BySection)
+          Names.push_back(P->name);
+        return Failure::badInput("section '" + N + "' is ambiguous in '" + M.mainFile +
+                                 "': it holds " + nameList(Names) + "; name the program");
+      } else
+        return Failure::badInput("no program '" + N + "' in '" + M.mainFile +
+                                 "' (programs: " + nameList(All) + ")");
+    }
+    break;
+  case Selection::Kind::Map: {
+    const Map *Mp = M.findMap(S.names.empty() ? "" : S.names.front());
+    if (!Mp || Mp->origin == Origin::System) {
+      std::vector<std::string> All;
+      for (const Map &X : M.maps)
+        All.push_back(X.name);
+      return Failure::badInput("no map '" + (S.names.empty() ? "" : S.names.front()) + "' in '" +
+                               M.mainFile + "' (maps: " + nameList(All) + ")");
+    }
+    // Every function that reads or writes the map (a reference, a tail call through it).
+    for (const Edge &E : M.edges)
+      if (E.to == Mp->id && (E.kind == edge::UsesMap || E.kind == edge::TailCall) &&
+          ProgramModel::kindOf(E.from) == "function" &&
+          std::find(Seeds.begin(), Seeds.end(), E.from) == Seeds.end())
+        Seeds.push_back(E.from);
+    Seeds.push_back(Mp->id);
+    break;
+  }
+  case Selection::Kind::Lines: {
+    const SourceFile *F = M.findFile(S.file);
+    if (!F) // also accept the path as the user typed it when it names the main file
+      for (const SourceFile &X : M.files)
+        if (X.origin != Origin::System &&
+            (X.absPath == S.file || X.path.size() >= S.file.size()
+                 ? X.path.compare(X.path.size() - S.file.size(), S.file.size(), S.file) == 0
+                 : false))
+          F = &X;
+    if (!F)
+      return Failure::badInput("'" + S.file + "' is not part of '" + M.mainFile +
+                               "' (neither the file nor one of its local headers)");
+    if (S.first == 0 || S.last < S.first || S.last > F->lines)
+      return Failure::badInput("line range " + std::to_string(S.first) + "-" +
+                               std::to_string(S.last) + " is outside '" + S.file + "' (1-" +
+                               std::to_string(F->lines) + ")");
+    for (const auto &[Id, Spans] : M.spans)
+      for (const SourceSpan &Sp : Spans)
+        if (Sp.file == F->path && Sp.beginLine <= S.last && Sp.endLine >= S.first &&
+            ProgramModel::kindOf(Id) != "include") {
+          Seeds.push_back(Id);
+          break;
+        }
+    if (Seeds.empty())
+      return Failure::badInput("lines " + std::to_string(S.first) + "-" + std::to_string(S.last) +
+                                   " of '" + S.file + "' hold no declaration",
+                               S.file, S.first, 1);
+    break;
+  }
+  }
+  return Seeds;
+}
+
+} // namespace
+
+Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
+  auto Seeds = seedsFor(M, Sel);
+  if (!Seeds)
+    return Seeds.failure();
+  Slice S;
+  S.selection = Sel;
+  S.seeds = *Seeds;
+
+  std::map<std::string, Origin> OriginOf;
+  for (const Function &F : M.functions)
+    OriginOf[F.id] = F.origin;
+  for (const Map &X : M.maps)
+    OriginOf[X.id] = X.origin;
+  for (const Global &G : M.globals)
+    OriginOf[G.id] = G.origin;
+  for (const TypeEntity &T : M.types)
+    OriginOf[T.id] = T.origin;
+  for (const Macro &Mc : M.macros)
+    OriginOf[Mc.id] = Mc.origin;
+  auto originOf = [&](const std::string &Id) {
+    std::string K = ProgramModel::kindOf(Id);
+    if (K == "include" || K == "program")
+      return Origin::Main;
+    if (K == "helper")
+      return Origin::System;
+    auto It = OriginOf.find(Id);
+    return It == OriginOf.end() ? Origin::System : It->second;
+  };
+
+  std::map<std::string, size_t> Index;
+  std::deque<std::string> Work;
+  auto keep = [&](const std::string &Id, const std::string &EdgeKind, const std::string &From) {
+    auto It = Index.find(Id);
+    if (It != Index.end()) {
+      S.kept[It->second].why.emplace_back(EdgeKind, From);
+      return;
+    }
+    Index[Id] = S.kept.size();
+    S.kept.push_back({Id, ProgramModel::kindOf(Id), originOf(Id), {{EdgeKind, From}}});
+    S.keptIds.insert(Id);
+    Work.push_back(Id);
+  };
+  for (const std::string &Id : S.seeds)
+    keep(Id, "selected", "");
+  // The license (and kernel version) decide which helpers the verifier allows: always kept.
+  for (const Global &G : M.globals)
+    if (G.origin != Origin::System && (G.section == "license" || G.section == "version"))
+      keep(G.id, "license", "");
+
+  while (!Work.empty()) {
+    std::string Id = Work.front();
+    Work.pop_front();
+    bool System = originOf(Id) == Origin::System;
+    for (const Edge *E : M.edgesFrom(Id)) {
+      // What system headers declare stays behind its #include: only that edge is followed.
+      if (System && E->kind != edge::DeclaredIn)
+        continue;
+      keep(E->to, E->kind, Id);
+    }
+  }
+
+  // A prog array that kept code tail-calls through but that no static slot fills: its programs
+  // arrive at run time from user space, so the slice alone cannot reach them.
+  for (const Map &Mp : M.maps)
+    if (S.has(Mp.id) && Mp.type == "prog_array" && Mp.slots.empty())
+      S.warnings.push_back("prog array '" + Mp.name +
+                           "' is filled at run time: the programs it jumps to are not part of "
+                           "the slice");
+  return S;
+}
+
+} // namespace bpfcarve::extractor

@@ -1,0 +1,21 @@
+//===- OutputFile.h - atomic writes of results ---------------------*- C++ -*-===//
+#pragma once
+
+#include "bpfcarve/toolchain/Result.h"
+
+#include <string>
+#include <vector>
+
+namespace bpfcarve::toolchain {
+
+/// Writes Text to Path through a temporary file in the same directory renamed over Path: readers
+/// see the old file or the new one, never a partial one, and a failure leaves no file behind.
+/// An unwritable directory is BadInput naming the path.
+Result<bool> writeFileAtomically(const std::string &Path, const std::string &Text);
+
+/// BadInput when Output names the same file as one of Inputs (also through links), so that an
+/// input is never overwritten.
+Result<bool> refuseOverwritingInput(const std::string &Output,
+                                    const std::vector<std::string> &Inputs);
+
+} // namespace bpfcarve::toolchain
