@@ -1,6 +1,8 @@
 //===- Command.h - what every bpfcarve subcommand shares ---------*- C++ -*-===//
 #pragma once
 
+#include "bpfcarve/extractor/Harness.h"
+#include "bpfcarve/extractor/Slice.h"
 #include "bpfcarve/toolchain/Result.h"
 
 #include <CLI/CLI.hpp>
@@ -40,6 +42,11 @@ void addInspectCommand(CLI::App &App, CommandContext &Ctx);
 void addVerifyCommand(CLI::App &App, CommandContext &Ctx);
 void addDiffRunCommand(CLI::App &App, CommandContext &Ctx);
 void addProbeCommand(CLI::App &App, CommandContext &Ctx);
+/// Builds a Selection from the extract/carve options; exactly one must be given.
+Result<extractor::Selection> selectionFrom(const std::string &Functions, const std::string &Programs,
+                                           const std::string &Lines, const std::string &Map);
+Result<extractor::HarnessHook> harnessHookFor(const std::string &Hook);
+
 void addExtractCommand(CLI::App &App, CommandContext &Ctx);
 
 } // namespace bpfcarve::cli

@@ -3,6 +3,7 @@
 
 #include "bpfcarve/extractor/Extract.h"
 #include "bpfcarve/toolchain/OutputFile.h"
+#include "bpfcarve/verifier/HookProfile.h"
 
 #include <iostream>
 #include <memory>
@@ -58,6 +59,28 @@ Result<extractor::Selection> selectionFrom(const std::string &Functions,
   return S;
 }
 
+/// The extractor's view of a hook, from verifier-check's hook profiles.
+Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
+  const verifier::HookProfile *P = verifier::findHook(Name);
+  if (!P || P->ctxStruct.empty() || P->packetBase == verifier::PacketBase::None)
+    return Failure::badInput("unknown or unsupported harness hook '" + Name +
+                             "' (use xdp, tc, socket, cgroup_skb/ingress, cgroup_skb/egress, "
+                             "lwt_in, lwt_out, lwt_xmit)");
+  extractor::HarnessHook H;
+  H.name = std::string(P->name);
+  H.section = std::string(P->sections.empty() ? P->name : P->sections.front());
+  if (!H.section.empty() && H.section.back() == '+')
+    H.section.pop_back();
+  H.ctxStruct = std::string(P->ctxStruct);
+  H.directPacketAccess = P->packetAccess != verifier::PacketAccess::None;
+  const verifier::ReturnCode *Pass = P->returnCodeFor(verifier::ReturnMeaning::Pass);
+  H.passValue = Pass ? Pass->value : 0;
+  H.passName = Pass ? std::string(Pass->name) : "0";
+  for (const verifier::ReturnCode &C : P->returnCodes)
+    H.actionNames.push_back(std::string(C.name));
+  return H;
+}
+
 namespace {
 int runExtract(const ExtractCliOptions &O, const CommandContext &Ctx) {
   auto Sel = selectionFrom(O.functions, O.programs, O.lines, O.map);
@@ -73,6 +96,12 @@ int runExtract(const ExtractCliOptions &O, const CommandContext &Ctx) {
   P.flags = Ctx.flags;
   extractor::EmitOptions E;
   E.keepLocalIncludes = O.keepLocalIncludes;
+  if (!O.harness.empty()) {
+    auto H = harnessHookFor(O.harness);
+    if (!H)
+      return report(H.failure(), Ctx);
+    E.harness = *H;
+  }
   auto R = extractor::extract(P, *Sel, E, O.output);
   if (!R)
     return report(R.failure(), Ctx);
@@ -99,6 +128,9 @@ void addExtractCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--program", O->programs, "programs P[,P...] (name or unique section)");
   Sub->add_option("--lines", O->lines, "declarations touching FILE:A-B (1-based, inclusive)");
   Sub->add_option("--map", O->map, "every function that reads or writes map M");
+  Sub->add_option("--harness", O->harness,
+                  "add an entry program for HOOK that calls the selected functions with unknown "
+                  "inputs (xdp, tc, socket, cgroup_skb/ingress, ...)");
   Sub->add_option("-o", O->output, "output file (default: standard output)");
   Sub->add_option("--manifest", O->manifest, "write what was kept and why as JSON");
   Sub->add_flag("--keep-local-includes", O->keepLocalIncludes,

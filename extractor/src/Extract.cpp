@@ -20,6 +20,28 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, con
   R.text = emitSlice(*Model, *Sl, E);
   R.manifest = sliceManifestJson(*Model, *Sl, OutputName);
   R.warnings = Sl->warnings;
+  if (E.harness) {
+    std::vector<const Function *> Selected;
+    std::string Entry;
+    for (const std::string &Id : Sl->seeds)
+      for (const Function &F : Model->functions)
+        if (F.id == Id) {
+          Selected.push_back(&F);
+          for (const Program &P : Model->programs)
+            if (P.function == F.id)
+              Entry = F.name;
+        }
+    if (!Entry.empty()) {
+      R.warnings.push_back("no harness generated: '" + Entry + "' is an entry program already");
+    } else if (Selected.empty()) {
+      return Failure::badInput("--harness needs selected functions (--function or --lines)");
+    } else {
+      auto H = generateHarness(*Model, Selected, *E.harness);
+      if (!H)
+        return H.failure();
+      R.text += "\n" + *H;
+    }
+  }
 
   // Self-check: the output must parse with the same flags and macro configuration, from the
   // input's directory (where its "..." includes resolve).

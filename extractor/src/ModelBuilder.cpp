@@ -104,6 +104,7 @@ private:
   const Decl *topLevelOf(const Decl *D);
   std::string createEntity(const Decl *D);
   std::string createFunction(const FunctionDecl *FD);
+  Param describeParam(const ParmVarDecl *P);
   std::string createVar(const VarDecl *VD);
   std::string createType(const TypeDecl *TD);
   void describeBtfMap(const VarDecl *VD, const RecordDecl *RD, Map &Out);
@@ -596,6 +597,49 @@ std::string Builder::createEntity(const Decl *D) {
   return {};
 }
 
+Param Builder::describeParam(const ParmVarDecl *P) {
+  PrintingPolicy Policy = Ctx.getPrintingPolicy();
+  Param R;
+  R.name = P->getName().str();
+  QualType T = P->getType();
+  R.type = T.getAsString(Policy);
+  auto storageOf = [&](QualType Q) {
+    std::string S;
+    llvm::raw_string_ostream OS(S);
+    Q.getUnqualifiedType().print(OS, Policy, "@");
+    return OS.str();
+  };
+  QualType Canon = T.getCanonicalType();
+  if (Canon->isIntegralOrEnumerationType()) {
+    R.shape = Param::Shape::Scalar;
+    R.storage = storageOf(T);
+  } else if (Canon->isRecordType()) {
+    R.shape = Param::Shape::Record;
+    R.storage = storageOf(T);
+  } else if (Canon->isFunctionPointerType()) {
+    R.shape = Param::Shape::FunctionPointer;
+  } else if (const auto *PT = Canon->getAs<PointerType>()) {
+    QualType Pointee = PT->getPointeeType();
+    if (Pointee->isVoidType()) {
+      R.shape = Param::Shape::VoidPointer;
+    } else if (Pointee->isPointerType() && Pointee->getPointeeType()->isVoidType()) {
+      R.shape = Param::Shape::VoidPointerPointer;
+    } else if (!Pointee->isIncompleteType() && !Pointee->isPointerType() &&
+               !Pointee->isFunctionType()) {
+      R.shape = Param::Shape::PointerToObject;
+      // `__u8 buf[16]` decays to `__u8 *`: keep the array for the storage.
+      QualType Original = P->getOriginalType();
+      R.storage = Original->isConstantArrayType() ? storageOf(Original)
+                                                   : storageOf(T->getPointeeType());
+      if (const RecordDecl *RD = Pointee->getAsRecordDecl())
+        R.pointeeRecord = RD->getName().str();
+    } else if (const RecordDecl *RD = Pointee->getAsRecordDecl()) {
+      R.pointeeRecord = RD->getName().str(); // e.g. a ctx struct only declared
+    }
+  }
+  return R;
+}
+
 std::string Builder::createFunction(const FunctionDecl *FD) {
   if (FD->getBuiltinID() || FD->isImplicit())
     return {};
@@ -615,8 +659,11 @@ std::string Builder::createFunction(const FunctionDecl *FD) {
   if (auto *SA = Rep->getAttr<SectionAttr>())
     F.section = SA->getName().str();
   F.signature = Rep->getType().getAsString(Ctx.getPrintingPolicy());
-  for (const ParmVarDecl *P : Rep->parameters())
+  F.returnType = Rep->getReturnType().getAsString(Ctx.getPrintingPolicy());
+  for (const ParmVarDecl *P : Rep->parameters()) {
     F.params.push_back(P->getType().getAsString(Ctx.getPrintingPolicy()));
+    F.parameters.push_back(describeParam(P));
+  }
   FunctionIndex[F.id] = M.functions.size();
   M.functions.push_back(F);
   return F.id;

@@ -9,9 +9,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "bpfcarve/extractor/Harness.h"
 #include "bpfcarve/extractor/ProgramModel.h"
 #include "bpfcarve/extractor/Slice.h"
 
+#include <optional>
 #include <string>
 
 namespace bpfcarve::extractor {
@@ -20,6 +22,8 @@ struct EmitOptions {
   /// Keep `#include "local.h"` for the project's own headers instead of copying what is needed
   /// from them.
   bool keepLocalIncludes = false;
+  /// Append a generated entry program for this hook when no selected function is an entry.
+  std::optional<HarnessHook> harness;
 };
 
 std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &O);

@@ -57,6 +57,27 @@ struct ReturnSite {
   std::optional<long long> value; ///< when it is a constant expression
 };
 
+/// A function parameter, described for generating calls (the harness) without Clang types.
+struct Param {
+  enum class Shape {
+    Scalar,          ///< integer, enum, bool: passed by value
+    Record,          ///< struct/union by value
+    PointerToObject, ///< T * with T complete and not void (arrays decay to this)
+    VoidPointer,     ///< void *
+    VoidPointerPointer, ///< void **
+    FunctionPointer,
+    Other,           ///< pointer to an incomplete type, pointer to pointer, ...
+  };
+  std::string name;
+  std::string type;        ///< as the AST prints it (decayed)
+  Shape shape = Shape::Other;
+  std::string pointeeRecord; ///< for pointers to records: the record's name (xdp_md)
+  /// A declaration of storage for the value (Scalar, Record) or the pointee (PointerToObject,
+  /// the original array type when the parameter was written as one), with `@` standing for the
+  /// declared name: `__u32 @`, `struct flow_key @`, `__u8 @[16]`.
+  std::string storage;
+};
+
 struct Function {
   std::string id, name;
   Origin origin = Origin::Main;
@@ -67,6 +88,8 @@ struct Function {
   std::string section;          ///< explicit SEC()/section attribute, empty when none
   std::string signature;        ///< return type and parameters as the AST prints them
   std::vector<std::string> params; ///< parameter types
+  std::vector<Param> parameters;
+  std::string returnType;
   std::vector<HelperCall> helperCalls;
   std::vector<CtxAccess> ctxAccesses;
   std::vector<ReturnSite> returns;

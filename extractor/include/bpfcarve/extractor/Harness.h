@@ -1,0 +1,45 @@
+//===- Harness.h - an entry program that makes a snippet verifiable -*- C++ -*-===//
+//
+// A selected function that is not an entry program cannot be loaded by itself. The harness is a
+// generated entry for a hook that calls each selected function with arguments the verifier must
+// treat as unknown, so that a pass proves the snippet safe for all inputs, not for zeros:
+//   - the ctx for a parameter pointing to the hook's ctx struct;
+//   - packet pointers derived from ctx->data / ctx->data_end for parameters named like data and
+//     data_end (`void *data, void *data_end`), and `void **` to them;
+//   - a pointer into a generated array-map value of the pointee type for other object pointers
+//     (arrays keep their length);
+//   - scalars and structs by value read from that map value.
+// The entry returns the function's result when the function returns the hook's action (it uses
+// the hook's return codes), else the hook's pass code. Parameters that cannot be synthesised
+// (function pointers, plain void *, pointers to incomplete types) are refused by name.
+// docs/harness.md describes the rules.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "bpfcarve/extractor/ProgramModel.h"
+#include "bpfcarve/toolchain/Result.h"
+
+#include <string>
+#include <vector>
+
+namespace bpfcarve::extractor {
+
+/// What the harness needs to know about its hook. The caller fills it from the hook profiles
+/// (verifier-check), which the extractor does not depend on.
+struct HarnessHook {
+  std::string name;      ///< CLI hook name: xdp, tc, ...
+  std::string section;   ///< SEC() of the generated entry
+  std::string ctxStruct; ///< xdp_md, __sk_buff
+  bool directPacketAccess = false; ///< ctx->data/data_end usable
+  long long passValue = 0;
+  std::string passName;  ///< for the comment: XDP_PASS
+  std::vector<std::string> actionNames; ///< every return code name of the hook
+};
+
+/// C text of the harness for Functions (which must all be non-entry functions of M).
+Result<std::string> generateHarness(const ProgramModel &M,
+                                    const std::vector<const Function *> &Functions,
+                                    const HarnessHook &Hook);
+
+} // namespace bpfcarve::extractor

@@ -1,0 +1,156 @@
+//===- Harness.cpp --------------------------------------------------------===//
+#include "bpfcarve/extractor/Harness.h"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+namespace bpfcarve::extractor {
+
+namespace {
+
+bool nameLooksLikeDataEnd(const std::string &N) {
+  return N.find("end") != std::string::npos;
+}
+bool nameLooksLikeData(const std::string &N) {
+  return N.find("data") != std::string::npos || N == "pkt" || N == "packet" || N == "p";
+}
+
+std::string replaceAt(std::string Storage, const std::string &Name) {
+  size_t At = Storage.find('@');
+  return At == std::string::npos ? Storage + " " + Name : Storage.replace(At, 1, Name);
+}
+
+/// Whether F returns the hook's action: it names the hook's return codes (XDP_DROP, TC_ACT_SHOT)
+/// in its returns, or uses them (enum constants or macros) and returns an integer.
+bool returnsAction(const ProgramModel &M, const Function &F, const HarnessHook &H) {
+  std::set<std::string> Codes(H.actionNames.begin(), H.actionNames.end());
+  for (const ReturnSite &R : F.returns)
+    for (const std::string &C : Codes)
+      if (R.text.find(C) != std::string::npos)
+        return true;
+  if (F.returnType == "void")
+    return false;
+  for (const Edge *E : M.edgesFrom(F.id)) {
+    std::string To = E->to.substr(E->to.find(':') + 1);
+    To = To.substr(0, To.find('@'));
+    if (E->kind == edge::ExpandsMacro && Codes.count(To))
+      return true;
+    if (E->kind == edge::UsesEnumConstant)
+      for (const TypeEntity &T : M.types)
+        if (T.id == E->to)
+          for (const std::string &Member : T.members)
+            if (Codes.count(Member))
+              return true;
+  }
+  return false;
+}
+
+} // namespace
+
+Result<std::string> generateHarness(const ProgramModel &M,
+                                    const std::vector<const Function *> &Functions,
+                                    const HarnessHook &H) {
+  std::ostringstream Fields, Body, Calls;
+  std::vector<std::string> Refused;
+  bool NeedsPacket = false, NeedsArgs = false, ReturnsAction = false;
+  unsigned FieldNo = 0;
+  for (const Function *F : Functions) {
+    std::vector<std::string> Args;
+    for (const Param &P : F->parameters) {
+      std::string Label = F->name + "(" + (P.name.empty() ? "unnamed" : P.name) + ": " + P.type + ")";
+      if (!P.pointeeRecord.empty() && P.pointeeRecord == H.ctxStruct) {
+        Args.push_back("ctx");
+        continue;
+      }
+      bool PacketName = nameLooksLikeData(P.name) || nameLooksLikeDataEnd(P.name);
+      if ((P.shape == Param::Shape::VoidPointer ||
+           (P.shape == Param::Shape::VoidPointerPointer)) && PacketName) {
+        if (!H.directPacketAccess) {
+          Refused.push_back(Label + ": " + H.name + " programs have no direct packet access");
+          continue;
+        }
+        NeedsPacket = true;
+        std::string Var = nameLooksLikeDataEnd(P.name) ? "bpfcarve_data_end" : "bpfcarve_data";
+        Args.push_back(P.shape == Param::Shape::VoidPointerPointer ? "&" + Var : Var);
+        continue;
+      }
+      std::string Field = "p" + std::to_string(FieldNo++);
+      switch (P.shape) {
+      case Param::Shape::Scalar:
+      case Param::Shape::Record:
+        NeedsArgs = true;
+        Fields << "\t" << replaceAt(P.storage, Field) << ";\n";
+        Args.push_back("bpfcarve_args->" + Field);
+        break;
+      case Param::Shape::PointerToObject:
+        NeedsArgs = true;
+        Fields << "\t" << replaceAt(P.storage, Field) << ";\n";
+        // An array field decays to the pointer; a single object needs its address.
+        Args.push_back((P.storage.find('[') != std::string::npos ? "bpfcarve_args->"
+                                                                 : "&bpfcarve_args->") +
+                       Field);
+        break;
+      case Param::Shape::VoidPointer:
+        Refused.push_back(Label + ": a void * that is not named like data/data_end: its size "
+                                  "and meaning are unknown");
+        break;
+      case Param::Shape::VoidPointerPointer:
+        Refused.push_back(Label + ": a void ** that is not named like data/data_end");
+        break;
+      case Param::Shape::FunctionPointer:
+        Refused.push_back(Label + ": function pointers cannot be synthesised");
+        break;
+      case Param::Shape::Other:
+        Refused.push_back(Label + ": pointer to an incomplete type or to a pointer");
+        break;
+      }
+    }
+    std::string Call = F->name + "(";
+    for (size_t I = 0; I < Args.size(); ++I)
+      Call += (I ? ", " : "") + Args[I];
+    Call += ")";
+    if (returnsAction(M, *F, H)) {
+      ReturnsAction = true;
+      Calls << "\tbpfcarve_ret = " << Call << ";\n";
+    } else
+      Calls << "\t" << (F->returnType == "void" ? "" : "(void)") << Call << ";\n";
+  }
+  if (!Refused.empty()) {
+    std::string Msg = "cannot generate a " + H.name + " harness: ";
+    for (size_t I = 0; I < Refused.size(); ++I)
+      Msg += (I ? "; " : "") + Refused[I];
+    return Failure::badInput(Msg);
+  }
+
+  std::ostringstream O;
+  O << "/* bpfcarve harness: a " << H.name << " entry that calls the selected function"
+    << (Functions.size() > 1 ? "s" : "")
+    << " with arguments the verifier must treat as unknown (map contents, packet pointers). */\n"
+    << "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n\n";
+  if (NeedsArgs) {
+    O << "struct bpfcarve_harness_args {\n" << Fields.str() << "};\n\n"
+      << "struct {\n\t__uint(type, BPF_MAP_TYPE_ARRAY);\n\t__uint(max_entries, 1);\n"
+      << "\t__type(key, __u32);\n\t__type(value, struct bpfcarve_harness_args);\n"
+      << "} bpfcarve_harness_map SEC(\".maps\");\n\n";
+  }
+  O << "SEC(\"" << H.section << "\")\nint bpfcarve_harness(struct " << H.ctxStruct << " *ctx)\n{\n";
+  if (NeedsPacket)
+    O << "\tvoid *bpfcarve_data = (void *)(long)ctx->data;\n"
+      << "\tvoid *bpfcarve_data_end = (void *)(long)ctx->data_end;\n";
+  if (NeedsArgs)
+    O << "\t__u32 bpfcarve_key = 0;\n"
+      << "\tstruct bpfcarve_harness_args *bpfcarve_args =\n"
+      << "\t\tbpf_map_lookup_elem(&bpfcarve_harness_map, &bpfcarve_key);\n\n"
+      << "\tif (!bpfcarve_args)\n\t\treturn " << H.passValue << "; /* " << H.passName << " */\n";
+  if (ReturnsAction)
+    O << "\tint bpfcarve_ret = " << H.passValue << "; /* " << H.passName << " */\n\n";
+  O << Calls.str();
+  if (ReturnsAction)
+    O << "\treturn bpfcarve_ret;\n}\n";
+  else
+    O << "\treturn " << H.passValue << "; /* " << H.passName << " */\n}\n";
+  return O.str();
+}
+
+} // namespace bpfcarve::extractor
