@@ -48,5 +48,6 @@ Result<extractor::Selection> selectionFrom(const std::string &Functions, const s
 Result<extractor::HarnessHook> harnessHookFor(const std::string &Hook);
 
 void addExtractCommand(CLI::App &App, CommandContext &Ctx);
+void addRetargetCommand(CLI::App &App, CommandContext &Ctx);
 
 } // namespace bpfcarve::cli

@@ -33,6 +33,7 @@ int main(int argc, char **argv) {
              "3 environment cannot do it, 4 internal error.");
   cli::addInspectCommand(App, Ctx);
   cli::addExtractCommand(App, Ctx);
+  cli::addRetargetCommand(App, Ctx);
   cli::addVerifyCommand(App, Ctx);
   cli::addDiffRunCommand(App, Ctx);
   cli::addProbeCommand(App, Ctx);

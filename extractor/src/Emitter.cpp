@@ -67,6 +67,40 @@ unsigned withLeadingComment(const std::string &Text, unsigned Begin, unsigned Fl
   }
 }
 
+/// Extends [..., End) forward over a comment that starts on the declaration's last line, when
+/// only blanks follow the comment on the line where it ends; never beyond Ceiling. The span of
+/// a macro stops at its last token, which would lose the comment in
+///   #define ip4_src			__bpf_htonl(0xac100164) /* 172.16.1.100 */
+unsigned withTrailingComment(const std::string &Text, unsigned End, unsigned Ceiling) {
+  Ceiling = std::min<unsigned>(Ceiling, static_cast<unsigned>(Text.size()));
+  unsigned P = End;
+  while (P < Ceiling && (Text[P] == ' ' || Text[P] == '\t'))
+    ++P;
+  if (P + 1 >= Ceiling || Text[P] != '/')
+    return End;
+  size_t CommentEnd;
+  if (Text[P + 1] == '/') {
+    CommentEnd = Text.find('\n', P);
+    if (CommentEnd == std::string::npos)
+      CommentEnd = Text.size();
+    if (CommentEnd > P && Text[CommentEnd - 1] == '\r')
+      --CommentEnd;
+  } else if (Text[P + 1] == '*') {
+    CommentEnd = Text.find("*/", P + 2);
+    if (CommentEnd == std::string::npos)
+      return End;
+    CommentEnd += 2;
+  } else {
+    return End;
+  }
+  if (CommentEnd > Ceiling)
+    return End;
+  size_t Rest = Text.find_first_not_of(" \t", CommentEnd);
+  if (Rest != std::string::npos && Text[Rest] != '\n' && Text[Rest] != '\r')
+    return End; // more code on that line: the comment is about what follows
+  return static_cast<unsigned>(CommentEnd);
+}
+
 bool onlySpaceBetween(const std::string &Text, unsigned From, unsigned To) {
   for (unsigned I = From; I < To && I < Text.size(); ++I)
     if (!isSpace(Text[I]))
@@ -156,11 +190,18 @@ std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &
     }
     Merged.push_back(U);
   }
-  // Attached comments, never reaching into the previous unit of the same file.
+  // Attached comments, never reaching into the previous or next unit of the same file.
   for (size_t I = 0; I < Merged.size(); ++I) {
     Unit &U = Merged[I];
     if (U.kind != UnitKind::Decl)
       continue;
+    unsigned Ceiling = static_cast<unsigned>(Files[U.file]->text.size());
+    for (size_t J = I + 1; J < Merged.size(); ++J)
+      if (Merged[J].file == U.file) {
+        Ceiling = Merged[J].begin;
+        break;
+      }
+    U.end = withTrailingComment(Files[U.file]->text, U.end, Ceiling);
     unsigned Floor = 0;
     for (size_t J = I; J-- > 0;)
       if (Merged[J].file == U.file) {
@@ -201,6 +242,10 @@ std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &
   std::string Out;
   const Unit *PrevDecl = nullptr;
   std::optional<UnitKind> Prev;
+  for (const std::string &Line : O.extraIncludes) {
+    Out += Line + "\n";
+    Prev = UnitKind::Include;
+  }
   for (const Unit &U : Merged) {
     const std::string &Text = Files[U.file]->text;
     std::string Body = Text.substr(U.begin, U.end - U.begin);

@@ -81,6 +81,11 @@ public:
     EdgeSet.insert({From, To, Kind, Loc.isValid() ? lineOf(Loc) : 0});
   }
   SourceSpan spanOfRange(SourceRange R);
+  /// The token at L where it is spelled (inside a macro body or argument when written there).
+  SourceSpan spellingSpan(SourceLocation L);
+  bool spelledInMacroBody(SourceLocation L) {
+    return L.isMacroID() && !SM.isMacroArgExpansion(L);
+  }
   std::string textOf(SourceRange R);
   std::string writtenText(SourceRange R); ///< R as written at the use site, even in a macro arg
   long functionIndex(const std::string &Id) const {
@@ -105,6 +110,7 @@ private:
   std::string createEntity(const Decl *D);
   std::string createFunction(const FunctionDecl *FD);
   Param describeParam(const ParmVarDecl *P);
+  SourceSpan sectionLiteralSpan(const FunctionDecl *FD, const std::string &Section);
   std::string createVar(const VarDecl *VD);
   std::string createType(const TypeDecl *TD);
   void describeBtfMap(const VarDecl *VD, const RecordDecl *RD, Map &Out);
@@ -168,11 +174,9 @@ public:
     if (FnIndex >= 0) {
       if (auto *VD = dyn_cast<VarDecl>(Callee->getDecl())) {
         if (int Id = helperIdOf(VD); Id >= 0)
-          fn().helperCalls.push_back({VD->getName().str(), Id, false,
-                                     B.spanOfRange(CE->getSourceRange())});
+          fn().helperCalls.push_back(describeCall(CE, Callee, VD->getName().str(), Id, false));
       } else if (auto *FD = dyn_cast<FunctionDecl>(Callee->getDecl()); FD && isKfunc(FD)) {
-        fn().helperCalls.push_back({FD->getName().str(), -1, true,
-                                   B.spanOfRange(CE->getSourceRange())});
+        fn().helperCalls.push_back(describeCall(CE, Callee, FD->getName().str(), -1, true));
       }
     }
     return true;
@@ -208,8 +212,14 @@ public:
       B.addEdge(From, To, Kind, Loc);
       return true;
     }
-    if (auto *EC = dyn_cast<EnumConstantDecl>(D))
+    if (auto *EC = dyn_cast<EnumConstantDecl>(D)) {
       B.addEdge(From, B.entityFor(EC), edge::UsesEnumConstant, Loc);
+      if (FnIndex >= 0) {
+        const auto *ED = dyn_cast<EnumDecl>(EC->getDeclContext());
+        fn().enumRefs.push_back({EC->getName().str(), ED ? ED->getName().str() : "",
+                                 B.spellingSpan(Loc), B.spelledInMacroBody(Loc)});
+      }
+    }
     return true;
   }
 
@@ -237,7 +247,9 @@ public:
       if (auto It = Written.find(ME); It != Written.end())
         K = It->second ? AccessKind::ReadWrite : AccessKind::Write;
       fn().ctxAccesses.push_back({RD->getName().str(), ME->getMemberDecl()->getName().str(), K,
-                                 B.spanOfRange(ME->getSourceRange())});
+                                 B.spanOfRange(ME->getSourceRange()),
+                                 B.spellingSpan(ME->getMemberLoc()),
+                                 B.textOf(ME->getBase()->getSourceRange())});
     }
     return true;
   }
@@ -267,7 +279,27 @@ public:
       D = T.getDecl();
     if (D)
       B.addEdge(From, B.entityFor(D), edge::UsesType, TL.getBeginLoc());
+    if (auto T = TL.getAs<RecordTypeLoc>(); T && FnIndex >= 0 &&
+        ctxRecords().count(T.getDecl()->getName().str()))
+      fn().typeRefs.push_back({T.getDecl()->getName().str(), "", B.spellingSpan(T.getNameLoc()),
+                               B.spelledInMacroBody(T.getNameLoc())});
     return true;
+  }
+
+  HelperCall describeCall(const CallExpr *CE, const DeclRefExpr *Callee, std::string Name, int Id,
+                          bool Kfunc) {
+    HelperCall H{std::move(Name), Id, Kfunc, B.spanOfRange(CE->getSourceRange()),
+                 B.spellingSpan(Callee->getLocation()), {}, {}, {}};
+    for (const Expr *A : CE->arguments()) {
+      H.args.push_back(B.spanOfRange(A->getSourceRange()));
+      H.argTexts.push_back(B.textOf(A->getSourceRange()));
+      Expr::EvalResult R;
+      if (!A->isValueDependent() && A->EvaluateAsInt(R, B.Ctx))
+        H.argValues.push_back(R.Val.getInt().getSExtValue());
+      else
+        H.argValues.push_back(std::nullopt);
+    }
+    return H;
   }
 
   bool TraverseVarDecl(VarDecl *VD) {
@@ -424,6 +456,24 @@ SourceSpan Builder::spanOfRange(SourceRange R) {
   S.beginColumn = SM.getColumnNumber(SM.getFileID(Begin), S.beginOffset);
   S.endLine = SM.getLineNumber(SM.getFileID(End), S.endOffset);
   S.endColumn = SM.getColumnNumber(SM.getFileID(End), S.endOffset);
+  return S;
+}
+
+SourceSpan Builder::spellingSpan(SourceLocation L) {
+  SourceSpan S;
+  if (L.isInvalid())
+    return S;
+  SourceLocation Sp = SM.getSpellingLoc(L);
+  FileID F = SM.getFileID(Sp);
+  if (!SM.getFileEntryRefForID(F))
+    return S; // scratch space (token pasting) has no file to edit
+  unsigned Len = Lexer::MeasureTokenLength(Sp, SM, Ctx.getLangOpts());
+  S.file = facts(F).display;
+  S.beginOffset = SM.getFileOffset(Sp);
+  S.endOffset = S.beginOffset + Len;
+  S.beginLine = S.endLine = SM.getLineNumber(F, S.beginOffset);
+  S.beginColumn = SM.getColumnNumber(F, S.beginOffset);
+  S.endColumn = S.beginColumn + Len;
   return S;
 }
 
@@ -597,6 +647,33 @@ std::string Builder::createEntity(const Decl *D) {
   return {};
 }
 
+/// Where the section name of `SEC("xdp") int f(...)` is written: the attribute's argument is a
+/// macro argument spelled in the file, found as the quoted name right before the declarator.
+SourceSpan Builder::sectionLiteralSpan(const FunctionDecl *FD, const std::string &Section) {
+  SourceSpan S;
+  SourceSpan Decl = declSpan(FD);
+  const FileFacts &Facts = factsAt(FD->getLocation());
+  if (!Decl.valid() || Facts.origin == Origin::System)
+    return S;
+  FileID F = SM.getFileID(SM.getExpansionLoc(FD->getLocation()));
+  bool Invalid = false;
+  llvm::StringRef Buf = SM.getBufferData(F, &Invalid);
+  unsigned NameOff = SM.getFileOffset(SM.getExpansionLoc(FD->getLocation()));
+  if (Invalid || NameOff > Buf.size())
+    return S;
+  std::string Quoted = "\"" + Section + "\"";
+  size_t At = Buf.substr(Decl.beginOffset, NameOff - Decl.beginOffset).rfind(Quoted);
+  if (At == llvm::StringRef::npos)
+    return S;
+  S.file = Facts.display;
+  S.beginOffset = Decl.beginOffset + static_cast<unsigned>(At);
+  S.endOffset = S.beginOffset + static_cast<unsigned>(Quoted.size());
+  S.beginLine = S.endLine = SM.getLineNumber(F, S.beginOffset);
+  S.beginColumn = SM.getColumnNumber(F, S.beginOffset);
+  S.endColumn = S.beginColumn + static_cast<unsigned>(Quoted.size());
+  return S;
+}
+
 Param Builder::describeParam(const ParmVarDecl *P) {
   PrintingPolicy Policy = Ctx.getPrintingPolicy();
   Param R;
@@ -656,8 +733,12 @@ std::string Builder::createFunction(const FunctionDecl *FD) {
   F.alwaysInline = Rep->hasAttr<AlwaysInlineAttr>();
   F.noInline = Rep->hasAttr<NoInlineAttr>();
   F.isKfunc = ReferenceVisitor::isKfunc(Rep);
-  if (auto *SA = Rep->getAttr<SectionAttr>())
+  if (auto *SA = Rep->getAttr<SectionAttr>()) {
     F.section = SA->getName().str();
+    F.sectionLiteral = sectionLiteralSpan(Rep, F.section);
+  }
+  if (Rep->doesThisDeclarationHaveABody())
+    F.body = spanOfRange(Rep->getBody()->getSourceRange());
   F.signature = Rep->getType().getAsString(Ctx.getPrintingPolicy());
   F.returnType = Rep->getReturnType().getAsString(Ctx.getPrintingPolicy());
   for (const ParmVarDecl *P : Rep->parameters()) {

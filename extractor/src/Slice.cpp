@@ -162,6 +162,19 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
     return It == OriginOf.end() ? Origin::System : It->second;
   };
 
+  // A struct_ops program is loaded through the variable that names it, so a kept program function
+  // needs that variable, even though no edge points from the function to it:
+  //   SEC(".struct_ops")
+  //   struct tcp_congestion_ops incompl_cong_ops = { .ssthresh = (void *)incompl_cong_ops_ssthresh, ... };
+  // libbpf takes the program's attach BTF id and expected attach type from it; without it the
+  // kernel refuses the program (ENOTSUPP).
+  std::map<std::string, std::vector<std::string>> StructOpsOf;
+  for (const Global &G : M.globals)
+    if (G.origin != Origin::System && G.section.rfind(".struct_ops", 0) == 0)
+      for (const Edge *E : M.edgesFrom(G.id))
+        if (E->kind == edge::FunctionPointer)
+          StructOpsOf[E->to].push_back(G.id);
+
   std::map<std::string, size_t> Index;
   std::deque<std::string> Work;
   auto keep = [&](const std::string &Id, const std::string &EdgeKind, const std::string &From) {
@@ -192,6 +205,9 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
         continue;
       keep(E->to, E->kind, Id);
     }
+    if (auto It = StructOpsOf.find(Id); It != StructOpsOf.end())
+      for (const std::string &G : It->second)
+        keep(G, "struct_ops", Id);
   }
 
   // A prog array that kept code tail-calls through but that no static slot fills: its programs

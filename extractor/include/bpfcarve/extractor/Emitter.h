@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bpfcarve::extractor {
 
@@ -24,6 +25,8 @@ struct EmitOptions {
   bool keepLocalIncludes = false;
   /// Append a generated entry program for this hook when no selected function is an entry.
   std::optional<HarnessHook> harness;
+  /// Generated #include lines to put first (a retarget's target-hook headers).
+  std::vector<std::string> extraIncludes;
 };
 
 std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &O);

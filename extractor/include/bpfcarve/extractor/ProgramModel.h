@@ -42,13 +42,29 @@ struct HelperCall {
   int helperId = -1; ///< BPF_FUNC_* number, -1 for kfuncs
   bool kfunc = false;
   SourceSpan site;
+  SourceSpan callee;              ///< the helper's name token, where it is spelled
+  std::vector<SourceSpan> args;   ///< each argument as written (expansion range)
+  std::vector<std::string> argTexts;
+  std::vector<std::optional<long long>> argValues; ///< when an argument is a constant
+};
+
+/// A token of the function's text that names something a retargeting may have to change: an
+/// enumerator (XDP_PASS) or a record type name (xdp_md), at its spelling location (inside a
+/// macro body when it was written there).
+struct TokenRef {
+  std::string name;   ///< the enumerator or record name
+  std::string parent; ///< the enum's name for enumerators; empty for records
+  SourceSpan spelled;
+  bool inMacroBody = false; ///< spelled in a #define (editing it changes the macro)
 };
 
 struct CtxAccess {
   std::string record; ///< xdp_md, __sk_buff, ...
   std::string field;
   AccessKind access = AccessKind::Read;
-  SourceSpan site; ///< the member expression, at its expansion location
+  SourceSpan site;   ///< the member expression, at its expansion location
+  SourceSpan member; ///< the field name token, where it is spelled
+  std::string base;  ///< the base expression as written (`ctx`, `c`, `((struct xdp_md *)p)`)
 };
 
 struct ReturnSite {
@@ -93,6 +109,10 @@ struct Function {
   std::vector<HelperCall> helperCalls;
   std::vector<CtxAccess> ctxAccesses;
   std::vector<ReturnSite> returns;
+  std::vector<TokenRef> enumRefs; ///< enumerators used in the body
+  std::vector<TokenRef> typeRefs; ///< ctx record names written in the signature or body
+  SourceSpan sectionLiteral;      ///< the string literal of SEC("..."), where it is spelled
+  SourceSpan body;                ///< the compound statement, braces included
 };
 
 struct Program {

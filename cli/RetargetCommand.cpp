@@ -1,0 +1,80 @@
+//===- RetargetCommand.cpp - bpfcarve retarget ----------------------------===//
+#include "Command.h"
+
+#include "bpfcarve/toolchain/OutputFile.h"
+#include "bpfcarve/transformer/Retarget.h"
+
+#include <iostream>
+#include <memory>
+
+namespace bpfcarve::cli {
+
+namespace {
+struct RetargetCliOptions {
+  std::string file, to, from, program, direction = "ingress", output, report;
+  bool allowApprox = false;
+};
+
+int runRetarget(const RetargetCliOptions &O, const CommandContext &Ctx) {
+  for (const std::string &Out : {O.output, O.report})
+    if (!Out.empty())
+      if (auto R = toolchain::refuseOverwritingInput(Out, {O.file}); !R)
+        return report(R.failure(), Ctx);
+  extractor::ParseOptions P;
+  P.file = O.file;
+  P.buildDir = Ctx.buildDir;
+  P.flags = Ctx.flags;
+  transformer::RetargetOptions RO;
+  RO.program = O.program;
+  RO.to = O.to;
+  RO.from = O.from;
+  RO.direction = O.direction;
+  RO.allowApprox = O.allowApprox;
+  auto R = transformer::retarget(P, RO);
+  if (!R) {
+    // Every refusal, not only the first, is worth seeing.
+    if (R.failure().kind == FailureKind::Rejected && !Ctx.verbose)
+      std::cerr << R.failure().firstLine() << "\n" << R.failure().details;
+    else
+      report(R.failure(), Ctx);
+    return R.failure().exitCode();
+  }
+  for (const std::string &W : R->report.warnings)
+    std::cerr << "bpfcarve: warning: " << W << "\n";
+  if (!O.report.empty())
+    if (auto W = toolchain::writeFileAtomically(O.report, transformer::reportJson(R->report)); !W)
+      return report(W.failure(), Ctx);
+  if (O.output.empty())
+    return emit(R->text, Ctx);
+  if (auto W = toolchain::writeFileAtomically(O.output, R->text); !W)
+    return report(W.failure(), Ctx);
+  return 0;
+}
+} // namespace
+
+void addRetargetCommand(CLI::App &App, CommandContext &Ctx) {
+  auto O = std::make_shared<RetargetCliOptions>();
+  CLI::App *Sub = App.add_subcommand(
+      "retarget", "Move a program (its slice) to another hook: ctx type and fields, return "
+                  "codes, helpers, section; refuse what has no sound rewrite");
+  Sub->add_option("FILE", O->file, "BPF C source file")->required();
+  Sub->add_option("--to", O->to, "target hook: xdp, tc, socket, cgroup_skb/ingress, ...")
+      ->required();
+  Sub->add_option("--from", O->from, "expected source hook (checked against SEC())");
+  Sub->add_option("--program", O->program, "the program (function or unique section)");
+  Sub->add_option("--direction", O->direction, "tc direction: ingress (default) or egress")
+      ->check(CLI::IsMember({"ingress", "egress"}));
+  Sub->add_flag("--allow-approx", O->allowApprox, "allow approximate rewrites (listed as caveats)");
+  Sub->add_option("-o", O->output, "output file (default: standard output)");
+  Sub->add_option("--report", O->report, "write every rewrite, approximation and caveat as JSON");
+  Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
+  Sub->footer("libbpf 1.1 has no tc/ingress sections: --to tc emits SEC(\"tc\") and --direction\n"
+              "decides the direction-dependent rewrites.\n"
+              "Examples:\n"
+              "  bpfcarve retarget filter.bpf.c --to tc -o filter_tc.bpf.c --report r.json\n"
+              "  bpfcarve retarget lb.bpf.c --program gue_decap_only --to tc\n"
+              "  bpfcarve retarget classifier.bpf.c --to xdp --allow-approx");
+  Sub->callback([O, &Ctx] { Ctx.exitCode = runRetarget(*O, Ctx); });
+}
+
+} // namespace bpfcarve::cli
