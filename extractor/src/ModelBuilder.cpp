@@ -286,10 +286,24 @@ public:
     return true;
   }
 
+  /// +1 when E cannot be negative (a non-negative constant, an unsigned value under casts such
+  /// as `(int)len`), -1 when it is the negation of such a value, 0 when unknown.
+  int signOf(const Expr *E) {
+    Expr::EvalResult R;
+    if (!E->isValueDependent() && E->EvaluateAsInt(R, B.Ctx))
+      return R.Val.getInt().isNegative() ? -1 : 1;
+    const Expr *Inner = E->IgnoreParenCasts();
+    if (const auto *UO = dyn_cast<UnaryOperator>(Inner); UO && UO->getOpcode() == UO_Minus)
+      return signOf(UO->getSubExpr()) > 0 ? -1 : 0;
+    if (Inner->getType()->isUnsignedIntegerType())
+      return 1;
+    return 0;
+  }
+
   HelperCall describeCall(const CallExpr *CE, const DeclRefExpr *Callee, std::string Name, int Id,
                           bool Kfunc) {
     HelperCall H{std::move(Name), Id, Kfunc, B.spanOfRange(CE->getSourceRange()),
-                 B.spellingSpan(Callee->getLocation()), {}, {}, {}};
+                 B.spellingSpan(Callee->getLocation()), {}, {}, {}, {}};
     for (const Expr *A : CE->arguments()) {
       H.args.push_back(B.spanOfRange(A->getSourceRange()));
       H.argTexts.push_back(B.textOf(A->getSourceRange()));
@@ -298,6 +312,7 @@ public:
         H.argValues.push_back(R.Val.getInt().getSExtValue());
       else
         H.argValues.push_back(std::nullopt);
+      H.argSigns.push_back(signOf(A));
     }
     return H;
   }

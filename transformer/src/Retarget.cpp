@@ -80,7 +80,7 @@ private:
     return "";
   }
   void fields(const Function &F);
-  void returnCodes(const Function &F, bool ReturnsActions);
+  void returnCodes(const Function &F, bool IsEntry);
   void helpers(const Function &F);
 
   const ProgramModel &M;
@@ -205,7 +205,7 @@ void Retargeter::fields(const Function &F) {
   }
 }
 
-void Retargeter::returnCodes(const Function &F, bool ReturnsActions) {
+void Retargeter::returnCodes(const Function &F, bool IsEntry) {
   std::set<std::string> Codes;
   for (const verifier::ReturnCode &C : From.returnCodes)
     Codes.insert(std::string(C.name));
@@ -223,9 +223,9 @@ void Retargeter::returnCodes(const Function &F, bool ReturnsActions) {
           mapCodeToken(F, Mc.name, U.site, U.site);
           CodeSites.push_back(U.site);
         }
-  if (!ReturnsActions)
-    return;
-  // Bare numbers returned where actions are returned: `return 2;` in an XDP entry is XDP_PASS.
+  if (!IsEntry)
+    return; // a callee's other values are its own (`return LB_CONTINUE;` meaning "go on")
+  // Bare numbers returned by the entry: `return 2;` in an XDP program is XDP_PASS.
   for (const ReturnSite &R : F.returns) {
     if (!R.value || !R.site.valid())
       continue;
@@ -298,13 +298,13 @@ void Retargeter::helpers(const Function &F) {
       break;
     }
     case HelperAction::AdjustHead: {
-      if (H.args.size() != 2 || !H.argValues[1]) {
+      if (H.args.size() != 2 || H.argSigns[1] == 0) {
         refuse(H.name, "the sign of the delta must be a constant: a push becomes "
                        "bpf_skb_change_head, a pop bpf_skb_adjust_room",
                H.site);
         break;
       }
-      bool Push = *H.argValues[1] < 0;
+      bool Push = H.argSigns[1] < 0;
       rewrite("helper", H.site, Push ? "bpf_skb_change_head" : "bpf_skb_adjust_room", false,
               &H.callee);
       SourceSpan Open = insertAt(H.args[1].beginOffset, H.args[1].file);
@@ -384,16 +384,7 @@ void Retargeter::run() {
         if (T.name == From.ctxStruct && T.spelled.valid())
           rewrite("ctx-type", T.spelled, std::string(To.ctxStruct));
     fields(*F);
-    bool ReturnsActions = F == Entry;
-    if (!ReturnsActions) {
-      std::set<std::string> Codes;
-      for (const verifier::ReturnCode &C : From.returnCodes)
-        Codes.insert(std::string(C.name));
-      for (const ReturnSite &R : F->returns)
-        for (const std::string &C : Codes)
-          ReturnsActions |= R.text.find(C) != std::string::npos;
-    }
-    returnCodes(*F, ReturnsActions);
+    returnCodes(*F, F == Entry);
     helpers(*F);
   }
 

@@ -46,6 +46,9 @@ struct HelperCall {
   std::vector<SourceSpan> args;   ///< each argument as written (expansion range)
   std::vector<std::string> argTexts;
   std::vector<std::optional<long long>> argValues; ///< when an argument is a constant
+  /// Per argument: +1 known non-negative (a positive constant, an unsigned value, sizeof), -1
+  /// known non-positive (minus one of those), 0 unknown.
+  std::vector<int> argSigns;
 };
 
 /// A token of the function's text that names something a retargeting may have to change: an
