@@ -49,5 +49,6 @@ Result<extractor::HarnessHook> harnessHookFor(const std::string &Hook);
 
 void addExtractCommand(CLI::App &App, CommandContext &Ctx);
 void addRetargetCommand(CLI::App &App, CommandContext &Ctx);
+void addCarveCommand(CLI::App &App, CommandContext &Ctx);
 
 } // namespace bpfcarve::cli

@@ -34,6 +34,7 @@ int main(int argc, char **argv) {
   cli::addInspectCommand(App, Ctx);
   cli::addExtractCommand(App, Ctx);
   cli::addRetargetCommand(App, Ctx);
+  cli::addCarveCommand(App, Ctx);
   cli::addVerifyCommand(App, Ctx);
   cli::addDiffRunCommand(App, Ctx);
   cli::addProbeCommand(App, Ctx);

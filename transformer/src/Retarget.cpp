@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -66,8 +67,18 @@ private:
   void rewrite(const char *Rule, const SourceSpan &S, const std::string &After, bool Approx = false,
                const SourceSpan *Replace = nullptr) {
     const SourceSpan &R = Replace ? *Replace : S;
+    std::string Before = textOf(M, R);
+    if (Before == After)
+      return; // `ctx->data` stays `ctx->data`: only its type changed
     Edits.add({R.file, R.beginOffset, R.endOffset, After});
-    Report.rewrites.push_back({Rule, at(S), textOf(M, R), After, Approx});
+    Report.rewrites.push_back({Rule, at(S), Before, After, Approx});
+  }
+  /// An edit that is part of a larger rewrite reported once (see reportCall).
+  void editOnly(const SourceSpan &R, const std::string &Text) {
+    Edits.add({R.file, R.beginOffset, R.endOffset, Text});
+  }
+  void reportCall(const HelperCall &H, const std::string &After) {
+    Report.rewrites.push_back({"helper", at(H.site), textOf(M, H.site), After, false});
   }
   /// The hook's code for a source code name, or null when it has none.
   const verifier::ReturnCode *mapCode(const verifier::ReturnCode &C) const;
@@ -287,30 +298,37 @@ void Retargeter::helpers(const Function &F) {
       S.beginOffset = S.endOffset = Off;
       return S;
     };
+    auto args = [&](size_t From) {
+      std::string A;
+      for (size_t I = From; I < H.argTexts.size(); ++I)
+        A += ", " + H.argTexts[I];
+      return A;
+    };
     switch (Rule->action) {
     case HelperAction::Rename:
-      rewrite("helper", H.site, std::string(Rule->to), false, &H.callee);
+      editOnly(H.callee, std::string(Rule->to));
+      reportCall(H, std::string(Rule->to) + "(" + H.argTexts[0] + args(1) + ")");
       break;
-    case HelperAction::AppendArgs: {
-      rewrite("helper", H.site, std::string(Rule->to), false, &H.callee);
-      SourceSpan P = closeParen();
-      rewrite("helper", H.site, std::string(Rule->extra), false, &P);
+    case HelperAction::AppendArgs:
+      editOnly(H.callee, std::string(Rule->to));
+      editOnly(closeParen(), std::string(Rule->extra));
+      reportCall(H, std::string(Rule->to) + "(" + H.argTexts[0] + args(1) + std::string(Rule->extra) +
+                        ")");
       break;
-    }
     case HelperAction::AdjustHead: {
       if (H.args.size() != 2 || H.argSigns[1] == 0) {
-        refuse(H.name, "the sign of the delta must be a constant: a push becomes "
+        refuse(H.name, "the sign of the delta must be known: a push becomes "
                        "bpf_skb_change_head, a pop bpf_skb_adjust_room",
                H.site);
         break;
       }
       bool Push = H.argSigns[1] < 0;
-      rewrite("helper", H.site, Push ? "bpf_skb_change_head" : "bpf_skb_adjust_room", false,
-              &H.callee);
-      SourceSpan Open = insertAt(H.args[1].beginOffset, H.args[1].file);
-      SourceSpan Close = insertAt(H.args[1].endOffset, H.args[1].file);
-      rewrite("helper", H.site, "-(", false, &Open);
-      rewrite("helper", H.site, Push ? "), 0" : "), BPF_ADJ_ROOM_MAC, 0", false, &Close);
+      std::string Name = Push ? "bpf_skb_change_head" : "bpf_skb_adjust_room";
+      std::string Tail = Push ? "), 0" : "), BPF_ADJ_ROOM_MAC, 0";
+      editOnly(H.callee, Name);
+      editOnly(insertAt(H.args[1].beginOffset, H.args[1].file), "-(");
+      editOnly(insertAt(H.args[1].endOffset, H.args[1].file), Tail);
+      reportCall(H, Name + "(" + H.argTexts[0] + ", -(" + H.argTexts[1] + Tail + ")");
       if (!Push)
         Report.caveats.push_back(H.name + " at " + H.site.file + ":" +
                                  std::to_string(H.site.beginLine) + " became "
@@ -322,11 +340,11 @@ void Retargeter::helpers(const Function &F) {
         refuse(H.name, "unexpected arguments", H.site);
         break;
       }
-      rewrite("helper", H.site, "bpf_skb_change_tail", false, &H.callee);
-      SourceSpan Open = insertAt(H.args[1].beginOffset, H.args[1].file);
-      SourceSpan Close = insertAt(H.args[1].endOffset, H.args[1].file);
-      rewrite("helper", H.site, "(" + H.argTexts[0] + ")->len + (", false, &Open);
-      rewrite("helper", H.site, "), 0", false, &Close);
+      std::string Len = "(" + H.argTexts[0] + ")->len + (";
+      editOnly(H.callee, "bpf_skb_change_tail");
+      editOnly(insertAt(H.args[1].beginOffset, H.args[1].file), Len);
+      editOnly(insertAt(H.args[1].endOffset, H.args[1].file), "), 0");
+      reportCall(H, "bpf_skb_change_tail(" + H.argTexts[0] + ", " + Len + H.argTexts[1] + "), 0)");
       break;
     }
     case HelperAction::ReplaceCall: {
@@ -472,6 +490,16 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   R.Report.direction = O.direction;
   if (From != To)
     R.run();
+  std::sort(R.Report.rewrites.begin(), R.Report.rewrites.end(),
+            [](const Rewrite &A, const Rewrite &B) {
+              return std::tie(A.at.file, A.at.line, A.at.column) <
+                     std::tie(B.at.file, B.at.line, B.at.column);
+            });
+  std::vector<std::string> Caveats;
+  for (const std::string &C : R.Report.caveats)
+    if (std::find(Caveats.begin(), Caveats.end(), C) == Caveats.end())
+      Caveats.push_back(C);
+  R.Report.caveats = Caveats;
   if (!R.Report.refusals.empty()) {
     const Refusal &First = R.Report.refusals.front();
     Failure F{FailureKind::Rejected,
