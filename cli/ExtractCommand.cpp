@@ -5,6 +5,7 @@
 #include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/verifier/HookProfile.h"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <regex>
@@ -78,6 +79,11 @@ Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
   H.passName = Pass ? std::string(Pass->name) : "0";
   for (const verifier::ReturnCode &C : P->returnCodes)
     H.actionNames.push_back(std::string(C.name));
+  for (const verifier::HookProfile &Other : verifier::hookProfiles())
+    if (!Other.ctxStruct.empty() && Other.ctxStruct != P->ctxStruct &&
+        std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(), Other.ctxStruct) ==
+            H.foreignCtxStructs.end())
+      H.foreignCtxStructs.push_back(std::string(Other.ctxStruct));
   return H;
 }
 

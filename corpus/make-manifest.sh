@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # corpus/make-manifest.sh - measure the networking part of the third-party corpus with clang-19
-# and the running kernel, and write corpus/manifest.json (format: docs/corpus-manifest.md).
+# and the running kernel, and write corpus/manifest.json (format: docs/corpus-manifest.md). The
+# last stage, corpus/measure-extract.sh, adds what `bpfcarve extract --program` gives.
 #
 # Usage: corpus/make-manifest.sh [--dest DIR] [--out FILE] [-j N] [--keep DIR] [--bpfcarve PATH]
 #   --dest DIR        corpus dir given to fetch.sh (default as in fetch.sh)
 #   --out FILE        manifest to write (default: manifest.json beside this script)
 #   -j N              parallel compiles and verifies (default: number of CPUs)
 #   --keep DIR        keep objects, readelf dumps and logs in DIR instead of a removed temp dir
-#   --bpfcarve PATH   the bpfcarve binary whose `verify` is measured
+#   --bpfcarve PATH   the bpfcarve binary whose `verify` and `extract` are measured
 #                     (default: build/release/bin/bpfcarve of this repository)
 #
 # Needs root (bpftool loads, and a private bpffs in an own mount namespace so that nothing is
@@ -25,7 +26,7 @@ readonly LOAD_TIMEOUT=300   # seconds per object; the 1M-insn verifier case take
 say() { printf 'corpus: %s\n' "$*" >&2; }
 skip() { printf 'corpus: skipped: %s\n' "$*" >&2; exit 3; }
 die() { printf 'corpus: error: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '5,11s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
+usage() { sed -n '6,12s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
 
 dest=${BPFCARVE_CORPUS_DIR:-$HOME/.cache/bpfcarve/corpus}
 out=$HERE/manifest.json
@@ -259,7 +260,7 @@ fi
 VERSION=$(lv VERSION) PACKAGE=$(lv PACKAGE)
 COMPILER=$(clang-19 --version | head -n1 | sed -E 's/.*version //')
 BPFTOOL=$(bpftool version | awk 'NR == 1 {sub(/^v/, "", $2); print $2} /^using libbpf/ {sub(/^v/, "", $3); print $3}' | paste -sd ' ')
-export SCRATCH SRC VERSION PACKAGE COMPILER BPFTOOL
+export SCRATCH SRC VERSION PACKAGE COMPILER BPFTOOL HERE
 tmp_out=$(mktemp "$(dirname "$out")/.manifest.XXXXXX")
 python3 - "$layout" >"$tmp_out" <<'PY' || die "writing the manifest failed"
 import json, os, platform, re, sys
@@ -470,18 +471,18 @@ manifest = {
     "files": files,
 }
 
-def emit(v, ind=0):
-    """JSON with one line per leaf object or scalar list (one program per line): short diffs."""
-    pad = "  " * (ind + 1)
-    if isinstance(v, dict) and any(isinstance(x, (dict, list)) and x for x in v.values()):
-        items = ["%s%s: %s" % (pad, json.dumps(k), emit(x, ind + 1)) for k, x in v.items()]
-        return "{\n" + ",\n".join(items) + "\n" + "  " * ind + "}"
-    if isinstance(v, list) and any(isinstance(x, (dict, list)) for x in v):
-        return "[\n" + ",\n".join(pad + emit(x, ind + 1) for x in v) + "\n" + "  " * ind + "]"
-    return json.dumps(v)
-
-sys.stdout.write(emit(manifest) + "\n")
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, env["HERE"])
+from manifest_json import dumps  # noqa: E402  (the printer measure-extract.sh shares)
+sys.stdout.write(dumps(manifest))
 PY
+# ---------------------------------------------------------------- extract (measure-extract.sh)
+# Adds the extract fields to the manifest being written, so --out only ever holds a whole one.
+extract_keep=()
+if [ -n "$keep" ]; then extract_keep=(--keep "$SCRATCH/extract"); fi
+"$HERE/measure-extract.sh" --dest "$dest" --manifest "$tmp_out" -j "$jobs" --bpfcarve "$BPFCARVE" \
+  "${extract_keep[@]}" || die "the extract stage (measure-extract.sh) failed"
+
 chmod 0644 "$tmp_out"   # mktemp creates 0600; the manifest is a normal repository file
 mv -f -- "$tmp_out" "$out"
 tmp_out=

@@ -46,6 +46,15 @@ bool returnsAction(const ProgramModel &M, const Function &F, const HarnessHook &
   return false;
 }
 
+/// A record only vmlinux.h defines: a kernel object, not something a map value can stand for.
+bool isKernelObject(const ProgramModel &M, const std::string &Record) {
+  for (const TypeEntity &T : M.types)
+    if (T.name == Record && T.kind != "typedef")
+      if (const SourceFile *F = M.findFile(T.decl.file))
+        return F->headerClass == "vmlinux";
+  return false;
+}
+
 } // namespace
 
 Result<std::string> generateHarness(const ProgramModel &M,
@@ -54,6 +63,7 @@ Result<std::string> generateHarness(const ProgramModel &M,
   std::ostringstream Fields, Body, Calls;
   std::vector<std::string> Refused;
   bool NeedsPacket = false, NeedsArgs = false, ReturnsAction = false;
+  unsigned Sinks = 0;
   unsigned FieldNo = 0;
   for (const Function *F : Functions) {
     std::vector<std::string> Args;
@@ -61,6 +71,18 @@ Result<std::string> generateHarness(const ProgramModel &M,
       std::string Label = F->name + "(" + (P.name.empty() ? "unnamed" : P.name) + ": " + P.type + ")";
       if (!P.pointeeRecord.empty() && P.pointeeRecord == H.ctxStruct) {
         Args.push_back("ctx");
+        continue;
+      }
+      if (!P.pointeeRecord.empty() &&
+          std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(), P.pointeeRecord) !=
+              H.foreignCtxStructs.end()) {
+        Refused.push_back(Label + ": points to " + P.pointeeRecord + ", the context of another " +
+                          "hook; a " + H.name + " program has struct " + H.ctxStruct);
+        continue;
+      }
+      if (!P.pointeeRecord.empty() && isKernelObject(M, P.pointeeRecord)) {
+        Refused.push_back(Label + ": points to a kernel object (struct " + P.pointeeRecord +
+                          " from vmlinux.h) that a harness cannot make up");
         continue;
       }
       bool PacketName = nameLooksLikeData(P.name) || nameLooksLikeDataEnd(P.name);
@@ -113,8 +135,16 @@ Result<std::string> generateHarness(const ProgramModel &M,
     if (returnsAction(M, *F, H)) {
       ReturnsAction = true;
       Calls << "\tbpfcarve_ret = " << Call << ";\n";
-    } else
-      Calls << "\t" << (F->returnType == "void" ? "" : "(void)") << Call << ";\n";
+    } else if (F->returnType == "void") {
+      Calls << "\t" << Call << ";\n";
+    } else {
+      // Keep the result: an unused call to an inlined pure function would be deleted by the
+      // compiler, and the verifier would then pass code it never saw.
+      std::string Sink = "r" + std::to_string(Sinks++);
+      NeedsArgs = true;
+      Fields << "\t__u64 " << Sink << ";\n";
+      Calls << "\tbpfcarve_args->" << Sink << " = (__u64)(unsigned long)" << Call << ";\n";
+    }
   }
   if (!Refused.empty()) {
     std::string Msg = "cannot generate a " + H.name + " harness: ";
@@ -126,8 +156,14 @@ Result<std::string> generateHarness(const ProgramModel &M,
   std::ostringstream O;
   O << "/* bpfcarve harness: a " << H.name << " entry that calls the selected function"
     << (Functions.size() > 1 ? "s" : "")
-    << " with arguments the verifier must treat as unknown (map contents, packet pointers). */\n"
-    << "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n\n";
+    << " with arguments the verifier must treat as unknown (map contents, packet pointers). */\n";
+  // vmlinux.h already declares what <linux/bpf.h> would, and both in one file clash.
+  bool Vmlinux = false;
+  for (const Include &I : M.includes)
+    Vmlinux |= I.headerClass == "vmlinux";
+  if (!Vmlinux)
+    O << "#include <linux/bpf.h>\n";
+  O << "#include <bpf/bpf_helpers.h>\n\n";
   if (NeedsArgs) {
     O << "struct bpfcarve_harness_args {\n" << Fields.str() << "};\n\n"
       << "struct {\n\t__uint(type, BPF_MAP_TYPE_ARRAY);\n\t__uint(max_entries, 1);\n"

@@ -165,7 +165,8 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
   // A struct_ops program is loaded through the variable that names it, so a kept program function
   // needs that variable, even though no edge points from the function to it:
   //   SEC(".struct_ops")
-  //   struct tcp_congestion_ops incompl_cong_ops = { .ssthresh = (void *)incompl_cong_ops_ssthresh, ... };
+  //   struct tcp_congestion_ops incompl_cong_ops = {
+  //           .ssthresh = (void *)incompl_cong_ops_ssthresh, ... };   (tcp_ca_incompl_cong_ops.c)
   // libbpf takes the program's attach BTF id and expected attach type from it; without it the
   // kernel refuses the program (ENOTSUPP).
   std::map<std::string, std::vector<std::string>> StructOpsOf;

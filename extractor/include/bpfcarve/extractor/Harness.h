@@ -9,9 +9,12 @@
 //   - a pointer into a generated array-map value of the pointee type for other object pointers
 //     (arrays keep their length);
 //   - scalars and structs by value read from that map value.
+// Results that are not the hook's action are stored into that map value, so the compiler cannot
+// drop the call as dead code.
 // The entry returns the function's result when the function returns the hook's action (it uses
 // the hook's return codes), else the hook's pass code. Parameters that cannot be synthesised
-// (function pointers, plain void *, pointers to incomplete types) are refused by name.
+// (function pointers, plain void *, pointers to incomplete types, to another hook's ctx, or to a
+// kernel object from vmlinux.h) are refused by name.
 // docs/harness.md describes the rules.
 //
 //===----------------------------------------------------------------------===//
@@ -35,6 +38,9 @@ struct HarnessHook {
   long long passValue = 0;
   std::string passName;  ///< for the comment: XDP_PASS
   std::vector<std::string> actionNames; ///< every return code name of the hook
+  /// The ctx structs of the other hooks (__sk_buff for an xdp harness): a parameter pointing to
+  /// one of them cannot be made up from a map value.
+  std::vector<std::string> foreignCtxStructs;
 };
 
 /// C text of the harness for Functions (which must all be non-entry functions of M).

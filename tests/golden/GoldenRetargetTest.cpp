@@ -1,0 +1,140 @@
+//===- GoldenRetargetTest.cpp - one annotated input per retargeting rule --===//
+//
+// Each tests/golden/retarget/*.bpf.c is the spec of one rewrite or refusal:
+//   // ARGS: <retarget arguments after FILE>
+//   // KEEP: / DROP: <regex on the output>
+//   // REFUSE: <regex the first stderr line must match; exit 1, no output>
+//   // DIFFRUN: pass   (original vs output on gen:all: no divergence, equal maps; root only)
+// Every accepted case also checks that text outside the edits stays as the input's slice: the
+// output differs from `extract --program` only on lines holding a reported rewrite.
+//
+//===----------------------------------------------------------------------===//
+#include "bpfcarve/toolchain/Process.h"
+#include "bpfcarve/toolchain/TempDir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using namespace bpfcarve;
+using nlohmann::json;
+
+namespace {
+
+const std::string Dir = BPFCARVE_SOURCE_DIR "/tests/golden/retarget";
+
+std::vector<std::string> cases() {
+  std::vector<std::string> Out;
+  std::error_code EC;
+  for (const auto &E : fs::directory_iterator(Dir, EC))
+    if (E.path().extension() == ".c")
+      Out.push_back(E.path().filename().string());
+  std::sort(Out.begin(), Out.end());
+  return Out;
+}
+
+std::vector<std::string> lines(const std::string &S) {
+  std::vector<std::string> L;
+  std::stringstream SS(S);
+  for (std::string X; std::getline(SS, X);)
+    L.push_back(X);
+  return L;
+}
+
+class GoldenRetarget : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenRetarget, MatchesItsAnnotations) {
+  std::string Input = Dir + "/" + GetParam();
+  std::ifstream In(Input);
+  std::vector<std::string> Args, Keep, Drop;
+  std::string Refuse;
+  bool DiffRun = false;
+  for (std::string Line; std::getline(In, Line);) {
+    auto Value = [&](const std::string &Key) -> std::optional<std::string> {
+      std::string K = "// " + Key + ": ";
+      return Line.rfind(K, 0) == 0 ? std::optional(Line.substr(K.size())) : std::nullopt;
+    };
+    if (auto V = Value("ARGS")) {
+      std::stringstream A(*V);
+      for (std::string W; A >> W;)
+        Args.push_back(W);
+    } else if (auto V = Value("KEEP"))
+      Keep.push_back(*V);
+    else if (auto V = Value("DROP"))
+      Drop.push_back(*V);
+    else if (auto V = Value("REFUSE"))
+      Refuse = *V;
+    else if (auto V = Value("DIFFRUN"))
+      DiffRun = *V == "pass";
+  }
+  auto Tmp = toolchain::TempDir::create();
+  ASSERT_TRUE(static_cast<bool>(Tmp));
+  std::string Report = Tmp->path() + "/report.json";
+  std::vector<std::string> Argv{BPFCARVE_BIN, "retarget", Input, "--report", Report};
+  Argv.insert(Argv.end(), Args.begin(), Args.end());
+  auto R = toolchain::runProcess(Argv);
+  ASSERT_TRUE(static_cast<bool>(R));
+
+  if (!Refuse.empty()) {
+    EXPECT_EQ(R->exitCode, 1) << R->err;
+    EXPECT_TRUE(R->out.empty());
+    std::string First = R->err.substr(0, R->err.find('\n'));
+    EXPECT_TRUE(std::regex_match(First, std::regex(Refuse))) << First;
+    EXPECT_FALSE(fs::exists(Report)) << "a refused retarget writes nothing";
+    return;
+  }
+  ASSERT_EQ(R->exitCode, 0) << R->err;
+  for (const std::string &K : Keep)
+    EXPECT_TRUE(std::regex_search(R->out, std::regex(K))) << "missing /" << K << "/ in:\n" << R->out;
+  for (const std::string &D : Drop)
+    EXPECT_FALSE(std::regex_search(R->out, std::regex(D))) << "unexpected /" << D << "/ in:\n" << R->out;
+
+  // Text outside the edits is the input's: compare with the plain slice.
+  json Rep = json::parse(std::ifstream(Report), nullptr, false);
+  ASSERT_TRUE(Rep.is_object());
+  auto Slice = toolchain::runProcess({BPFCARVE_BIN, "extract", Input, "--program", Rep["program"]});
+  ASSERT_TRUE(Slice && Slice->exitCode == 0);
+  std::vector<std::string> A = lines(Slice->out), B = lines(R->out);
+  while (!B.empty() && B.size() > A.size() && B.front().rfind("#include", 0) == 0)
+    B.erase(B.begin()); // headers the target's return codes need
+  ASSERT_EQ(A.size(), B.size()) << R->out;
+  std::set<unsigned> Changed;
+  for (size_t I = 0; I < A.size(); ++I)
+    if (A[I] != B[I])
+      Changed.insert(static_cast<unsigned>(I));
+  EXPECT_LE(Changed.size(), Rep["rewrites"].size()) << "lines changed beyond the reported rewrites";
+  EXPECT_FALSE(Rep["rewrites"].empty());
+
+  if (DiffRun) {
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "DIFFRUN needs root (CAP_BPF); not root here";
+    std::string Out = Tmp->path() + "/" + GetParam();
+    std::ofstream(Out) << R->out;
+    auto D = toolchain::runProcess({BPFCARVE_BIN, "diff-run", Input, Out, "--format", "json"});
+    ASSERT_TRUE(static_cast<bool>(D));
+    EXPECT_EQ(D->exitCode, 0) << D->out << D->err;
+    json J = json::parse(D->out, nullptr, false);
+    ASSERT_TRUE(J.is_object()) << D->err;
+    EXPECT_GT(J["compared"].get<int>(), 0);
+    EXPECT_EQ(J["divergent"], 0) << J["first_divergence"].dump(2);
+  }
+}
+
+std::string testName(const ::testing::TestParamInfo<std::string> &Info) {
+  std::string N = Info.param.substr(0, Info.param.size() - 6);
+  for (char &C : N)
+    if (!isalnum(static_cast<unsigned char>(C)))
+      C = '_';
+  return N;
+}
+
+INSTANTIATE_TEST_SUITE_P(Retarget, GoldenRetarget, ::testing::ValuesIn(cases()), testName);
+
+} // namespace
