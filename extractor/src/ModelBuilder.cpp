@@ -1190,8 +1190,18 @@ void Builder::recordMacros() {
               {});
       continue;
     }
-    if (Facts.origin == Origin::System)
+    if (Facts.origin == Origin::System) {
+      // A project macro that a system header expands or tests configures that header:
+      //   #define BPF_NO_PRESERVE_ACCESS_INDEX
+      //   #include <vmlinux.h>        (tests it with #ifndef)
+      // so the #include that brings the header in needs the macro, defined before it.
+      auto Idx = U.macro ? PP.macroIndex.find(U.macro) : PP.macroIndex.end();
+      if (Idx != PP.macroIndex.end() &&
+          facts(SM.getFileID(PP.macros[Idx->second].hashLine)).origin != Origin::System)
+        addEdge(includeProviding(U.fileLoc), macroEntity(U.macro),
+                IsTest ? edge::TestsMacro : edge::ExpandsMacro, {});
       continue;
+    }
     std::string Target = macroEntity(U.macro);
     if (Target.empty() && IsTest) {
       // `#ifndef MAX_E` / `#define MAX_E 16`: the test runs before the definition exists, but
@@ -1287,6 +1297,19 @@ void Builder::run() {
     addEdge(P.id, P.function, edge::Entry, {});
 
   recordMacros();
+  // An #undef of a kept project macro is part of its text: `#define bpf_iter_meta
+  // bpf_iter_meta___not_used` / `#include "vmlinux.h"` / `#undef bpf_iter_meta` renames a type
+  // only around the include, and the file's own `struct bpf_iter_meta` needs the #undef.
+  for (const auto &[MI, Loc] : PP.undefs) {
+    auto Idx = PP.macroIndex.find(MI);
+    if (Idx == PP.macroIndex.end() ||
+        facts(SM.getFileID(PP.macros[Idx->second].hashLine)).origin == Origin::System ||
+        factsAt(Loc).origin == Origin::System)
+      continue;
+    std::string Id = macroEntity(MI);
+    if (!Id.empty())
+      M.spans[Id].push_back(lineSpanAt(Loc));
+  }
   recordConditionals();
   M.edges.assign(EdgeSet.begin(), EdgeSet.end());
 }

@@ -80,6 +80,12 @@ void PreprocessorIndex::recordTest(const Token &NameTok, const MacroDefinition &
   uses.push_back(std::move(U));
 }
 
+void PreprocessorIndex::MacroUndefined(const Token &NameTok, const MacroDefinition &MD,
+                                       const MacroDirective *) {
+  if (const MacroInfo *MI = MD.getMacroInfo())
+    undefs.emplace_back(MI, NameTok.getLocation());
+}
+
 void PreprocessorIndex::Ifdef(SourceLocation, const Token &NameTok, const MacroDefinition &MD) {
   recordTest(NameTok, MD, "ifdef");
 }

@@ -67,6 +67,8 @@ public:
           ConditionValueKind ConditionValue) override;
   void Elif(clang::SourceLocation Loc, clang::SourceRange ConditionRange,
             ConditionValueKind ConditionValue, clang::SourceLocation IfLoc) override;
+  void MacroUndefined(const clang::Token &MacroNameTok, const clang::MacroDefinition &MD,
+                      const clang::MacroDirective *Undef) override;
   void Else(clang::SourceLocation Loc, clang::SourceLocation IfLoc) override;
   void Endif(clang::SourceLocation Loc, clang::SourceLocation IfLoc) override;
 
@@ -75,6 +77,8 @@ public:
   std::vector<RecordedMacroUse> uses;
   std::vector<ConditionalRegion> regions;
   std::vector<RecordedInclude> includes;
+  /// #undef directives: the macro they end (null when it was not defined) and where.
+  std::vector<std::pair<const clang::MacroInfo *, clang::SourceLocation>> undefs;
   /// #if/#elif condition ranges: expansions inside them are tests, not code expansions.
   std::vector<clang::SourceRange> conditions;
 
