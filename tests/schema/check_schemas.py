@@ -25,6 +25,7 @@ def main():
     ap.add_argument("--source", required=True)
     args = ap.parse_args()
     src = args.source
+    bpfcarve = args.bpfcarve
     failures = 0
     checked = 0
 
@@ -49,6 +50,30 @@ def main():
         except jsonschema.ValidationError as e:
             print(f"FAIL {path}: {e.message} at {list(e.absolute_path)}")
             failures += 1
+
+    # extract --manifest and retarget --report on the samples (no kernel needed)
+    import tempfile
+    em_schema = load(os.path.join(src, "docs/schemas/extract-manifest.schema.json"))
+    rr_schema = load(os.path.join(src, "docs/schemas/retarget-report.schema.json"))
+    for sch in (em_schema, rr_schema):
+        jsonschema.Draft202012Validator.check_schema(sch)
+    sample = os.path.join(src, "bpf-samples/l4lb/balancer.bpf.c")
+    with tempfile.TemporaryDirectory() as tmp:
+        for cmd, out, sch in (
+                (["extract", sample, "--program", "balancer_ingress", "-o",
+                  os.path.join(tmp, "x.c"), "--manifest", os.path.join(tmp, "m.json")],
+                 "m.json", em_schema),
+                (["retarget", sample, "--program", "gue_decap_only", "--to", "tc", "-o",
+                  os.path.join(tmp, "r.c"), "--report", os.path.join(tmp, "r.json")],
+                 "r.json", rr_schema)):
+            r = subprocess.run([bpfcarve] + cmd, capture_output=True, text=True)
+            try:
+                jsonschema.validate(load(os.path.join(tmp, out)), sch,
+                                    cls=jsonschema.Draft202012Validator)
+                checked += 1
+            except (jsonschema.ValidationError, OSError, json.JSONDecodeError) as e:
+                print(f"FAIL {cmd[0]}: {e} {r.stderr.strip()}")
+                failures += 1
 
     # verify needs the kernel: only as root (CAP_BPF); otherwise say so.
     verify_schema = load(os.path.join(src, "docs/schemas/verify.schema.json"))
