@@ -50,5 +50,6 @@ Result<extractor::HarnessHook> harnessHookFor(const std::string &Hook);
 void addExtractCommand(CLI::App &App, CommandContext &Ctx);
 void addRetargetCommand(CLI::App &App, CommandContext &Ctx);
 void addCarveCommand(CLI::App &App, CommandContext &Ctx);
+void addCorpusCommand(CLI::App &App, CommandContext &Ctx);
 
 } // namespace bpfcarve::cli

@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
   cli::addExtractCommand(App, Ctx);
   cli::addRetargetCommand(App, Ctx);
   cli::addCarveCommand(App, Ctx);
+  cli::addCorpusCommand(App, Ctx);
   cli::addVerifyCommand(App, Ctx);
   cli::addDiffRunCommand(App, Ctx);
   cli::addProbeCommand(App, Ctx);
