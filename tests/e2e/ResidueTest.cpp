@@ -1,0 +1,105 @@
+//===- ResidueTest.cpp - nothing left in the kernel, also when killed -----===//
+//
+// bpfcarve pins nothing and holds programs and maps only through its own file descriptors, so the
+// kernel frees everything when the process ends, however it ends. These tests kill `verify
+// --packets` while its programs are loaded and running frames (SIGINT, SIGTERM, SIGKILL) and
+// check that no program of the input is still loaded and /sys/fs/bpf is unchanged.
+//
+//===----------------------------------------------------------------------===//
+#include "bpfcarve/toolchain/TempDir.h"
+#include "bpfcarve/verifier/Packets.h"
+
+#include <bpf/bpf.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <set>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::set<std::string> bpffsListing() {
+  std::set<std::string> S;
+  std::error_code EC;
+  for (const auto &E : fs::directory_iterator("/sys/fs/bpf", EC))
+    S.insert(E.path().filename().string());
+  return S;
+}
+
+/// Programs whose (15-character) name starts with Prefix.
+int loadedWithPrefix(const std::string &Prefix) {
+  int N = 0;
+  __u32 Id = 0;
+  while (bpf_prog_get_next_id(Id, &Id) == 0) {
+    int Fd = bpf_prog_get_fd_by_id(Id);
+    if (Fd < 0)
+      continue;
+    bpf_prog_info Info{};
+    __u32 Len = sizeof Info;
+    if (bpf_obj_get_info_by_fd(Fd, &Info, &Len) == 0 &&
+        std::string(Info.name).rfind(Prefix, 0) == 0)
+      ++N;
+    ::close(Fd);
+  }
+  return N;
+}
+
+class Residue : public ::testing::TestWithParam<int> {};
+
+TEST_P(Residue, KilledWhileItsProgramsRunLeavesNothing) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "loading programs needs root (CAP_BPF); not root here";
+  auto Before = bpffsListing();
+  // Enough frames to keep the loaded programs busy in BPF_PROG_TEST_RUN for seconds.
+  auto Tmp = bpfcarve::toolchain::TempDir::create();
+  ASSERT_TRUE(static_cast<bool>(Tmp));
+  auto Frames = bpfcarve::verifier::generatePackets("ipv4");
+  ASSERT_TRUE(static_cast<bool>(Frames));
+  std::vector<bpfcarve::verifier::Packet> Many;
+  for (int I = 0; I < 20000; ++I)
+    Many.insert(Many.end(), Frames->begin(), Frames->end());
+  std::string Pcap = Tmp->path() + "/many.pcap";
+  ASSERT_TRUE(static_cast<bool>(bpfcarve::verifier::writePcap(Pcap, Many)));
+  std::string Input = BPFCARVE_SOURCE_DIR "/tests/inputs/verify/mixed.bpf.c";
+  pid_t Pid = ::fork();
+  ASSERT_GE(Pid, 0);
+  if (Pid == 0) {
+    ::freopen("/dev/null", "w", stdout);
+    ::freopen("/dev/null", "w", stderr);
+    ::execl(BPFCARVE_BIN, BPFCARVE_BIN, "verify", Input.c_str(), "--packets", Pcap.c_str(),
+            static_cast<char *>(nullptr));
+    ::_exit(127);
+  }
+  // Wait until one of its programs is loaded.
+  for (int I = 0; I < 400 && loadedWithPrefix("bpfcarve_t_") == 0; ++I) {
+    int Status;
+    if (::waitpid(Pid, &Status, WNOHANG) == Pid)
+      FAIL() << "bpfcarve ended before it could be killed";
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(loadedWithPrefix("bpfcarve_t_"), 0) << "never saw the program loaded";
+  ::kill(Pid, GetParam());
+  int Status = 0;
+  ASSERT_EQ(::waitpid(Pid, &Status, 0), Pid);
+  EXPECT_TRUE(WIFSIGNALED(Status) || WIFEXITED(Status));
+  // The kernel releases a program when its last reference goes; allow it a moment.
+  int Left = 0;
+  for (int I = 0; I < 100 && (Left = loadedWithPrefix("bpfcarve_t_")) != 0; ++I)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(Left, 0) << "a program is still loaded after " << strsignal(GetParam());
+  EXPECT_EQ(bpffsListing(), Before) << "/sys/fs/bpf changed";
+}
+
+std::string signalName(const ::testing::TestParamInfo<int> &Info) {
+  return Info.param == SIGINT ? "SIGINT" : Info.param == SIGTERM ? "SIGTERM" : "SIGKILL";
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, Residue, ::testing::Values(SIGINT, SIGTERM, SIGKILL), signalName);
+
+} // namespace
