@@ -16,7 +16,7 @@ namespace bpfcarve::cli {
 namespace {
 struct ExtractCliOptions {
   std::string file, functions, programs, lines, map, output, manifest, harness;
-  bool keepLocalIncludes = false;
+  bool keepLocalIncludes = false, noSelfCheck = false;
 };
 
 std::vector<std::string> splitList(const std::string &S) {
@@ -108,7 +108,7 @@ int runExtract(const ExtractCliOptions &O, const CommandContext &Ctx) {
       return report(H.failure(), Ctx);
     E.harness = *H;
   }
-  auto R = extractor::extract(P, *Sel, E, O.output);
+  auto R = extractor::extract(P, *Sel, E, O.output, !O.noSelfCheck);
   if (!R)
     return report(R.failure(), Ctx);
   for (const std::string &W : R->warnings)
@@ -141,6 +141,8 @@ void addExtractCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--manifest", O->manifest, "write what was kept and why as JSON");
   Sub->add_flag("--keep-local-includes", O->keepLocalIncludes,
                 "keep #include \"...\" of the project's headers instead of copying from them");
+  Sub->add_flag("--no-self-check", O->noSelfCheck,
+                "skip parsing the output again before writing it (for benchmarks)");
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("Examples:\n"
               "  bpfcarve extract balancer.bpf.c --program gue_decap_only -o gue.bpf.c\n"

@@ -9,7 +9,7 @@
 namespace bpfcarve::extractor {
 
 Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, const EmitOptions &E,
-                              const std::string &OutputName) {
+                              const std::string &OutputName, bool SelfCheck) {
   auto Model = buildProgramModel(Input);
   if (!Model)
     return Model.failure();
@@ -51,6 +51,11 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, con
   Check.contents = R.text;
   Check.virtualFiles = Input.virtualFiles;
   Check.flags = flagsOfCommand(Model->flags, Input.file);
+  if (!SelfCheck) {
+    R.model = Model.take();
+    R.slice = Sl.take();
+    return R;
+  }
   auto Reparsed = buildProgramModel(Check);
   if (!Reparsed) {
     auto Dir = toolchain::TempDir::create("bpfcarve-extract-failed");

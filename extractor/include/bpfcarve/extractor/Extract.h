@@ -21,7 +21,8 @@ struct ExtractResult {
 /// The whole extract pipeline. The emitted text is parsed again with the input's flags, as if it
 /// stood next to the input, before it is returned: a failure there is an Internal failure whose
 /// message names a kept temporary directory holding the output.
+/// SelfCheck false skips the second parse (benchmarks measure what it costs).
 Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, const EmitOptions &E,
-                              const std::string &OutputName);
+                              const std::string &OutputName, bool SelfCheck = true);
 
 } // namespace bpfcarve::extractor
