@@ -143,7 +143,12 @@ Result<std::string> generateHarness(const ProgramModel &M,
       std::string Sink = "r" + std::to_string(Sinks++);
       NeedsArgs = true;
       Fields << "\t__u64 " << Sink << ";\n";
-      Calls << "\tbpfcarve_args->" << Sink << " = (__u64)(unsigned long)" << Call << ";\n";
+      // A pointer result is stored as whether it is null: a kernel address must not land in a
+      // map user space reads (and differs from run to run).
+      if (F->returnType.find('*') != std::string::npos)
+        Calls << "\tbpfcarve_args->" << Sink << " = " << Call << " != 0;\n";
+      else
+        Calls << "\tbpfcarve_args->" << Sink << " = (__u64)" << Call << ";\n";
     }
   }
   if (!Refused.empty()) {

@@ -83,6 +83,9 @@ public:
   SourceSpan spanOfRange(SourceRange R);
   /// The token at L where it is spelled (inside a macro body or argument when written there).
   SourceSpan spellingSpan(SourceLocation L);
+  /// R where it is written: for an expression that is a macro argument (`count(skb->len)`), the
+  /// argument's text, not the whole macro call; else the expansion range.
+  SourceSpan writtenSpan(SourceRange R);
   bool spelledInMacroBody(SourceLocation L) {
     return L.isMacroID() && !SM.isMacroArgExpansion(L);
   }
@@ -247,7 +250,7 @@ public:
       if (auto It = Written.find(ME); It != Written.end())
         K = It->second ? AccessKind::ReadWrite : AccessKind::Write;
       fn().ctxAccesses.push_back({RD->getName().str(), ME->getMemberDecl()->getName().str(), K,
-                                 B.spanOfRange(ME->getSourceRange()),
+                                 B.writtenSpan(ME->getSourceRange()),
                                  B.spellingSpan(ME->getMemberLoc()),
                                  B.textOf(ME->getBase()->getSourceRange())});
     }
@@ -295,6 +298,13 @@ public:
     const Expr *Inner = E->IgnoreParenCasts();
     if (const auto *UO = dyn_cast<UnaryOperator>(Inner); UO && UO->getOpcode() == UO_Minus)
       return signOf(UO->getSubExpr()) > 0 ? -1 : 0;
+    // `0 - (int)room`: a non-positive constant minus a non-negative value.
+    if (const auto *BO = dyn_cast<BinaryOperator>(Inner); BO && BO->getOpcode() == BO_Sub) {
+      Expr::EvalResult L;
+      if (!BO->getLHS()->isValueDependent() && BO->getLHS()->EvaluateAsInt(L, B.Ctx) &&
+          !L.Val.getInt().isStrictlyPositive() && signOf(BO->getRHS()) > 0)
+        return -1;
+    }
     if (Inner->getType()->isUnsignedIntegerType())
       return 1;
     return 0;
@@ -472,6 +482,17 @@ SourceSpan Builder::spanOfRange(SourceRange R) {
   S.endLine = SM.getLineNumber(SM.getFileID(End), S.endOffset);
   S.endColumn = SM.getColumnNumber(SM.getFileID(End), S.endOffset);
   return S;
+}
+
+SourceSpan Builder::writtenSpan(SourceRange R) {
+  SourceLocation B = R.getBegin(), E = R.getEnd();
+  if (B.isMacroID() && E.isMacroID() && SM.isMacroArgExpansion(B) && SM.isMacroArgExpansion(E)) {
+    SourceLocation SB = SM.getSpellingLoc(B), SE = SM.getSpellingLoc(E);
+    if (SM.getFileID(SB) == SM.getFileID(SE) && !SM.isBeforeInTranslationUnit(SE, SB) &&
+        SM.getFileEntryRefForID(SM.getFileID(SB)))
+      return spanOfRange(SourceRange(SB, SE));
+  }
+  return spanOfRange(R);
 }
 
 SourceSpan Builder::spellingSpan(SourceLocation L) {

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""bpfcarve benchmarks: ratios against clang-19 and bpftool on the same inputs.
+
+Run on demand (never from the test suite): bench/run.sh, or
+    python3 bench/bench.py --bpfcarve build/release/bin/bpfcarve [--rounds 7]
+Needs the corpus (corpus/fetch.sh) and root for the verify and corpus benchmarks. Each timing is
+a wall-clock run of a whole command; the figure reported is the median, over interleaved rounds,
+of the per-round ratio bpfcarve / reference, so machine load affects both sides alike. Peak RSS
+is the child's maximum resident set size (getrusage). Writes bench/RESULTS.md.
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def run(argv, **kw):
+    """Wall time (s) and peak RSS (KiB) of one command; fails loudly on a non-zero exit."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(argv)} failed ({p.returncode}): {p.stderr.strip()[:400]}")
+    # ru_maxrss of children is the maximum over all children so far: measure each tool in its
+    # own helper process to get its own peak.
+    return dt, before
+
+
+def peak_rss(argv):
+    code = ("import resource,subprocess,sys;"
+            "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL,check=True);"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code] + argv, capture_output=True, text=True,
+                         check=True)
+    return int(out.stdout.strip())
+
+
+def median_ratio(rounds, a, b):
+    ratios, ta, tb = [], [], []
+    for _ in range(rounds):
+        x, _ = run(a)
+        y, _ = run(b)
+        ratios.append(x / y)
+        ta.append(x)
+        tb.append(y)
+    return statistics.median(ratios), statistics.median(ta), statistics.median(tb)
+
+
+def layout():
+    d = os.environ.get("BPFCARVE_CORPUS_DIR") or os.path.expanduser("~/.cache/bpfcarve/corpus")
+    with open(os.path.join(d, "layout.json")) as f:
+        return json.load(f)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bpfcarve", default=os.path.join(ROOT, "build/release/bin/bpfcarve"))
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    args = ap.parse_args()
+    B = args.bpfcarve
+    L = layout()
+    flags = L["default_flags"]
+    progs = L["progs_dir"]
+    clang = shutil.which("clang-19")
+    rows = []
+    tmp = tempfile.mkdtemp(prefix="bpfcarve-bench-")
+    try:
+        # 1. extract vs clang -fsyntax-only on test_cls_redirect.c
+        src = os.path.join(progs, "test_cls_redirect.c")
+        out = os.path.join(tmp, "slice.c")
+        syntax = [clang, "-fsyntax-only"] + flags + [src]
+        ext = [B, "extract", src, "--program", "cls_redirect", "-o", out, "--"] + flags
+        r, a, b = median_ratio(args.rounds, ext, syntax)
+        rows.append(("extract --program cls_redirect vs clang-19 -fsyntax-only (test_cls_redirect.c)",
+                     r, f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "-"))
+        ext_nc = ext[:5] + ["--no-self-check"] + ext[5:]
+        r, a, b = median_ratio(args.rounds, ext_nc, syntax)
+        rows.append(("same, without the self-check parse", r, f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "-"))
+        rss_e = peak_rss(ext)
+        rss_c = peak_rss(syntax)
+        rows.append(("peak RSS of extract vs clang-19 -fsyntax-only", rss_e / rss_c,
+                     f"{rss_e/1024:.0f} MiB vs {rss_c/1024:.0f} MiB", "<= 1.5"))
+
+        if os.geteuid() == 0:
+            # 2. verify vs clang + bpftool prog loadall in a private mount namespace (test_l4lb.c)
+            l4 = os.path.join(progs, "test_l4lb.c")
+            obj = os.path.join(tmp, "l4lb.o")
+            script = (f"set -e; {clang} {' '.join(flags)} -c {l4} -o {obj}; "
+                      f"mount -t bpf bpf /sys/fs/bpf; mkdir /sys/fs/bpf/b; "
+                      f"bpftool prog loadall {obj} /sys/fs/bpf/b")
+            ref = ["unshare", "-m", "--propagation", "private", "bash", "-c", script]
+            ver = [B, "verify", l4, "--"] + flags
+            r, a, b = median_ratio(args.rounds, ver, ref)
+            rows.append(("verify test_l4lb.c vs clang-19 + bpftool prog loadall (private bpffs)", r,
+                         f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "-"))
+            # 3. corpus -j2 vs -j1 (the download is cached: excluded)
+            manifest = os.path.join(ROOT, "corpus/manifest.json")
+            t1, _ = run([B, "corpus", manifest, "-j1", "--format", "json"])
+            t2, _ = run([B, "corpus", manifest, "-j2", "--format", "json"])
+            rows.append(("corpus -j2 speedup over -j1 (all stages, wall time)", t1 / t2,
+                         f"{t1:.1f} s vs {t2:.1f} s", ">= 1.6 on 2 cores"))
+        else:
+            rows.append(("verify and corpus benchmarks", float("nan"), "skipped: not root", "-"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    lines = [
+        "# bpfcarve benchmark results",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/run.sh` on "
+        f"{platform.node() or 'this machine'}: {os.cpu_count()} CPUs ({cpu}), Linux "
+        f"{platform.release()}, {args.rounds} interleaved rounds; medians of per-round ratios.",
+        "",
+        "| benchmark | ratio | medians | target |",
+        "|---|---|---|---|",
+    ]
+    for name, ratio, detail, target in rows:
+        lines.append(f"| {name} | {ratio:.2f} | {detail} | {target} |")
+    text = "\n".join(lines) + "\n"
+    with open(args.out, "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
