@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # corpus/make-manifest.sh - measure the networking part of the third-party corpus with clang-19
 # and the running kernel, and write corpus/manifest.json (format: docs/corpus-manifest.md). The
-# last stage, corpus/measure-extract.sh, adds what `bpfcarve extract --program` gives.
+# last stages, corpus/measure-extract.sh and measure-retarget.sh, add extract's and retarget's.
 #
 # Usage: corpus/make-manifest.sh [--dest DIR] [--out FILE] [-j N] [--keep DIR] [--bpfcarve PATH]
 #   --dest DIR        corpus dir given to fetch.sh (default as in fetch.sh)
 #   --out FILE        manifest to write (default: manifest.json beside this script)
 #   -j N              parallel compiles and verifies (default: number of CPUs)
 #   --keep DIR        keep objects, readelf dumps and logs in DIR instead of a removed temp dir
-#   --bpfcarve PATH   the bpfcarve binary whose `verify` and `extract` are measured
+#   --bpfcarve PATH   the bpfcarve binary whose verify, extract and retarget are measured
 #                     (default: build/release/bin/bpfcarve of this repository)
 #
 # Needs root (bpftool loads, and a private bpffs in an own mount namespace so that nothing is
@@ -482,6 +482,12 @@ extract_keep=()
 if [ -n "$keep" ]; then extract_keep=(--keep "$SCRATCH/extract"); fi
 "$HERE/measure-extract.sh" --dest "$dest" --manifest "$tmp_out" -j "$jobs" --bpfcarve "$BPFCARVE" \
   "${extract_keep[@]}" || die "the extract stage (measure-extract.sh) failed"
+# ---------------------------------------------------------------- retarget (measure-retarget.sh)
+# Adds the retarget fields (XDP -> tc, tc -> XDP) the same way.
+retarget_keep=()
+if [ -n "$keep" ]; then retarget_keep=(--keep "$SCRATCH/retarget"); fi
+"$HERE/measure-retarget.sh" --dest "$dest" --manifest "$tmp_out" -j "$jobs" --bpfcarve "$BPFCARVE" \
+  "${retarget_keep[@]}" || die "the retarget stage (measure-retarget.sh) failed"
 
 chmod 0644 "$tmp_out"   # mktemp creates 0600; the manifest is a normal repository file
 mv -f -- "$tmp_out" "$out"

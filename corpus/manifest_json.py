@@ -1,22 +1,61 @@
-"""corpus/manifest_json.py - the one way corpus/manifest.json is printed.
+"""corpus/manifest_json.py - the one way corpus/manifest.json is printed, and the rules the
+measuring scripts share.
 
-make-manifest.sh writes the manifest, measure-extract.sh adds its extract fields to it; both print
-it with dumps() so the bytes depend only on the content: one line per leaf object or scalar list
-(one program per line), which keeps diffs between two measurements short.
+make-manifest.sh writes the manifest, measure-extract.sh and measure-retarget.sh add their fields
+to it; all print it with dumps() so the bytes depend only on the content: one line per leaf object
+or scalar list, and one line per program (its values are scalars or leaf objects such as
+retarget_diff), which keeps diffs between two measurements short.
 """
 import json
+import re
 
 
-def _emit(v, ind=0):
+def _leaf(v):
+    """A scalar, or a dict/list of scalars only."""
+    if isinstance(v, dict):
+        return not any(isinstance(x, (dict, list)) for x in v.values())
+    if isinstance(v, list):
+        return not any(isinstance(x, (dict, list)) for x in v)
+    return True
+
+
+def _emit(v, ind=0, one_line_items=False):
     pad = "  " * (ind + 1)
     if isinstance(v, dict) and any(isinstance(x, (dict, list)) and x for x in v.values()):
-        items = ["%s%s: %s" % (pad, json.dumps(k), _emit(x, ind + 1)) for k, x in v.items()]
+        items = ["%s%s: %s" % (pad, json.dumps(k), _emit(x, ind + 1, k == "programs"))
+                 for k, x in v.items()]
         return "{\n" + ",\n".join(items) + "\n" + "  " * ind + "}"
     if isinstance(v, list) and any(isinstance(x, (dict, list)) for x in v):
-        return "[\n" + ",\n".join(pad + _emit(x, ind + 1) for x in v) + "\n" + "  " * ind + "]"
+        items = [json.dumps(x) if one_line_items and isinstance(x, dict) and
+                 all(map(_leaf, x.values())) else _emit(x, ind + 1) for x in v]
+        return "[\n" + ",\n".join(pad + x for x in items) + "\n" + "  " * ind + "]"
     return json.dumps(v)
 
 
 def dumps(manifest):
     """The manifest as text, with the final newline."""
     return _emit(manifest) + "\n"
+
+
+def retarget_target(section):
+    """The hook measure-retarget.sh retargets a program of this section to: XDP programs (as
+    libbpf 1.1 types them: xdp, xdp/*, xdp.*) go to tc, TC programs (tc, classifier, tc/*,
+    classifier/*) to xdp; None for any other section."""
+    if section == "xdp" or section.startswith(("xdp/", "xdp.")):
+        return "tc"
+    if section in ("tc", "classifier") or section.startswith(("tc/", "classifier/")):
+        return "xdp"
+    return None
+
+
+def retarget_within_budget(original, retargeted):
+    """The overhead budget of a retargeted program: its xlated size is at most 1.15 times the
+    original's, or at most 32 instructions more."""
+    return retargeted * 100 <= original * 115 or retargeted <= original + 32
+
+
+def refusal_reason(refusal):
+    """The reason of a recorded refusal "CONSTRUCT: REASON": what follows the first colon that
+    ends a word (a construct such as `return a ? b : c` has its colons after a blank)."""
+    m = re.search(r"(?<=[^\s?]): ", refusal)
+    return refusal[m.end():] if m else refusal

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <memory>
 #include <cstdarg>
 #include <set>
 #include <unordered_map>
@@ -143,6 +144,53 @@ private:
 //===----------------------------------------------------------------------===//
 // Reference collection
 //===----------------------------------------------------------------------===//
+
+/// Which local variables of a function only ever hold non-negative constants:
+///   int offset = 0; ... offset = 256; ... bpf_xdp_adjust_tail(xdp, 0 - offset)
+/// makes `0 - offset` a known shrink. A variable whose address is taken, or that is changed by
+/// ++, --, a compound assignment or a value of unknown sign, is unknown.
+class LocalSignScanner : public RecursiveASTVisitor<LocalSignScanner> {
+public:
+  explicit LocalSignScanner(ASTContext &Ctx) : Ctx(Ctx) {}
+  bool VisitVarDecl(VarDecl *V) {
+    if (V->isLocalVarDecl() && V->getType()->isIntegerType())
+      note(V, V->getInit());
+    return true;
+  }
+  bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (auto *V = localOf(BO->getLHS()); V && BO->isAssignmentOp())
+      note(V, BO->getOpcode() == BO_Assign ? BO->getRHS() : nullptr, true);
+    return true;
+  }
+  bool VisitUnaryOperator(UnaryOperator *UO) {
+    if (auto *V = localOf(UO->getSubExpr()); V && (UO->isIncrementDecrementOp() ||
+                                                   UO->getOpcode() == UO_AddrOf))
+      Unknown.insert(V);
+    return true;
+  }
+  bool nonNegative(const VarDecl *V) const { return Known.count(V) && !Unknown.count(V); }
+
+private:
+  VarDecl *localOf(Expr *E) {
+    auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
+    auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    return V && V->isLocalVarDecl() ? V : nullptr;
+  }
+  void note(VarDecl *V, const Expr *Value, bool Assigned = false) {
+    Expr::EvalResult R;
+    if (!Value) {
+      if (Assigned)
+        Unknown.insert(V);
+      return; // `int x;` alone: uninitialised, its later assignments decide
+    }
+    if (!Value->isValueDependent() && Value->EvaluateAsInt(R, Ctx) && !R.Val.getInt().isNegative())
+      Known.insert(V);
+    else
+      Unknown.insert(V);
+  }
+  ASTContext &Ctx;
+  std::set<const VarDecl *> Known, Unknown;
+};
 
 class ReferenceVisitor : public RecursiveASTVisitor<ReferenceVisitor> {
 public:
@@ -307,7 +355,22 @@ public:
     }
     if (Inner->getType()->isUnsignedIntegerType())
       return 1;
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(Inner))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && Locals && Locals->nonNegative(V))
+        return 1;
     return 0;
+  }
+
+  /// Scans a function body for local variables of known sign (before its calls are described).
+  bool TraverseFunctionDecl(FunctionDecl *FD) {
+    std::unique_ptr<LocalSignScanner> Saved = std::move(Locals);
+    if (FD->doesThisDeclarationHaveABody()) {
+      Locals = std::make_unique<LocalSignScanner>(B.Ctx);
+      Locals->TraverseStmt(FD->getBody());
+    }
+    bool R = RecursiveASTVisitor::TraverseFunctionDecl(FD);
+    Locals = std::move(Saved);
+    return R;
   }
 
   HelperCall describeCall(const CallExpr *CE, const DeclRefExpr *Callee, std::string Name, int Id,
@@ -356,6 +419,7 @@ private:
   std::string From;
   long FnIndex;
   bool InMapDefinition = false;
+  std::unique_ptr<LocalSignScanner> Locals;
   std::set<const DeclRefExpr *> DirectCallees, CallbackRefs, TailCallRefs;
   std::map<const MemberExpr *, bool> Written;
 };

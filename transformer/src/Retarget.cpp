@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -47,22 +49,84 @@ std::string textOf(const ProgramModel &M, const SourceSpan &S) {
   return F->text.substr(S.beginOffset, S.endOffset - S.beginOffset);
 }
 
+bool sameSpan(const SourceSpan &A, const SourceSpan &B) {
+  return A.valid() && B.valid() && A.file == B.file && A.beginOffset == B.beginOffset &&
+         A.endOffset == B.endOffset;
+}
+
+bool isIdentChar(char C) { return std::isalnum(static_cast<unsigned char>(C)) || C == '_'; }
+
+/// Offsets of `Word` as a whole identifier in Text[Begin, End).
+std::vector<unsigned> findWord(const std::string &Text, unsigned Begin, unsigned End,
+                               std::string_view Word) {
+  std::vector<unsigned> Out;
+  for (size_t P = Text.find(Word, Begin); P != std::string::npos && P + Word.size() <= End;
+       P = Text.find(Word, P + 1))
+    if ((P == 0 || !isIdentChar(Text[P - 1])) &&
+        (P + Word.size() >= Text.size() || !isIdentChar(Text[P + Word.size()])))
+      Out.push_back(static_cast<unsigned>(P));
+  return Out;
+}
+
+/// The whole line `Line` of `File` (without its newline); invalid when there is no such line.
+SourceSpan lineOf(const ProgramModel &M, const std::string &File, unsigned Line) {
+  SourceSpan S;
+  S.file = File;
+  const SourceFile *F = M.findFile(File);
+  if (!F || Line == 0)
+    return S;
+  size_t Begin = 0;
+  for (unsigned I = 1; I < Line && Begin != std::string::npos; ++I)
+    if ((Begin = F->text.find('\n', Begin)) != std::string::npos)
+      ++Begin;
+  if (Begin == std::string::npos)
+    return S;
+  size_t End = F->text.find('\n', Begin);
+  S.beginOffset = static_cast<unsigned>(Begin);
+  S.endOffset = static_cast<unsigned>(End == std::string::npos ? F->text.size() : End);
+  S.beginLine = S.endLine = Line;
+  S.beginColumn = 1;
+  S.endColumn = S.endOffset - S.beginOffset + 1;
+  return S;
+}
+
+/// Where an edge's reference is: its line in `File`, at the first `Name` on that line (the model
+/// records only the line of a function-pointer or call reference).
+Location referenceAt(const ProgramModel &M, const std::string &File, unsigned Line,
+                     std::string_view Name) {
+  Location L{File, Line, 1};
+  SourceSpan S = lineOf(M, File, Line);
+  if (!S.valid())
+    return L;
+  auto Hits = findWord(M.findFile(File)->text, S.beginOffset, S.endOffset, Name);
+  if (!Hits.empty())
+    L.column = Hits.front() - S.beginOffset + 1;
+  return L;
+}
+
 /// One retargeting run: collects edits, rewrites, refusals and caveats.
 class Retargeter {
 public:
   Retargeter(const ProgramModel &M, const Program &P, const HookProfile &From,
-             const HookProfile &To, const RetargetOptions &O)
-      : M(M), P(P), From(From), To(To), O(O) {}
+             const HookProfile &To, const RetargetOptions &O, const SectionVariant *Variant)
+      : M(M), P(P), From(From), To(To), O(O), Variant(Variant) {}
 
   void run();
 
   EditSet Edits;
   RetargetReport Report;
   std::set<std::string> ExtraHeaders;
+  /// Target codes the output names, for a header that cannot be included (see extraLines).
+  std::map<std::string, std::int64_t> UsedCodes;
+  /// Lines the output starts with: the codes' header (or their definitions), helper macros.
+  std::vector<std::string> extraLines() const;
 
 private:
   void refuse(const std::string &Construct, const std::string &Reason, const SourceSpan &S) {
     Report.refusals.push_back({Construct, Reason, at(S)});
+  }
+  void refuse(const std::string &Construct, const std::string &Reason, const Location &L) {
+    Report.refusals.push_back({Construct, Reason, L});
   }
   void rewrite(const char *Rule, const SourceSpan &S, const std::string &After, bool Approx = false,
                const SourceSpan *Replace = nullptr) {
@@ -82,8 +146,26 @@ private:
   }
   /// The hook's code for a source code name, or null when it has none.
   const verifier::ReturnCode *mapCode(const verifier::ReturnCode &C) const;
+  /// The source hook's code a name stands for: one of its codes, or an alias of one.
+  const verifier::ReturnCode *sourceCode(const std::string &Name) const;
+  /// Maps one use of a source code. `WholeReturn`: the token is the entire expression an entry
+  /// returns (`return XDP_TX;`), so it may become a call.
   void mapCodeToken(const Function &F, const std::string &Name, const SourceSpan &Spelled,
-                    const SourceSpan &Where);
+                    const SourceSpan &Where, bool WholeReturn);
+  void txAsValue();
+  void references(const Function &F);
+  void prototypes(const Function &F);
+  void renameKfuncDeclarations();
+  void tailCall(const Function &F, const Edge &E);
+  /// `struct <source ctx>` inside S becomes `struct <target ctx>`.
+  void ctxStructIn(const SourceSpan &S);
+  SourceSpan spanAt(const SourceSpan &Within, unsigned Off, size_t Len) const;
+  const KfuncRule *kfuncRule(const std::string &Name) const {
+    for (const KfuncRule &R : kfuncRules())
+      if (R.fromStruct == From.ctxStruct && R.toStruct == To.ctxStruct && R.kfunc == Name)
+        return &R;
+    return nullptr;
+  }
   std::string ctxParamOf(const Function &F) const {
     for (const Param &Pa : F.parameters)
       if (Pa.pointeeRecord == From.ctxStruct)
@@ -98,7 +180,22 @@ private:
   const Program &P;
   const HookProfile &From, &To;
   const RetargetOptions &O;
+  const SectionVariant *Variant;
+  std::map<std::string, const Function *> ById;
+  const Function *Entry = nullptr;
+  /// Some function of the slice names a source code or returns a verdict helper's result: the
+  /// entry's computed returns may carry codes (through variables and callees).
+  bool NamesVerdict = false;
+  std::vector<const ReturnSite *> ComputedReturns; ///< the entry's, with no code in them
+  /// XDP_TX travels as a value (see txAsValue): where the value was written.
+  std::vector<SourceSpan> TxValueSites;
+  std::map<std::string, std::string> Renamed; ///< kfunc id -> its counterpart's name
 };
+
+/// XDP_TX as a value: its XDP number, which no mapped code takes at tc. The entry's returns turn
+/// it into bpf_redirect(skb->ifindex, 0); callees, variables and comparisons keep the value.
+constexpr const char *TxValueName = "BPFCARVE_XDP_TX";
+constexpr const char *TxReturnMacro = "BPFCARVE_TC_RETURN";
 
 const verifier::ReturnCode *Retargeter::mapCode(const verifier::ReturnCode &C) const {
   for (const verifier::ReturnCode &T : To.returnCodes)
@@ -109,32 +206,57 @@ const verifier::ReturnCode *Retargeter::mapCode(const verifier::ReturnCode &C) c
   return nullptr;
 }
 
+const verifier::ReturnCode *Retargeter::sourceCode(const std::string &Name) const {
+  if (const verifier::ReturnCode *C = From.returnCode(Name))
+    return C;
+  for (const ReturnCodeAlias &A : returnCodeAliases())
+    if (A.hook == From.name && A.name == Name)
+      return From.returnCode(A.code);
+  return nullptr;
+}
+
 void Retargeter::mapCodeToken(const Function &F, const std::string &Name, const SourceSpan &Spelled,
-                              const SourceSpan &Where) {
-  const verifier::ReturnCode *C = From.returnCode(Name);
+                              const SourceSpan &Where, bool WholeReturn) {
+  const verifier::ReturnCode *C = sourceCode(Name);
   if (!C)
     return;
+  NamesVerdict = true;
   if (C->meaning == ReturnMeaning::Tx) {
     // XDP_TX bounces the frame out of the interface it came in on: at TC ingress that is
-    // bpf_redirect(skb->ifindex, 0), which needs the ctx in scope.
-    std::string Ctx = ctxParamOf(F);
-    if (To.returnCodeFor(ReturnMeaning::Redirect) && To.ctxStruct == "__sk_buff" &&
-        O.direction == "ingress" && !Ctx.empty()) {
-      rewrite("return-code", Where, "bpf_redirect(" + Ctx + "->ifindex, 0)", false, &Spelled);
-      Report.caveats.push_back(Name + " at " + Where.file + ":" + std::to_string(Where.beginLine) +
-                               " became bpf_redirect(" + Ctx +
-                               "->ifindex, 0): exact at TC ingress only");
+    // bpf_redirect(skb->ifindex, 0). Returned by the entry it becomes that call; anywhere else
+    // (xdping_kern.c: `if (ret != XDP_TX) return ret;` after `ret = icmp_check(ctx, ...)`, whose
+    // `return XDP_TX;` is a status; test_xdp_noinline.c: `return XDP_TX;` in
+    // swap_mac_and_send(), which has no ctx) it is a value, turned into the call only where the
+    // entry returns it (txAsValue).
+    std::string Ctx = Entry ? ctxParamOf(*Entry) : "";
+    if (!To.returnCodeFor(ReturnMeaning::Redirect) || To.ctxStruct != "__sk_buff" ||
+        O.direction != "ingress" || Ctx.empty()) {
+      refuse(Name, "bounces the frame out of its ingress interface: only tc ingress can do that "
+                   "(bpf_redirect(skb->ifindex, 0)), from an entry whose ctx has a name",
+             Where);
       return;
     }
-    refuse(Name, "bounces the frame out of its ingress interface: only a function with the ctx, "
-                 "retargeted to tc ingress, can do that (bpf_redirect(skb->ifindex, 0))",
-           Where);
+    if (WholeReturn) {
+      rewrite("return-code", Where, "bpf_redirect(" + Ctx + "->ifindex, 0)", false, &Spelled);
+    } else {
+      rewrite("return-code", Where, TxValueName, false, &Spelled);
+      TxValueSites.push_back(Spelled);
+    }
+    Report.caveats.push_back(Name + " at " + Where.file + ":" + std::to_string(Where.beginLine) +
+                             " became bpf_redirect(" + Ctx +
+                             "->ifindex, 0) where the entry returns it: exact at TC ingress only");
     return;
   }
   const verifier::ReturnCode *T = mapCode(*C);
   if (!T) {
-    refuse(Name, std::string(To.name) + " has no return code that means " +
-                     std::string(verifier::toString(C->meaning)),
+    std::string Note(C->note);
+    refuse(Name, C->meaning == ReturnMeaning::HookSpecific
+                     ? Name + (Note.empty() ? "" : " (" + Note + ")") + " is specific to " +
+                           std::string(From.name) + ": " + std::string(To.name) +
+                           " has no such verdict"
+                     : std::string(To.name) + " has no return code that means " +
+                           std::string(verifier::toString(C->meaning)) +
+                           (Note.empty() ? "" : " (" + Name + ": " + Note + ")"),
            Where);
     return;
   }
@@ -142,8 +264,10 @@ void Retargeter::mapCodeToken(const Function &F, const std::string &Name, const 
     Report.caveats.push_back(Name + " became " + std::string(T->name) + ": " +
                              std::string(To.name) +
                              " has no error verdict (XDP_ABORTED's tracepoint does not fire)");
-  if (std::string_view H = returnCodeHeader(To.name); !H.empty())
+  if (std::string_view H = returnCodeHeader(To.name); !H.empty()) {
     ExtraHeaders.insert(std::string(H));
+    UsedCodes[std::string(T->name)] = T->value;
+  }
   rewrite("return-code", Where, std::string(T->name), false, &Spelled);
 }
 
@@ -220,10 +344,17 @@ void Retargeter::returnCodes(const Function &F, bool IsEntry) {
   std::set<std::string> Codes;
   for (const verifier::ReturnCode &C : From.returnCodes)
     Codes.insert(std::string(C.name));
+  for (const ReturnCodeAlias &A : returnCodeAliases())
+    if (A.hook == From.name)
+      Codes.insert(std::string(A.name));
+  auto wholeReturn = [&](const SourceSpan &S) {
+    return IsEntry && std::any_of(F.returns.begin(), F.returns.end(),
+                                  [&](const ReturnSite &R) { return sameSpan(R.site, S); });
+  };
   std::vector<SourceSpan> CodeSites;
   for (const TokenRef &R : F.enumRefs)
     if (Codes.count(R.name) && R.spelled.valid()) {
-      mapCodeToken(F, R.name, R.spelled, R.spelled);
+      mapCodeToken(F, R.name, R.spelled, R.spelled, wholeReturn(R.spelled));
       CodeSites.push_back(R.spelled);
     }
   // Codes that are macros (TC_ACT_*), expanded in the function's body.
@@ -231,20 +362,36 @@ void Retargeter::returnCodes(const Function &F, bool IsEntry) {
     if (Codes.count(Mc.name))
       for (const MacroUse &U : Mc.uses)
         if (U.kind == "expansion" && contains(F.body, U.site)) {
-          mapCodeToken(F, Mc.name, U.site, U.site);
+          mapCodeToken(F, Mc.name, U.site, U.site, wholeReturn(U.site));
           CodeSites.push_back(U.site);
         }
+  auto returnsVerdictHelper = [&](const ReturnSite &R) {
+    for (const HelperCall &H : F.helperCalls)
+      if (contains(R.site, H.site) &&
+          std::find(verdictHelpers().begin(), verdictHelpers().end(), H.name) !=
+              verdictHelpers().end())
+        return true;
+    return false;
+  };
+  for (const ReturnSite &R : F.returns)
+    NamesVerdict |= R.site.valid() && returnsVerdictHelper(R);
   if (!IsEntry)
     return; // a callee's other values are its own (`return LB_CONTINUE;` meaning "go on")
   // Bare numbers returned by the entry: `return 2;` in an XDP program is XDP_PASS.
   for (const ReturnSite &R : F.returns) {
-    if (!R.value || !R.site.valid())
+    if (!R.site.valid())
       continue;
     bool HasCode = false;
     for (const SourceSpan &S : CodeSites)
       HasCode |= contains(R.site, S) || contains(S, R.site);
     if (HasCode)
       continue;
+    if (!R.value) {
+      // Computed at run time: a code only if one travels there (run() decides).
+      if (!returnsVerdictHelper(R))
+        ComputedReturns.push_back(&R);
+      continue;
+    }
     const verifier::ReturnCode *C = nullptr;
     for (const verifier::ReturnCode &X : From.returnCodes)
       if (X.value == *R.value)
@@ -254,17 +401,191 @@ void Retargeter::returnCodes(const Function &F, bool IsEntry) {
              R.site);
       continue;
     }
-    mapCodeToken(F, std::string(C->name), R.site, R.site);
+    mapCodeToken(F, std::string(C->name), R.site, R.site, true);
+  }
+}
+
+void Retargeter::txAsValue() {
+  // The entry's returns that may carry the value: computed ones, and those holding it.
+  std::string Ctx = ctxParamOf(*Entry);
+  for (const ReturnSite &R : Entry->returns) {
+    if (!R.site.valid())
+      continue;
+    bool Holds = std::any_of(TxValueSites.begin(), TxValueSites.end(),
+                             [&](const SourceSpan &S) { return contains(R.site, S); });
+    if (R.value && !Holds)
+      continue;
+    SourceSpan Begin = R.site, End = R.site;
+    Begin.endOffset = Begin.beginOffset;
+    End.beginOffset = End.endOffset;
+    editOnly(Begin, std::string(TxReturnMacro) + "(" + Ctx + ", ");
+    editOnly(End, ")");
+    Report.rewrites.push_back({"return-code", at(R.site), R.text,
+                               std::string(TxReturnMacro) + "(" + Ctx + ", " + R.text + ")",
+                               false});
+  }
+}
+
+void Retargeter::references(const Function &F) {
+  for (const Edge *E : M.edgesFrom(F.id)) {
+    if (E->kind == edge::TailCall)
+      tailCall(F, *E);
+    auto It = ById.find(E->to);
+    if (It == ById.end())
+      continue;
+    const Function *T = It->second;
+    // A kfunc whose address is taken (test_bpf_nf.c: `nf_ct_test((void *)bpf_xdp_ct_lookup,
+    // ...)`) is called all the same once inlined.
+    if (E->kind == edge::FunctionPointer && T->isKfunc && From.ctxStruct != To.ctxStruct) {
+      Location L = referenceAt(M, F.decl.file, E->line, T->name);
+      const KfuncRule *K = kfuncRule(T->name);
+      if (!K) {
+        refuse(T->name, "kfunc " + T->name + " has no translation to " + std::string(To.name), L);
+      } else if (K->to != K->kfunc) {
+        // The model has the line of the reference only: rename the name on that line.
+        SourceSpan Line = lineOf(M, F.decl.file, E->line);
+        const SourceFile *File = M.findFile(F.decl.file);
+        if (!File || !contains(F.decl, Line))
+          refuse(T->name, "kfunc " + T->name + " is referenced where bpfcarve cannot rename it",
+                 L);
+        else
+          for (unsigned Off : findWord(File->text, Line.beginOffset, Line.endOffset, T->name))
+            rewrite("kfunc", spanAt(Line, Off, T->name.size()), std::string(K->to));
+        Renamed[T->id] = std::string(K->to);
+      }
+    }
+    if (E->kind == edge::Calls && !T->definition)
+      for (const BuiltinRule &B : builtinRules())
+        if (B.name == T->name && B.ctxStruct != To.ctxStruct)
+          refuse(T->name, std::string(B.reason) + "; " + std::string(To.name) +
+                              " programs cannot contain it",
+                 referenceAt(M, F.decl.file, E->line, T->name));
+  }
+}
+
+SourceSpan Retargeter::spanAt(const SourceSpan &Within, unsigned Off, size_t Len) const {
+  SourceSpan T = Within;
+  const SourceFile *File = M.findFile(Within.file);
+  T.beginOffset = Off;
+  T.endOffset = Off + static_cast<unsigned>(Len);
+  if (!File)
+    return T;
+  T.beginLine = 1 + static_cast<unsigned>(
+                        std::count(File->text.begin(), File->text.begin() + Off, '\n'));
+  size_t LineStart = Off == 0 ? std::string::npos : File->text.rfind('\n', Off - 1);
+  T.beginColumn =
+      Off - static_cast<unsigned>(LineStart == std::string::npos ? 0 : LineStart + 1) + 1;
+  T.endLine = T.beginLine;
+  T.endColumn = T.beginColumn + static_cast<unsigned>(Len);
+  return T;
+}
+
+void Retargeter::ctxStructIn(const SourceSpan &S) {
+  const SourceFile *File = M.findFile(S.file);
+  if (!File || S.endOffset > File->text.size())
+    return;
+  for (unsigned Off : findWord(File->text, S.beginOffset, S.endOffset, From.ctxStruct)) {
+    // Only `struct NAME`: the word after `struct` and blanks.
+    size_t K = Off;
+    while (K > S.beginOffset && std::isspace(static_cast<unsigned char>(File->text[K - 1])))
+      --K;
+    if (K < S.beginOffset + 6 || File->text.compare(K - 6, 6, "struct") != 0)
+      continue;
+    rewrite("ctx-type", spanAt(S, Off, From.ctxStruct.size()), std::string(To.ctxStruct));
+  }
+}
+
+void Retargeter::tailCall(const Function &F, const Edge &E) {
+  // bpf-samples/l4lb/balancer.bpf.c: `bpf_tail_call(ctx, &lb_progs, LB_PROG_GUE_DECAP);` with
+  // `.values = { [LB_PROG_GUE_DECAP] = (void *)&gue_decap_only }`: the slot programs load with
+  // the retargeted one and keep their own type; a prog array takes programs of one type only.
+  auto MapIt = std::find_if(M.maps.begin(), M.maps.end(),
+                            [&](const Map &Mp) { return Mp.id == E.to; });
+  if (MapIt == M.maps.end())
+    return;
+  for (const MapSlot &Slot : MapIt->slots) {
+    const Function *T = ById.count(Slot.target) ? ById[Slot.target] : nullptr;
+    if (!T || T == Entry || T->section.empty())
+      continue;
+    const HookProfile *H = verifier::findHook(T->section);
+    if (const SectionVariant *V = H ? nullptr : sectionVariant(T->section))
+      H = verifier::findHook(V->base);
+    if (H && H->progType == To.progType)
+      continue;
+    refuse(MapIt->name,
+           "prog array " + MapIt->name + " holds " +
+               (H ? std::string(H->name) : "SEC(\"" + T->section + "\")") + " program " +
+               T->name + " (slot " + std::to_string(Slot.index) + "), which keeps its hook: a " +
+               std::string(To.name) + " program cannot tail-call it",
+           referenceAt(M, F.decl.file, E.line, MapIt->name));
+  }
+}
+
+void Retargeter::prototypes(const Function &F) {
+  // test_global_func1.c: `int f3(int, struct __sk_buff *skb, int);` before f3's definition. The
+  // model's ctx type references are those of the definition; a prototype is another of the
+  // function's declaration spans, rewritten the same way.
+  if (From.ctxStruct == To.ctxStruct)
+    return;
+  auto It = M.spans.find(F.id);
+  if (It == M.spans.end())
+    return;
+  for (const SourceSpan &S : It->second)
+    if (!contains(F.decl, S) && !contains(S, F.decl))
+      ctxStructIn(S);
+}
+
+void Retargeter::renameKfuncDeclarations() {
+  // The renamed kfunc's declaration in the slice becomes the counterpart's: its name and its ctx
+  // type (`struct nf_conn *bpf_xdp_ct_lookup(struct xdp_md *, ...) __ksym;` becomes
+  // `struct nf_conn *bpf_skb_ct_lookup(struct __sk_buff *, ...) __ksym;`).
+  for (const auto &[Id, NewName] : Renamed) {
+    const Function *K = ById[Id];
+    if (!K)
+      continue;
+    if (K->origin == Origin::System) {
+      refuse(K->name, "kfunc " + K->name + " is declared in a system header: bpfcarve cannot "
+                      "declare " + NewName + " in its place",
+             K->decl);
+      continue;
+    }
+    std::vector<SourceSpan> Decls{K->decl};
+    if (auto It = M.spans.find(Id); It != M.spans.end())
+      Decls = It->second;
+    for (const SourceSpan &S : Decls) {
+      const SourceFile *File = M.findFile(S.file);
+      if (!File || S.endOffset > File->text.size())
+        continue;
+      for (unsigned Off : findWord(File->text, S.beginOffset, S.endOffset, K->name))
+        rewrite("kfunc", spanAt(S, Off, K->name.size()), NewName);
+      ctxStructIn(S);
+    }
   }
 }
 
 void Retargeter::helpers(const Function &F) {
   bool CtxChange = From.ctxStruct != To.ctxStruct;
   for (const HelperCall &H : F.helperCalls) {
+    auto args = [&](size_t From) {
+      std::string A;
+      for (size_t I = From; I < H.argTexts.size(); ++I)
+        A += ", " + H.argTexts[I];
+      return A;
+    };
     if (H.kfunc) {
-      if (CtxChange)
+      if (!CtxChange)
+        continue;
+      const KfuncRule *K = kfuncRule(H.name);
+      if (!K) {
         refuse(H.name, "kfunc " + H.name + " has no translation to " + std::string(To.name),
                H.site);
+      } else if (K->to != K->kfunc) {
+        editOnly(H.callee, std::string(K->to));
+        reportCall(H, std::string(K->to) + "(" + H.argTexts[0] + args(1) + ")");
+        for (const Function &D : M.functions)
+          if (D.isKfunc && D.name == H.name)
+            Renamed[D.id] = std::string(K->to);
+      }
       continue;
     }
     const HelperRule *Rule = nullptr;
@@ -297,12 +618,6 @@ void Retargeter::helpers(const Function &F) {
       S.file = File;
       S.beginOffset = S.endOffset = Off;
       return S;
-    };
-    auto args = [&](size_t From) {
-      std::string A;
-      for (size_t I = From; I < H.argTexts.size(); ++I)
-        A += ", " + H.argTexts[I];
-      return A;
     };
     switch (Rule->action) {
     case HelperAction::Rename:
@@ -340,6 +655,19 @@ void Retargeter::helpers(const Function &F) {
         refuse(H.name, "unexpected arguments", H.site);
         break;
       }
+      if (H.argSigns[1] >= 0) { // a grow, or a delta of unknown sign
+        std::string Why = std::string(Rule->reason) +
+                          (H.argSigns[1] == 0 ? ", and the delta's sign is unknown"
+                                              : ", and the delta grows the frame");
+        if (!O.allowApprox) {
+          refuse(H.name + "(" + H.argTexts[0] + ", " + H.argTexts[1] + ")",
+                 "only an approximate rewrite exists: " + Why + " (allow it with --allow-approx)",
+                 H.site);
+          break;
+        }
+        Report.approximations.push_back(H.name + " at " + H.site.file + ":" +
+                                        std::to_string(H.site.beginLine) + ": " + Why);
+      }
       std::string Len = "(" + H.argTexts[0] + ")->len + (";
       editOnly(H.callee, "bpf_skb_change_tail");
       editOnly(insertAt(H.args[1].beginOffset, H.args[1].file), Len);
@@ -364,10 +692,21 @@ void Retargeter::helpers(const Function &F) {
 
 void Retargeter::run() {
   ProgramSummary S = summarize(M, P);
-  std::map<std::string, const Function *> ById;
   for (const Function &F : M.functions)
     ById[F.id] = &F;
-  const Function *Entry = ById[P.function];
+  Entry = ById[P.function];
+
+  if (Variant && !Variant->reason.empty() &&
+      (Variant->onlyDirection.empty() || To.ctxStruct != "__sk_buff" ||
+       Variant->onlyDirection != O.direction)) {
+    std::string Where = Variant->onlyDirection.empty()
+                            ? ""
+                            : " (--direction " + O.direction + ")";
+    refuse("SEC(\"" + P.section + "\")", std::string(Variant->reason) + Where,
+           Entry->sectionLiteral.valid() ? Entry->sectionLiteral : Entry->decl);
+  } else if (Variant && !Variant->caveat.empty()) {
+    Report.caveats.push_back(std::string(Variant->caveat));
+  }
 
   if (To.ctxStruct.empty() || (From.packetBase == verifier::PacketBase::None) !=
                                   (To.packetBase == verifier::PacketBase::None)) {
@@ -382,6 +721,33 @@ void Retargeter::run() {
     if (const Function *F = ById[Id])
       for (const CtxAccess &A : F->ctxAccesses)
         ReadsPacket |= A.record == From.ctxStruct && (A.field == "data" || A.field == "data_end");
+  // Where offsets start differs (cgroup_skb/socket/lwt see L3, tc/xdp L2): every absolute packet
+  // offset and skb->len would change meaning. `bpf_skb_load_bytes_relative(..., BPF_HDR_START_NET)`
+  // is base-independent; `skb->len` and `bpf_skb_load_bytes(skb, 12, ...)` are not.
+  if (From.packetBase != To.packetBase && From.packetBase != verifier::PacketBase::None &&
+      To.packetBase != verifier::PacketBase::None)
+    for (const std::string &Id : S.functions)
+      if (const Function *F = ById[Id]) {
+        for (const CtxAccess &A : F->ctxAccesses)
+          if (A.record == From.ctxStruct && (A.field == "len" || A.field == "wire_len"))
+            refuse(A.base + "->" + A.field,
+                   std::string(From.name) + " counts the packet from " +
+                       std::string(verifier::toString(From.packetBase)) + ", " +
+                       std::string(To.name) + " from " +
+                       std::string(verifier::toString(To.packetBase)) +
+                       ": the length differs by the link-layer header",
+                   A.site);
+        for (const HelperCall &H : F->helperCalls)
+          if (H.name == "bpf_skb_load_bytes" || H.name == "bpf_skb_store_bytes")
+            refuse(H.name, "its offsets count from " +
+                               std::string(verifier::toString(From.packetBase)) + " at " +
+                               std::string(From.name) + " and from " +
+                               std::string(verifier::toString(To.packetBase)) + " at " +
+                               std::string(To.name) +
+                               " (bpf_skb_load_bytes_relative with BPF_HDR_START_NET is the same "
+                               "at both)",
+                   H.site);
+      }
   if (ReadsPacket && To.packetAccess == verifier::PacketAccess::None)
     refuse(P.name, std::string(To.name) + " programs have no direct packet access (ctx->data)",
            Entry->decl);
@@ -401,15 +767,37 @@ void Retargeter::run() {
       for (const TokenRef &T : F->typeRefs)
         if (T.name == From.ctxStruct && T.spelled.valid())
           rewrite("ctx-type", T.spelled, std::string(To.ctxStruct));
+    prototypes(*F);
     fields(*F);
     returnCodes(*F, F == Entry);
     helpers(*F);
+    references(*F);
   }
+  if (!TxValueSites.empty())
+    txAsValue();
+  renameKfuncDeclarations();
+  // test_global_func4.c: `return f7(skb);` where f1() at the end of the chain returns
+  // `skb->len`, and no tc code appears anywhere: the number is no verdict the retarget can map.
+  if (!NamesVerdict)
+    for (const ReturnSite *R : ComputedReturns)
+      refuse("return " + R->text,
+             "the value is computed at run time and the program names no " +
+                 std::string(From.name) + " return code: its meaning at " +
+                 std::string(To.name) + " is unknown",
+             R->site);
 
   // The section, keeping an autoload-off '?'.
   if (Entry->sectionLiteral.valid())
     rewrite("section", Entry->sectionLiteral,
             "\"" + std::string(P.autoload ? "" : "?") + sectionName(To) + "\"");
+  else if (std::string D = textOf(M, Entry->decl);
+           Entry->decl.valid() && D.find("\"" + P.section + "\"") == std::string::npos)
+    // tailcall1.c: `#define TAIL_FUNC(x) SEC("tc") int classifier_##x(...) { return x; }` and
+    // `TAIL_FUNC(0)`: the section is written once, in the macro every such program comes from.
+    refuse("SEC(\"" + P.section + "\") in " + D.substr(0, D.find('\n')),
+           "the section is written in the macro that defines the program: editing it would "
+           "retarget every program the macro defines",
+           Entry->decl);
   else
     refuse(P.name, "its SEC() name is not written in the file", Entry->decl);
 
@@ -429,6 +817,37 @@ void Retargeter::run() {
                              "skb metadata (test-run does not do this)");
     Report.caveats.push_back("GSO: TC may see GSO super-packets that XDP never sees");
   }
+}
+
+std::vector<std::string> Retargeter::extraLines() const {
+  std::vector<std::string> Lines;
+  bool Vmlinux = std::any_of(M.includes.begin(), M.includes.end(),
+                             [](const Include &I) { return I.headerClass == "vmlinux"; });
+  for (const std::string &H : ExtraHeaders) {
+    if (std::any_of(M.includes.begin(), M.includes.end(),
+                    [&](const Include &I) { return I.spelled == "<" + H + ">"; }))
+      continue;
+    if (!Vmlinux) {
+      Lines.push_back("#include <" + H + ">");
+      continue;
+    }
+    // test_xdp_do_redirect.c includes <vmlinux.h>, which clashes with <linux/pkt_cls.h>'s UAPI
+    // types (`typedef redefinition ... '__kernel_ulong_t'`) and lacks the TC_ACT_* macros: define
+    // the codes the output names, as pkt_cls.h does.
+    for (const auto &[Name, Value] : UsedCodes)
+      Lines.push_back("#ifndef " + Name + "\n#define " + Name + " " +
+                      (Value < 0 ? "(" + std::to_string(Value) + ")" : std::to_string(Value)) +
+                      "\n#endif");
+  }
+  if (!TxValueSites.empty()) {
+    const verifier::ReturnCode *Tx = From.returnCodeFor(ReturnMeaning::Tx);
+    Lines.push_back(std::string("/* bpfcarve retarget: XDP_TX as a value, returned by the entry as "
+                                "bpf_redirect(skb->ifindex, 0) */\n#define ") +
+                    TxValueName + " " + std::to_string(Tx ? Tx->value : 3) + "\n#define " +
+                    TxReturnMacro + "(skb, v) ({ int bpfcarve_v_ = (v); bpfcarve_v_ == " +
+                    TxValueName + " ? (int)bpf_redirect((skb)->ifindex, 0) : bpfcarve_v_; })");
+  }
+  return Lines;
 }
 
 Result<const Program *> pickProgram(const ProgramModel &M, const std::string &Name) {
@@ -475,6 +894,9 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   if (!P)
     return P.failure();
   const HookProfile *From = verifier::findHook((*P)->section);
+  const SectionVariant *Variant = From ? nullptr : sectionVariant((*P)->section);
+  if (Variant)
+    From = verifier::findHook(Variant->base);
   if (!From)
     return Failure::badInput("program '" + (*P)->name + "' is in SEC(\"" + (*P)->section +
                              "\"), which no hook profile describes");
@@ -482,7 +904,7 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
     return Failure::badInput("program '" + (*P)->name + "' is a " + std::string(From->name) +
                              " program, not " + O.from);
 
-  Retargeter R(*Model, **P, *From, *To, O);
+  Retargeter R(*Model, **P, *From, *To, O, Variant);
   R.Report.input = Input.file;
   R.Report.program = (*P)->name;
   R.Report.fromHook = std::string(From->name);
@@ -523,13 +945,7 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   if (!Sl)
     return Sl.failure();
   EmitOptions E;
-  for (const std::string &H : R.ExtraHeaders) {
-    bool Present = false;
-    for (const Include &I : Model->includes)
-      Present |= I.spelled == "<" + H + ">";
-    if (!Present)
-      E.extraIncludes.push_back("#include <" + H + ">");
-  }
+  E.extraIncludes = R.extraLines();
   RetargetResult Result;
   Result.text = emitSlice(Edited, *Sl, E);
   R.Report.warnings = Sl->warnings;

@@ -66,7 +66,14 @@ const std::vector<HelperRule> &helperRules() {
        "bpf_skb_adjust_room keeps the first 14 bytes: exact when the program rewrites the "
        "Ethernet header after the pop; skb->protocol must be IPv4/IPv6",
        false},
-      {"xdp_md", "__sk_buff", "bpf_xdp_adjust_tail", HelperAction::AdjustTail, "", "", "", false},
+      // test_xdp_adjust_tail_grow.c: `offset = 4096; /* test too large offset, 4k page size */`
+      // then `if (bpf_xdp_adjust_tail(xdp, offset)) return XDP_DROP;`: XDP refuses the grow,
+      // bpf_skb_change_tail reallocates and succeeds. Exact for a delta known to be negative.
+      {"xdp_md", "__sk_buff", "bpf_xdp_adjust_tail", HelperAction::AdjustTail, "", "",
+       "bpf_xdp_adjust_tail fails to grow a frame past its tailroom (test-run: a 4 KiB page less "
+       "256 bytes of headroom and 320 of skb_shared_info), bpf_skb_change_tail reallocates and "
+       "succeeds: exact only for a delta known to be negative (a shrink)",
+       false},
       {"xdp_md", "__sk_buff", "bpf_xdp_load_bytes", HelperAction::Rename, "bpf_skb_load_bytes", "",
        "", false},
       {"xdp_md", "__sk_buff", "bpf_xdp_store_bytes", HelperAction::AppendArgs,
@@ -96,6 +103,103 @@ const std::vector<HelperRule> &helperRules() {
        "XDP has no checksum-replace helpers", false},
   };
   return Rules;
+}
+
+const std::vector<ReturnCodeAlias> &returnCodeAliases() {
+  // test_check_mtu.c, SEC("tc"): `int retval = BPF_OK; /* Expected retval on successful test */`
+  // and `retval = BPF_DROP;`, `retval = BPF_REDIRECT;`: enum bpf_ret_code (the lwt codes) has
+  // the values of TC_ACT_OK, TC_ACT_SHOT and TC_ACT_REDIRECT.
+  static const std::vector<ReturnCodeAlias> Aliases = {
+      {"tc", "BPF_OK", "TC_ACT_OK"},
+      {"tc", "BPF_DROP", "TC_ACT_SHOT"},
+      {"tc", "BPF_REDIRECT", "TC_ACT_REDIRECT"},
+  };
+  return Aliases;
+}
+
+const SectionVariant *sectionVariant(std::string_view Section) {
+  // libbpf 1.1's XDP sections besides "xdp" (test_xdp_update_frags.c: SEC("xdp.frags");
+  // test_xdp_with_devmap_helpers.c: SEC("xdp/devmap"); test_xdp_with_cpumap_helpers.c:
+  // SEC("xdp/cpumap"), SEC("xdp.frags/cpumap")).
+  static constexpr std::string_view Devmap =
+      "an xdp/devmap program runs on the egress device, for the frames redirected through a "
+      "devmap entry (expected attach type BPF_XDP_DEVMAP): only tc egress runs there";
+  static constexpr std::string_view DevmapCaveat =
+      "tc egress runs for every packet that leaves the device, not only for the frames "
+      "redirected through the devmap";
+  static constexpr std::string_view Cpumap =
+      "an xdp/cpumap program runs on the CPU a cpumap redirect chose, before the kernel builds "
+      "the skb (expected attach type BPF_XDP_CPUMAP): no tc hook runs there";
+  static const std::vector<SectionVariant> Variants = {
+      {"xdp.frags", "xdp", "", "",
+       "xdp.frags: XDP sees a multi-buffer frame's first buffer through ctx->data; at tc, "
+       "bpf_skb_pull_data(ctx, 0) makes the whole packet linear (test-run frames are single "
+       "buffers)"},
+      {"xdp/devmap", "xdp", "egress", Devmap, DevmapCaveat},
+      {"xdp.frags/devmap", "xdp", "egress", Devmap, DevmapCaveat},
+      {"xdp/cpumap", "xdp", "", Cpumap, ""},
+      {"xdp.frags/cpumap", "xdp", "", Cpumap, ""},
+  };
+  for (const SectionVariant &V : Variants)
+    if (V.section == Section)
+      return &V;
+  return nullptr;
+}
+
+const std::vector<KfuncRule> &kfuncRules() {
+  // test_bpf_nf.c: `nf_ct_test((void *)bpf_xdp_ct_lookup, (void *)bpf_xdp_ct_alloc, ctx);`
+  // then `bpf_ct_release(ct);`, `bpf_ct_set_timeout(ct, 10000);`, ... The conntrack kfuncs are
+  // registered for xdp and sched_cls alike (hooks.md §3); lookup and alloc take the ctx, and the
+  // verifier wants the program's own ctx type there: bpf_xdp_ct_lookup(struct xdp_md *, ...) and
+  // bpf_skb_ct_lookup(struct __sk_buff *, ...) have the same arguments otherwise.
+  static constexpr std::string_view Neutral[] = {
+      "bpf_ct_insert_entry", "bpf_ct_release",      "bpf_ct_set_timeout",
+      "bpf_ct_change_timeout", "bpf_ct_set_status", "bpf_ct_change_status",
+      "bpf_ct_set_nat_info", "bpf_dynptr_slice",    "bpf_dynptr_slice_rdwr",
+  };
+  static constexpr std::pair<std::string_view, std::string_view> Bound[] = {
+      {"bpf_xdp_ct_lookup", "bpf_skb_ct_lookup"},
+      {"bpf_xdp_ct_alloc", "bpf_skb_ct_alloc"},
+      {"bpf_dynptr_from_xdp", "bpf_dynptr_from_skb"},
+  };
+  static const std::vector<KfuncRule> Rules = [] {
+    std::vector<KfuncRule> R;
+    for (std::string_view K : Neutral) {
+      R.push_back({"xdp_md", "__sk_buff", K, K});
+      R.push_back({"__sk_buff", "xdp_md", K, K});
+    }
+    for (auto [Xdp, Skb] : Bound) {
+      R.push_back({"xdp_md", "__sk_buff", Xdp, Skb});
+      R.push_back({"__sk_buff", "xdp_md", Skb, Xdp});
+    }
+    return R;
+  }();
+  return Rules;
+}
+
+const std::vector<BuiltinRule> &builtinRules() {
+  // tailcall_bpf2bpf2.c: `if (load_byte(skb, 0))`, with bpf_legacy.h's
+  // `unsigned long long load_byte(void *skb, unsigned long long off) asm("llvm.bpf.load.byte");`
+  // The verifier: "BPF_LD_[ABS|IND] instructions not allowed for this program type" (xdp). A
+  // load past the packet ends the program with 0, which no expression can do at XDP.
+  static constexpr std::string_view LdAbs =
+      "compiles to a BPF_LD_ABS/BPF_LD_IND packet load (llvm.bpf.load.*), which only skb programs "
+      "may contain; it ends the program with 0 when the offset is past the packet";
+  static const std::vector<BuiltinRule> Rules = {
+      {"load_byte", "__sk_buff", LdAbs},
+      {"load_half", "__sk_buff", LdAbs},
+      {"load_word", "__sk_buff", LdAbs},
+  };
+  return Rules;
+}
+
+const std::vector<std::string_view> &verdictHelpers() {
+  // test_tc_peer.c: `return bpf_redirect(IFINDEX_DST, 0);` (hooks.md §2: the helper returns the
+  // hook's own redirect code).
+  static const std::vector<std::string_view> Helpers = {
+      "bpf_redirect", "bpf_redirect_map", "bpf_redirect_neigh", "bpf_redirect_peer",
+  };
+  return Helpers;
 }
 
 std::string_view returnCodeHeader(std::string_view HookName) {

@@ -48,4 +48,48 @@ const std::vector<HelperRule> &helperRules();
 /// live in <linux/pkt_cls.h>. Empty when none is needed.
 std::string_view returnCodeHeader(std::string_view HookName);
 
+/// Another name a hook's programs give one of its return codes (`BPF_OK` for TC_ACT_OK: both
+/// are 0 to the kernel). A use of the alias is mapped like the code it stands for.
+struct ReturnCodeAlias {
+  std::string_view hook; ///< the hook profile's name
+  std::string_view name; ///< the alias as written
+  std::string_view code; ///< the hook's return-code name with the same value
+};
+const std::vector<ReturnCodeAlias> &returnCodeAliases();
+
+/// A libbpf section that selects a variant of a hook that no hook profile describes by itself
+/// (xdp.frags, xdp/devmap): retargeting reads the program as one of `base`, or refuses it.
+struct SectionVariant {
+  std::string_view section;       ///< as libbpf 1.1 names it
+  std::string_view base;          ///< the hook profile whose rules apply
+  std::string_view onlyDirection; ///< "ingress"/"egress": the tc direction it retargets to
+  std::string_view reason;        ///< refused (outside onlyDirection, or always): why
+  std::string_view caveat;        ///< when retargeted: what a test-run does not show
+};
+const SectionVariant *sectionVariant(std::string_view Section);
+
+/// A kfunc between two ctx structs: hook-neutral (both program types accept it with the same
+/// arguments: `to` is the kfunc itself), or bound to the ctx, with the target's counterpart of the
+/// same shape in `to` (the call, function-pointer uses and the declaration are renamed, the
+/// declaration's ctx type rewritten).
+struct KfuncRule {
+  std::string_view fromStruct, toStruct;
+  std::string_view kfunc;
+  std::string_view to;
+};
+const std::vector<KfuncRule> &kfuncRules();
+
+/// A function declared without a body whose calls compile to instructions that only programs
+/// with one ctx struct may contain (`asm("llvm.bpf.load.byte")`: BPF_LD_ABS).
+struct BuiltinRule {
+  std::string_view name;      ///< the declared name
+  std::string_view ctxStruct; ///< programs with this ctx accept it; others refuse with `reason`
+  std::string_view reason;
+};
+const std::vector<BuiltinRule> &builtinRules();
+
+/// Helpers whose result is the hook's own verdict (`return bpf_redirect(ifindex, 0);`): a
+/// returned call needs no mapping.
+const std::vector<std::string_view> &verdictHelpers();
+
 } // namespace bpfcarve::transformer

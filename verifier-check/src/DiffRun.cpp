@@ -234,7 +234,7 @@ Result<DiffRunReport> diffRun(const std::string &ObjA, const std::string &ObjB,
   Rep.mapsA = dumpMaps(A.loaded->object());
   Rep.mapsB = dumpMaps(B.loaded->object());
   for (const Side *S : {&A, &B})
-    for (std::uint32_t Id : helperIdsCalled(S->path, S->program.section))
+    for (std::uint32_t Id : S->loaded->helperIds())
       if (std::find(std::begin(NondeterministicHelpers), std::end(NondeterministicHelpers), Id) !=
           std::end(NondeterministicHelpers)) {
         std::string Name = std::string(helperName(Id));
@@ -248,11 +248,21 @@ Result<DiffRunReport> diffRun(const std::string &ObjA, const std::string &ObjB,
     auto It = Rep.mapsB.find(Name);
     if (It == Rep.mapsB.end())
       continue;
+    // Global data (.bss, .data, .rodata) holds every program's variables of its object: when A is
+    // a whole monolith and B one program's slice, the two sections hold different variables.
+    if (!Name.empty() && Name[0] == '.' && CA.valueSize != It->second.valueSize) {
+      Rep.maps.push_back({Name, true, "not compared: A and B hold different variables (" +
+                                          std::to_string(CA.valueSize) + " vs " +
+                                          std::to_string(It->second.valueSize) + " bytes)"});
+      continue;
+    }
     MapComparison C{Name, CA.entries == It->second.entries, describeMapDifference(CA, It->second)};
     AllEqual &= C.equal;
     Rep.maps.push_back(C);
   }
-  if (Rep.nondeterministicHelpers.empty())
+  // Equal maps are equal whatever the helpers; a difference is only conclusive when no
+  // nondeterministic helper (ktime, prandom, smp_processor_id) can explain it.
+  if (AllEqual || Rep.nondeterministicHelpers.empty())
     Rep.mapsEqual = AllEqual;
   return Rep;
 }

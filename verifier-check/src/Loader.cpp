@@ -301,9 +301,23 @@ LoadedProgram::~LoadedProgram() {
     bpf_object__close(Obj); // closes program and map fds: the kernel frees them
 }
 
+std::vector<std::uint32_t> LoadedProgram::helperIds() const {
+  std::vector<std::uint32_t> Out;
+  const bpf_program *P = Obj ? bpf_object__find_program_by_name(Obj, Name.c_str()) : nullptr;
+  if (!P)
+    return Out;
+  const bpf_insn *I = bpf_program__insns(P);
+  for (size_t K = 0; I && K < bpf_program__insn_cnt(P); ++K)
+    if (I[K].code == (BPF_JMP | BPF_CALL) && I[K].src_reg == 0 && I[K].imm > 0)
+      Out.push_back(static_cast<std::uint32_t>(I[K].imm));
+  std::sort(Out.begin(), Out.end());
+  Out.erase(std::unique(Out.begin(), Out.end()), Out.end());
+  return Out;
+}
+
 LoadedProgram::LoadedProgram(LoadedProgram &&O) noexcept
     : Obj(O.Obj), Fd(O.Fd), Errno(O.Errno), Log(std::move(O.Log)),
-      Messages(std::move(O.Messages)), ProgType(std::move(O.ProgType)) {
+      Messages(std::move(O.Messages)), ProgType(std::move(O.ProgType)), Name(std::move(O.Name)) {
   O.Obj = nullptr;
   O.Fd = -1;
 }
@@ -311,6 +325,7 @@ LoadedProgram::LoadedProgram(LoadedProgram &&O) noexcept
 Result<LoadedProgram> loadProgram(const std::string &Path, const ObjectProgram &Program,
                                   const LoadOptions &Options) {
   LoadedProgram L;
+  L.Name = Program.name;
   std::vector<char> LogBuf(Options.logSize, '\0');
   {
     LibbpfCapture Capture(L.Messages);

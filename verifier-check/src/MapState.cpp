@@ -214,6 +214,7 @@ std::map<std::string, MapContents> dumpMaps(bpf_object *Obj) {
     const char *TN = libbpf_bpf_map_type_str(T);
     C.type = TN ? TN : std::to_string(T);
     size_t KeySize = bpf_map__key_size(M), ValueSize = bpf_map__value_size(M);
+    C.valueSize = ValueSize;
     size_t Stride = (ValueSize + 7) / 8 * 8;
     size_t ValueBytes = isPerCpu(T) ? Stride * static_cast<size_t>(Cpus) : ValueSize;
     std::vector<std::uint8_t> Key(KeySize), Next(KeySize), Value(ValueBytes);

@@ -72,6 +72,9 @@ public:
   const std::string &libbpfMessages() const { return Messages; }
   const std::string &progType() const { return ProgType; } ///< libbpf's name: xdp, sched_cls
   bpf_object *object() const { return Obj; }
+  /// Helper ids the loaded program calls, its subprograms included (libbpf's final
+  /// instructions of this one program).
+  std::vector<std::uint32_t> helperIds() const;
 
 private:
   friend Result<LoadedProgram> loadProgram(const std::string &, const ObjectProgram &,
@@ -80,7 +83,7 @@ private:
   bpf_object *Obj = nullptr;
   int Fd = -1;
   int Errno = 0;
-  std::string Log, Messages, ProgType;
+  std::string Log, Messages, ProgType, Name;
 };
 
 /// Opens Path and loads Program alone. A kernel refusal is not a Failure: it is a LoadedProgram

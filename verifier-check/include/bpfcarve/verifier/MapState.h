@@ -47,6 +47,7 @@ Result<std::vector<std::string>> applyMapSeed(bpf_object *Obj, const MapSeed &Se
 struct MapContents {
   std::string name; ///< map name; global-data maps by section (".bss")
   std::string type; ///< libbpf's map type name
+  std::size_t valueSize = 0;
   std::map<std::vector<std::uint8_t>, std::vector<std::uint8_t>> entries;
 };
 

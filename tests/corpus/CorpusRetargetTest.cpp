@@ -1,0 +1,372 @@
+//===- CorpusRetargetTest.cpp - retarget XDP <-> tc on every loading corpus program ===//
+//
+// Acceptance of the transformer on third-party code: for every XDP program (to tc) and every TC
+// program (to xdp) of the corpus objects bpftool loads whole, `bpfcarve retarget`, `bpfcarve
+// verify` of its output and `bpfcarve diff-run ORIGINAL OUTPUT --packets gen:all` give what
+// corpus/manifest.json records (measured by corpus/measure-retarget.sh): a refusal with its
+// construct and reason, or the output's verdict and class, its xlated size against the
+// original's (compiled with the same flags, verified alone) and the diff-run counts. A
+// regression fails here, and so does an improvement until the manifest is measured again. One
+// test per program, so ctest -j runs them in parallel. Loading needs root (CAP_BPF) and the
+// corpus (the `corpus_fetch` fixture); without either the tests skip and say why. Timings are
+// not asserted: bench/retarget-overhead.sh reports the sizes.
+//
+//===----------------------------------------------------------------------===//
+#include "bpfcarve/toolchain/Process.h"
+#include "bpfcarve/toolchain/Toolchain.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <regex>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace bpfcarve;
+
+namespace {
+
+json readJson(const std::string &Path) {
+  std::ifstream In(Path);
+  if (!In)
+    return nullptr;
+  return json::parse(In, nullptr, /*allow_exceptions=*/false);
+}
+
+std::string corpusDir() {
+  if (const char *E = std::getenv("BPFCARVE_CORPUS_DIR"); E && *E)
+    return E;
+  return toolchain::cacheDir() + "/corpus";
+}
+
+const json &manifest() {
+  static json M = readJson(BPFCARVE_SOURCE_DIR "/corpus/manifest.json");
+  return M;
+}
+
+/// The hook a program of this section is retargeted to (corpus/manifest_json.py's
+/// retarget_target): tc for XDP sections, xdp for TC sections, empty otherwise.
+std::string targetOf(const std::string &Section) {
+  auto Starts = [&](const char *P) { return Section.rfind(P, 0) == 0; };
+  if (Section == "xdp" || Starts("xdp/") || Starts("xdp."))
+    return "tc";
+  if (Section == "tc" || Section == "classifier" || Starts("tc/") || Starts("classifier/"))
+    return "xdp";
+  return "";
+}
+
+/// The overhead budget (manifest_json.py's retarget_within_budget).
+bool withinBudget(unsigned Original, unsigned Retargeted) {
+  return Retargeted * 100 <= Original * 115 || Retargeted <= Original + 32;
+}
+
+struct ProgramCase {
+  std::string path, name; ///< manifest file path, program name
+};
+
+void PrintTo(const ProgramCase &C, std::ostream *OS) { *OS << C.path << " " << C.name; }
+
+/// The XDP and TC programs of the objects bpftool loads whole, in manifest order.
+std::vector<ProgramCase> measuredPrograms() {
+  std::vector<ProgramCase> Out;
+  const json &M = manifest();
+  if (M.is_object())
+    for (const json &F : M["files"])
+      if (F.value("load_bpftool", "") == "ok")
+        for (const json &P : F["programs"])
+          if (!targetOf(P["section"]).empty())
+            Out.push_back({F["path"], P["name"]});
+  return Out;
+}
+
+void replaceAll(std::string &S, const std::string &From, const std::string &To) {
+  if (From.empty())
+    return;
+  for (size_t P = 0; (P = S.find(From, P)) != std::string::npos; P += To.size())
+    S.replace(P, From.size(), To);
+}
+
+std::string firstLine(const std::string &S) { return S.substr(0, S.find('\n')); }
+
+class CorpusRetarget : public ::testing::TestWithParam<ProgramCase> {
+protected:
+  void SetUp() override {
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "the retargeted program and the original are loaded into the kernel "
+                      "verifier and test-run: needs root (CAP_BPF); not root here";
+    Layout = readJson(corpusDir() + "/layout.json");
+    if (!Layout.is_object())
+      GTEST_SKIP() << "corpus not available at " << corpusDir()
+                   << " (corpus/fetch.sh could not download linux-source-6.1)";
+    for (const json &F : manifest()["files"])
+      if (F["path"] == GetParam().path) {
+        for (const json &P : F["programs"])
+          if (P["name"] == GetParam().name)
+            Entry = P;
+        for (const json &X : manifest()["common_flags"])
+          Flags.push_back(resolve(X));
+        for (const json &X : F["flags"])
+          Flags.push_back(resolve(X));
+      }
+    ASSERT_TRUE(Entry.is_object());
+    ASSERT_TRUE(Entry.contains("retarget"))
+        << "corpus/manifest.json has no retarget outcome for " << GetParam().name
+        << " (run corpus/measure-retarget.sh)";
+    ASSERT_EQ(Entry["retarget_to"], targetOf(Entry["section"]));
+    Source = Layout["source_root"].get<std::string>() + "/" + GetParam().path;
+    char Tmpl[] = "/tmp/bpfcarve-corpus-retarget-XXXXXX";
+    ASSERT_NE(::mkdtemp(Tmpl), nullptr);
+    Scratch = Tmpl;
+  }
+  void TearDown() override {
+    if (!Scratch.empty())
+      fs::remove_all(Scratch);
+  }
+
+  std::string resolve(std::string Flag) const {
+    for (auto &[Name, Value] : Layout["vars"].items())
+      replaceAll(Flag, "${" + Name + "}", Value.get<std::string>());
+    return Flag;
+  }
+  /// A message as measure-retarget.sh records it: one line, without the temp dir of a failed
+  /// self-check, paths relative to the source root or placeholders, at most Limit characters.
+  std::string recorded(std::string Msg, size_t Limit) const {
+    Msg = std::regex_replace(Msg, std::regex("\\s+"), " ");
+    Msg = std::regex_replace(Msg, std::regex("; output kept in \\S+$"), "");
+    replaceAll(Msg, Scratch + "/", "");
+    replaceAll(Msg, Layout["source_root"].get<std::string>() + "/", "");
+    std::vector<std::pair<std::string, std::string>> Vars;
+    for (auto &[Name, Value] : Layout["vars"].items())
+      Vars.emplace_back(Value.get<std::string>(), "${" + Name + "}");
+    std::sort(Vars.begin(), Vars.end(),
+              [](const auto &A, const auto &B) { return A.first.size() > B.first.size(); });
+    for (auto &[Value, Placeholder] : Vars)
+      replaceAll(Msg, Value, Placeholder);
+    return Msg.size() <= Limit ? Msg : Msg.substr(0, Limit - 3) + "...";
+  }
+  /// verify's report for the one program, or a failure.
+  json verifyReport(std::vector<std::string> Args) {
+    Args.insert(Args.begin(), {BPFCARVE_BIN, "verify", "--format", "json"});
+    auto Run = toolchain::runProcess(Args);
+    if (!Run || !(Run->exitCode == 0 || Run->exitCode == 1 || Run->exitCode == 3)) {
+      ADD_FAILURE() << "verify " << Args[4] << " exited " << (Run ? Run->exitCode : -1) << ": "
+                    << (Run ? Run->err : "cannot run " BPFCARVE_BIN);
+      return nullptr;
+    }
+    json Report = json::parse(Run->out, nullptr, /*allow_exceptions=*/false);
+    if (!Report.is_object() || !Report["programs"].is_array() || Report["programs"].size() != 1 ||
+        Report["programs"][0]["name"] != GetParam().name) {
+      ADD_FAILURE() << "verify " << Args[4] << ": want one report for " << GetParam().name << ": "
+                    << Run->out;
+      return nullptr;
+    }
+    return Report["programs"][0];
+  }
+  std::vector<std::string> withFlags(std::vector<std::string> Args) const {
+    Args.push_back("--");
+    Args.insert(Args.end(), Flags.begin(), Flags.end());
+    return Args;
+  }
+
+  json Layout, Entry;
+  std::vector<std::string> Flags;
+  std::string Source, Scratch;
+};
+
+TEST_P(CorpusRetarget, OutcomeEqualsTheManifest) {
+  const std::string &Name = GetParam().name;
+  const std::string To = Entry["retarget_to"];
+  // The retarget. A failed self-check keeps the output in a temp dir: TMPDIR puts it in Scratch.
+  std::string Out = Scratch + "/" + Name + ".c";
+  auto Retargeted = toolchain::runProcess(
+      withFlags({"env", "TMPDIR=" + Scratch, BPFCARVE_BIN, "retarget", Source, "--program", Name,
+                 "--to", To, "-o", Out}));
+  ASSERT_TRUE(static_cast<bool>(Retargeted)) << "cannot run " << BPFCARVE_BIN;
+  const std::string Outcome = Entry["retarget"];
+  if (Outcome == "refused") {
+    ASSERT_EQ(Retargeted->exitCode, 1)
+        << "retarget no longer refuses " << Name << " (" << Entry["retarget_refusal"]
+        << "): measure again (corpus/measure-retarget.sh)\n"
+        << Retargeted->err;
+    std::smatch Match;
+    std::string First = firstLine(Retargeted->err);
+    ASSERT_TRUE(std::regex_search(First, Match,
+                                  std::regex("error: cannot retarget '[^']*' to \\S+: (.*)$")))
+        << First;
+    // The construct and the reason, as the manifest records them.
+    EXPECT_EQ(recorded(Match[1], 500), Entry["retarget_refusal"].get<std::string>());
+    EXPECT_FALSE(fs::exists(Out)) << "a refused retarget writes nothing";
+    return;
+  }
+  if (Outcome == "error") {
+    EXPECT_NE(Retargeted->exitCode, 0);
+    EXPECT_NE(Retargeted->exitCode, 1);
+    EXPECT_EQ(recorded(firstLine(Retargeted->err), 160), Entry["retarget_error"].get<std::string>());
+    return;
+  }
+  ASSERT_EQ(Retargeted->exitCode, 0) << firstLine(Retargeted->err);
+
+  json Got = verifyReport(withFlags({Out, "--program", Name}));
+  ASSERT_TRUE(Got.is_object());
+  EXPECT_EQ(Got["verdict"], Entry["retarget_verify"])
+      << (Got["error"].is_object() ? Got["error"].dump() : "no error");
+  if (Entry["retarget_verify"] != "pass") {
+    if (Got["error"].is_object())
+      EXPECT_EQ(Got["error"]["class"], Entry["retarget_verify_class"]) << Got["error"]["message"];
+    return;
+  }
+  if (Got["verdict"] != "pass")
+    return;
+
+  // The original, as measure-retarget.sh compiles it, verified alone: the overhead.
+  auto Clang = toolchain::clangInstallation();
+  ASSERT_TRUE(static_cast<bool>(Clang)) << Clang.failure().firstLine();
+  std::string Object = Scratch + "/original.o";
+  std::vector<std::string> Cc{Clang->clang};
+  Cc.insert(Cc.end(), Flags.begin(), Flags.end());
+  Cc.insert(Cc.end(), {"-c", Source, "-o", Object});
+  auto Compiled = toolchain::runProcess(Cc);
+  ASSERT_TRUE(Compiled && Compiled->ok()) << (Compiled ? Compiled->err : "cannot run clang");
+  json Orig = verifyReport({Object, "--program", Name});
+  ASSERT_TRUE(Orig.is_object());
+  ASSERT_EQ(Orig["verdict"], "pass") << Orig["error"].dump();
+  unsigned OrigSize = Orig["xlated_insns"], NewSize = Got["xlated_insns"];
+  const json &X = Entry["retarget_xlated"];
+  EXPECT_EQ(OrigSize, X["original"].get<unsigned>());
+  EXPECT_EQ(NewSize, X["retargeted"].get<unsigned>()) << "the retargeted program's size moved";
+  EXPECT_EQ(withinBudget(OrigSize, NewSize), X["within_budget"].get<bool>());
+
+  // Behaviour: the original file against the output, on every generated packet.
+  auto Diff = toolchain::runProcess(
+      withFlags({BPFCARVE_BIN, "diff-run", Source, Out, "--program", Name, "--packets", "gen:all",
+                 "--format", "json"}));
+  ASSERT_TRUE(static_cast<bool>(Diff));
+  const json &Want = Entry["retarget_diff"];
+  if (Want.is_string()) {
+    EXPECT_EQ(Diff->exitCode, 3) << Diff->out << Diff->err;
+    EXPECT_EQ("skipped: " + recorded(firstLine(Diff->err), 160), Want.get<std::string>());
+    return;
+  }
+  ASSERT_TRUE(Diff->exitCode == 0 || Diff->exitCode == 1) << Diff->err;
+  json D = json::parse(Diff->out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(D.is_object()) << Diff->out;
+  EXPECT_EQ(D["compared"], Want["compared"]);
+  EXPECT_EQ(D["divergent"], Want["divergent"]) << D["first_divergence"].dump(2);
+  EXPECT_EQ(D["maps_equal"], Want["maps_equal"]) << D["maps"].dump();
+}
+
+std::string testName(const ::testing::TestParamInfo<ProgramCase> &Info) {
+  std::string N = fs::path(Info.param.path).stem().string() + "__" + Info.param.name;
+  for (char &C : N)
+    if (!isalnum(static_cast<unsigned char>(C)))
+      C = '_';
+  return N;
+}
+
+INSTANTIATE_TEST_SUITE_P(Selftests, CorpusRetarget, ::testing::ValuesIn(measuredPrograms()),
+                         testName);
+
+/// Whether a measured outcome is a clean pass: retargeted, verified, diff-run compares a packet
+/// and finds no divergence and equal maps.
+bool cleanPass(const json &P) {
+  const json &D = P.value("retarget_diff", json());
+  return P["retarget"] == "ok" && P.value("retarget_verify", "") == "pass" && D.is_object() &&
+         D["compared"].get<int>() > 0 && D["divergent"] == 0 && D["maps_equal"] == true;
+}
+
+/// The reason of "CONSTRUCT: REASON" (manifest_json.py's refusal_reason).
+std::string reasonOf(const std::string &Refusal) {
+  std::smatch M;
+  if (std::regex_search(Refusal, M, std::regex("[^\\s?]: ")))
+    return Refusal.substr(static_cast<size_t>(M.position(0)) + 3);
+  return Refusal;
+}
+
+// What the manifest records, without the kernel: every XDP and TC program of a loading object
+// has an outcome; a refusal names its construct and reason; what is neither a clean pass nor a
+// refusal has an investigated cause; the summary counts (by direction, refusals by reason, the
+// overhead) follow from the programs.
+TEST(CorpusRetargetManifest, OutcomesAreExplainedAndCounted) {
+  const json &M = manifest();
+  ASSERT_TRUE(M.is_object()) << "corpus/manifest.json unreadable";
+  struct Counts {
+    size_t programs = 0, pass = 0, refused = 0, other = 0;
+    std::map<std::string, size_t> refusals;
+  };
+  std::map<std::string, Counts> By; // by source hook: "xdp" (to tc), "tc" (to xdp)
+  size_t Measured = 0, Within = 0;
+  double MaxRatio = 0;
+  for (const json &F : M["files"]) {
+    bool Loading = F.value("load_bpftool", "") == "ok";
+    for (const json &P : F["programs"]) {
+      std::string Where = F["path"].get<std::string>() + " " + P["name"].get<std::string>();
+      std::string To = targetOf(P["section"]);
+      if (!Loading || To.empty()) {
+        EXPECT_FALSE(P.contains("retarget"))
+            << Where << ": only the XDP and TC programs of loading objects are measured";
+        continue;
+      }
+      ASSERT_TRUE(P.contains("retarget")) << Where << ": no retarget outcome";
+      EXPECT_EQ(P["retarget_to"], To) << Where;
+      Counts &C = By[To == "tc" ? "xdp" : "tc"];
+      ++C.programs;
+      if (P.contains("retarget_xlated")) {
+        const json &X = P["retarget_xlated"];
+        unsigned O = X["original"], R = X["retargeted"];
+        ++Measured;
+        Within += X["within_budget"].get<bool>();
+        EXPECT_EQ(X["within_budget"].get<bool>(), withinBudget(O, R)) << Where;
+        MaxRatio = std::max(MaxRatio, O ? static_cast<double>(R) / O : 0.0);
+      }
+      if (P["retarget"] == "refused") {
+        ++C.refused;
+        std::string Refusal = P["retarget_refusal"];
+        std::string Reason = reasonOf(Refusal);
+        EXPECT_FALSE(Reason.empty() || Reason == Refusal)
+            << Where << ": a refusal is `CONSTRUCT: REASON`, not " << Refusal;
+        ++C.refusals[Reason];
+        EXPECT_FALSE(P.contains("retarget_exception")) << Where;
+        continue;
+      }
+      bool Pass = cleanPass(P);
+      Pass ? ++C.pass : ++C.other;
+      EXPECT_EQ(P.contains("retarget_exception"), !Pass)
+          << Where << ": an outcome that is neither a clean pass nor a refusal has a cause, and "
+                      "only such an outcome";
+      if (P.contains("retarget_exception"))
+        EXPECT_NE(P["retarget_exception"].get<std::string>().rfind("unexplained", 0), 0u)
+            << Where << ": " << P["retarget_exception"]
+            << " - investigate and name the cause in corpus/retarget-causes.tsv";
+    }
+  }
+  const json &S = M["summary"];
+  for (const char *Hook : {"xdp", "tc"}) {
+    const Counts &C = By[Hook];
+    std::string K = std::string("retarget_") + Hook + "_";
+    EXPECT_EQ(C.programs, S[K + "programs"].get<size_t>()) << Hook;
+    EXPECT_EQ(C.pass, S[K + "pass"].get<size_t>()) << Hook;
+    EXPECT_EQ(C.refused, S[K + "refused"].get<size_t>()) << Hook;
+    EXPECT_EQ(C.other, S[K + "other"].get<size_t>()) << Hook;
+    EXPECT_EQ(C.programs, C.pass + C.refused + C.other);
+    std::map<std::string, size_t> Recorded;
+    for (auto &[Reason, N] : S[K + "refusals"].items())
+      Recorded[Reason] = N.get<size_t>();
+    EXPECT_EQ(C.refusals, Recorded) << Hook << ": refusals by reason";
+    std::cout << Hook << " -> " << (std::string(Hook) == "xdp" ? "tc" : "xdp") << ": "
+              << C.programs << " programs, " << C.pass << " pass, " << C.refused << " refused, "
+              << C.other << " other\n";
+  }
+  EXPECT_EQ(S["xdp_programs_in_loading_objects"], S["retarget_xdp_programs"]);
+  EXPECT_EQ(Measured, S["retarget_xlated_measured"].get<size_t>());
+  EXPECT_EQ(Within, S["retarget_xlated_within_budget"].get<size_t>());
+  EXPECT_NEAR(MaxRatio, S["retarget_xlated_max_ratio"].get<double>(), 0.0005);
+}
+
+} // namespace
