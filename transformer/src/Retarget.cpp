@@ -268,7 +268,12 @@ void Retargeter::mapCodeToken(const Function &F, const std::string &Name, const 
     ExtraHeaders.insert(std::string(H));
     UsedCodes[std::string(T->name)] = T->value;
   }
-  rewrite("return-code", Where, std::string(T->name), false, &Spelled);
+  // Hooks whose codes are bare numbers (cgroup_skb: 1 allows) name them in lower case in the
+  // profiles; no header defines those names, so the number goes in, with the name beside it.
+  std::string Text(T->name);
+  if (std::any_of(Text.begin(), Text.end(), [](char Ch) { return Ch >= 'a' && Ch <= 'z'; }))
+    Text = std::to_string(T->value) + " /* " + Text + " */";
+  rewrite("return-code", Where, Text, false, &Spelled);
 }
 
 void Retargeter::fields(const Function &F) {
