@@ -11,6 +11,7 @@
 // either the tests skip and say why.
 //
 //===----------------------------------------------------------------------===//
+#include "CorpusSupport.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 
@@ -27,26 +28,9 @@
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace bpfcarve;
+using namespace bpfcarve::corpus_test;
 
 namespace {
-
-json readJson(const std::string &Path) {
-  std::ifstream In(Path);
-  if (!In)
-    return nullptr;
-  return json::parse(In, nullptr, /*allow_exceptions=*/false);
-}
-
-std::string corpusDir() {
-  if (const char *E = std::getenv("BPFCARVE_CORPUS_DIR"); E && *E)
-    return E;
-  return toolchain::cacheDir() + "/corpus";
-}
-
-const json &manifest() {
-  static json M = readJson(BPFCARVE_SOURCE_DIR "/corpus/manifest.json");
-  return M;
-}
 
 struct ProgramCase {
   std::string path, name; ///< manifest file path, program name

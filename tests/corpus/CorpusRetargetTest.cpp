@@ -12,6 +12,7 @@
 // not asserted: bench/retarget-overhead.sh reports the sizes.
 //
 //===----------------------------------------------------------------------===//
+#include "CorpusSupport.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 
@@ -30,26 +31,9 @@
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace bpfcarve;
+using namespace bpfcarve::corpus_test;
 
 namespace {
-
-json readJson(const std::string &Path) {
-  std::ifstream In(Path);
-  if (!In)
-    return nullptr;
-  return json::parse(In, nullptr, /*allow_exceptions=*/false);
-}
-
-std::string corpusDir() {
-  if (const char *E = std::getenv("BPFCARVE_CORPUS_DIR"); E && *E)
-    return E;
-  return toolchain::cacheDir() + "/corpus";
-}
-
-const json &manifest() {
-  static json M = readJson(BPFCARVE_SOURCE_DIR "/corpus/manifest.json");
-  return M;
-}
 
 /// The hook a program of this section is retargeted to (corpus/manifest_json.py's
 /// retarget_target): tc for XDP sections, xdp for TC sections, empty otherwise.

@@ -9,6 +9,7 @@
 // /sys/fs/bpf.
 //
 //===----------------------------------------------------------------------===//
+#include "CorpusSupport.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 
@@ -25,26 +26,9 @@
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace bpfcarve;
+using namespace bpfcarve::corpus_test;
 
 namespace {
-
-json readJson(const std::string &Path) {
-  std::ifstream In(Path);
-  if (!In)
-    return nullptr;
-  return json::parse(In, nullptr, /*allow_exceptions=*/false);
-}
-
-std::string corpusDir() {
-  if (const char *E = std::getenv("BPFCARVE_CORPUS_DIR"); E && *E)
-    return E;
-  return toolchain::cacheDir() + "/corpus";
-}
-
-const json &manifest() {
-  static json M = readJson(BPFCARVE_SOURCE_DIR "/corpus/manifest.json");
-  return M;
-}
 
 std::vector<std::string> compilingFiles() {
   std::vector<std::string> Out;
@@ -54,15 +38,6 @@ std::vector<std::string> compilingFiles() {
       if (F["compile"] == "ok")
         Out.push_back(F["path"]);
   return Out;
-}
-
-std::string substitute(std::string Flag, const json &Vars) {
-  for (auto &[Name, Value] : Vars.items()) {
-    std::string Key = "${" + Name + "}";
-    for (size_t P; (P = Flag.find(Key)) != std::string::npos;)
-      Flag.replace(P, Key.size(), Value.get<std::string>());
-  }
-  return Flag;
 }
 
 /// Everything under /sys/fs/bpf, except the iterators bpf_preload puts into every bpffs.
