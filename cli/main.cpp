@@ -6,11 +6,16 @@
 //===----------------------------------------------------------------------===//
 #include "Command.h"
 
+#include "bpfcarve/toolchain/TempDir.h"
+
 #include <iostream>
 
 using namespace bpfcarve;
 
 int main(int argc, char **argv) {
+  // Interrupted runs leave no scratch directory behind (the kernel frees programs and maps by
+  // itself when our file descriptors close).
+  toolchain::removeTempDirsOnSignals();
   cli::CommandContext Ctx;
   // Everything after the first `--` is compiler flags, never bpfcarve options.
   int Own = argc;

@@ -96,6 +96,11 @@ TEST_P(Residue, KilledWhileItsProgramsRunLeavesNothing) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(Left, 0) << "a program is still loaded after " << strsignal(GetParam());
   EXPECT_EQ(bpffsListing(), Before) << "/sys/fs/bpf changed";
+  // SIGINT and SIGTERM also remove bpfcarve's scratch directory (SIGKILL cannot be caught).
+  if (GetParam() != SIGKILL)
+    for (const auto &E : fs::directory_iterator(Tmp->path()))
+      EXPECT_NE(E.path().filename().string().rfind("bpfcarve-", 0), 0u)
+          << "left behind: " << E.path();
 }
 
 std::string signalName(const ::testing::TestParamInfo<int> &Info) {

@@ -17,12 +17,16 @@ public:
   TempDir(const TempDir &) = delete;
   ~TempDir();
   const std::string &path() const { return Path; }
-  void keep() { Keep = true; }
+  void keep();
 
 private:
   explicit TempDir(std::string P) : Path(std::move(P)) {}
   std::string Path;
   bool Keep = false;
 };
+
+/// On SIGINT, SIGTERM and SIGHUP, remove every live TempDir (not kept ones), then die of the
+/// signal as before. Only async-signal-safe calls run in the handler (fork, execv of rm, waitpid).
+void removeTempDirsOnSignals();
 
 } // namespace bpfcarve::toolchain
