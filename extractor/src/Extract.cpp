@@ -8,6 +8,31 @@
 
 namespace bpfcarve::extractor {
 
+Result<bool> selfCheck(const ProgramModel &Model, const ParseOptions &Input,
+                       const std::string &Text, const std::string &What,
+                       const std::string &FileName) {
+  ParseOptions Check;
+  Check.file = Model.inputDir + "/" +
+               std::filesystem::path(Input.file).stem().string() + ".bpfcarve-self-check.c";
+  Check.contents = Text;
+  Check.virtualFiles = Input.virtualFiles;
+  Check.flags = flagsOfCommand(Model.flags, Input.file);
+  auto Reparsed = buildProgramModel(Check);
+  if (Reparsed)
+    return true;
+  auto Dir = toolchain::TempDir::create("bpfcarve-self-check-failed");
+  std::string Where = "(no temporary directory could be created)";
+  if (Dir) {
+    Dir->keep();
+    Where = Dir->path() + "/" + std::filesystem::path(FileName).filename().string();
+    std::ofstream(Where) << Text;
+  }
+  Failure F = Failure::internal("the " + What + " fails its self-check (" +
+                                Reparsed.failure().message + "); output kept in " + Where);
+  F.details = Reparsed.failure().details;
+  return F;
+}
+
 Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, const EmitOptions &E,
                               const std::string &OutputName, bool SelfCheck) {
   auto Model = buildProgramModel(Input);
@@ -43,35 +68,11 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, con
     }
   }
 
-  // Self-check: the output must parse with the same flags and macro configuration, from the
-  // input's directory (where its "..." includes resolve).
-  ParseOptions Check;
-  Check.file = Model->inputDir + "/" +
-               std::filesystem::path(Input.file).stem().string() + ".bpfcarve-self-check.c";
-  Check.contents = R.text;
-  Check.virtualFiles = Input.virtualFiles;
-  Check.flags = flagsOfCommand(Model->flags, Input.file);
-  if (!SelfCheck) {
-    R.model = Model.take();
-    R.slice = Sl.take();
-    return R;
-  }
-  auto Reparsed = buildProgramModel(Check);
-  if (!Reparsed) {
-    auto Dir = toolchain::TempDir::create("bpfcarve-extract-failed");
-    std::string Where = "(no temporary directory could be created)";
-    if (Dir) {
-      Dir->keep();
-      Where = Dir->path() + "/" + std::filesystem::path(OutputName.empty() ? "out.c" : OutputName)
-                                      .filename()
-                                      .string();
-      std::ofstream(Where) << R.text;
-    }
-    Failure F = Failure::internal("the extracted code fails its self-check (" +
-                                  Reparsed.failure().message + "); output kept in " + Where);
-    F.details = Reparsed.failure().details;
-    return F;
-  }
+  if (SelfCheck)
+    if (auto C = selfCheck(*Model, Input, R.text, "extracted code",
+                           OutputName.empty() ? "out.c" : OutputName);
+        !C)
+      return C.failure();
   R.model = Model.take();
   R.slice = Sl.take();
   return R;

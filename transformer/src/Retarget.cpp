@@ -5,9 +5,9 @@
 #include "RetargetRules.h"
 
 #include "bpfcarve/extractor/Emitter.h"
+#include "bpfcarve/extractor/Extract.h"
 #include "bpfcarve/extractor/ModelFormat.h"
 #include "bpfcarve/extractor/Slice.h"
-#include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/verifier/HookProfile.h"
 
 #include <nlohmann/json.hpp>
@@ -16,7 +16,6 @@
 #include <cctype>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -956,27 +955,8 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   R.Report.warnings = Sl->warnings;
   Result.report = R.Report;
 
-  // Self-check: the retargeted slice parses with the input's flags, beside the input.
-  ParseOptions Check;
-  Check.file = Model->inputDir + "/" +
-               std::filesystem::path(Input.file).stem().string() + ".bpfcarve-self-check.c";
-  Check.contents = Result.text;
-  Check.virtualFiles = Input.virtualFiles;
-  Check.flags = flagsOfCommand(Model->flags, Input.file);
-  auto Reparsed = buildProgramModel(Check);
-  if (!Reparsed) {
-    auto Dir = toolchain::TempDir::create("bpfcarve-retarget-failed");
-    std::string Where = "(no temporary directory could be created)";
-    if (Dir) {
-      Dir->keep();
-      Where = Dir->path() + "/retargeted.c";
-      std::ofstream(Where) << Result.text;
-    }
-    Failure F = Failure::internal("the retargeted code fails its self-check (" +
-                                  Reparsed.failure().message + "); output kept in " + Where);
-    F.details = Reparsed.failure().details;
-    return F;
-  }
+  if (auto C = selfCheck(*Model, Input, Result.text, "retargeted code", "retargeted.c"); !C)
+    return C.failure();
   return Result;
 }
 

@@ -201,45 +201,6 @@ Result<bool> checkReadableObject(const std::string &Path) {
 
 } // namespace
 
-std::vector<std::uint32_t> helperIdsCalled(const std::string &Path, const std::string &Section) {
-  std::vector<std::uint32_t> Out;
-  if (elf_version(EV_CURRENT) == EV_NONE)
-    return Out;
-  int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (Fd < 0)
-    return Out;
-  Elf *E = elf_begin(Fd, ELF_C_READ, nullptr);
-  size_t Shstrndx = 0;
-  if (E && elf_getshdrstrndx(E, &Shstrndx) == 0) {
-    for (Elf_Scn *Scn = elf_nextscn(E, nullptr); Scn; Scn = elf_nextscn(E, Scn)) {
-      GElf_Shdr Sh;
-      if (!gelf_getshdr(Scn, &Sh) || Sh.sh_type != SHT_PROGBITS || !(Sh.sh_flags & SHF_EXECINSTR))
-        continue;
-      const char *Name = elf_strptr(E, Shstrndx, Sh.sh_name);
-      std::string N = Name ? Name : "";
-      if (N != ".text" && N != Section && N != "?" + Section)
-        continue;
-      Elf_Data *D = elf_getdata(Scn, nullptr);
-      if (!D || !D->d_buf)
-        continue;
-      const auto *Insns = static_cast<const unsigned char *>(D->d_buf);
-      for (size_t Off = 0; Off + 8 <= D->d_size; Off += 8) {
-        unsigned char Code = Insns[Off], Regs = Insns[Off + 1];
-        std::int32_t Imm;
-        std::memcpy(&Imm, Insns + Off + 4, 4);
-        if (Code == 0x85 && (Regs >> 4) == 0 && Imm > 0)
-          Out.push_back(static_cast<std::uint32_t>(Imm));
-      }
-    }
-  }
-  if (E)
-    elf_end(E);
-  ::close(Fd);
-  std::sort(Out.begin(), Out.end());
-  Out.erase(std::unique(Out.begin(), Out.end()), Out.end());
-  return Out;
-}
-
 Result<ObjectInfo> readObject(const std::string &Path) {
   if (auto Ok = checkReadableObject(Path); !Ok)
     return Ok.failure();

@@ -21,6 +21,13 @@ struct ExtractResult {
 /// The whole extract pipeline. The emitted text is parsed again with the input's flags, as if it
 /// stood next to the input, before it is returned: a failure there is an Internal failure whose
 /// message names a kept temporary directory holding the output.
+/// Parses Text again with Input's flags, as if it stood next to the input (where its "..."
+/// includes resolve). A failure is Internal: `What` names the output in the message, which also
+/// names a kept temporary directory holding Text.
+Result<bool> selfCheck(const ProgramModel &Input, const ParseOptions &Options,
+                       const std::string &Text, const std::string &What,
+                       const std::string &FileName);
+
 /// SelfCheck false skips the second parse (benchmarks measure what it costs).
 Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, const EmitOptions &E,
                               const std::string &OutputName, bool SelfCheck = true);

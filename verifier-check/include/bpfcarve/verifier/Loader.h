@@ -43,10 +43,6 @@ struct ObjectInfo {
 };
 Result<ObjectInfo> readObject(const std::string &Path);
 
-/// Helper ids called (BPF_CALL with src_reg 0) by the code of ELF section `Section` and of the
-/// subprograms in .text: a conservative superset of what one program of that section calls.
-std::vector<std::uint32_t> helperIdsCalled(const std::string &Path, const std::string &Section);
-
 /// Picks programs by function name, or by section name when that section is unique; empty
 /// selects all. Unknown or ambiguous names are BadInput.
 Result<std::vector<ObjectProgram>> selectPrograms(const ObjectInfo &Info, const std::string &Name);
