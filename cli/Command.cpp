@@ -2,6 +2,7 @@
 #include "Command.h"
 
 #include "bpfcarve/extractor/Frontend.h"
+#include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/verifier/Compiler.h"
 
 #include <filesystem>
@@ -21,6 +22,21 @@ int emit(const std::string &Text, const CommandContext &Ctx) {
   std::cout << Text;
   std::cout.flush();
   return std::cout ? 0 : report(Failure::environment("cannot write to standard output"), Ctx);
+}
+
+int writeOutputs(const std::vector<std::string> &Warnings, const std::string &SidecarPath,
+                 const std::string &SidecarJson, const std::string &OutputPath,
+                 const std::string &Text, const CommandContext &Ctx) {
+  for (const std::string &W : Warnings)
+    std::cerr << "bpfcarve: warning: " << W << "\n";
+  if (!SidecarPath.empty())
+    if (auto W = toolchain::writeFileAtomically(SidecarPath, SidecarJson); !W)
+      return report(W.failure(), Ctx);
+  if (OutputPath.empty())
+    return emit(Text, Ctx);
+  if (auto W = toolchain::writeFileAtomically(OutputPath, Text); !W)
+    return report(W.failure(), Ctx);
+  return 0;
 }
 
 Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::string &File,

@@ -28,6 +28,12 @@ int report(const Failure &F, const CommandContext &Ctx);
 /// Writes machine output to stdout; a write error is an environment failure.
 int emit(const std::string &Text, const CommandContext &Ctx);
 
+/// Prints the warnings, writes the JSON sidecar (manifest, report) when asked, then the C output
+/// to -o (atomically) or to stdout. Returns the exit code.
+int writeOutputs(const std::vector<std::string> &Warnings, const std::string &SidecarPath,
+                 const std::string &SidecarJson, const std::string &OutputPath,
+                 const std::string &Text, const CommandContext &Ctx);
+
 /// Compile flags for FILE from -p's compile_commands.json or `--`, without compiler, input,
 /// -c and -o; nullopt when the user gave neither (toolchain defaults apply).
 Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::string &File,

@@ -111,16 +111,7 @@ int runExtract(const ExtractCliOptions &O, const CommandContext &Ctx) {
   auto R = extractor::extract(P, *Sel, E, O.output, !O.noSelfCheck);
   if (!R)
     return report(R.failure(), Ctx);
-  for (const std::string &W : R->warnings)
-    std::cerr << "bpfcarve: warning: " << W << "\n";
-  if (!O.manifest.empty())
-    if (auto W = toolchain::writeFileAtomically(O.manifest, R->manifest); !W)
-      return report(W.failure(), Ctx);
-  if (O.output.empty())
-    return emit(R->text, Ctx);
-  if (auto W = toolchain::writeFileAtomically(O.output, R->text); !W)
-    return report(W.failure(), Ctx);
-  return 0;
+  return writeOutputs(R->warnings, O.manifest, R->manifest, O.output, R->text, Ctx);
 }
 } // namespace
 

@@ -39,16 +39,8 @@ int runRetarget(const RetargetCliOptions &O, const CommandContext &Ctx) {
       report(R.failure(), Ctx);
     return R.failure().exitCode();
   }
-  for (const std::string &W : R->report.warnings)
-    std::cerr << "bpfcarve: warning: " << W << "\n";
-  if (!O.report.empty())
-    if (auto W = toolchain::writeFileAtomically(O.report, transformer::reportJson(R->report)); !W)
-      return report(W.failure(), Ctx);
-  if (O.output.empty())
-    return emit(R->text, Ctx);
-  if (auto W = toolchain::writeFileAtomically(O.output, R->text); !W)
-    return report(W.failure(), Ctx);
-  return 0;
+  return writeOutputs(R->report.warnings, O.report, transformer::reportJson(R->report), O.output,
+                      R->text, Ctx);
 }
 } // namespace
 
