@@ -7,6 +7,8 @@ preset=${1:-release}
 bash scripts/setup.sh
 # ccache speeds rebuilds up when its cache survives (~/.cache/bpfcarve/ccache); never required.
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/bpfcarve/ccache}
+# Paths relative to the checkout, so a second clone or worktree reuses the same cache entries.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 if [ ! -f "build/$preset/build.ninja" ]; then
   cmake --preset "$preset" >/dev/null
 fi
