@@ -20,6 +20,7 @@ struct Unit {
   unsigned begin = 0, end = 0;
   unsigned line = 0;
   UnitKind kind = UnitKind::Decl;
+  std::string text; ///< generated text (a forward declaration) instead of [begin, end)
 };
 
 bool isSpace(char C) { return C == ' ' || C == '\t' || C == '\n' || C == '\r' || C == '\f' || C == '\v'; }
@@ -108,6 +109,10 @@ bool onlySpaceBetween(const std::string &Text, unsigned From, unsigned To) {
   return true;
 }
 
+bool sameSpan(const SourceSpan &A, const SourceSpan &B) {
+  return A.file == B.file && A.beginOffset == B.beginOffset && A.endOffset == B.endOffset;
+}
+
 unsigned lineOf(const std::string &Text, unsigned Offset) {
   return 1 + static_cast<unsigned>(std::count(Text.begin(), Text.begin() + Offset, '\n'));
 }
@@ -129,7 +134,7 @@ std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &
     if (!Sp.valid() || !Files.count(Sp.file))
       return;
     Units.push_back({M.orderKey(Sp.file, Sp.beginOffset), Sp.file, Sp.beginOffset, Sp.endOffset,
-                     Sp.beginLine, K});
+                     Sp.beginLine, K, {}});
   };
 
   // Which includes stay: the ones that provide kept system entities, the system includes before
@@ -167,10 +172,43 @@ std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &
     addUnit(I.directive, UnitKind::Include);
   }
 
+  // A record kept code only points to needs no more than `struct foo;`: the input's own forward
+  // declarations of it where it has some, else one written where its definition was. Unless the
+  // definition shares its text with something kept whole (`typedef struct foo {...} foo_t;`).
+  std::map<std::string, const TypeEntity *> Types;
+  for (const TypeEntity &T : M.types)
+    Types[T.id] = &T;
+  auto overlapsKeptText = [&](const std::string &Id, const SourceSpan &Sp) {
+    for (const KeptEntity &K : S.kept) {
+      if (K.id == Id || S.declarationOnly.count(K.id))
+        continue;
+      if (auto It = M.spans.find(K.id); It != M.spans.end())
+        for (const SourceSpan &X : It->second)
+          if (X.file == Sp.file && X.beginOffset < Sp.endOffset && Sp.beginOffset < X.endOffset)
+            return true;
+    }
+    return false;
+  };
   for (const KeptEntity &K : S.kept) {
     auto It = M.spans.find(K.id);
     if (It == M.spans.end())
       continue;
+    const TypeEntity *T = S.declarationOnly.count(K.id) && Types.count(K.id) ? Types[K.id] : nullptr;
+    if (T && T->complete && !overlapsKeptText(K.id, T->decl)) {
+      bool Written = false;
+      for (const SourceSpan &Sp : It->second)
+        if (!sameSpan(Sp, T->decl) && !(O.keepLocalIncludes && isLocalFile(Sp.file))) {
+          addUnit(Sp, UnitKind::Decl);
+          Written = true;
+        }
+      if (!Written && T->decl.valid() && Files.count(T->decl.file) &&
+          !(O.keepLocalIncludes && isLocalFile(T->decl.file))) {
+        addUnit(T->decl, UnitKind::Decl);
+        Units.back().end = Units.back().begin;
+        Units.back().text = T->kind + " " + T->name + ";";
+      }
+      continue;
+    }
     for (const SourceSpan &Sp : It->second) {
       if (O.keepLocalIncludes && isLocalFile(Sp.file))
         continue;
@@ -184,7 +222,8 @@ std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &
   // Co-located declarations share text; a declaration inside another's text is part of it.
   std::vector<Unit> Merged;
   for (Unit &U : Units) {
-    if (!Merged.empty() && Merged.back().file == U.file && U.begin < Merged.back().end) {
+    if (!Merged.empty() && Merged.back().file == U.file && U.begin < Merged.back().end &&
+        U.text.empty()) {
       Merged.back().end = std::max(Merged.back().end, U.end);
       continue;
     }
@@ -193,7 +232,7 @@ std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &
   // Attached comments, never reaching into the previous or next unit of the same file.
   for (size_t I = 0; I < Merged.size(); ++I) {
     Unit &U = Merged[I];
-    if (U.kind != UnitKind::Decl)
+    if (U.kind != UnitKind::Decl || !U.text.empty())
       continue;
     unsigned Ceiling = static_cast<unsigned>(Files[U.file]->text.size());
     for (size_t J = I + 1; J < Merged.size(); ++J)
@@ -232,7 +271,7 @@ std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &
       continue;
     for (const SourceSpan &D : C.directives)
       Directives.push_back({M.orderKey(D.file, D.beginOffset), D.file, D.beginOffset, D.endOffset,
-                            D.beginLine, UnitKind::Directive});
+                            D.beginLine, UnitKind::Directive, {}});
   }
   Merged.insert(Merged.end(), Directives.begin(), Directives.end());
   std::sort(Merged.begin(), Merged.end(), [](const Unit &A, const Unit &B) {
@@ -248,7 +287,7 @@ std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &
   }
   for (const Unit &U : Merged) {
     const std::string &Text = Files[U.file]->text;
-    std::string Body = Text.substr(U.begin, U.end - U.begin);
+    std::string Body = U.text.empty() ? Text.substr(U.begin, U.end - U.begin) : U.text;
     // A blank line between declarations and after the block of includes; directives hug what
     // they guard.
     if (Prev && ((U.kind == UnitKind::Decl && *Prev == UnitKind::Decl) ||
@@ -256,10 +295,11 @@ std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &
       Out += "\n";
     if (U.kind == UnitKind::Decl) {
       bool Adjacent = PrevDecl && PrevDecl->file == U.file && PrevDecl->end <= U.begin &&
-                      onlySpaceBetween(Text, PrevDecl->end, U.begin);
+                      onlySpaceBetween(Text, PrevDecl->end, U.begin) && U.text.empty();
       if (!Adjacent && Body.rfind("/* from ", 0) != 0)
-        Out += "/* from " + U.file + ":" + std::to_string(U.line) + " */\n";
-      PrevDecl = &U;
+        Out += "/* from " + U.file + ":" + std::to_string(U.line) +
+               (U.text.empty() ? "" : ", declaration only") + " */\n";
+      PrevDecl = U.text.empty() ? &U : nullptr;
     }
     Out += Body;
     Out += "\n";
@@ -301,11 +341,14 @@ std::string sliceManifestJson(const ProgramModel &M, const Slice &S, const std::
     std::string At = It != Where.end() && It->second.valid()
                          ? It->second.file + ":" + std::to_string(It->second.beginLine)
                          : "";
-    Kept.push_back({{"id", K.id},
-                    {"kind", K.kind},
-                    {"origin", originName(K.origin)},
-                    {"at", At},
-                    {"why", Why}});
+    ordered_json Entry = {{"id", K.id},
+                          {"kind", K.kind},
+                          {"origin", originName(K.origin)},
+                          {"at", At},
+                          {"why", Why}};
+    if (S.declarationOnly.count(K.id))
+      Entry["declaration_only"] = true;
+    Kept.push_back(std::move(Entry));
   }
   J["kept"] = Kept;
   J["warnings"] = S.warnings;

@@ -38,7 +38,9 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, con
   auto Model = buildProgramModel(Input);
   if (!Model)
     return Model.failure();
-  auto Sl = computeSlice(*Model, S);
+  Selection Sel = S;
+  Sel.completeParams = E.harness.has_value();
+  auto Sl = computeSlice(*Model, Sel);
   if (!Sl)
     return Sl.failure();
   ExtractResult R;

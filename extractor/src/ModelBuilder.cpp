@@ -100,9 +100,10 @@ public:
   ASTContext &Ctx;
   SourceManager &SM;
 
+  const FileFacts &factsAt(SourceLocation L) { return facts(SM.getFileID(SM.getExpansionLoc(L))); }
+
 private:
   const FileFacts &facts(FileID F);
-  const FileFacts &factsAt(SourceLocation L) { return facts(SM.getFileID(SM.getExpansionLoc(L))); }
   unsigned lineOf(SourceLocation L) { return SM.getExpansionLineNumber(L); }
   std::string displayPath(llvm::StringRef Abs);
   std::string makeId(const std::string &Kind, const std::string &Name, SourceLocation Loc);
@@ -277,11 +278,26 @@ public:
   bool VisitBinaryOperator(BinaryOperator *BO) {
     if (BO->isAssignmentOp())
       markWritten(BO->getLHS(), BO->isCompoundAssignmentOp());
+    // Pointer arithmetic scales by the pointee's size: `(void *)(hdr + 1) > data_end`.
+    BinaryOperatorKind Op = BO->getOpcode();
+    if (Op == BO_Add || Op == BO_Sub || Op == BO_AddAssign || Op == BO_SubAssign)
+      for (const Expr *E : {BO->getLHS(), BO->getRHS()})
+        if (const auto *PT = E->getType()->getAs<PointerType>())
+          needComplete(PT->getPointeeType(), BO->getOperatorLoc());
     return true;
   }
   bool VisitUnaryOperator(UnaryOperator *UO) {
-    if (UO->isIncrementDecrementOp())
+    if (UO->isIncrementDecrementOp()) {
       markWritten(UO->getSubExpr(), true);
+      if (const auto *PT = UO->getSubExpr()->getType()->getAs<PointerType>())
+        needComplete(PT->getPointeeType(), UO->getOperatorLoc());
+    }
+    return true;
+  }
+  /// A value of record type (a variable, `*p`, `p[i]`, a struct returned or passed by value, a
+  /// compound literal) needs the record complete.
+  bool VisitExpr(Expr *E) {
+    needComplete(E->getType(), E->getExprLoc());
     return true;
   }
 
@@ -322,14 +338,66 @@ public:
     return true;
   }
 
+  /// Types as written: a record named where only a pointer to it is declared (`struct foo *p`,
+  /// `typedef struct foo foo_t;`) is only pointed to; everywhere else (a variable or member of
+  /// that type, sizeof, offsetof, an array of it) it must be complete. A typedef used by value
+  /// needs the record it names complete, as `meta_t m;` needs struct pkt_meta.
+  bool TraverseTypeLoc(TypeLoc TL) {
+    if (TL.isNull())
+      return true;
+    bool Saved = InPointee;
+    switch (TL.getTypeLocClass()) {
+    case TypeLoc::Pointer:
+      InPointee = true;
+      break;
+    case TypeLoc::Qualified:
+    case TypeLoc::Elaborated:
+    case TypeLoc::Paren:
+    case TypeLoc::Attributed:
+    case TypeLoc::MacroQualified:
+    case TypeLoc::BTFTagAttributed:
+    case TypeLoc::Record:
+    case TypeLoc::Enum:
+    case TypeLoc::Typedef:
+      break; // sugar and names: the context of what encloses them
+    default:
+      InPointee = false; // arrays, function types, typeof(...): their parts as they are
+    }
+    if (InMapDefinition)
+      InPointee = false; // `__type(value, struct foo)` sizes the map: BTF needs foo complete
+    bool R = RecursiveASTVisitor::TraverseTypeLoc(TL);
+    InPointee = Saved;
+    return R;
+  }
+  bool TraverseTypedefDecl(TypedefDecl *TD) {
+    bool Saved = InPointee;
+    InPointee = true; // a typedef only names its type
+    bool R = RecursiveASTVisitor::TraverseTypedefDecl(TD);
+    InPointee = Saved;
+    return R;
+  }
+
   bool VisitTypeLoc(TypeLoc TL) {
     const Decl *D = nullptr;
-    if (auto T = TL.getAs<TypedefTypeLoc>())
+    if (auto T = TL.getAs<TypedefTypeLoc>()) {
       D = T.getTypedefNameDecl();
-    else if (auto T = TL.getAs<TagTypeLoc>())
+      if (!InPointee)
+        needComplete(T.getType(), TL.getBeginLoc());
+    } else if (auto T = TL.getAs<TagTypeLoc>()) {
       D = T.getDecl();
+      // A record never defined is declared where first named, possibly inside another record
+      // (`struct node { struct payload *data; };`): its file-scope `struct payload;` stands for it.
+      if (const TagDecl *Tag = T.getDecl(); !Tag->getDefinition())
+        for (const TagDecl *R : Tag->redecls())
+          if (isa<TranslationUnitDecl>(R->getLexicalDeclContext()) && !R->isImplicit()) {
+            D = R;
+            break;
+          }
+    }
     if (D)
-      B.addEdge(From, B.entityFor(D), edge::UsesType, TL.getBeginLoc());
+      B.addEdge(From, B.entityFor(D),
+                InPointee && forwardDeclarable(D) ? edge::PointsToType : edge::UsesType,
+                TL.getBeginLoc());
     if (auto T = TL.getAs<RecordTypeLoc>(); T && FnIndex >= 0 &&
         ctxRecords().count(T.getDecl()->getName().str()))
       fn().typeRefs.push_back({T.getDecl()->getName().str(), "", B.spellingSpan(T.getNameLoc()),
@@ -363,6 +431,12 @@ public:
 
   /// Scans a function body for local variables of known sign (before its calls are described).
   bool TraverseFunctionDecl(FunctionDecl *FD) {
+    // The verifier checks a global function alone, against the BTF of its arguments: what a
+    // pointer argument points to must be complete there.
+    if (FD->doesThisDeclarationHaveABody() && FD->isExternallyVisible())
+      for (const ParmVarDecl *P : FD->parameters())
+        if (const auto *PT = P->getType()->getAs<PointerType>())
+          needComplete(PT->getPointeeType(), P->getLocation());
     std::unique_ptr<LocalSignScanner> Saved = std::move(Locals);
     if (FD->doesThisDeclarationHaveABody()) {
       Locals = std::make_unique<LocalSignScanner>(B.Ctx);
@@ -415,10 +489,27 @@ private:
 
   Function &fn() { return B.functionAt(static_cast<size_t>(FnIndex)); }
 
+  /// A named top-level struct or union of the project: `struct foo;` can stand for it.
+  bool forwardDeclarable(const Decl *D) {
+    const auto *RD = dyn_cast<RecordDecl>(D);
+    return RD && !RD->getName().empty() && isa<TranslationUnitDecl>(RD->getLexicalDeclContext()) &&
+           B.factsAt(RD->getLocation()).origin != Origin::System;
+  }
+  /// T (or the element type of an array of T) is a project record that must be complete here.
+  void needComplete(QualType T, SourceLocation Loc) {
+    if (T.isNull())
+      return;
+    const Type *Base = T->getBaseElementTypeUnsafe();
+    const RecordDecl *RD = Base ? Base->getAsRecordDecl() : nullptr;
+    if (RD && B.factsAt(RD->getLocation()).origin != Origin::System)
+      B.addEdge(From, B.entityFor(RD), edge::UsesType, Loc);
+  }
+
   Builder &B;
   std::string From;
   long FnIndex;
   bool InMapDefinition = false;
+  bool InPointee = false; ///< inside the pointee of a pointer type as written
   std::unique_ptr<LocalSignScanner> Locals;
   std::set<const DeclRefExpr *> DirectCallees, CallbackRefs, TailCallRefs;
   std::map<const MemberExpr *, bool> Written;

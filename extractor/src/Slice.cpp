@@ -176,21 +176,41 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
         if (E->kind == edge::FunctionPointer)
           StructOpsOf[E->to].push_back(G.id);
 
+  // A project record reached only through points_to_type edges is kept as a declaration and its
+  // own edges wait: if an edge needing it complete arrives later, it is followed then.
   std::map<std::string, size_t> Index;
   std::deque<std::string> Work;
-  auto keep = [&](const std::string &Id, const std::string &EdgeKind, const std::string &From) {
+  auto keep = [&](const std::string &Id, const std::string &EdgeKind, const std::string &From,
+                  bool Complete = true) {
+    bool DeclOnly = EdgeKind == edge::PointsToType && !Complete &&
+                    originOf(Id) != Origin::System;
     auto It = Index.find(Id);
     if (It != Index.end()) {
       S.kept[It->second].why.emplace_back(EdgeKind, From);
+      if (!DeclOnly && S.declarationOnly.erase(Id))
+        Work.push_back(Id);
       return;
     }
     Index[Id] = S.kept.size();
     S.kept.push_back({Id, ProgramModel::kindOf(Id), originOf(Id), {{EdgeKind, From}}});
     S.keptIds.insert(Id);
-    Work.push_back(Id);
+    if (DeclOnly)
+      S.declarationOnly.insert(Id);
+    else
+      Work.push_back(Id);
   };
   for (const std::string &Id : S.seeds)
     keep(Id, "selected", "");
+  // The harness declares values of what the selected functions' pointer parameters point to
+  // (through typedefs too: the model names the record itself).
+  if (Sel.completeParams)
+    for (const std::string &Id : S.seeds)
+      for (const Function &F : M.functions)
+        for (const Param &P : F.id == Id ? F.parameters : std::vector<Param>{})
+          if (!P.pointeeRecord.empty())
+            for (const TypeEntity &T : M.types)
+              if (T.name == P.pointeeRecord && (T.kind == "struct" || T.kind == "union"))
+                keep(T.id, "harness", Id);
   // The license (and kernel version) decide which helpers the verifier allows: always kept.
   for (const Global &G : M.globals)
     if (G.origin != Origin::System && (G.section == "license" || G.section == "version"))
@@ -204,7 +224,7 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
       // What system headers declare stays behind its #include: only that edge is followed.
       if (System && E->kind != edge::DeclaredIn)
         continue;
-      keep(E->to, E->kind, Id);
+      keep(E->to, E->kind, Id, E->kind != edge::PointsToType);
     }
     if (auto It = StructOpsOf.find(Id); It != StructOpsOf.end())
       for (const std::string &G : It->second)

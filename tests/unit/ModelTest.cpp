@@ -215,7 +215,7 @@ bool reaches(const ProgramModel &M, const std::string &From, const std::string &
 const std::set<std::string> kAllEdgeKinds = {
     edge::Entry,       edge::Calls,       edge::Callback,   edge::FunctionPointer,
     edge::UsesMap,     edge::TailCall,    edge::MapSlot,    edge::InnerMap,
-    edge::UsesGlobal,  edge::UsesType,    edge::UsesEnumConstant,
+    edge::UsesGlobal,  edge::UsesType,    edge::PointsToType, edge::UsesEnumConstant,
     edge::ExpandsMacro, edge::TestsMacro, edge::GuardedBy,  edge::CallsHelper,
     edge::CallsKfunc,  edge::Includes,    edge::DeclaredIn};
 
@@ -788,10 +788,13 @@ SEC("tc") int ty(struct __sk_buff *skb) {
   EXPECT_EQ(Meta.underlying, "struct pkt_meta");
   EXPECT_EQ(S.members, (std::vector<std::string>{"len", "proto"}));
 
-  // meta_len -> meta_alias_t -> meta_t -> struct pkt_meta
+  // meta_len -> meta_alias_t -> meta_t -> struct pkt_meta; a typedef only names the struct, and
+  // meta_len's `m->len` needs it complete.
   EXPECT_TRUE(hasEdge(M, "function:meta_len@", Alias.id, edge::UsesType));
   EXPECT_TRUE(hasEdge(M, Alias.id, Meta.id, edge::UsesType));
-  EXPECT_TRUE(hasEdge(M, Meta.id, S.id, edge::UsesType));
+  EXPECT_TRUE(hasEdge(M, Meta.id, S.id, edge::PointsToType));
+  EXPECT_FALSE(hasEdge(M, Meta.id, S.id, edge::UsesType));
+  EXPECT_TRUE(hasEdge(M, "function:meta_len@", S.id, edge::UsesType));
   EXPECT_TRUE(reaches(M, function(M, "meta_len").id, S.id));
 
   // A typedef of an anonymous struct points at that struct.
@@ -804,6 +807,57 @@ SEC("tc") int ty(struct __sk_buff *skb) {
   EXPECT_EQ(U.members, (std::vector<std::string>{"v4", "v6"}));
   EXPECT_TRUE(hasEdge(M, "function:ty@", "union:addr@", edge::UsesType));
   EXPECT_TRUE(hasEdge(M, "union:addr@", "typedef:__u8@", edge::UsesType));
+}
+
+TEST(Types, CompleteOnlyWhereAValueOrItsSizeCounts) {
+  const std::string Src = bpf(R"c(
+struct ptr_only { int a; };
+struct member { int a; };
+struct arith { int a; };
+struct sized { int a; };
+struct deref { int a; };
+struct by_value { int a; };
+struct in_array { int a; };
+struct gparam { int a; };
+struct field_ptr { int a; };
+struct tval { int a; };
+typedef struct tval tval_t;
+struct holder { struct field_ptr *p; struct by_value v; };
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct ptr_only);
+} m SEC(".maps");
+static __noinline int f(struct ptr_only *p, struct member *q, struct arith *r, struct sized *s,
+                        struct deref *d, struct in_array (*arr)[2], tval_t *tp) {
+  struct deref copy = *d;
+  tval_t tv = {};
+  return (p != 0) + q->a + (int)(long)(r + 1) + sizeof(*s) + copy.a + (arr != 0) + tv.a + (tp != 0);
+}
+__noinline int g(struct gparam *gp) { return gp != 0; }
+)c");
+  ProgramModel M = parse(Src);
+  auto rec = [&](const char *Name) { return type(M, "struct", Name).id; };
+  const std::string F = function(M, "f").id;
+  // Only pointed to: a forward declaration suffices.
+  EXPECT_TRUE(hasEdge(M, F, rec("ptr_only"), edge::PointsToType));
+  EXPECT_FALSE(hasEdge(M, F, rec("ptr_only"), edge::UsesType));
+  EXPECT_TRUE(hasEdge(M, rec("holder"), rec("field_ptr"), edge::PointsToType));
+  EXPECT_FALSE(hasEdge(M, rec("holder"), rec("field_ptr"), edge::UsesType));
+  EXPECT_TRUE(hasEdge(M, type(M, "typedef", "tval_t").id, rec("tval"), edge::PointsToType));
+  // Complete: member access, pointer arithmetic, sizeof(*p), a copy, a value through a typedef,
+  // an array of it, a member by value, a map's __type(), a global function's argument.
+  EXPECT_TRUE(hasEdge(M, F, rec("member"), edge::UsesType));
+  EXPECT_TRUE(hasEdge(M, F, rec("arith"), edge::UsesType));
+  EXPECT_TRUE(hasEdge(M, F, rec("sized"), edge::UsesType));
+  EXPECT_TRUE(hasEdge(M, F, rec("deref"), edge::UsesType));
+  EXPECT_TRUE(hasEdge(M, F, rec("tval"), edge::UsesType));
+  EXPECT_TRUE(hasEdge(M, F, rec("in_array"), edge::UsesType));
+  EXPECT_TRUE(hasEdge(M, rec("holder"), rec("by_value"), edge::UsesType));
+  // `__type(value, struct ptr_only)` is `typeof(struct ptr_only) *value;` in the map's struct.
+  EXPECT_EQ(sources(M, rec("ptr_only"), edge::UsesType), (Names{"(anonymous)"}));
+  EXPECT_TRUE(hasEdge(M, function(M, "g").id, rec("gparam"), edge::UsesType));
 }
 
 TEST(Types, EnumConstantPointsToItsEnum) {
@@ -1583,6 +1637,8 @@ char LICENSE[] SEC("license") = "GPL";
   EXPECT_TRUE(hasEdge(M, "map:outer@", "struct:inner@", edge::InnerMap));
   EXPECT_TRUE(hasEdge(M, "function:main_prog@", "global:packets@", edge::UsesGlobal));
   EXPECT_TRUE(hasEdge(M, "function:helper_fn@", "struct:pkt_info@common.h:3", edge::UsesType));
+  EXPECT_TRUE(hasEdge(M, "function:helper_fn@", "struct:pkt_info@common.h:3",
+                      edge::PointsToType)); // the parameter's `struct pkt_info *`
   EXPECT_TRUE(hasEdge(M, "function:traced@", "enum:mode@", edge::UsesEnumConstant));
   EXPECT_TRUE(hasEdge(M, "macro:SLOTS@", "macro:MAX_SLOTS@slots.h:1", edge::ExpandsMacro));
   EXPECT_TRUE(hasEdge(M, "function:main_prog@", "macro:DEBUG_TRACE@", edge::TestsMacro));

@@ -22,6 +22,9 @@ struct Selection {
   std::vector<std::string> names; ///< functions, programs (name or unique section), or one map
   std::string file;               ///< --lines FILE:A-B
   unsigned first = 0, last = 0;
+  /// The selected functions' pointee records are needed complete (the harness declares values
+  /// of them), not just pointed to.
+  bool completeParams = false;
   std::string describe() const;   ///< as the user wrote it: "--program balancer_ingress"
 };
 
@@ -38,6 +41,9 @@ struct Slice {
   std::vector<std::string> seeds;
   std::vector<KeptEntity> kept; ///< in discovery order, seeds first
   std::set<std::string> keptIds;
+  /// Kept records that kept code only points to: emitted as `struct foo;`, their own
+  /// dependencies not followed.
+  std::set<std::string> declarationOnly;
   std::vector<std::string> warnings;
   bool has(const std::string &Id) const { return keptIds.count(Id) != 0; }
 };
