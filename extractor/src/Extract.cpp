@@ -17,7 +17,7 @@ Result<bool> selfCheck(const ProgramModel &Model, const ParseOptions &Input,
   Check.contents = Text;
   Check.virtualFiles = Input.virtualFiles;
   Check.flags = flagsOfCommand(Model.flags, Input.file);
-  auto Reparsed = buildProgramModel(Check);
+  auto Reparsed = parseOnly(Check);
   if (Reparsed)
     return true;
   auto Dir = toolchain::TempDir::create("bpfcarve-self-check-failed");

@@ -183,7 +183,13 @@ std::vector<std::string> flagsOfCommand(const std::vector<std::string> &C, const
   return Flags;
 }
 
-Result<ProgramModel> buildProgramModel(const ParseOptions &O) {
+namespace {
+
+/// Runs the action Factory makes over O.file with the frontend's flags. Returns the compile
+/// command used, or the first error diagnostic (clang's whole output in details).
+Result<std::vector<std::string>> runFrontend(const ParseOptions &O,
+                                             tooling::FrontendActionFactory &Factory,
+                                             const bool &Completed) {
   if (!O.contents) {
     struct stat St {};
     if (::stat(O.file.c_str(), &St) != 0)
@@ -224,24 +230,72 @@ Result<ProgramModel> buildProgramModel(const ParseOptions &O) {
   CollectingDiagnostics Diags(Abs, O.file);
   Tool.setDiagnosticConsumer(&Diags);
 
-  ProgramModel Model;
-  bool Built = false;
-  ModelActionFactory Factory(O.file, Model, Built);
   int Rc = Tool.run(&Factory);
   if (Diags.First) {
     Failure F = *Diags.First;
     F.details = Diags.Text;
     return F;
   }
-  if (Rc != 0 || !Built) {
+  if (Rc != 0 || !Completed) {
     Failure F = Failure::badInput("cannot parse '" + O.file + "'");
     F.details = Diags.Text;
     return F;
   }
   auto Cmds = (*DB)->getCompileCommands(Abs);
-  if (!Cmds.empty())
-    Model.flags = Cmds.front().CommandLine;
+  return Cmds.empty() ? std::vector<std::string>{} : Cmds.front().CommandLine;
+}
+
+/// Parses and checks the whole file, like -fsyntax-only; Completed when no error occurred.
+class CheckConsumer : public ASTConsumer {
+public:
+  explicit CheckConsumer(bool &Completed) : Completed(Completed) {}
+  void HandleTranslationUnit(ASTContext &Ctx) override {
+    Completed = !Ctx.getDiagnostics().hasErrorOccurred();
+  }
+
+private:
+  bool &Completed;
+};
+
+class CheckActionFactory : public tooling::FrontendActionFactory {
+public:
+  explicit CheckActionFactory(bool &Completed) : Completed(Completed) {}
+  std::unique_ptr<FrontendAction> create() override {
+    struct Action : ASTFrontendAction {
+      explicit Action(bool &C) : C(C) {}
+      std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI, StringRef) override {
+        CI.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>());
+        return std::make_unique<CheckConsumer>(C);
+      }
+      bool &C;
+    };
+    return std::make_unique<Action>(Completed);
+  }
+
+private:
+  bool &Completed;
+};
+
+} // namespace
+
+Result<ProgramModel> buildProgramModel(const ParseOptions &O) {
+  ProgramModel Model;
+  bool Built = false;
+  ModelActionFactory Factory(O.file, Model, Built);
+  auto Command = runFrontend(O, Factory, Built);
+  if (!Command)
+    return Command.failure();
+  Model.flags = Command.take();
   return Model;
+}
+
+Result<bool> parseOnly(const ParseOptions &O) {
+  bool Completed = false;
+  CheckActionFactory Factory(Completed);
+  auto Command = runFrontend(O, Factory, Completed);
+  if (!Command)
+    return Command.failure();
+  return true;
 }
 
 } // namespace bpfcarve::extractor

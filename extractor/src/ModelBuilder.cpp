@@ -1329,13 +1329,24 @@ void Builder::recordMacros() {
   for (auto &[F, V] : Spans)
     std::sort(V.begin(), V.end());
 
-  auto InCondition = [&](SourceLocation L) {
-    for (const SourceRange &R : PP.conditions) {
-      SourceLocation B = SM.getExpansionLoc(R.getBegin()), E = SM.getExpansionLoc(R.getEnd());
-      if (SM.getFileID(B) == SM.getFileID(L) && !SM.isBeforeInTranslationUnit(L, B) &&
-          !SM.isBeforeInTranslationUnit(E, L))
+  // The #if/#elif conditions of each file as offset ranges: a use inside one is a test. Indexed
+  // by file once, since system headers bring thousands of both uses and conditions.
+  std::unordered_map<unsigned, std::vector<std::pair<unsigned, unsigned>>> Conditions;
+  for (const SourceRange &R : PP.conditions) {
+    SourceLocation B = SM.getExpansionLoc(R.getBegin()), E = SM.getExpansionLoc(R.getEnd());
+    FileID F = SM.getFileID(B);
+    if (F != SM.getFileID(E))
+      continue;
+    Conditions[F.getHashValue()].emplace_back(SM.getFileOffset(B), SM.getFileOffset(E));
+  }
+  auto InCondition = [&](FileID F, SourceLocation L) {
+    auto It = Conditions.find(F.getHashValue());
+    if (It == Conditions.end())
+      return false;
+    unsigned Off = SM.getFileOffset(L);
+    for (const auto &[B, E] : It->second)
+      if (B <= Off && Off <= E)
         return true;
-    }
     return false;
   };
 
@@ -1352,7 +1363,7 @@ void Builder::recordMacros() {
     FileID F = SM.getFileID(U.fileLoc);
     const FileFacts &Facts = facts(F);
     std::string Kind = U.kind;
-    if (Kind == "expansion" && InCondition(U.fileLoc))
+    if (Kind == "expansion" && InCondition(F, U.fileLoc))
       Kind = "if";
     bool IsTest = Kind != "expansion";
 

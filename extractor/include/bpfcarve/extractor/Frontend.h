@@ -26,6 +26,10 @@ struct ParseOptions {
 /// Nothing is computed from a partial AST.
 Result<ProgramModel> buildProgramModel(const ParseOptions &Options);
 
+/// Parses `file` as buildProgramModel does (same flags and diagnostics) without building a
+/// model: true when it parses without error, else the first error as BadInput.
+Result<bool> parseOnly(const ParseOptions &Options);
+
 /// The compile command buildProgramModel would use for Options (compiler first).
 Result<std::vector<std::string>> effectiveFlags(const ParseOptions &Options);
 
