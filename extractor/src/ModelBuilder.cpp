@@ -84,9 +84,15 @@ public:
   SourceSpan spanOfRange(SourceRange R);
   /// The token at L where it is spelled (inside a macro body or argument when written there).
   SourceSpan spellingSpan(SourceLocation L);
-  /// R where it is written: for an expression that is a macro argument (`count(skb->len)`), the
-  /// argument's text, not the whole macro call; else the expansion range.
+  /// R at its use site, for locations: for an expression that is a macro argument
+  /// (`count(skb->len)`), the argument's text; else the expansion range.
+  SourceSpan argSpellingSpan(SourceRange R);
+  /// R where its text is written, the range an edit of R replaces (CtxAccess::written);
+  /// invalid when no one range of a file holds exactly R.
   SourceSpan writtenSpan(SourceRange R);
+  CharSourceRange writtenRange(SourceRange R);
+  /// The text of writtenSpan(R), or of R's expansion range when it has none.
+  std::string writtenTextOf(SourceRange R);
   bool spelledInMacroBody(SourceLocation L) {
     return L.isMacroID() && !SM.isMacroArgExpansion(L);
   }
@@ -313,10 +319,11 @@ public:
       AccessKind K = AccessKind::Read;
       if (auto It = Written.find(ME); It != Written.end())
         K = It->second ? AccessKind::ReadWrite : AccessKind::Write;
+      SourceSpan Written = B.writtenSpan(ME->getSourceRange());
       fn().ctxAccesses.push_back({RD->getName().str(), ME->getMemberDecl()->getName().str(), K,
-                                 B.writtenSpan(ME->getSourceRange()),
+                                 B.argSpellingSpan(ME->getSourceRange()), Written,
                                  B.spellingSpan(ME->getMemberLoc()),
-                                 B.textOf(ME->getBase()->getSourceRange())});
+                                 B.writtenTextOf(ME->getBase()->getSourceRange())});
     }
     return true;
   }
@@ -449,11 +456,20 @@ public:
 
   HelperCall describeCall(const CallExpr *CE, const DeclRefExpr *Callee, std::string Name, int Id,
                           bool Kfunc) {
-    HelperCall H{std::move(Name), Id, Kfunc, B.spanOfRange(CE->getSourceRange()),
-                 B.spellingSpan(Callee->getLocation()), {}, {}, {}, {}};
+    HelperCall H{std::move(Name),
+                 Id,
+                 Kfunc,
+                 B.spanOfRange(CE->getSourceRange()),
+                 B.writtenSpan(CE->getSourceRange()),
+                 B.spellingSpan(Callee->getLocation()),
+                 {},
+                 {},
+                 {},
+                 {}};
     for (const Expr *A : CE->arguments()) {
-      H.args.push_back(B.spanOfRange(A->getSourceRange()));
-      H.argTexts.push_back(B.textOf(A->getSourceRange()));
+      SourceSpan W = B.writtenSpan(A->getSourceRange());
+      H.args.push_back(W.valid() ? W : B.spanOfRange(A->getSourceRange()));
+      H.argTexts.push_back(B.writtenTextOf(A->getSourceRange()));
       Expr::EvalResult R;
       if (!A->isValueDependent() && A->EvaluateAsInt(R, B.Ctx))
         H.argValues.push_back(R.Val.getInt().getSExtValue());
@@ -639,7 +655,67 @@ SourceSpan Builder::spanOfRange(SourceRange R) {
   return S;
 }
 
+CharSourceRange Builder::writtenRange(SourceRange R) {
+  if (R.isInvalid())
+    return {};
+  SourceLocation B = R.getBegin(), E = R.getEnd();
+  // One macro level per step, from the outermost: makeFileCharRange maps a range inside one
+  // macro argument (however deeply the argument is passed on: `fw_count(X, skb->len)` expands
+  // to `stats_add(..., (bytes))`) to its spelling, and a range that is exactly a macro's
+  // expansion to the invocation; the expansion range would be the whole outer macro call.
+  for (int Depth = 0; Depth < 32; ++Depth) {
+    CharSourceRange CR =
+        Lexer::makeFileCharRange(CharSourceRange::getTokenRange(B, E), SM, Ctx.getLangOpts());
+    if (CR.isValid() && SM.getFileEntryRefForID(SM.getFileID(CR.getBegin())))
+      return CR;
+    if (!B.isMacroID() || !E.isMacroID())
+      return {};
+    bool ArgB = SM.isMacroArgExpansion(B), ArgE = SM.isMacroArgExpansion(E);
+    if (ArgB && ArgE) {
+      // Both in one argument of a macro, which may hold a macro of its own
+      // (`COUNT(2, PKT_LEN(skb) + 1)`): go to the argument's tokens.
+      B = SM.getImmediateSpellingLoc(B);
+      E = SM.getImmediateSpellingLoc(E);
+      continue;
+    }
+    if (ArgB || ArgE ||
+        SM.getImmediateExpansionRange(B).getBegin() != SM.getImmediateExpansionRange(E).getBegin())
+      return {}; // partly in a macro body, partly in its argument (`skb->FIELD`)
+    // Written entirely in one macro body (`#define PKT_LEN(s) ((s)->len)`: `(s)->len`).
+    SourceLocation SB = SM.getSpellingLoc(B), SE = SM.getSpellingLoc(E);
+    if (SM.getFileID(SB) != SM.getFileID(SE) || SM.isBeforeInTranslationUnit(SE, SB) ||
+        !SM.getFileEntryRefForID(SM.getFileID(SB)))
+      return {};
+    return CharSourceRange::getCharRange(SB,
+                                         Lexer::getLocForEndOfToken(SE, 0, SM, Ctx.getLangOpts()));
+  }
+  return {};
+}
+
 SourceSpan Builder::writtenSpan(SourceRange R) {
+  CharSourceRange CR = writtenRange(R);
+  SourceSpan S;
+  if (CR.isInvalid() || SM.getFileID(CR.getBegin()) != SM.getFileID(CR.getEnd()))
+    return S;
+  FileID F = SM.getFileID(CR.getBegin());
+  S.file = facts(F).display;
+  S.beginOffset = SM.getFileOffset(CR.getBegin());
+  S.endOffset = SM.getFileOffset(CR.getEnd());
+  S.beginLine = SM.getLineNumber(F, S.beginOffset);
+  S.beginColumn = SM.getColumnNumber(F, S.beginOffset);
+  S.endLine = SM.getLineNumber(F, S.endOffset);
+  S.endColumn = SM.getColumnNumber(F, S.endOffset);
+  return S;
+}
+
+std::string Builder::writtenTextOf(SourceRange R) {
+  CharSourceRange CR = writtenRange(R);
+  if (CR.isInvalid())
+    return textOf(R);
+  return Lexer::getSourceText(CR, SM, Ctx.getLangOpts()).str();
+}
+
+SourceSpan Builder::argSpellingSpan(SourceRange R) {
   SourceLocation B = R.getBegin(), E = R.getEnd();
   if (B.isMacroID() && E.isMacroID() && SM.isMacroArgExpansion(B) && SM.isMacroArgExpansion(E)) {
     SourceLocation SB = SM.getSpellingLoc(B), SE = SM.getSpellingLoc(E);

@@ -4,7 +4,9 @@
 //   // ARGS: <retarget arguments after FILE>
 //   // KEEP: / DROP: <regex on the output>
 //   // REFUSE: <regex the first stderr line must match; exit 1, no output>
-//   // DIFFRUN: pass   (original vs output on gen:all: no divergence, equal maps; root only)
+//   // DIFFRUN: pass [diff-run arguments]   (original vs output, on gen:all unless the arguments
+//      name --packets: no divergence, equal maps; root only; ${DIR} is this folder, for --maps
+//      and pcap files; one run per DIFFRUN line)
 // Every accepted case also checks that text outside the edits stays as the input's slice (the
 // output differs from `extract --program` only on lines holding a reported rewrite) and that a
 // second run gives the same bytes.
@@ -56,7 +58,7 @@ TEST_P(GoldenRetarget, MatchesItsAnnotations) {
   std::ifstream In(Input);
   std::vector<std::string> Args, Keep, Drop;
   std::string Refuse;
-  bool DiffRun = false;
+  std::vector<std::vector<std::string>> DiffRuns; ///< the arguments of each DIFFRUN line
   for (std::string Line; std::getline(In, Line);) {
     auto Value = [&](const std::string &Key) -> std::optional<std::string> {
       std::string K = "// " + Key + ": ";
@@ -72,8 +74,19 @@ TEST_P(GoldenRetarget, MatchesItsAnnotations) {
       Drop.push_back(*V);
     else if (auto V = Value("REFUSE"))
       Refuse = *V;
-    else if (auto V = Value("DIFFRUN"))
-      DiffRun = *V == "pass";
+    else if (auto V = Value("DIFFRUN")) {
+      std::stringstream A(*V);
+      std::string W;
+      A >> W;
+      ASSERT_EQ(W, "pass") << Line;
+      std::vector<std::string> Args;
+      while (A >> W) {
+        if (size_t P = W.find("${DIR}"); P != std::string::npos)
+          W.replace(P, 6, Dir);
+        Args.push_back(W);
+      }
+      DiffRuns.push_back(Args);
+    }
   }
   auto Tmp = toolchain::TempDir::create();
   ASSERT_TRUE(static_cast<bool>(Tmp));
@@ -119,18 +132,28 @@ TEST_P(GoldenRetarget, MatchesItsAnnotations) {
   EXPECT_LE(Changed.size(), Rep["rewrites"].size()) << "lines changed beyond the reported rewrites";
   EXPECT_FALSE(Rep["rewrites"].empty());
 
-  if (DiffRun) {
-    if (::geteuid() != 0)
-      GTEST_SKIP() << "DIFFRUN needs root (CAP_BPF); not root here";
-    std::string Out = Tmp->path() + "/" + GetParam();
+  if (!DiffRuns.empty() && ::geteuid() != 0)
+    GTEST_SKIP() << "DIFFRUN needs root (CAP_BPF); not root here";
+  std::string Out = Tmp->path() + "/" + GetParam();
+  if (!DiffRuns.empty())
     std::ofstream(Out) << R->out;
-    auto D = toolchain::runProcess({BPFCARVE_BIN, "diff-run", Input, Out, "--format", "json"});
+  for (const std::vector<std::string> &DiffRunArgs : DiffRuns) {
+    SCOPED_TRACE("DIFFRUN pass" + [&] {
+      std::string A;
+      for (const std::string &W : DiffRunArgs)
+        A += " " + W;
+      return A;
+    }());
+    std::vector<std::string> DArgv{BPFCARVE_BIN, "diff-run", Input, Out, "--format", "json"};
+    DArgv.insert(DArgv.end(), DiffRunArgs.begin(), DiffRunArgs.end());
+    auto D = toolchain::runProcess(DArgv);
     ASSERT_TRUE(static_cast<bool>(D));
     EXPECT_EQ(D->exitCode, 0) << D->out << D->err;
     json J = json::parse(D->out, nullptr, false);
     ASSERT_TRUE(J.is_object()) << D->err;
     EXPECT_GT(J["compared"].get<int>(), 0);
     EXPECT_EQ(J["divergent"], 0) << J["first_divergence"].dump(2);
+    EXPECT_EQ(J["maps_equal"], true) << D->out;
   }
 }
 

@@ -151,6 +151,11 @@ private:
   /// returns (`return XDP_TX;`), so it may become a call.
   void mapCodeToken(const Function &F, const std::string &Name, const SourceSpan &Spelled,
                     const SourceSpan &Where, bool WholeReturn);
+  /// How the output names a target code (registering the header or definitions it needs).
+  std::string codeText(const verifier::ReturnCode &T);
+  void redirectMap(const HelperCall &H);
+  /// A macro of supportMacro() the output must define.
+  void needSupport(std::string_view Name) { Support.insert(std::string(Name)); }
   void txAsValue();
   void references(const Function &F);
   void prototypes(const Function &F);
@@ -189,6 +194,8 @@ private:
   /// XDP_TX travels as a value (see txAsValue): where the value was written.
   std::vector<SourceSpan> TxValueSites;
   std::map<std::string, std::string> Renamed; ///< kfunc id -> its counterpart's name
+  std::set<std::string> Support;              ///< support macros the output defines
+  std::map<std::string, std::string> TcMaps;  ///< devmap id -> the generated tc map's name
 };
 
 /// XDP_TX as a value: its XDP number, which no mapped code takes at tc. The entry's returns turn
@@ -263,16 +270,20 @@ void Retargeter::mapCodeToken(const Function &F, const std::string &Name, const 
     Report.caveats.push_back(Name + " became " + std::string(T->name) + ": " +
                              std::string(To.name) +
                              " has no error verdict (XDP_ABORTED's tracepoint does not fire)");
+  rewrite("return-code", Where, codeText(*T), false, &Spelled);
+}
+
+std::string Retargeter::codeText(const verifier::ReturnCode &T) {
   if (std::string_view H = returnCodeHeader(To.name); !H.empty()) {
     ExtraHeaders.insert(std::string(H));
-    UsedCodes[std::string(T->name)] = T->value;
+    UsedCodes[std::string(T.name)] = T.value;
   }
   // Hooks whose codes are bare numbers (cgroup_skb: 1 allows) name them in lower case in the
   // profiles; no header defines those names, so the number goes in, with the name beside it.
-  std::string Text(T->name);
+  std::string Text(T.name);
   if (std::any_of(Text.begin(), Text.end(), [](char Ch) { return Ch >= 'a' && Ch <= 'z'; }))
-    Text = std::to_string(T->value) + " /* " + Text + " */";
-  rewrite("return-code", Where, Text, false, &Spelled);
+    Text = std::to_string(T.value) + " /* " + Text + " */";
+  return Text;
 }
 
 void Retargeter::fields(const Function &F) {
@@ -325,10 +336,27 @@ void Retargeter::fields(const Function &F) {
         continue;
       }
     }
+    if (!IsName && !A.written.valid()) {
+      // test_pkt_md_access.c: `TYPE tmp = *(volatile TYPE *)&skb->FIELD;` in the body of
+      // TEST_FIELD, FIELD its argument: no one range of the file is the access.
+      std::string Expr(Rule->to);
+      for (size_t Pos; (Pos = Expr.find("$B")) != std::string::npos;)
+        Expr.replace(Pos, 2, A.base);
+      refuse(Construct, "the access is written partly in a macro's body and partly in its "
+                        "arguments: there is no one text to replace with " + Expr,
+             A.site);
+      continue;
+    }
     if (Rule->approximate)
       Report.approximations.push_back(Construct + " at " + A.site.file + ":" +
                                       std::to_string(A.site.beginLine) + ": " +
                                       std::string(Rule->reason));
+    if (!Rule->caveat.empty())
+      Report.caveats.push_back(Construct + " at " + A.site.file + ":" +
+                               std::to_string(A.site.beginLine) + ": " +
+                               std::string(Rule->caveat));
+    if (!Rule->support.empty())
+      needSupport(Rule->support);
     if (IsName) {
       if (!A.member.valid()) {
         refuse(Construct, "the field name is not written in the file (token pasting)", A.site);
@@ -339,7 +367,7 @@ void Retargeter::fields(const Function &F) {
       std::string Expr(Rule->to);
       for (size_t Pos; (Pos = Expr.find("$B")) != std::string::npos;)
         Expr.replace(Pos, 2, A.base);
-      rewrite("ctx-field", A.site, Expr, Rule->approximate);
+      rewrite("ctx-field", A.site, Expr, Rule->approximate, &A.written);
     }
   }
 }
@@ -355,9 +383,19 @@ void Retargeter::returnCodes(const Function &F, bool IsEntry) {
     return IsEntry && std::any_of(F.returns.begin(), F.returns.end(),
                                   [&](const ReturnSite &R) { return sameSpan(R.site, S); });
   };
+  // bpf_redirect_map's flags are replaced as a whole by the tc code of their action bits
+  // (redirectMap): a code written there (`XDP_DROP`) is not mapped on its own.
+  std::vector<SourceSpan> Replaced;
+  for (const HelperCall &H : F.helperCalls)
+    if (H.name == "bpf_redirect_map" && H.args.size() == 3 && From.ctxStruct != To.ctxStruct)
+      Replaced.push_back(H.args[2]);
+  auto replaced = [&](const SourceSpan &S) {
+    return std::any_of(Replaced.begin(), Replaced.end(),
+                       [&](const SourceSpan &X) { return contains(X, S); });
+  };
   std::vector<SourceSpan> CodeSites;
   for (const TokenRef &R : F.enumRefs)
-    if (Codes.count(R.name) && R.spelled.valid()) {
+    if (Codes.count(R.name) && R.spelled.valid() && !replaced(R.spelled)) {
       mapCodeToken(F, R.name, R.spelled, R.spelled, wholeReturn(R.spelled));
       CodeSites.push_back(R.spelled);
     }
@@ -365,7 +403,7 @@ void Retargeter::returnCodes(const Function &F, bool IsEntry) {
   for (const Macro &Mc : M.macros)
     if (Codes.count(Mc.name))
       for (const MacroUse &U : Mc.uses)
-        if (U.kind == "expansion" && contains(F.body, U.site)) {
+        if (U.kind == "expansion" && contains(F.body, U.site) && !replaced(U.site)) {
           mapCodeToken(F, Mc.name, U.site, U.site, wholeReturn(U.site));
           CodeSites.push_back(U.site);
         }
@@ -641,17 +679,30 @@ void Retargeter::helpers(const Function &F) {
                H.site);
         break;
       }
-      bool Push = H.argSigns[1] < 0;
-      std::string Name = Push ? "bpf_skb_change_head" : "bpf_skb_adjust_room";
-      std::string Tail = Push ? "), 0" : "), BPF_ADJ_ROOM_MAC, 0";
+      if (H.argSigns[1] > 0) {
+        // A pop: BPFCARVE_SKB_POP(ctx, n) is bpf_skb_adjust_room(ctx, -n, BPF_ADJ_ROOM_MAC,
+        // flag), the flag BPF_F_ADJ_ROOM_DECAP_L3_IPV4/IPV6 by the version of the header the
+        // pop uncovers (supportMacro).
+        editOnly(H.callee, "BPFCARVE_SKB_POP");
+        needSupport("BPFCARVE_SKB_POP");
+        reportCall(H, "BPFCARVE_SKB_POP(" + H.argTexts[0] + ", " + H.argTexts[1] + ")");
+        Report.caveats.push_back(
+            H.name + " at " + H.site.file + ":" + std::to_string(H.site.beginLine) +
+            " became bpf_skb_adjust_room(" + H.argTexts[0] + ", -(" + H.argTexts[1] +
+            "), BPF_ADJ_ROOM_MAC, flag): " + std::string(Rule->reason) +
+            "; the flag is BPF_F_ADJ_ROOM_DECAP_L3_IPV4 or _IPV6 when the byte behind the "
+            "removed ones starts an IPv4 or IPv6 header (skb->protocol then follows the inner "
+            "header, as the stack's eth_type_trans() would read the ethertype a decap writes), "
+            "else 0 and skb->protocol stays the outer header's; test-run does not show "
+            "skb->protocol");
+        break;
+      }
+      std::string Name = "bpf_skb_change_head";
+      std::string Tail = "), 0";
       editOnly(H.callee, Name);
       editOnly(insertAt(H.args[1].beginOffset, H.args[1].file), "-(");
       editOnly(insertAt(H.args[1].endOffset, H.args[1].file), Tail);
       reportCall(H, Name + "(" + H.argTexts[0] + ", -(" + H.argTexts[1] + Tail + ")");
-      if (!Push)
-        Report.caveats.push_back(H.name + " at " + H.site.file + ":" +
-                                 std::to_string(H.site.beginLine) + " became "
-                                 "bpf_skb_adjust_room: " + std::string(Rule->reason));
       break;
     }
     case HelperAction::AdjustTail: {
@@ -679,11 +730,20 @@ void Retargeter::helpers(const Function &F) {
       reportCall(H, "bpf_skb_change_tail(" + H.argTexts[0] + ", " + Len + H.argTexts[1] + "), 0)");
       break;
     }
+    case HelperAction::RedirectMap:
+      redirectMap(H);
+      break;
     case HelperAction::ReplaceCall: {
       std::string Expr(Rule->to);
       if (size_t Pos = Expr.find("$0"); Pos != std::string::npos)
         Expr.replace(Pos, 2, H.argTexts.empty() ? "" : H.argTexts[0]);
-      rewrite("helper", H.site, Expr);
+      if (!H.written.valid()) {
+        refuse(H.name, "the call is written partly in a macro's body and partly in its "
+                       "arguments: there is no one text to replace with " + Expr,
+               H.site);
+        break;
+      }
+      rewrite("helper", H.site, Expr, false, &H.written);
       if (!Rule->reason.empty())
         Report.caveats.push_back(H.name + ": " + std::string(Rule->reason));
       break;
@@ -692,6 +752,124 @@ void Retargeter::helpers(const Function &F) {
       break;
     }
   }
+}
+
+void Retargeter::redirectMap(const HelperCall &H) {
+  const HelperRule *Rule = nullptr;
+  for (const HelperRule &R : helperRules())
+    if (R.action == HelperAction::RedirectMap && R.fromStruct == From.ctxStruct &&
+        R.toStruct == To.ctxStruct)
+      Rule = &R;
+  if (!Rule || H.args.size() != 3) {
+    refuse(H.name, "unexpected arguments, or a call bpfcarve cannot edit", H.site);
+    return;
+  }
+  // The map: `&name` (or `name`) of a map the model knows.
+  std::string MapText;
+  for (char C : H.argTexts[0])
+    if (!std::isspace(static_cast<unsigned char>(C)) && C != '&' && C != '(' && C != ')')
+      MapText += C;
+  auto MapIt = std::find_if(M.maps.begin(), M.maps.end(),
+                            [&](const Map &Mp) { return Mp.name == MapText; });
+  if (MapIt == M.maps.end()) {
+    refuse(H.name + "(" + H.argTexts[0] + ", ...)",
+           "the map argument is no map defined by name in the file", H.site);
+    return;
+  }
+  const Map &Dev = *MapIt;
+  if (Dev.type == "cpumap") {
+    refuse(H.name + "(" + H.argTexts[0] + ", ...)",
+           Dev.name + " is a cpumap: it hands the frame to another CPU before any skb exists; "
+                      "tc has no counterpart",
+           H.site);
+    return;
+  }
+  if (Dev.type == "xskmap") {
+    refuse(H.name + "(" + H.argTexts[0] + ", ...)",
+           Dev.name + " is an xskmap: AF_XDP sockets take frames from XDP only", H.site);
+    return;
+  }
+  if (Dev.type != "devmap" && Dev.type != "devmap_hash") {
+    refuse(H.name + "(" + H.argTexts[0] + ", ...)",
+           Dev.name + " is a " + Dev.type + " map: bpf_redirect_map at tc needs a devmap", H.site);
+    return;
+  }
+  // The flags: the action bits (BPF_F_ACTION_MASK, 0x3) are the XDP code returned when the key
+  // has no device; BPF_F_BROADCAST (1 << 3) and BPF_F_EXCLUDE_INGRESS (1 << 4) send a copy to
+  // every device of the map, which bpf_redirect cannot.
+  if (!H.argValues[2]) {
+    refuse(H.name + "(..., " + H.argTexts[2] + ")",
+           "the flags must be a constant: their low bits are the XDP code returned when the key "
+           "has no device, which the retarget maps to a tc code",
+           H.site);
+    return;
+  }
+  long long Flags = *H.argValues[2];
+  if (Flags & ~0x3LL) {
+    refuse(H.name + "(..., " + H.argTexts[2] + ")",
+           "flags beyond the fallback action (BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS) redirect "
+           "to several devices at once: bpf_redirect sends to one",
+           H.site);
+    return;
+  }
+  const verifier::ReturnCode *Fallback = nullptr;
+  for (const verifier::ReturnCode &C : From.returnCodes)
+    if (C.value == (Flags & 0x3))
+      Fallback = &C;
+  const verifier::ReturnCode *T = Fallback ? mapCode(*Fallback) : nullptr;
+  if (!T) {
+    refuse(H.name + "(..., " + H.argTexts[2] + ")",
+           "the fallback action " + std::string(Fallback ? Fallback->name : "?") + " has no " +
+               std::string(To.name) + " code to return in its place",
+           H.site);
+    return;
+  }
+  if (Dev.style != "btf" || Dev.decl.file != M.mainFile || !Dev.decl.valid() ||
+      !Dev.maxEntries) {
+    refuse(H.name + "(" + H.argTexts[0] + ", ...)",
+           "the tc-side map is declared beside " + Dev.name +
+               ", which must be a BTF map (SEC(\".maps\")) with a constant max_entries in the "
+               "input file itself",
+           H.site);
+    return;
+  }
+  std::string Tc = TcMaps[Dev.id];
+  if (Tc.empty()) {
+    Tc = Dev.name + "_tc";
+    auto Taken = [&](const std::string &N) {
+      return std::any_of(M.maps.begin(), M.maps.end(), [&](const Map &X) { return X.name == N; }) ||
+             std::any_of(M.globals.begin(), M.globals.end(),
+                         [&](const Global &X) { return X.name == N; }) ||
+             std::any_of(M.functions.begin(), M.functions.end(),
+                         [&](const Function &X) { return X.name == N; });
+    };
+    for (int I = 2; Taken(Tc); ++I)
+      Tc = Dev.name + "_tc" + std::to_string(I);
+    TcMaps[Dev.id] = Tc;
+    // On the devmap's last line, so every other line keeps its number.
+    std::string Def = " struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, __u32); "
+                      "__type(value, __u32); __uint(max_entries, " +
+                      std::to_string(*Dev.maxEntries) + "); } " + Tc +
+                      " SEC(\".maps\"); /* bpfcarve retarget: " + Dev.name +
+                      "'s keys -> ifindex for tc */";
+    SourceSpan End = Dev.decl;
+    End.beginOffset = End.endOffset;
+    End.beginLine = End.endLine;
+    End.beginColumn = End.endColumn;
+    Edits.add({End.file, End.endOffset, End.endOffset, Def});
+    Report.rewrites.push_back({"tc-map", at(End), "", Def, false});
+    Report.generatedMaps.push_back({Tc, Dev.name, "hash", "__u32", "__u32 (ifindex)",
+                                    *Dev.maxEntries});
+  }
+  needSupport("BPFCARVE_REDIRECT_DEV");
+  std::string Code = codeText(*T);
+  editOnly(H.callee, "BPFCARVE_REDIRECT_DEV");
+  editOnly(H.args[0], "&" + Tc);
+  editOnly(H.args[2], Code);
+  reportCall(H, "BPFCARVE_REDIRECT_DEV(&" + Tc + ", " + H.argTexts[1] + ", " + Code + ")");
+  Report.caveats.push_back(H.name + "(" + H.argTexts[0] + ", ...) at " + H.site.file + ":" +
+                           std::to_string(H.site.beginLine) + ": " + std::string(Rule->reason) +
+                           " (generated map " + Tc + ", mirroring " + Dev.name + ")");
 }
 
 void Retargeter::run() {
@@ -851,6 +1029,9 @@ std::vector<std::string> Retargeter::extraLines() const {
                     TxReturnMacro + "(skb, v) ({ int bpfcarve_v_ = (v); bpfcarve_v_ == " +
                     TxValueName + " ? (int)bpf_redirect((skb)->ifindex, 0) : bpfcarve_v_; })");
   }
+  for (const std::string &Name : Support)
+    if (const char *Def = supportMacro(Name))
+      Lines.push_back(Def);
   return Lines;
 }
 
@@ -985,6 +1166,15 @@ std::string reportJson(const RetargetReport &R) {
     Rf.push_back({{"construct", X.construct}, {"reason", X.reason}, {"at", Loc(X.at)}});
   J["refusals"] = Rf;
   J["warnings"] = R.warnings;
+  ordered_json Gm = ordered_json::array();
+  for (const GeneratedMap &G : R.generatedMaps)
+    Gm.push_back({{"name", G.name},
+                  {"mirrors", G.mirrors},
+                  {"type", G.type},
+                  {"key", G.key},
+                  {"value", G.value},
+                  {"max_entries", G.maxEntries}});
+  J["generated_maps"] = Gm;
   return J.dump(2) + "\n";
 }
 

@@ -29,8 +29,15 @@ const std::vector<FieldRule> &fieldRules() {
        true, "wire_len counts GSO segments on the wire; XDP sees one frame"},
       {"__sk_buff", "xdp_md", "queue_mapping", "($B->rx_queue_index + 1)", "ingress", true,
        "queue_mapping is rx queue + 1 only when the driver recorded it"},
-      {"__sk_buff", "xdp_md", "protocol", "", "", false,
-       "skb->protocol needs the Ethernet (and VLAN) header parsed: no XDP field holds it"},
+      // skb->protocol is what eth_type_trans() returned for the frame (test-run computes it
+      // the same way): the Ethernet h_proto, read from the data behind a bounds check.
+      {"__sk_buff", "xdp_md", "protocol", "BPFCARVE_XDP_PROTOCOL($B)", "", false, "",
+       "skb->protocol became the frame's Ethernet type as eth_type_trans() computes it "
+       "(h_proto; 802.3 length fields as ETH_P_802_3/ETH_P_802_2): equal wherever the skb's data "
+       "still holds its VLAN tag (test-run, tc egress without offload); at real tc ingress the "
+       "kernel has already moved an outer VLAN tag into metadata and skb->protocol is the inner "
+       "type, while XDP sees the tag in the data and this reads 0x8100/0x88a8",
+       "BPFCARVE_XDP_PROTOCOL"},
       {"__sk_buff", "xdp_md", "mark", "", "", false, "skb->mark has no XDP equivalent"},
       {"__sk_buff", "xdp_md", "priority", "", "", false, "skb->priority has no XDP equivalent"},
       {"__sk_buff", "xdp_md", "tc_index", "", "", false, "skb->tc_index has no XDP equivalent"},
@@ -82,9 +89,16 @@ const std::vector<HelperRule> &helperRules() {
        false},
       {"xdp_md", "__sk_buff", "bpf_xdp_adjust_meta", HelperAction::Refuse, "", "",
        "bpf_xdp_adjust_meta has no TC counterpart", false},
-      {"xdp_md", "__sk_buff", "bpf_redirect_map", HelperAction::Refuse, "", "",
-       "bpf_redirect_map to a devmap/cpumap/xskmap needs a TC-side map that bpfcarve does not "
-       "generate yet",
+      // test_xdp_with_devmap_helpers.c: `return bpf_redirect_map(&dm_ports, 1, 0);`. TC has
+      // no map redirect; the verifier lets a tc program look a devmap up, but a devmap belongs
+      // to the first program type that uses it (hooks.md §3: an XDP and a tc user of one devmap
+      // fail with EINVAL), so the tc side gets its own map from the same key to the ifindex.
+      {"xdp_md", "__sk_buff", "bpf_redirect_map", HelperAction::RedirectMap,
+       "BPFCARVE_REDIRECT_DEV", "",
+       "tc has no map redirect: the call looks the key up in a generated hash map (key -> "
+       "ifindex) that the control plane fills with the ifindexes it puts in the devmap, and "
+       "redirects there with bpf_redirect(ifindex, 0); a devmap entry's own program "
+       "(bpf_devmap_val.bpf_prog) does not run at tc",
        false},
       // TC -> XDP
       {"__sk_buff", "xdp_md", "bpf_skb_load_bytes", HelperAction::Rename, "bpf_xdp_load_bytes", "",
@@ -103,6 +117,54 @@ const std::vector<HelperRule> &helperRules() {
        "XDP has no checksum-replace helpers", false},
   };
   return Rules;
+}
+
+const char *supportMacro(std::string_view Name) {
+  // Written for clang -target bpf; the output's includes come after them, so they name only
+  // what a macro use expands to at the call site.
+  static const std::vector<std::pair<std::string_view, const char *>> Macros = {
+      // eth_type_trans(): h_proto when it is an Ethernet II type (>= ETH_P_802_3_MIN, 0x0600),
+      // else ETH_P_802_3 (1) for a raw 802.3 frame (payload starts 0xFFFF), else ETH_P_802_2
+      // (4); in network byte order like skb->protocol. A frame too short for an Ethernet header
+      // has no type: 0.
+      {"BPFCARVE_XDP_PROTOCOL",
+       "/* bpfcarve retarget: skb->protocol at XDP, as eth_type_trans() computes it */\n"
+       "#define BPFCARVE_XDP_PROTOCOL(x) ({ struct xdp_md *bpfcarve_x_ = (x); "
+       "unsigned char *bpfcarve_d_ = (unsigned char *)(long)bpfcarve_x_->data; "
+       "unsigned char *bpfcarve_e_ = (unsigned char *)(long)bpfcarve_x_->data_end; "
+       "(__u32)(bpfcarve_d_ + 14 > bpfcarve_e_ ? 0 "
+       ": ((bpfcarve_d_[12] << 8) | bpfcarve_d_[13]) >= 0x0600 ? *(__u16 *)(bpfcarve_d_ + 12) "
+       ": (bpfcarve_d_ + 16 <= bpfcarve_e_ && bpfcarve_d_[14] == 0xff && bpfcarve_d_[15] == 0xff) "
+       "? (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0x0100 : 0x0001) "
+       ": (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0x0400 : 0x0004)); })"},
+      // bpf_xdp_adjust_head(ctx, n) with n >= 0 at tc: bpf_skb_adjust_room(ctx, -n,
+      // BPF_ADJ_ROOM_MAC, flags) removes the n bytes behind the Ethernet header. The byte that
+      // then follows the Ethernet header tells the inner L3 header's version; its decap flag
+      // makes skb->protocol follow it (include/uapi/linux/bpf.h: BPF_F_ADJ_ROOM_DECAP_L3_IPV4 =
+      // (1ULL << 7), BPF_F_ADJ_ROOM_DECAP_L3_IPV6 = (1ULL << 8); Debian's 6.1 header lacks them,
+      // vmlinux.h of a 6.18 kernel has them as enum constants, so the values are written here).
+      {"BPFCARVE_SKB_POP",
+       "/* bpfcarve retarget: bpf_xdp_adjust_head(ctx, n >= 0) at tc; the flag is "
+       "BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7) or _IPV6 (1ULL << 8) by the inner IP version */\n"
+       "#define BPFCARVE_SKB_POP(skb, n) ({ struct __sk_buff *bpfcarve_s_ = (skb); "
+       "int bpfcarve_n_ = (n); unsigned char bpfcarve_v_ = 0; "
+       "if (bpfcarve_n_ <= 0 || bpf_skb_load_bytes(bpfcarve_s_, 14 + bpfcarve_n_, &bpfcarve_v_, 1)) "
+       "bpfcarve_v_ = 0; "
+       "bpf_skb_adjust_room(bpfcarve_s_, -bpfcarve_n_, BPF_ADJ_ROOM_MAC, "
+       "(bpfcarve_v_ >> 4) == 4 ? (1ULL << 7) : (bpfcarve_v_ >> 4) == 6 ? (1ULL << 8) : 0); })"},
+      // bpf_redirect_map(devmap, key, flags) at tc: `fallback` is the tc code of the flags'
+      // action bits, returned when the key has no ifindex.
+      {"BPFCARVE_REDIRECT_DEV",
+       "/* bpfcarve retarget: bpf_redirect_map() to a devmap at tc, through a key -> ifindex "
+       "map */\n"
+       "#define BPFCARVE_REDIRECT_DEV(map, key, fallback) ({ __u32 bpfcarve_k_ = (key); "
+       "__u32 *bpfcarve_i_ = bpf_map_lookup_elem((map), &bpfcarve_k_); "
+       "bpfcarve_i_ && *bpfcarve_i_ ? bpf_redirect(*bpfcarve_i_, 0) : (long)(fallback); })"},
+  };
+  for (const auto &[N, Def] : Macros)
+    if (N == Name)
+      return Def;
+  return nullptr;
 }
 
 const std::vector<ReturnCodeAlias> &returnCodeAliases() {

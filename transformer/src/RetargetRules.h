@@ -21,14 +21,21 @@ struct FieldRule {
   std::string_view onlyDirection; ///< "ingress"/"egress": elsewhere refused with `reason`
   bool approximate = false;
   std::string_view reason; ///< why it is refused (to empty) or approximate
+  std::string_view caveat = {};  ///< what a test-run does not show about the rewrite
+  std::string_view support = {}; ///< the support macro `to` names (supportMacro)
 };
 const std::vector<FieldRule> &fieldRules();
+
+/// A macro the output defines at its top because a rewrite names it: a statement expression that
+/// evaluates each argument once. Null for an unknown name.
+const char *supportMacro(std::string_view Name);
 
 enum class HelperAction {
   Rename,        ///< same arguments, other helper
   AppendArgs,    ///< rename, then add `extra` before the closing parenthesis
   AdjustHead,    ///< bpf_xdp_adjust_head: push (delta < 0) or pop (delta > 0) at TC
   AdjustTail,    ///< bpf_xdp_adjust_tail(ctx, d) -> bpf_skb_change_tail(ctx, ctx->len + d, 0)
+  RedirectMap,   ///< bpf_redirect_map(devmap, key, flags) -> lookup in a generated tc map + bpf_redirect
   ReplaceCall,   ///< the whole call becomes `expr` ($0 = first argument)
   Refuse,
 };

@@ -170,7 +170,10 @@ Result<std::vector<std::string>> applyMapSeed(bpf_object *Obj, const MapSeed &Se
     if (!Target)
       continue; // the caller checks that every seeded map exists somewhere
     bpf_map_type T = bpf_map__type(Target);
-    if (!hasReadableValues(T))
+    // A devmap takes its entries from user space (an ifindex, optionally a program fd): a program
+    // redirecting through it, and its retarget's generated key -> ifindex map, need them seeded.
+    bool Devmap = T == BPF_MAP_TYPE_DEVMAP || T == BPF_MAP_TYPE_DEVMAP_HASH;
+    if (!hasReadableValues(T) && !Devmap)
       return Failure::badInput("map seed '" + Seed.path + "': map '" + Name + "' (" +
                                libbpf_bpf_map_type_str(T) + ") cannot be seeded");
     size_t KeySize = bpf_map__key_size(Target), ValueSize = bpf_map__value_size(Target);

@@ -42,9 +42,14 @@ struct HelperCall {
   int helperId = -1; ///< BPF_FUNC_* number, -1 for kfuncs
   bool kfunc = false;
   SourceSpan site;
+  /// The call where its text is written (see CtxAccess::written); invalid when no one range of
+  /// a file holds it.
+  SourceSpan written;
   SourceSpan callee;              ///< the helper's name token, where it is spelled
-  std::vector<SourceSpan> args;   ///< each argument as written (expansion range)
-  std::vector<std::string> argTexts;
+  /// Each argument where it is written (inside a macro argument: that text, not the whole macro
+  /// call); the expansion range when no one range of a file holds it.
+  std::vector<SourceSpan> args;
+  std::vector<std::string> argTexts; ///< the text of `args`
   std::vector<std::optional<long long>> argValues; ///< when an argument is a constant
   /// Per argument: +1 known non-negative (a positive constant, an unsigned value, sizeof), -1
   /// known non-positive (minus one of those), 0 unknown.
@@ -66,8 +71,16 @@ struct CtxAccess {
   std::string field;
   AccessKind access = AccessKind::Read;
   SourceSpan site;   ///< the member expression, at its expansion location
+  /// The member expression where its text is written, the range an edit replaces: at the use
+  /// site; inside a macro argument, also of a macro nested in another's argument
+  /// (`fw_count(X, skb->len)`: `skb->len`, not the whole call); a whole macro invocation that
+  /// expands to exactly the access (`PKT_LEN(skb)`); or in a macro body when the access is
+  /// written there entirely. Invalid when it is written partly in a macro body and partly in an
+  /// argument (`skb->FIELD` in a macro body, FIELD an argument): no one text to replace.
+  SourceSpan written;
   SourceSpan member; ///< the field name token, where it is spelled
-  std::string base;  ///< the base expression as written (`ctx`, `c`, `((struct xdp_md *)p)`)
+  /// The base expression as written where `written` is (`ctx`, `c`, `((struct xdp_md *)p)`)
+  std::string base;
 };
 
 struct ReturnSite {

@@ -46,6 +46,14 @@ struct Refusal {
   Location at;
 };
 
+/// A map the retarget adds to the output: the target hook's stand-in for a map kind only the
+/// source hook can use (a devmap's keys -> ifindex for tc). The control plane fills it like the
+/// map it mirrors.
+struct GeneratedMap {
+  std::string name, mirrors, type, key, value;
+  unsigned long long maxEntries = 0;
+};
+
 struct RetargetReport {
   std::string input, program, fromHook, toHook, direction;
   std::vector<Rewrite> rewrites;
@@ -53,6 +61,7 @@ struct RetargetReport {
   std::vector<std::string> caveats;        ///< what a test-run cannot prove
   std::vector<Refusal> refusals;
   std::vector<std::string> warnings;       ///< from the extraction (e.g. run-time prog arrays)
+  std::vector<GeneratedMap> generatedMaps;
 };
 
 struct RetargetResult {

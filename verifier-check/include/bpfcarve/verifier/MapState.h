@@ -5,7 +5,8 @@
 //                         {"key": 7, "value": "0a000001"}]}}
 // A key or value is a hex string (spaces ignored), an array of byte values, or an unsigned
 // integer written little-endian in the map's key/value size. Per-CPU maps get the value on every
-// CPU. Global-data maps are named by their section (".bss", ".data", ".rodata").
+// CPU. Global-data maps are named by their section (".bss", ".data", ".rodata"). Devmaps are
+// seeded too (value: the ifindex, 4 bytes, or struct bpf_devmap_val) but not dumped.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
