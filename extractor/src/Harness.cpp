@@ -16,6 +16,10 @@ bool nameLooksLikeData(const std::string &N) {
   return N.find("data") != std::string::npos || N == "pkt" || N == "packet" || N == "p";
 }
 
+bool nameLooksLikeCtx(const std::string &N) {
+  return N == "ctx" || (N.size() > 4 && N.compare(N.size() - 4, 4, "_ctx") == 0);
+}
+
 std::string replaceAt(std::string Storage, const std::string &Name) {
   size_t At = Storage.find('@');
   return At == std::string::npos ? Storage + " " + Name : Storage.replace(At, 1, Name);
@@ -60,7 +64,7 @@ bool isKernelObject(const ProgramModel &M, const std::string &Record) {
 Result<std::string> generateHarness(const ProgramModel &M,
                                     const std::vector<const Function *> &Functions,
                                     const HarnessHook &H) {
-  std::ostringstream Fields, Body, Calls;
+  std::ostringstream Fields, Body, Calls, Locals;
   std::vector<std::string> Refused;
   bool NeedsPacket = false, NeedsArgs = false, ReturnsAction = false;
   unsigned Sinks = 0;
@@ -70,7 +74,14 @@ Result<std::string> generateHarness(const ProgramModel &M,
     for (const Param &P : F->parameters) {
       std::string Label = F->name + "(" + (P.name.empty() ? "unnamed" : P.name) + ": " + P.type + ")";
       if (!P.pointeeRecord.empty() && P.pointeeRecord == H.ctxStruct) {
-        Args.push_back("ctx");
+        if (P.shape != Param::Shape::PointerToPointerToObject) {
+          Args.push_back("ctx");
+          continue;
+        }
+        // The address of a local that holds the ctx.
+        std::string Local = "bpfcarve_ctx" + std::to_string(FieldNo++);
+        Locals << "\tstruct " << H.ctxStruct << " *" << Local << " = ctx;\n";
+        Args.push_back("&" + Local);
         continue;
       }
       if (!P.pointeeRecord.empty() &&
@@ -80,9 +91,18 @@ Result<std::string> generateHarness(const ProgramModel &M,
                           "hook; a " + H.name + " program has struct " + H.ctxStruct);
         continue;
       }
-      if (!P.pointeeRecord.empty() && isKernelObject(M, P.pointeeRecord)) {
+      // vmlinux.h defines network headers too (struct tcphdr, struct in6_addr): plain data a
+      // map value can hold. A record that holds pointers is a kernel object.
+      if (!P.pointeeRecord.empty() && !P.pointeePointerMember.empty() &&
+          isKernelObject(M, P.pointeeRecord)) {
         Refused.push_back(Label + ": points to a kernel object (struct " + P.pointeeRecord +
-                          " from vmlinux.h) that a harness cannot make up");
+                          " from vmlinux.h, with pointer member " + P.pointeePointerMember +
+                          ") that a harness cannot make up");
+        continue;
+      }
+      // A context passed untyped, as functions shared by xdp and tc programs take it.
+      if (P.shape == Param::Shape::VoidPointer && nameLooksLikeCtx(P.name)) {
+        Args.push_back("ctx");
         continue;
       }
       bool PacketName = nameLooksLikeData(P.name) || nameLooksLikeDataEnd(P.name);
@@ -113,6 +133,17 @@ Result<std::string> generateHarness(const ProgramModel &M,
                                                                  : "&bpfcarve_args->") +
                        Field);
         break;
+      case Param::Shape::PointerToPointerToObject: {
+        // An out- (or in-out) parameter: the address of a local pointer that points into the
+        // map value, so the function may read through it or overwrite it.
+        NeedsArgs = true;
+        Fields << "\t" << replaceAt(P.storage, Field) << ";\n";
+        std::string Local = "bpfcarve_" + Field;
+        Locals << "\t" << replaceAt(P.storage, "(*" + Local + ")") << " = &bpfcarve_args->" << Field
+               << ";\n";
+        Args.push_back("(" + P.type + ")&" + Local);
+        break;
+      }
       case Param::Shape::VoidPointer:
         Refused.push_back(Label + ": a void * that is not named like data/data_end: its size "
                                   "and meaning are unknown");
@@ -184,6 +215,7 @@ Result<std::string> generateHarness(const ProgramModel &M,
       << "\tstruct bpfcarve_harness_args *bpfcarve_args =\n"
       << "\t\tbpf_map_lookup_elem(&bpfcarve_harness_map, &bpfcarve_key);\n\n"
       << "\tif (!bpfcarve_args)\n\t\treturn " << H.passValue << "; /* " << H.passName << " */\n";
+  O << Locals.str();
   if (ReturnsAction)
     O << "\tint bpfcarve_ret = " << H.passValue << "; /* " << H.passName << " */\n\n";
   O << Calls.str();
