@@ -59,6 +59,25 @@ bool isKernelObject(const ProgramModel &M, const std::string &Record) {
   return false;
 }
 
+/// A record a system header defines (struct tcphdr from linux/tcp.h or vmlinux.h): a packet
+/// header when a packet-parsing function points at one.
+bool isSystemRecord(const ProgramModel &M, const std::string &Record) {
+  for (const TypeEntity &T : M.types)
+    if (T.name == Record && T.kind != "typedef" && T.kind != "enum")
+      return T.origin == Origin::System;
+  return false;
+}
+
+/// Whether F takes the end of the packet (`void *data_end`): its other untyped pointers and
+/// pointers to system header structs then point into the packet, as its callers pass them.
+bool takesPacketEnd(const Function &F) {
+  for (const Param &P : F.parameters)
+    if ((P.shape == Param::Shape::VoidPointer || P.shape == Param::Shape::VoidPointerPointer) &&
+        nameLooksLikeDataEnd(P.name))
+      return true;
+  return false;
+}
+
 } // namespace
 
 Result<std::string> generateHarness(const ProgramModel &M,
@@ -71,6 +90,7 @@ Result<std::string> generateHarness(const ProgramModel &M,
   unsigned FieldNo = 0;
   for (const Function *F : Functions) {
     std::vector<std::string> Args;
+    bool PacketEnd = takesPacketEnd(*F);
     for (const Param &P : F->parameters) {
       std::string Label = F->name + "(" + (P.name.empty() ? "unnamed" : P.name) + ": " + P.type + ")";
       if (!P.pointeeRecord.empty() && P.pointeeRecord == H.ctxStruct) {
@@ -103,6 +123,18 @@ Result<std::string> generateHarness(const ProgramModel &M,
       // A context passed untyped, as functions shared by xdp and tc programs take it.
       if (P.shape == Param::Shape::VoidPointer && nameLooksLikeCtx(P.name)) {
         Args.push_back("ctx");
+        continue;
+      }
+      // Next to data_end, a header pointer (void *transport_hdr, struct tcphdr *th) is the
+      // packet start: the function must bounds-check it against data_end itself.
+      if (PacketEnd && H.directPacketAccess && !nameLooksLikeDataEnd(P.name) &&
+          (P.shape == Param::Shape::VoidPointer ||
+           (P.shape == Param::Shape::PointerToObject && !P.pointeeRecord.empty() &&
+            P.pointeePointerMember.empty() && isSystemRecord(M, P.pointeeRecord)))) {
+        NeedsPacket = true;
+        Args.push_back(P.shape == Param::Shape::VoidPointer
+                           ? std::string("bpfcarve_data")
+                           : "(" + P.type + ")bpfcarve_data");
         continue;
       }
       bool PacketName = nameLooksLikeData(P.name) || nameLooksLikeDataEnd(P.name);
