@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -307,6 +308,35 @@ TEST(CorpusExtractManifest, ExceptionsAreExplainedAndCounted) {
   EXPECT_EQ(XlatedEqual, S["extract_xlated_equal"].get<size_t>());
   EXPECT_EQ(Exceptions, S["extract_exceptions"].get<size_t>());
   EXPECT_EQ(Exceptions, Programs - XlatedEqual);
+}
+
+// corpus/minimality-inherent.tsv, without the kernel: each line names a measured program, one
+// warning and its reason; the count of inherent warnings is what docs/extract.md reports.
+TEST(CorpusExtractManifest, InherentUnusedWarningsNameMeasuredPrograms) {
+  std::set<std::pair<std::string, std::string>> Measured;
+  for (const ProgramCase &C : measuredPrograms())
+    Measured.emplace(fs::path(C.path).filename().string(), C.name);
+  ASSERT_FALSE(Measured.empty()) << "corpus/manifest.json unreadable";
+  std::ifstream In(BPFCARVE_SOURCE_DIR "/corpus/minimality-inherent.tsv");
+  ASSERT_TRUE(In.good()) << "corpus/minimality-inherent.tsv missing";
+  std::set<std::pair<std::string, std::string>> Programs;
+  size_t Warnings = 0;
+  for (std::string L; std::getline(In, L);) {
+    if (L.empty() || L[0] == '#')
+      continue;
+    std::vector<std::string> C;
+    std::stringstream SS(L);
+    for (std::string Col; std::getline(SS, Col, '\t');)
+      C.push_back(Col);
+    ASSERT_EQ(C.size(), 4u) << L;
+    EXPECT_EQ(Measured.count({C[0], C[1]}), 1u) << L;
+    EXPECT_TRUE(std::regex_match(C[2], std::regex("unused (variable|function) '[^']+'"))) << L;
+    EXPECT_FALSE(C[3].empty()) << L;
+    Programs.emplace(C[0], C[1]);
+    ++Warnings;
+  }
+  std::cout << "inherent unused warnings: " << Warnings << " in " << Programs.size() << " of "
+            << Measured.size() << " programs\n";
 }
 
 } // namespace
