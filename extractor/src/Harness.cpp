@@ -16,6 +16,10 @@ bool nameLooksLikeData(const std::string &N) {
   return N.find("data") != std::string::npos || N == "pkt" || N == "packet" || N == "p";
 }
 
+bool nameLooksLikeCtx(const std::string &N) {
+  return N == "ctx" || (N.size() > 4 && N.compare(N.size() - 4, 4, "_ctx") == 0);
+}
+
 std::string replaceAt(std::string Storage, const std::string &Name) {
   size_t At = Storage.find('@');
   return At == std::string::npos ? Storage + " " + Name : Storage.replace(At, 1, Name);
@@ -55,22 +59,49 @@ bool isKernelObject(const ProgramModel &M, const std::string &Record) {
   return false;
 }
 
+/// A record a system header defines (struct tcphdr from linux/tcp.h or vmlinux.h): a packet
+/// header when a packet-parsing function points at one.
+bool isSystemRecord(const ProgramModel &M, const std::string &Record) {
+  for (const TypeEntity &T : M.types)
+    if (T.name == Record && T.kind != "typedef" && T.kind != "enum")
+      return T.origin == Origin::System;
+  return false;
+}
+
+/// Whether F takes the end of the packet (`void *data_end`): its other untyped pointers and
+/// pointers to system header structs then point into the packet, as its callers pass them.
+bool takesPacketEnd(const Function &F) {
+  for (const Param &P : F.parameters)
+    if ((P.shape == Param::Shape::VoidPointer || P.shape == Param::Shape::VoidPointerPointer) &&
+        nameLooksLikeDataEnd(P.name))
+      return true;
+  return false;
+}
+
 } // namespace
 
 Result<std::string> generateHarness(const ProgramModel &M,
                                     const std::vector<const Function *> &Functions,
                                     const HarnessHook &H) {
-  std::ostringstream Fields, Body, Calls;
+  std::ostringstream Fields, Body, Calls, Locals;
   std::vector<std::string> Refused;
   bool NeedsPacket = false, NeedsArgs = false, ReturnsAction = false;
   unsigned Sinks = 0;
   unsigned FieldNo = 0;
   for (const Function *F : Functions) {
     std::vector<std::string> Args;
+    bool PacketEnd = takesPacketEnd(*F);
     for (const Param &P : F->parameters) {
       std::string Label = F->name + "(" + (P.name.empty() ? "unnamed" : P.name) + ": " + P.type + ")";
       if (!P.pointeeRecord.empty() && P.pointeeRecord == H.ctxStruct) {
-        Args.push_back("ctx");
+        if (P.shape != Param::Shape::PointerToPointerToObject) {
+          Args.push_back("ctx");
+          continue;
+        }
+        // The address of a local that holds the ctx.
+        std::string Local = "bpfcarve_ctx" + std::to_string(FieldNo++);
+        Locals << "\tstruct " << H.ctxStruct << " *" << Local << " = ctx;\n";
+        Args.push_back("&" + Local);
         continue;
       }
       if (!P.pointeeRecord.empty() &&
@@ -80,9 +111,30 @@ Result<std::string> generateHarness(const ProgramModel &M,
                           "hook; a " + H.name + " program has struct " + H.ctxStruct);
         continue;
       }
-      if (!P.pointeeRecord.empty() && isKernelObject(M, P.pointeeRecord)) {
+      // vmlinux.h defines network headers too (struct tcphdr, struct in6_addr): plain data a
+      // map value can hold. A record that holds pointers is a kernel object.
+      if (!P.pointeeRecord.empty() && !P.pointeePointerMember.empty() &&
+          isKernelObject(M, P.pointeeRecord)) {
         Refused.push_back(Label + ": points to a kernel object (struct " + P.pointeeRecord +
-                          " from vmlinux.h) that a harness cannot make up");
+                          " from vmlinux.h, with pointer member " + P.pointeePointerMember +
+                          ") that a harness cannot make up");
+        continue;
+      }
+      // A context passed untyped, as functions shared by xdp and tc programs take it.
+      if (P.shape == Param::Shape::VoidPointer && nameLooksLikeCtx(P.name)) {
+        Args.push_back("ctx");
+        continue;
+      }
+      // Next to data_end, a header pointer (void *transport_hdr, struct tcphdr *th) is the
+      // packet start: the function must bounds-check it against data_end itself.
+      if (PacketEnd && H.directPacketAccess && !nameLooksLikeDataEnd(P.name) &&
+          (P.shape == Param::Shape::VoidPointer ||
+           (P.shape == Param::Shape::PointerToObject && !P.pointeeRecord.empty() &&
+            P.pointeePointerMember.empty() && isSystemRecord(M, P.pointeeRecord)))) {
+        NeedsPacket = true;
+        Args.push_back(P.shape == Param::Shape::VoidPointer
+                           ? std::string("bpfcarve_data")
+                           : "(" + P.type + ")bpfcarve_data");
         continue;
       }
       bool PacketName = nameLooksLikeData(P.name) || nameLooksLikeDataEnd(P.name);
@@ -113,6 +165,17 @@ Result<std::string> generateHarness(const ProgramModel &M,
                                                                  : "&bpfcarve_args->") +
                        Field);
         break;
+      case Param::Shape::PointerToPointerToObject: {
+        // An out- (or in-out) parameter: the address of a local pointer that points into the
+        // map value, so the function may read through it or overwrite it.
+        NeedsArgs = true;
+        Fields << "\t" << replaceAt(P.storage, Field) << ";\n";
+        std::string Local = "bpfcarve_" + Field;
+        Locals << "\t" << replaceAt(P.storage, "(*" + Local + ")") << " = &bpfcarve_args->" << Field
+               << ";\n";
+        Args.push_back("(" + P.type + ")&" + Local);
+        break;
+      }
       case Param::Shape::VoidPointer:
         Refused.push_back(Label + ": a void * that is not named like data/data_end: its size "
                                   "and meaning are unknown");
@@ -184,6 +247,7 @@ Result<std::string> generateHarness(const ProgramModel &M,
       << "\tstruct bpfcarve_harness_args *bpfcarve_args =\n"
       << "\t\tbpf_map_lookup_elem(&bpfcarve_harness_map, &bpfcarve_key);\n\n"
       << "\tif (!bpfcarve_args)\n\t\treturn " << H.passValue << "; /* " << H.passName << " */\n";
+  O << Locals.str();
   if (ReturnsAction)
     O << "\tint bpfcarve_ret = " << H.passValue << "; /* " << H.passName << " */\n\n";
   O << Calls.str();

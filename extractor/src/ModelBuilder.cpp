@@ -941,6 +941,26 @@ SourceSpan Builder::sectionLiteralSpan(const FunctionDecl *FD, const std::string
   return S;
 }
 
+namespace {
+/// The first pointer member of a record, looking into nested records and arrays ("" if none).
+std::string firstPointerMember(const RecordDecl *RD, int Depth = 0) {
+  const RecordDecl *Def = RD ? RD->getDefinition() : nullptr;
+  if (!Def || Depth > 8)
+    return {};
+  for (const FieldDecl *F : Def->fields()) {
+    QualType T = F->getType().getCanonicalType();
+    while (const ArrayType *A = T->getAsArrayTypeUnsafe())
+      T = A->getElementType().getCanonicalType();
+    if (T->isPointerType())
+      return F->getName().str();
+    if (const RecordDecl *Inner = T->getAsRecordDecl())
+      if (std::string M = firstPointerMember(Inner, Depth + 1); !M.empty())
+        return (F->getName().empty() ? "" : F->getName().str() + ".") + M;
+  }
+  return {};
+}
+} // namespace
+
 Param Builder::describeParam(const ParmVarDecl *P) {
   PrintingPolicy Policy = Ctx.getPrintingPolicy();
   Param R;
@@ -975,8 +995,20 @@ Param Builder::describeParam(const ParmVarDecl *P) {
       QualType Original = P->getOriginalType();
       R.storage = Original->isConstantArrayType() ? storageOf(Original)
                                                    : storageOf(T->getPointeeType());
-      if (const RecordDecl *RD = Pointee->getAsRecordDecl())
+      if (const RecordDecl *RD = Pointee->getAsRecordDecl()) {
         R.pointeeRecord = RD->getName().str();
+        R.pointeePointerMember = firstPointerMember(RD);
+      }
+    } else if (const auto *Inner = Pointee->getAs<PointerType>();
+               Inner && !Inner->getPointeeType()->isIncompleteType() &&
+               !Inner->getPointeeType()->isPointerType() &&
+               !Inner->getPointeeType()->isFunctionType()) {
+      R.shape = Param::Shape::PointerToPointerToObject;
+      R.storage = storageOf(Inner->getPointeeType());
+      if (const RecordDecl *RD = Inner->getPointeeType()->getAsRecordDecl()) {
+        R.pointeeRecord = RD->getName().str();
+        R.pointeePointerMember = firstPointerMember(RD);
+      }
     } else if (const RecordDecl *RD = Pointee->getAsRecordDecl()) {
       R.pointeeRecord = RD->getName().str(); // e.g. a ctx struct only declared
     }
@@ -1563,13 +1595,30 @@ void Builder::run() {
   // An #undef of a kept project macro is part of its text: `#define bpf_iter_meta
   // bpf_iter_meta___not_used` / `#include "vmlinux.h"` / `#undef bpf_iter_meta` renames a type
   // only around the include, and the file's own `struct bpf_iter_meta` needs the #undef.
+  // An #undef in project code of a system macro belongs to the project macro that redefines the
+  // name next in the same file (`#undef offsetof` / `#define offsetof(...) ...`): without it
+  // the kept #define redefines the system macro.
   for (const auto &[MI, Loc] : PP.undefs) {
     auto Idx = PP.macroIndex.find(MI);
-    if (Idx == PP.macroIndex.end() ||
-        facts(SM.getFileID(PP.macros[Idx->second].hashLine)).origin == Origin::System ||
-        factsAt(Loc).origin == Origin::System)
+    if (Idx == PP.macroIndex.end() || factsAt(Loc).origin == Origin::System)
       continue;
-    std::string Id = macroEntity(MI);
+    const MacroInfo *Owner = MI;
+    if (facts(SM.getFileID(PP.macros[Idx->second].hashLine)).origin == Origin::System) {
+      Owner = nullptr;
+      const std::string &Name = PP.macros[Idx->second].name;
+      SourceLocation Best;
+      for (const auto &[Other, OtherIdx] : PP.macroIndex) {
+        const RecordedMacro &R = PP.macros[OtherIdx];
+        if (R.name != Name || SM.getFileID(R.hashLine) != SM.getFileID(Loc) ||
+            !SM.isBeforeInTranslationUnit(Loc, R.hashLine))
+          continue;
+        if (!Owner || SM.isBeforeInTranslationUnit(R.hashLine, Best))
+          Owner = Other, Best = R.hashLine;
+      }
+      if (!Owner)
+        continue;
+    }
+    std::string Id = macroEntity(Owner);
     if (!Id.empty())
       M.spans[Id].push_back(lineSpanAt(Loc));
   }

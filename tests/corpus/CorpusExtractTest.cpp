@@ -5,10 +5,12 @@
 // `bpfcarve verify SLICE --program P` give what corpus/manifest.json records (measured by
 // corpus/measure-extract.sh): extract ok or its error, the slice's verdict and class, and whether
 // P's xlated size equals the original's (the original compiled with the same flags, verified
-// alone), with both sizes when they differ. A regression fails here, and so does a fixed
-// exception until the manifest is measured again. One test per program, so ctest -j runs them
-// in parallel. Loading needs root (CAP_BPF) and the corpus (the `corpus_fetch` fixture); without
-// either the tests skip and say why.
+// alone), with both sizes when they differ. Minimality: clang-19 -Wunused-function
+// -Wunused-variable reports nothing located in the slice beyond what
+// corpus/minimality-inherent.tsv names (the original warns the same). A regression fails here,
+// and so does a fixed exception until the manifest is measured again. One test per program, so
+// ctest -j runs them in parallel. Loading needs root (CAP_BPF) and the corpus (the
+// `corpus_fetch` fixture); without either the tests skip and say why.
 //
 //===----------------------------------------------------------------------===//
 #include "CorpusSupport.h"
@@ -22,7 +24,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -132,6 +137,72 @@ protected:
     return Report["programs"][0];
   }
 
+  /// `unused variable 'x'` / `unused function 'f'` warnings clang-19 gives under the file's
+  /// flags: located in File itself, or with OrProject, also in the project files it includes
+  /// (test_sk_assign_libbpf.c #includes test_sk_assign.c), never in system headers.
+  std::set<std::string> unusedWarnings(const std::string &File, bool OrProject = false) {
+    auto Clang = toolchain::clangInstallation();
+    if (!Clang) {
+      ADD_FAILURE() << Clang.failure().firstLine();
+      return {};
+    }
+    std::vector<std::string> Cc{Clang->clang};
+    Cc.insert(Cc.end(), Flags.begin(), Flags.end());
+    Cc.insert(Cc.end(), {"-fsyntax-only", "-Wunused-function", "-Wunused-variable",
+                         "-fno-color-diagnostics", File});
+    auto Run = toolchain::runProcess(Cc);
+    if (!Run || !Run->ok()) {
+      ADD_FAILURE() << "clang-19 -fsyntax-only " << File << ": "
+                    << (Run ? Run->err : "cannot run clang");
+      return {};
+    }
+    std::set<std::string> Out;
+    std::regex Warning("^(.*):[0-9]+:[0-9]+: warning: (unused (variable|function) '[^']*')");
+    std::stringstream SS(Run->err);
+    for (std::string L; std::getline(SS, L);)
+      if (std::smatch W; std::regex_search(L, W, Warning) &&
+                         (W[1] == File || (OrProject && isProjectFile(W[1]))))
+        Out.insert(W[2]);
+    return Out;
+  }
+  /// A file of the corpus sources (under the source root), not of the include dir or /usr.
+  bool isProjectFile(const std::string &Path) const {
+    std::string Root = Layout["source_root"].get<std::string>() + "/";
+    return Path.rfind(Root, 0) == 0;
+  }
+  /// Minimality: the slice declares nothing unused, except what the original itself leaves
+  /// unused in kept code (the same warning for the original file), which
+  /// corpus/minimality-inherent.tsv names with its reason.
+  void checkMinimal(const std::string &Slice) {
+    std::set<std::string> Got = unusedWarnings(Slice), Recorded;
+    std::ifstream In(BPFCARVE_SOURCE_DIR "/corpus/minimality-inherent.tsv");
+    std::string File = fs::path(GetParam().path).filename().string();
+    for (std::string L; std::getline(In, L);) {
+      std::vector<std::string> C;
+      std::stringstream SS(L);
+      for (std::string Col; std::getline(SS, Col, '\t');)
+        C.push_back(Col);
+      if (C.size() == 4 && C[0] == File && C[1] == GetParam().name)
+        Recorded.insert(C[2]);
+    }
+    for (const std::string &W : Got)
+      EXPECT_EQ(Recorded.count(W), 1u)
+          << "the slice keeps something unused: " << W
+          << " (fix the slicer, or, when the original warns the same, name it in "
+             "corpus/minimality-inherent.tsv)";
+    for (const std::string &W : Recorded)
+      EXPECT_EQ(Got.count(W), 1u) << "recorded in corpus/minimality-inherent.tsv but the slice "
+                                     "no longer warns: "
+                                  << W;
+    if (!Recorded.empty()) {
+      std::set<std::string> Original = unusedWarnings(Source, /*OrProject=*/true);
+      for (const std::string &W : Recorded)
+        EXPECT_EQ(Original.count(W), 1u)
+            << "corpus/minimality-inherent.tsv names " << W
+            << " as inherent, but the original file does not warn so";
+    }
+  }
+
   json Layout, Entry;
   std::vector<std::string> Flags;
   std::string Source, Scratch;
@@ -155,6 +226,7 @@ TEST_P(CorpusExtract, OutcomeEqualsTheManifest) {
     return;
   }
   ASSERT_EQ(Extracted->exitCode, 0) << firstLine(Extracted->err);
+  checkMinimal(Slice);
 
   std::vector<std::string> SliceArgs{Slice, "--program", Name, "--"};
   SliceArgs.insert(SliceArgs.end(), Flags.begin(), Flags.end());
@@ -243,6 +315,35 @@ TEST(CorpusExtractManifest, ExceptionsAreExplainedAndCounted) {
   EXPECT_EQ(XlatedEqual, S["extract_xlated_equal"].get<size_t>());
   EXPECT_EQ(Exceptions, S["extract_exceptions"].get<size_t>());
   EXPECT_EQ(Exceptions, Programs - XlatedEqual);
+}
+
+// corpus/minimality-inherent.tsv, without the kernel: each line names a measured program, one
+// warning and its reason; the count of inherent warnings is what docs/extract.md reports.
+TEST(CorpusExtractManifest, InherentUnusedWarningsNameMeasuredPrograms) {
+  std::set<std::pair<std::string, std::string>> Measured;
+  for (const ProgramCase &C : measuredPrograms())
+    Measured.emplace(fs::path(C.path).filename().string(), C.name);
+  ASSERT_FALSE(Measured.empty()) << "corpus/manifest.json unreadable";
+  std::ifstream In(BPFCARVE_SOURCE_DIR "/corpus/minimality-inherent.tsv");
+  ASSERT_TRUE(In.good()) << "corpus/minimality-inherent.tsv missing";
+  std::set<std::pair<std::string, std::string>> Programs;
+  size_t Warnings = 0;
+  for (std::string L; std::getline(In, L);) {
+    if (L.empty() || L[0] == '#')
+      continue;
+    std::vector<std::string> C;
+    std::stringstream SS(L);
+    for (std::string Col; std::getline(SS, Col, '\t');)
+      C.push_back(Col);
+    ASSERT_EQ(C.size(), 4u) << L;
+    EXPECT_EQ(Measured.count({C[0], C[1]}), 1u) << L;
+    EXPECT_TRUE(std::regex_match(C[2], std::regex("unused (variable|function) '[^']+'"))) << L;
+    EXPECT_FALSE(C[3].empty()) << L;
+    Programs.emplace(C[0], C[1]);
+    ++Warnings;
+  }
+  std::cout << "inherent unused warnings: " << Warnings << " in " << Programs.size() << " of "
+            << Measured.size() << " programs\n";
 }
 
 } // namespace

@@ -97,6 +97,7 @@ struct Param {
     PointerToObject, ///< T * with T complete and not void (arrays decay to this)
     VoidPointer,     ///< void *
     VoidPointerPointer, ///< void **
+    PointerToPointerToObject, ///< T ** with T complete and not void (an out-parameter)
     FunctionPointer,
     Other,           ///< pointer to an incomplete type, pointer to pointer, ...
   };
@@ -104,9 +105,13 @@ struct Param {
   std::string type;        ///< as the AST prints it (decayed)
   Shape shape = Shape::Other;
   std::string pointeeRecord; ///< for pointers to records: the record's name (xdp_md)
+  /// For pointers to records: the first member (nested records and arrays included) that is a
+  /// pointer, "" when the record is plain data.
+  std::string pointeePointerMember;
   /// A declaration of storage for the value (Scalar, Record) or the pointee (PointerToObject,
   /// the original array type when the parameter was written as one), with `@` standing for the
-  /// declared name: `__u32 @`, `struct flow_key @`, `__u8 @[16]`.
+  /// declared name: `__u32 @`, `struct flow_key @`, `__u8 @[16]`. For PointerToPointerToObject,
+  /// the innermost pointee (`struct real_definition @` for `struct real_definition **`).
   std::string storage;
 };
 
