@@ -36,7 +36,6 @@ export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 readonly HERE
-readonly TIMEOUT=300   # seconds per bpfcarve run
 
 # file (basename in selftests/bpf/progs) and its main hook
 readonly TARGETS="test_l4lb.c tc
@@ -52,58 +51,16 @@ xdping_kern.c xdp
 test_xdp_vlan.c xdp
 test_xdp.c xdp"
 
-say() { printf 'corpus: %s\n' "$*" >&2; }
-skip() { printf 'corpus: skipped: %s\n' "$*" >&2; exit 3; }
-die() { printf 'corpus: error: %s\n' "$*" >&2; exit 1; }
 usage() { sed -n '6,11s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
+. "$HERE/lib.sh"
 
-dest=${BPFCARVE_CORPUS_DIR:-$HOME/.cache/bpfcarve/corpus}
-out=$HERE/harness-functions.tsv
-jobs=$(nproc)
-keep=
-bpfcarve=$HERE/../build/release/bin/bpfcarve
-while [ $# -gt 0 ]; do
-  case $1 in
-    --dest) [ $# -ge 2 ] || usage; dest=$2; shift 2 ;;
-    --out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
-    -j|--jobs) [ $# -ge 2 ] || usage; jobs=$2; shift 2 ;;
-    --keep) [ $# -ge 2 ] || usage; keep=$2; shift 2 ;;
-    --bpfcarve) [ $# -ge 2 ] || usage; bpfcarve=$2; shift 2 ;;
-    -h|--help) usage 0 ;;
-    *) printf 'corpus: error: unknown argument: %s\n' "$1" >&2; usage ;;
-  esac
-done
-[[ $jobs =~ ^[1-9][0-9]*$ ]] || usage
-for tool in python3 timeout xargs; do
-  command -v "$tool" >/dev/null || skip "missing tool $tool (run scripts/setup.sh)"
-done
-[ "$(id -u)" -eq 0 ] || skip "needs root: bpfcarve verify loads programs into the kernel"
-if [ ! -f "$bpfcarve" ] || [ ! -x "$bpfcarve" ]; then
-  skip "no bpfcarve binary at $bpfcarve (cmake --build build/release --target bpfcarve, or --bpfcarve PATH)"
-fi
-BPFCARVE=$(cd "$(dirname "$bpfcarve")" && pwd -P)/$(basename "$bpfcarve")
+corpus_options --out "$HERE/harness-functions.tsv" "$@"
+out=$file_arg
+corpus_require "bpfcarve verify loads programs into the kernel" python3 timeout xargs
 
 T0=$SECONDS
-rc=0
-"$HERE/fetch.sh" --dest "$dest" || rc=$?
-[ "$rc" -eq 0 ] || exit "$rc"
-
-SCRATCH='' tmp_out=''
-cleanup() {
-  if [ -n "$SCRATCH" ] && [ -z "$keep" ]; then rm -rf -- "$SCRATCH"; fi
-  if [ -n "$tmp_out" ]; then rm -f -- "$tmp_out"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-if [ -n "$keep" ]; then
-  mkdir -p "$keep" && SCRATCH=$(cd "$keep" && pwd -P)
-  rm -rf -- "${SCRATCH:?}/flags" "$SCRATCH/source" "$SCRATCH/inspect" "$SCRATCH/slice" "$SCRATCH/out" "$SCRATCH/tmp"
-else
-  SCRATCH=$(mktemp -d -t bpfcarve-functions.XXXXXX)
-fi
-mkdir -p "$SCRATCH/flags" "$SCRATCH/source" "$SCRATCH/inspect" "$SCRATCH/slice" "$SCRATCH/out" "$SCRATCH/tmp"
-export TMPDIR=$SCRATCH/tmp
+corpus_fetch
+corpus_scratch functions flags source inspect slice out
 
 # ---------------------------------------------------------------- files, flags, inspect
 LAYOUT=$(cd "$dest" && pwd -P)/layout.json

@@ -33,65 +33,19 @@ export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 readonly HERE
-readonly TIMEOUT=300   # seconds per bpfcarve run
 
-say() { printf 'corpus: %s\n' "$*" >&2; }
-skip() { printf 'corpus: skipped: %s\n' "$*" >&2; exit 3; }
-die() { printf 'corpus: error: %s\n' "$*" >&2; exit 1; }
 usage() { sed -n '6,13s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
+. "$HERE/lib.sh"
 
-dest=${BPFCARVE_CORPUS_DIR:-$HOME/.cache/bpfcarve/corpus}
-manifest=$HERE/manifest.json
-jobs=$(nproc)
-keep=
-bpfcarve=$HERE/../build/release/bin/bpfcarve
-while [ $# -gt 0 ]; do
-  case $1 in
-    --dest) [ $# -ge 2 ] || usage; dest=$2; shift 2 ;;
-    --manifest) [ $# -ge 2 ] || usage; manifest=$2; shift 2 ;;
-    -j|--jobs) [ $# -ge 2 ] || usage; jobs=$2; shift 2 ;;
-    --keep) [ $# -ge 2 ] || usage; keep=$2; shift 2 ;;
-    --bpfcarve) [ $# -ge 2 ] || usage; bpfcarve=$2; shift 2 ;;
-    -h|--help) usage 0 ;;
-    *) printf 'corpus: error: unknown argument: %s\n' "$1" >&2; usage ;;
-  esac
-done
-[[ $jobs =~ ^[1-9][0-9]*$ ]] || usage
+corpus_options --manifest "$HERE/manifest.json" "$@"
+manifest=$file_arg
 [ -f "$manifest" ] || die "no manifest $manifest (corpus/make-manifest.sh writes it)"
-
-for tool in clang-19 python3 timeout xargs; do
-  command -v "$tool" >/dev/null || skip "missing tool $tool (run scripts/setup.sh)"
-done
-[ "$(id -u)" -eq 0 ] || skip "needs root: bpfcarve verify and diff-run load programs into the kernel"
-if [ ! -f "$bpfcarve" ] || [ ! -x "$bpfcarve" ]; then
-  skip "no bpfcarve binary at $bpfcarve (cmake --build build/release --target bpfcarve, or --bpfcarve PATH)"
-fi
-BPFCARVE=$(cd "$(dirname "$bpfcarve")" && pwd -P)/$(basename "$bpfcarve")
+corpus_require "bpfcarve verify and diff-run load programs into the kernel" clang-19 python3 timeout xargs
 MANIFEST=$(cd "$(dirname "$manifest")" && pwd -P)/$(basename "$manifest")
 
 T0=$SECONDS
-rc=0
-"$HERE/fetch.sh" --dest "$dest" || rc=$?
-[ "$rc" -eq 0 ] || exit "$rc"
-
-SCRATCH='' tmp_out=''
-cleanup() {
-  if [ -n "$SCRATCH" ] && [ -z "$keep" ]; then rm -rf -- "$SCRATCH"; fi
-  if [ -n "$tmp_out" ]; then rm -f -- "$tmp_out"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-if [ -n "$keep" ]; then
-  mkdir -p "$keep" && SCRATCH=$(cd "$keep" && pwd -P)
-  rm -rf -- "${SCRATCH:?}/flags" "$SCRATCH/source" "$SCRATCH/obj" "$SCRATCH/retarget" "$SCRATCH/out" "$SCRATCH/tmp"
-else
-  SCRATCH=$(mktemp -d -t bpfcarve-retarget.XXXXXX)
-fi
-mkdir -p "$SCRATCH/flags" "$SCRATCH/source" "$SCRATCH/obj" "$SCRATCH/retarget" "$SCRATCH/out" "$SCRATCH/tmp"
-# retarget keeps the output of a failed self-check in a temp dir it names, and diff-run compiles
-# in one: inside SCRATCH they go away with the rest.
-export TMPDIR=$SCRATCH/tmp
+corpus_fetch
+corpus_scratch retarget flags source obj retarget out
 
 # ---------------------------------------------------------------- what to measure
 # flags/NAME: the file's resolved flags, one per line; source/NAME: its path; files.txt: NAME of
