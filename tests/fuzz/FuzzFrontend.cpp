@@ -23,6 +23,8 @@ void slice(const ProgramModel &M, const ParseOptions &O, Selection::Kind K,
   S.kind = K;
   S.names = {Name};
   auto Sl = computeSlice(M, S);
+  fuzz::note(S.describe() + ": " + (Sl ? std::to_string(Sl->kept.size()) + " entities kept"
+                                       : Sl.failure().firstLine()));
   if (!Sl) {
     if (Sl.failure().kind == FailureKind::Internal)
       fuzz::finding("computeSlice(" + S.describe() + "): " + Sl.failure().firstLine());
@@ -48,6 +50,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   O.contents = std::string(reinterpret_cast<const char *>(Data), Size);
   O.virtualFiles = fuzz::sampleHeaders();
   auto M = buildProgramModel(O);
+  fuzz::note(M ? std::to_string(M->programs.size()) + " programs, " +
+                     std::to_string(M->functions.size()) + " functions"
+               : M.failure().firstLine());
   if (!M) {
     if (M.failure().kind == FailureKind::Internal)
       fuzz::finding("buildProgramModel: " + M.failure().firstLine());

@@ -70,6 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
     Out.write(reinterpret_cast<const char *>(Data), static_cast<std::streamsize>(Size));
   }
   auto P = loadPackets(capturePath());
+  fuzz::note(P ? std::to_string(P->size()) + " packets" : P.failure().firstLine());
   if (!P) {
     if (P.failure().kind != FailureKind::BadInput)
       fuzz::finding("loadPackets: " + P.failure().firstLine());

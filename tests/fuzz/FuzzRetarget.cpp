@@ -52,6 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   O.virtualFiles = fuzz::sampleHeaders();
   RetargetOptions RO = optionsOf(*O.contents);
   auto R = retarget(O, RO);
+  fuzz::note("--to " + RO.to + ": " +
+             (R ? std::to_string(R->report.rewrites.size()) + " rewrites" : R.failure().firstLine()));
   if (!R) {
     if (R.failure().kind == FailureKind::Internal)
       fuzz::finding("retarget --to " + RO.to + ": " + R.failure().firstLine() + "\n" +

@@ -25,6 +25,14 @@ namespace bpfcarve::fuzz {
   std::abort();
 }
 
+/// With BPFCARVE_FUZZ_VERBOSE set, targets say what became of each input (parse failure, refusal,
+/// success), to see which code the seeds reach.
+inline void note(const std::string &What) {
+  static const bool Verbose = std::getenv("BPFCARVE_FUZZ_VERBOSE") != nullptr;
+  if (Verbose)
+    std::fprintf(stderr, "  %s\n", What.c_str());
+}
+
 inline std::string readFile(const std::string &Path) {
   std::ifstream In(Path, std::ios::binary);
   std::ostringstream S;

@@ -39,6 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   (void)S;
   for (int Errno : {EACCES, EINVAL, EPERM, E2BIG, ENOENT, ESRCH, ENOTSUP, EFAULT, 0}) {
     VerifierError E = classifyFailure(Log, Errno, Libbpf);
+    bpfcarve::fuzz::note("errno " + std::to_string(Errno) + ": " + E.cls);
     if (!knownClass(E.cls))
       bpfcarve::fuzz::finding("classifyFailure answered an unknown class '" + E.cls + "'");
   }
