@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/fuzz.sh [SECONDS-per-target, default 600] [TARGET...]
 # Builds the `fuzz` preset (libFuzzer + ASan + UBSan, build/fuzz), assembles the seed corpora,
-# then runs each fuzz target (default: frontend retarget verifier_log packets) for SECONDS, one
+# then runs each fuzz target (default: frontend retarget verifier_log packets clang_diagnostics) for SECONDS, one
 # after another, one process each, under nice. The growing corpus is kept in
 # build/fuzz/corpus/<target>, crash/timeout/OOM inputs in build/fuzz/artifacts/<target>/, each
 # run's log in build/fuzz/logs/<target>.log. Prints executions and wall time per target; exits 1
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frontend retarget verifier_log packets)
+[ ${#targets[@]} -gt 0 ] || targets=(frontend retarget verifier_log packets clang_diagnostics)
 
 # FUZZ_NO_BUILD=1 runs what build/fuzz already holds (e.g. while another build is running).
 [ "${FUZZ_NO_BUILD:-0}" = 1 ] || nice bash scripts/build.sh fuzz
@@ -29,6 +29,7 @@ options() {
     frontend|retarget) echo "-max_len=65536 -timeout=60 -rss_limit_mb=3072" ;;
     verifier_log) echo "-max_len=65536 -timeout=10 -rss_limit_mb=2048 -dict=tests/fuzz/verifier_log.dict" ;;
     packets) echo "-max_len=65536 -timeout=10 -rss_limit_mb=2048" ;;
+    clang_diagnostics) echo "-max_len=131072 -timeout=10 -rss_limit_mb=2048" ;;
     *) echo "scripts/fuzz.sh: unknown target $1" >&2; exit 2 ;;
   esac
 }

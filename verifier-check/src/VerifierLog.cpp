@@ -1,13 +1,17 @@
 //===- VerifierLog.cpp ----------------------------------------------------===//
 #include "bpfcarve/verifier/VerifierLog.h"
 
-#include <cerrno>
+#include "LineMatch.h"
+
 #include <algorithm>
-#include <charconv>
+#include <cerrno>
+#include <string>
 
 namespace bpfcarve::verifier {
 
 namespace {
+
+using namespace line_match;
 
 std::vector<std::string> lines(std::string_view Text) {
   std::vector<std::string> Out;
@@ -25,45 +29,8 @@ std::vector<std::string> lines(std::string_view Text) {
   return Out;
 }
 
-/// The decimal number Digits, or nothing when it does not fit in T: a log is input, and a number
-/// too large for its field is no statistic.
-template <typename T = std::uint64_t> std::optional<T> number(std::string_view Digits) {
-  T V{};
-  auto [End, Ec] = std::from_chars(Digits.data(), Digits.data() + Digits.size(), V);
-  if (Ec != std::errc() || End != Digits.data() + Digits.size())
-    return std::nullopt;
-  return V;
-}
-
 bool startsWith(std::string_view S, std::string_view P) { return S.substr(0, P.size()) == P; }
 bool contains(std::string_view S, std::string_view P) { return S.find(P) != std::string_view::npos; }
-
-// The log is matched by hand, not with std::regex: libstdc++'s regex executor recurses once per
-// character and overflowed the stack on a long line (a long source line quoted by the verifier).
-
-bool isDigit(char C) { return C >= '0' && C <= '9'; }
-
-/// Consumes Lit at S[I]; false (I unchanged) when S does not continue with it.
-bool literal(std::string_view S, size_t &I, std::string_view Lit) {
-  if (S.substr(I, Lit.size()) != Lit)
-    return false;
-  I += Lit.size();
-  return true;
-}
-
-/// Consumes one or more digits at S[I] (`\d+`), stored in Out; false when there is none.
-bool digits(std::string_view S, size_t &I, std::string_view *Out = nullptr) {
-  size_t B = I;
-  while (I < S.size() && isDigit(S[I]))
-    ++I;
-  if (Out)
-    *Out = S.substr(B, I - B);
-  return I > B;
-}
-
-/// std::regex's `.` (ECMAScript) matches no line terminator: where a pattern covers the rest of
-/// the line with `.*`, a line holding '\r' does not match.
-bool hasCR(std::string_view L) { return L.find('\r') != std::string_view::npos; }
 
 /// `\s*\d+: .*`: an instruction (`12: (61) r1 = ...`) or a register state line.
 bool isInsnLine(std::string_view L) {
