@@ -4,27 +4,65 @@
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 
+#include "LineMatch.h"
+
 #include <filesystem>
-#include <regex>
 #include <sstream>
 
 namespace bpfcarve::verifier {
 
+namespace {
+
+using namespace line_match;
+
+/// After `: `: `(?:fatal )?error: (.*)$`, the message stored in Msg.
+bool errorAfter(std::string_view L, size_t I, std::string_view &Msg) {
+  literal(L, I, "fatal ");
+  if (!literal(L, I, "error: ") || hasCR(L.substr(I)))
+    return false;
+  Msg = L.substr(I);
+  return true;
+}
+
+/// `^(.+?):(\d+):(\d+): (?:fatal )?error: (.*)$`: the first colon after a non-empty FILE that
+/// the rest matches at.
+bool located(std::string_view L, std::string_view &File, std::string_view &Line,
+             std::string_view &Col, std::string_view &Msg) {
+  for (size_t C = L.find(':', 1); C != std::string_view::npos; C = L.find(':', C + 1)) {
+    if (hasCR(L.substr(0, C)))
+      return false;
+    size_t I = C;
+    if (literal(L, I, ":") && digits(L, I, &Line) && literal(L, I, ":") && digits(L, I, &Col) &&
+        literal(L, I, ": ") && errorAfter(L, I, Msg)) {
+      File = L.substr(0, C);
+      return true;
+    }
+  }
+  return false;
+}
+
+/// `^[^:]*: (?:fatal )?error: (.*)$`
+bool plain(std::string_view L, std::string_view &Msg) {
+  size_t I = L.find(':');
+  return I != std::string_view::npos && literal(L, I, ": ") && errorAfter(L, I, Msg);
+}
+
+} // namespace
+
 Failure failureFromClangOutput(const std::string &Stderr, const std::string &Fallback) {
-  static const std::regex Located(R"(^(.+?):(\d+):(\d+): (?:fatal )?error: (.*)$)");
-  static const std::regex Plain(R"(^[^:]*: (?:fatal )?error: (.*)$)");
   std::stringstream SS(Stderr);
   std::string Line;
   while (std::getline(SS, Line)) {
-    std::smatch M;
-    if (std::regex_match(Line, M, Located)) {
-      Failure F = Failure::badInput(M[4], M[1], static_cast<unsigned>(std::stoul(M[2])),
-                                    static_cast<unsigned>(std::stoul(M[3])));
+    std::string_view File, LineNo, Col, Msg;
+    if (located(Line, File, LineNo, Col, Msg)) {
+      Failure F = Failure::badInput(std::string(Msg), std::string(File),
+                                    number<unsigned>(LineNo).value_or(0),
+                                    number<unsigned>(Col).value_or(0));
       F.details = Stderr;
       return F;
     }
-    if (std::regex_match(Line, M, Plain)) {
-      Failure F = Failure::badInput(M[1]);
+    if (plain(Line, Msg)) {
+      Failure F = Failure::badInput(std::string(Msg));
       F.details = Stderr;
       return F;
     }

@@ -1,13 +1,17 @@
 //===- VerifierLog.cpp ----------------------------------------------------===//
 #include "bpfcarve/verifier/VerifierLog.h"
 
+#include "LineMatch.h"
+
+#include <algorithm>
 #include <cerrno>
-#include <regex>
-#include <sstream>
+#include <string>
 
 namespace bpfcarve::verifier {
 
 namespace {
+
+using namespace line_match;
 
 std::vector<std::string> lines(std::string_view Text) {
   std::vector<std::string> Out;
@@ -28,14 +32,78 @@ std::vector<std::string> lines(std::string_view Text) {
 bool startsWith(std::string_view S, std::string_view P) { return S.substr(0, P.size()) == P; }
 bool contains(std::string_view S, std::string_view P) { return S.find(P) != std::string_view::npos; }
 
+/// `\s*\d+: .*`: an instruction (`12: (61) r1 = ...`) or a register state line.
+bool isInsnLine(std::string_view L) {
+  size_t I = std::min(L.find_first_not_of(" \t\n\v\f\r"), L.size());
+  return !hasCR(L.substr(I)) && digits(L, I) && literal(L, I, ": ");
+}
+
+/// `from \d+ to \d+: .*`
+bool isBranchLine(std::string_view L) {
+  if (hasCR(L))
+    return false;
+  size_t I = 0;
+  return literal(L, I, "from ") && digits(L, I) && literal(L, I, " to ") && digits(L, I) &&
+         literal(L, I, ": ");
+}
+
+/// First `processed N insns (limit N) max_states_per_insn N total_states N peak_states N
+/// mark_read N` in L: the five numbers other than the limit.
+bool fullStats(std::string_view L, std::string_view (&Out)[5]) {
+  for (size_t At = L.find("processed "); At != std::string_view::npos;
+       At = L.find("processed ", At + 1)) {
+    size_t I = At;
+    if (literal(L, I, "processed ") && digits(L, I, &Out[0]) &&
+        literal(L, I, " insns (limit ") && digits(L, I) &&
+        literal(L, I, ") max_states_per_insn ") && digits(L, I, &Out[1]) &&
+        literal(L, I, " total_states ") && digits(L, I, &Out[2]) &&
+        literal(L, I, " peak_states ") && digits(L, I, &Out[3]) &&
+        literal(L, I, " mark_read ") && digits(L, I, &Out[4]))
+      return true;
+  }
+  return false;
+}
+
+/// The number of the first `Before N After` in L.
+std::optional<std::string_view> numberBetween(std::string_view L, std::string_view Before,
+                                              std::string_view After) {
+  for (size_t At = L.find(Before); At != std::string_view::npos; At = L.find(Before, At + 1)) {
+    size_t I = At + Before.size();
+    std::string_view N;
+    if (digits(L, I, &N) && literal(L, I, After))
+      return N;
+  }
+  return std::nullopt;
+}
+
+/// `; CODE @ FILE:LINE` (the last ` @ ` before FILE, FILE not empty, LINE digits to the end).
+bool sourceLine(std::string_view L, std::string_view &Code, std::string_view &File,
+                std::string_view &Line) {
+  if (!startsWith(L, "; ") || hasCR(L))
+    return false;
+  size_t Colon = L.rfind(':');
+  if (Colon == std::string_view::npos || Colon + 1 == L.size())
+    return false;
+  for (size_t I = Colon + 1; I < L.size(); ++I)
+    if (!isDigit(L[I]))
+      return false;
+  if (Colon < 2 + 3 + 1)
+    return false;
+  // The last " @ " that leaves a non-empty FILE before the colon.
+  size_t At = L.rfind(" @ ", Colon - 4);
+  if (At == std::string_view::npos || At < 2)
+    return false;
+  Code = L.substr(2, At - 2);
+  File = L.substr(At + 3, Colon - At - 3);
+  Line = L.substr(Colon + 1);
+  return true;
+}
+
 /// Lines that are the verifier's trace, not its verdict: instructions (`12: (61) r1 = ...`),
 /// source lines (`; x @ f.c:3`), state dumps, branch headers, live-register listings.
 bool isTraceLine(const std::string &L) {
-  static const std::regex Insn(R"(^\s*\d+: .*)");
-  static const std::regex Branch(R"(^from \d+ to \d+: .*)");
-  static const std::regex Regs(R"(^\s*\d+: [.0-9]{10,}\s.*)");
-  return L.empty() || startsWith(L, ";") || std::regex_match(L, Insn) ||
-         std::regex_match(L, Branch) || std::regex_match(L, Regs) || startsWith(L, "func#") ||
+  return L.empty() || startsWith(L, ";") || isInsnLine(L) || isBranchLine(L) ||
+         startsWith(L, "func#") ||
          startsWith(L, "Live regs") || startsWith(L, "Func#") || startsWith(L, "Validating ") ||
          startsWith(L, "mark_precise") || startsWith(L, "last_idx") ||
          startsWith(L, "propagating") || startsWith(L, "processed ") ||
@@ -96,30 +164,32 @@ const ClassRule LibbpfRules[] = {
 
 VerifierStats parseVerifierStats(std::string_view Log) {
   VerifierStats S;
-  static const std::regex Processed(
-      R"(processed (\d+) insns \(limit \d+\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+) mark_read (\d+))");
-  static const std::regex ProcessedShort(R"(processed (\d+) insns)");
-  static const std::regex Time(R"(verification time (\d+) usec)");
-  static const std::regex Stack(R"(^stack depth ([0-9+]+))");
   for (const std::string &L : lines(Log)) {
-    std::smatch M;
-    if (std::regex_search(L, M, Processed)) {
-      S.insnsProcessed = std::stoull(M[1]);
-      S.maxStatesPerInsn = std::stoull(M[2]);
-      S.totalStates = std::stoull(M[3]);
-      S.peakStates = std::stoull(M[4]);
-      S.markRead = std::stoull(M[5]);
-    } else if (startsWith(L, "processed ") && std::regex_search(L, M, ProcessedShort)) {
-      S.insnsProcessed = std::stoull(M[1]);
-    } else if (std::regex_search(L, M, Time)) {
-      S.verifyTimeUs = std::stoull(M[1]);
-    } else if (std::regex_search(L, M, Stack)) {
+    std::string_view Stats[5];
+    std::optional<std::string_view> N;
+    if (fullStats(L, Stats)) {
+      S.insnsProcessed = number(Stats[0]);
+      S.maxStatesPerInsn = number(Stats[1]);
+      S.totalStates = number(Stats[2]);
+      S.peakStates = number(Stats[3]);
+      S.markRead = number(Stats[4]);
+    } else if (startsWith(L, "processed ") && (N = numberBetween(L, "processed ", " insns"))) {
+      S.insnsProcessed = number(*N);
+    } else if ((N = numberBetween(L, "verification time ", " usec"))) {
+      S.verifyTimeUs = number(*N);
+    } else if (startsWith(L, "stack depth ") && L.size() > 12 &&
+               (isDigit(L[12]) || L[12] == '+')) {
+      // `stack depth 16+0+32`: one number per subprogram.
       S.stackDepth.clear();
-      std::stringstream SS(M[1].str());
-      std::string Part;
-      while (std::getline(SS, Part, '+'))
+      std::string_view Rest = std::string_view(L).substr(12);
+      Rest = Rest.substr(0, Rest.find_first_not_of("0123456789+"));
+      while (!Rest.empty()) {
+        size_t Plus = Rest.find('+');
+        std::string_view Part = Rest.substr(0, Plus);
         if (!Part.empty())
-          S.stackDepth.push_back(static_cast<unsigned>(std::stoul(Part)));
+          S.stackDepth.push_back(number<unsigned>(Part).value_or(0));
+        Rest = Plus == std::string_view::npos ? std::string_view() : Rest.substr(Plus + 1);
+      }
     }
   }
   return S;
@@ -147,13 +217,12 @@ VerifierError classifyFailure(std::string_view Log, int Errno, std::string_view 
     else
       E.detail += (E.detail.empty() ? "" : "\n") + L[I];
   }
-  static const std::regex Source(R"(^; (.*) @ (.+):(\d+)$)");
   for (size_t I = Begin; I-- > 0;) {
-    std::smatch M;
-    if (std::regex_match(L[I], M, Source)) {
-      E.sourceText = M[1];
-      E.file = M[2];
-      E.line = static_cast<unsigned>(std::stoul(M[3]));
+    std::string_view Code, File, Line;
+    if (sourceLine(L[I], Code, File, Line)) {
+      E.sourceText = Code;
+      E.file = File;
+      E.line = number<unsigned>(Line).value_or(0); // 0: unknown
       break;
     }
   }
