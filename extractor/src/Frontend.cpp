@@ -18,6 +18,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sys/stat.h>
 
 namespace bpfcarve::extractor {
@@ -183,16 +185,33 @@ std::vector<std::string> flagsOfCommand(const std::vector<std::string> &C, const
   return Flags;
 }
 
-Result<ProgramModel> buildProgramModel(const ParseOptions &O) {
-  if (!O.contents) {
+Result<bool> checkSourceFile(const std::string &File, const std::string *Contents) {
+  std::string Text;
+  if (!Contents) {
     struct stat St {};
-    if (::stat(O.file.c_str(), &St) != 0)
-      return Failure::badInput("cannot read '" + O.file + "': " + std::strerror(errno));
+    if (::stat(File.c_str(), &St) != 0)
+      return Failure::badInput("cannot read '" + File + "': " + std::strerror(errno));
     if (S_ISDIR(St.st_mode))
-      return Failure::badInput("'" + O.file + "' is a directory, not a C file");
-    if (::access(O.file.c_str(), R_OK) != 0)
-      return Failure::badInput("cannot read '" + O.file + "': " + std::strerror(errno));
+      return Failure::badInput("'" + File + "' is a directory, not a C file");
+    if (::access(File.c_str(), R_OK) != 0)
+      return Failure::badInput("cannot read '" + File + "': " + std::strerror(errno));
+    std::ifstream In(File, std::ios::binary);
+    Text.assign(std::istreambuf_iterator<char>(In), std::istreambuf_iterator<char>());
+    Contents = &Text;
   }
+  std::string Ext = std::filesystem::path(File).extension().string();
+  for (const char *Cxx : {".cpp", ".cc", ".cxx", ".c++", ".C", ".hpp", ".hh"})
+    if (Ext == Cxx)
+      return Failure::badInput("'" + File + "' is not a C file (" + Ext +
+                               "); bpfcarve reads BPF C");
+  if (Contents->find_first_not_of(" \t\r\n\f\v") == std::string::npos)
+    return Failure::badInput("'" + File + "' is empty: no C declarations to read");
+  return true;
+}
+
+Result<ProgramModel> buildProgramModel(const ParseOptions &O) {
+  if (auto Ok = checkSourceFile(O.file, O.contents ? &*O.contents : nullptr); !Ok)
+    return Ok.failure();
   auto Clang = toolchain::clangInstallation();
   if (!Clang)
     return Clang.failure();
