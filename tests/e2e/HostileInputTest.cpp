@@ -229,8 +229,22 @@ TEST_F(HostileInput, CrlfLineEndingsAreKept) {
                            "SEC(\"xdp\")\r\nint crlf(struct xdp_md *ctx)\r\n{\r\n\tbump();\r\n"})
     EXPECT_NE(Carved.find(Kept), std::string::npos) << "CRLF text not kept: " << Kept;
   EXPECT_EQ(Carved.find("int other("), std::string::npos);
+  auto loneLf = [](const std::string &T) {
+    for (size_t I = 0; I < T.size(); ++I)
+      if (T[I] == '\n' && (I == 0 || T[I - 1] != '\r'))
+        return I;
+    return std::string::npos;
+  };
+  EXPECT_EQ(loneLf(Carved), std::string::npos) << "the lines bpfcarve adds end in CRLF too";
+  std::string Tc = Dir + "/crlf.tc.c";
+  auto R = run({"retarget", In, "--program", "crlf", "--to", "tc", "-o", Tc});
+  EXPECT_EQ(R.exitCode, 0) << R.err;
+  std::string Retargeted = slurp(Tc);
+  EXPECT_NE(Retargeted.find("SEC(\"tc\")\r\n"), std::string::npos);
+  EXPECT_EQ(loneLf(Retargeted), std::string::npos);
   EXPECT_EQ(slurp(In), Crlf);
   expectVerifies(Out);
+  expectVerifies(Tc);
   expectVerifies(In, {"--program", "crlf"});
 }
 

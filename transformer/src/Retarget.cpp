@@ -963,7 +963,7 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   EmitOptions E;
   E.extraIncludes = R.extraLines();
   RetargetResult Result;
-  Result.text = emitSlice(Edited, *Sl, E);
+  Result.text = withInputLineEndings(emitSlice(Edited, *Sl, E), Input);
   R.Report.warnings = Sl->warnings;
   Result.report = R.Report;
 
