@@ -133,14 +133,20 @@ KernelSnapshot takeKernelSnapshot() {
 
 std::set<std::string> residueSince(const KernelSnapshot &Before) {
   using namespace std::chrono;
+  // Everything the test created exists by now (its processes have ended). An object counts only
+  // while it stays loaded and unheld at every look: another process's short-lived objects (a
+  // loader between two steps, one that just exited) drop out, what the test left does not.
   auto Deadline = steady_clock::now() + seconds(3);
-  while (true) {
-    KernelSnapshot Now = takeKernelSnapshot();
-    std::set<std::string> Left = candidates(Before, Now, true);
-    if (Left.empty() || steady_clock::now() >= Deadline)
-      return Left;
+  std::set<std::string> Suspects = candidates(Before, takeKernelSnapshot(), true);
+  while (!Suspects.empty() && steady_clock::now() < Deadline) {
     std::this_thread::sleep_for(milliseconds(50));
+    std::set<std::string> Now = candidates(Before, takeKernelSnapshot(), true), Still;
+    for (const std::string &S : Suspects)
+      if (Now.count(S))
+        Still.insert(S);
+    Suspects = std::move(Still);
   }
+  return Suspects;
 }
 
 namespace {

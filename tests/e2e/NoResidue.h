@@ -10,8 +10,14 @@
 // unless another live process holds it: a file descriptor of that process refers to it (its
 // /proc/PID/fdinfo names the prog_id or map_id), or, for a map, a program such a process holds
 // uses it. The test process itself never counts as "another" process. The kernel frees a program
-// or map shortly after its last reference goes (RCU, a workqueue), so the check retries for a
-// bounded time (up to 3 s) before it reports.
+// or map shortly after its last reference goes, and other processes' objects can be unheld for a
+// moment (a loader that just exited), so an object is reported only when it stays loaded and
+// unheld at every look during a bounded wait (50 ms apart, up to 3 s).
+//
+// Not attributed to other processes (so reported if they appear during a test and stay for 3 s):
+// objects another process keeps only through a pin in its own private bpffs, an attachment
+// without a file descriptor, or a prog-array / map-in-map slot. bpfcarve and its tests create
+// none of these outside their own lifetime.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -34,8 +40,8 @@ struct KernelSnapshot {
 
 KernelSnapshot takeKernelSnapshot();
 
-/// The objects loaded now that were not in Before and that no other live process holds, after
-/// waiting up to the bounded time for the kernel to free them. Empty when nothing is left.
+/// The objects that were not in Before and stay loaded, held by no other live process, at every
+/// look during the bounded wait. Empty when nothing is left.
 /// Each entry reads "prog 123 name" or "map 45 name".
 std::set<std::string> residueSince(const KernelSnapshot &Before);
 

@@ -6,6 +6,7 @@
 // check that no program of the input is still loaded and /sys/fs/bpf is unchanged.
 //
 //===----------------------------------------------------------------------===//
+#include "NoResidue.h"
 #include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/verifier/Packets.h"
 
@@ -101,6 +102,57 @@ TEST_P(Residue, KilledWhileItsProgramsRunLeavesNothing) {
     for (const auto &E : fs::directory_iterator(Tmp->path()))
       EXPECT_NE(E.path().filename().string().rfind("bpfcarve-", 0), 0u)
           << "left behind: " << E.path();
+}
+
+// The listener every e2e test runs under must see what a test leaves loaded: a map this process
+// still holds is residue; once closed (and freed by the kernel) it is not.
+TEST(NoResidueListener, SeesAMapTheTestStillHoldsAndNotOnceItIsClosed) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "creating a map needs root (CAP_BPF); not root here";
+  auto Before = bpfcarve::testing::takeKernelSnapshot();
+  ASSERT_TRUE(Before.idsReadable);
+  int Fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bpfcarve_t_resi", 4, 4, 1, nullptr);
+  ASSERT_GE(Fd, 0) << strerror(errno);
+  auto Left = bpfcarve::testing::residueSince(Before);
+  ASSERT_EQ(Left.size(), 1u);
+  EXPECT_NE(Left.begin()->find("map "), std::string::npos);
+  EXPECT_NE(Left.begin()->find("bpfcarve_t_resi"), std::string::npos) << *Left.begin();
+  ::close(Fd);
+  EXPECT_TRUE(bpfcarve::testing::residueSince(Before).empty());
+}
+
+// An object another live process holds is not the test's, even when it appeared during the test
+// (other test binaries load programs at the same time).
+TEST(NoResidueListener, IgnoresWhatAnotherLiveProcessHolds) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "creating a map needs root (CAP_BPF); not root here";
+  auto Before = bpfcarve::testing::takeKernelSnapshot();
+  int Ready[2], Done[2];
+  ASSERT_EQ(::pipe(Ready), 0);
+  ASSERT_EQ(::pipe(Done), 0);
+  pid_t Pid = ::fork();
+  ASSERT_GE(Pid, 0);
+  if (Pid == 0) {
+    int Fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bpfcarve_t_othr", 4, 4, 1, nullptr);
+    char C = Fd >= 0 ? 'y' : 'n';
+    (void)!::write(Ready[1], &C, 1);
+    (void)!::read(Done[0], &C, 1); // hold the map until the parent has looked
+    ::_exit(0);
+  }
+  char C = 0;
+  ASSERT_EQ(::read(Ready[0], &C, 1), 1);
+  ASSERT_EQ(C, 'y') << "the child could not create its map";
+  auto Now = bpfcarve::testing::takeKernelSnapshot();
+  bool Appeared = false;
+  for (const auto &[Id, Name] : Now.maps)
+    Appeared |= !Before.maps.count(Id) && Name == "bpfcarve_t_othr";
+  EXPECT_TRUE(Appeared) << "the child's map is loaded";
+  EXPECT_TRUE(bpfcarve::testing::residueSince(Before).empty()) << "held by the child, not ours";
+  (void)!::write(Done[1], &C, 1);
+  int Status = 0;
+  ::waitpid(Pid, &Status, 0);
+  for (int Fd : {Ready[0], Ready[1], Done[0], Done[1]})
+    ::close(Fd);
 }
 
 std::string signalName(const ::testing::TestParamInfo<int> &Info) {
