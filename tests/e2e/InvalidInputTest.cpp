@@ -307,6 +307,9 @@ std::vector<Case> cases() {
        WithProg, [](const std::string &D) { fs::create_symlink(D + "/prog.bpf.c", D + "/link.c"); }});
   add({"output_directory_is_a_file", {"extract", P, "--function", "twice", "-o", "@D/prog.bpf.c/out.c"},
        2, "bpfcarve: error: cannot write '@D/prog.bpf.c/out.c': Not a directory", WithProg});
+  // sysfs refuses new files even to root: an unwritable directory whoever runs the test.
+  add({"output_directory_unwritable", {"extract", P, "--function", "twice", "-o", "/sys/out.c"}, 2,
+       "bpfcarve: error: cannot write '/sys/out.c': Permission denied", WithProg});
   add({"output_directory_missing", {"extract", P, "--function", "twice", "-o", "@D/no/out.c"}, 2,
        "bpfcarve: error: cannot write '@D/no/out.c': No such file or directory", WithProg});
   add({"output_is_a_directory", {"extract", P, "--function", "twice", "-o", "@D/sub"}, 2,
