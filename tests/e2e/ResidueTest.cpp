@@ -3,7 +3,9 @@
 // bpfcarve pins nothing and holds programs and maps only through its own file descriptors, so the
 // kernel frees everything when the process ends, however it ends. These tests kill `verify
 // --packets` while its programs are loaded and running frames (SIGINT, SIGTERM, SIGKILL) and
-// check that no program of the input is still loaded and /sys/fs/bpf is unchanged.
+// check that no program of the input is still loaded and /sys/fs/bpf is unchanged; and they kill
+// `verify` while the kernel verifier is still walking a program (SIGINT, SIGTERM) and check that
+// the object's map is gone, no program is left and the scratch directory is removed.
 //
 //===----------------------------------------------------------------------===//
 #include "NoResidue.h"
@@ -104,6 +106,104 @@ TEST_P(Residue, KilledWhileItsProgramsRunLeavesNothing) {
           << "left behind: " << E.path();
 }
 
+/// Maps whose (15-character) name starts with Prefix.
+int mapsWithPrefix(const std::string &Prefix) {
+  int N = 0;
+  __u32 Id = 0;
+  while (bpf_map_get_next_id(Id, &Id) == 0) {
+    int Fd = bpf_map_get_fd_by_id(Id);
+    if (Fd < 0)
+      continue;
+    bpf_map_info Info{};
+    __u32 Len = sizeof Info;
+    if (bpf_obj_get_info_by_fd(Fd, &Info, &Len) == 0 &&
+        std::string(Info.name).rfind(Prefix, 0) == 0)
+      ++N;
+    ::close(Fd);
+  }
+  return N;
+}
+
+/// A program the verifier walks for seconds before it gives up (a loop it cannot bound runs into
+/// the 1M-instruction limit); libbpf creates its map just before the load starts.
+const char *Endless = R"(#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} bpfcarve_t_vmap SEC(".maps");
+
+static __attribute__((noinline)) int depth(volatile int n)
+{
+	if (n <= 0)
+		return 0;
+	return 1 + depth(n - 1);
+}
+
+SEC("xdp")
+int bpfcarve_t_slow(struct xdp_md *ctx)
+{
+	__u32 k = 0;
+	__u64 *v = bpf_map_lookup_elem(&bpfcarve_t_vmap, &k);
+	if (v)
+		*v += 1;
+	return depth(ctx->ingress_ifindex) > 3 ? XDP_DROP : XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+)";
+
+class ResidueInVerifier : public ::testing::TestWithParam<int> {};
+
+TEST_P(ResidueInVerifier, KilledInsideTheVerifierLeavesNothing) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "loading programs needs root (CAP_BPF); not root here";
+  auto Before = bpffsListing();
+  auto Tmp = bpfcarve::toolchain::TempDir::create();
+  ASSERT_TRUE(static_cast<bool>(Tmp));
+  std::string Input = Tmp->path() + "/slow.bpf.c";
+  FILE *F = std::fopen(Input.c_str(), "w");
+  ASSERT_NE(F, nullptr);
+  std::fputs(Endless, F);
+  std::fclose(F);
+  pid_t Pid = ::fork();
+  ASSERT_GE(Pid, 0);
+  if (Pid == 0) {
+    ::setenv("TMPDIR", Tmp->path().c_str(), 1);
+    ::freopen("/dev/null", "w", stdout);
+    ::freopen("/dev/null", "w", stderr);
+    ::execl(BPFCARVE_BIN, BPFCARVE_BIN, "verify", Input.c_str(), static_cast<char *>(nullptr));
+    ::_exit(127);
+  }
+  // The map exists once libbpf has created it, right before BPF_PROG_LOAD; the load itself takes
+  // seconds.
+  for (int I = 0; I < 600 && mapsWithPrefix("bpfcarve_t_vmap") == 0; ++I) {
+    int Status;
+    if (::waitpid(Pid, &Status, WNOHANG) == Pid)
+      FAIL() << "bpfcarve ended before it could be killed";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(mapsWithPrefix("bpfcarve_t_vmap"), 0) << "never saw the map created";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(Pid, GetParam());
+  int Status = 0;
+  ASSERT_EQ(::waitpid(Pid, &Status, 0), Pid);
+  EXPECT_TRUE(WIFSIGNALED(Status)) << "bpfcarve did not die of the signal";
+  int Left = 0;
+  for (int I = 0; I < 100 && (Left = mapsWithPrefix("bpfcarve_t_vmap") +
+                                     loadedWithPrefix("bpfcarve_t_slow")) != 0;
+       ++I)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(Left, 0) << "a map or program is still loaded after " << strsignal(GetParam());
+  EXPECT_EQ(bpffsListing(), Before) << "/sys/fs/bpf changed";
+  for (const auto &E : fs::directory_iterator(Tmp->path()))
+    EXPECT_NE(E.path().filename().string().rfind("bpfcarve-", 0), 0u)
+        << "left behind: " << E.path();
+}
+
 // The listener every e2e test runs under must see what a test leaves loaded: a map this process
 // still holds is residue; once closed (and freed by the kernel) it is not.
 TEST(NoResidueListener, SeesAMapTheTestStillHoldsAndNotOnceItIsClosed) {
@@ -160,5 +260,6 @@ std::string signalName(const ::testing::TestParamInfo<int> &Info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, Residue, ::testing::Values(SIGINT, SIGTERM, SIGKILL), signalName);
+INSTANTIATE_TEST_SUITE_P(Signals, ResidueInVerifier, ::testing::Values(SIGINT, SIGTERM), signalName);
 
 } // namespace
