@@ -70,7 +70,8 @@ Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
       if (!H.ctxStruct.empty() && H.packetBase != verifier::PacketBase::None)
         Hooks.push_back(std::string(H.name));
     return Failure::badInput("unknown or unsupported harness hook '" + Name + "'" +
-                             toolchain::didYouMean(Name, Hooks) + " (use xdp, tc, socket, cgroup_skb/ingress, cgroup_skb/egress, "
+                             toolchain::didYouMean(Name, Hooks) +
+                             " (use xdp, tc, socket, cgroup_skb/ingress, cgroup_skb/egress, "
                              "lwt_in, lwt_out, lwt_xmit)");
   }
   extractor::HarnessHook H;

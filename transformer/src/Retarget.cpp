@@ -894,8 +894,7 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   if (O.direction != "ingress" && O.direction != "egress")
     return Failure::badInput("--direction takes ingress or egress, not '" + O.direction + "'");
   const HookProfile *To = verifier::findHook(O.to);
-  if (!To)
-  {
+  if (!To) {
     std::vector<std::string> Hooks;
     for (const verifier::HookProfile &H : verifier::hookProfiles())
       Hooks.push_back(std::string(H.name));

@@ -342,13 +342,13 @@ Result<LoadedProgram> loadProgram(const std::string &Path, const ObjectProgram &
     if (!Options.type.empty()) {
       bpf_prog_type Type{};
       bpf_attach_type Attach{};
-      if (libbpf_prog_type_by_name(Options.type.c_str(), &Type, &Attach) != 0)
-      {
+      if (libbpf_prog_type_by_name(Options.type.c_str(), &Type, &Attach) != 0) {
         std::vector<std::string> Hooks;
         for (const HookProfile &H : hookProfiles())
           Hooks.push_back(std::string(H.name));
         return Failure::badInput("unknown hook '" + Options.type + "'" +
-                                 toolchain::didYouMean(Options.type, Hooks) + " (use a libbpf section name such as xdp, tc, socket, "
+                                 toolchain::didYouMean(Options.type, Hooks) +
+                                 " (use a libbpf section name such as xdp, tc, socket, "
                                  "cgroup_skb/ingress, raw_tp/NAME)");
       }
       bpf_program__set_type(Target, Type);
