@@ -78,6 +78,9 @@ char LICENSE[] SEC("license") = "GPL";
 const char *Bare = "__attribute__((section(\"xdp\"), used)) int bare(void *ctx) { return 2; }\n"
                    "char _license[] __attribute__((section(\"license\"), used)) = \"GPL\";\n";
 
+/// Bytes that are no C: an ELF magic, NULs, invalid UTF-8.
+const char Garbage[] = "\x7f" "ELF\x02\x01\x01\x00\xff\xfe\x00\x01 garbage \x80\x81\n";
+
 const char *UserSpace = "#include <stdio.h>\n\nint main(void)\n{\n\tprintf(\"hello\\n\");\n"
                         "\treturn 0;\n}\n";
 
@@ -212,7 +215,7 @@ std::vector<Case> cases() {
        {"inspect", "@D/garbage.c"},
        2,
        "@D/garbage.c:1:[0-9]+: error: .+",
-       {{"garbage.c", std::string("\x7f" "ELF\x02\x01\x01\x00\xff\xfe\x00\x01 garbage \x80\x81\n", 26)}}});
+       {{"garbage.c", std::string(Garbage, sizeof Garbage - 1)}}});
   add({"cxx_input", {"inspect", "@D/cxx.c"}, 2, "@D/cxx.c:3:1: error: unknown type name 'namespace'",
        {{"cxx.c", Cxx}}});
   add({"cxx_file_extension", {"inspect", "@D/prog.cpp"}, 2,
