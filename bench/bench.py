@@ -64,6 +64,28 @@ def median_ratio(rounds, a, b, cpu=False):
     return statistics.median(ratios), statistics.median(ta), statistics.median(tb)
 
 
+def write_huge(path):
+    """The 100k-line file of tests/e2e/HostileInputTest.cpp: 2,000 filler functions, a map, two
+    programs; carve_me needs helper_a and helper_b."""
+    with open(path, "w") as f:
+        f.write("#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n\n")
+        f.write("struct {\n\t__uint(type, BPF_MAP_TYPE_ARRAY);\n\t__uint(max_entries, 4);\n"
+                "\t__type(key, __u32);\n\t__type(value, __u64);\n} filler_map SEC(\".maps\");\n\n")
+        f.write("static __attribute__((noinline)) int helper_a(int x)\n{\n\treturn x * 7 + 1;\n}\n\n"
+                "static __attribute__((noinline)) int helper_b(int x)\n{\n\treturn x ^ 0x5a;\n}\n\n"
+                "static __attribute__((noinline)) int carve_me(int x)\n{\n"
+                "\treturn helper_a(x) + helper_b(x);\n}\n\n")
+        for fn in range(2000):
+            f.write(f"static __attribute__((noinline, unused)) int filler_{fn}(int x)\n{{\n")
+            for line in range(45):
+                f.write(f"\tx = x * 3 + {(fn * 45 + line) % 1000};\n")
+            f.write("\treturn x;\n}\n\n")
+        f.write("SEC(\"xdp\")\nint big_prog(struct xdp_md *ctx)\n{\n\t__u32 k = 0;\n"
+                "\t__u64 *v = bpf_map_lookup_elem(&filler_map, &k);\n\tif (v)\n\t\t*v += filler_7(1);\n"
+                "\treturn carve_me(ctx->ingress_ifindex) ? XDP_PASS : XDP_DROP;\n}\n\n"
+                "char LICENSE[] SEC(\"license\") = \"GPL\";\n")
+
+
 def layout():
     d = os.environ.get("BPFCARVE_CORPUS_DIR") or os.path.expanduser("~/.cache/bpfcarve/corpus")
     with open(os.path.join(d, "layout.json")) as f:
@@ -103,6 +125,16 @@ def main():
         rss_c = peak_rss(syntax)
         rows.append(("peak RSS of extract vs clang-19 -fsyntax-only", rss_e / rss_c,
                      f"{rss_e/1024:.0f} MiB vs {rss_c/1024:.0f} MiB", "<= 1.5"))
+
+        # 1b. one function out of a generated 100k-line file
+        huge = os.path.join(tmp, "huge.bpf.c")
+        write_huge(huge)
+        syntax = [clang, "-fsyntax-only"] + flags + [huge]
+        ext = [B, "extract", huge, "--function", "carve_me", "--harness", "xdp", "-o",
+               os.path.join(tmp, "huge.out.c"), "--"] + flags
+        r, a, b = median_ratio(args.rounds, ext, syntax)
+        rows.append(("extract --function carve_me out of a generated 100k-line file vs clang-19 "
+                     "-fsyntax-only", r, f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "-"))
 
         if os.geteuid() == 0:
             # 2. verify vs clang + bpftool prog loadall in a private mount namespace (test_l4lb.c)

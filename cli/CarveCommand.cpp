@@ -14,6 +14,8 @@
 #include "bpfcarve/verifier/Compiler.h"
 #include "bpfcarve/verifier/DiffRun.h"
 #include "bpfcarve/verifier/Loader.h"
+#include "bpfcarve/verifier/MapState.h"
+#include "bpfcarve/verifier/Packets.h"
 #include "bpfcarve/verifier/ReportFormat.h"
 
 #include <nlohmann/json.hpp>
@@ -43,6 +45,18 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
     if (!Out.empty())
       if (auto R = toolchain::refuseOverwritingInput(Out, {O.file}); !R)
         return report(R.failure(), Ctx);
+  for (const std::string &Out : {O.output, O.report})
+    if (!Out.empty())
+      if (auto W = toolchain::checkWritable(Out); !W)
+        return report(W.failure(), Ctx);
+  // Bad packet or seed inputs are bad input before anything is written, not after -o exists.
+  if (!O.to.empty() && !O.noDiffRun) {
+    if (auto Packets = verifier::loadPackets(O.packets); !Packets)
+      return report(Packets.failure(), Ctx);
+    if (!O.seed.empty())
+      if (auto Seed = verifier::readMapSeed(O.seed); !Seed)
+        return report(Seed.failure(), Ctx);
+  }
 
   // 1. extract (a harness for functions that are not programs, for the target hook or xdp/tc)
   extractor::ParseOptions P;

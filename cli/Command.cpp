@@ -29,6 +29,11 @@ int writeOutputs(const std::vector<std::string> &Warnings, const std::string &Si
                  const std::string &Text, const CommandContext &Ctx) {
   for (const std::string &W : Warnings)
     std::cerr << "bpfcarve: warning: " << W << "\n";
+  // Both paths first: an unwritable -o must not leave the sidecar behind, nor the reverse.
+  for (const std::string &P : {SidecarPath, OutputPath})
+    if (!P.empty())
+      if (auto W = toolchain::checkWritable(P); !W)
+        return report(W.failure(), Ctx);
   if (!SidecarPath.empty())
     if (auto W = toolchain::writeFileAtomically(SidecarPath, SidecarJson); !W)
       return report(W.failure(), Ctx);
@@ -61,6 +66,11 @@ Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx
   In.read(Magic, 4);
   if (In.gcount() == 4 && Magic[0] == 0x7f && Magic[1] == 'E' && Magic[2] == 'L' && Magic[3] == 'F')
     return File;
+  // An object by name that is not ELF is a bad object, not C source for the compiler.
+  if (std::filesystem::path(File).extension() == ".o" && std::filesystem::is_regular_file(File))
+    return Failure::badInput("'" + File + "' is not an ELF object file");
+  if (auto Ok = extractor::checkSourceFile(File); !Ok)
+    return Ok.failure();
   auto Flags = compileFlagsFor(File, Ctx);
   if (!Flags)
     return Flags.failure();

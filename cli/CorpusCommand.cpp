@@ -24,7 +24,9 @@
 #include <atomic>
 #include <filesystem>
 #include <set>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -223,9 +225,27 @@ int runCorpus(const CorpusCliOptions &O, const CommandContext &Ctx) {
     const char *E = std::getenv("BPFCARVE_CORPUS_DIR");
     Opt.corpusDir = E && *E ? E : toolchain::cacheDir() + "/corpus";
   }
-  json M = readJsonFile(Opt.manifest);
-  if (!M.is_object() || !M.contains("files"))
-    return report(Failure::badInput("'" + Opt.manifest + "' is not a corpus manifest"), Ctx);
+  json M;
+  {
+    std::ifstream In(Opt.manifest);
+    if (!In || std::filesystem::is_directory(Opt.manifest))
+      return report(Failure::badInput("cannot read '" + Opt.manifest + "': " +
+                                      (std::filesystem::is_directory(Opt.manifest)
+                                           ? std::string("it is a directory")
+                                           : std::string(std::strerror(errno)))),
+                    Ctx);
+    try {
+      M = json::parse(In);
+    } catch (const json::parse_error &E) {
+      return report(Failure::badInput("malformed corpus manifest '" + Opt.manifest +
+                                      "': " + E.what()),
+                    Ctx);
+    }
+  }
+  if (!M.is_object() || !M.contains("files") || !M["files"].is_array())
+    return report(Failure::badInput("'" + Opt.manifest +
+                                    "' is not a corpus manifest (no \"files\" array)"),
+                  Ctx);
   if (!readJsonFile(Opt.corpusDir + "/layout.json").is_object())
     return report(Failure::environment("no corpus at '" + Opt.corpusDir +
                                        "' (run corpus/fetch.sh; it needs Debian's mirror)"),

@@ -2,6 +2,7 @@
 #include "Command.h"
 
 #include "bpfcarve/extractor/Extract.h"
+#include "bpfcarve/toolchain/Names.h"
 #include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/verifier/HookProfile.h"
 
@@ -63,10 +64,16 @@ Result<extractor::Selection> selectionFrom(const std::string &Functions,
 /// The extractor's view of a hook, from verifier-check's hook profiles.
 Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
   const verifier::HookProfile *P = verifier::findHook(Name);
-  if (!P || P->ctxStruct.empty() || P->packetBase == verifier::PacketBase::None)
-    return Failure::badInput("unknown or unsupported harness hook '" + Name +
-                             "' (use xdp, tc, socket, cgroup_skb/ingress, cgroup_skb/egress, "
+  if (!P || P->ctxStruct.empty() || P->packetBase == verifier::PacketBase::None) {
+    std::vector<std::string> Hooks;
+    for (const verifier::HookProfile &H : verifier::hookProfiles())
+      if (!H.ctxStruct.empty() && H.packetBase != verifier::PacketBase::None)
+        Hooks.push_back(std::string(H.name));
+    return Failure::badInput("unknown or unsupported harness hook '" + Name + "'" +
+                             toolchain::didYouMean(Name, Hooks) +
+                             " (use xdp, tc, socket, cgroup_skb/ingress, cgroup_skb/egress, "
                              "lwt_in, lwt_out, lwt_xmit)");
+  }
   extractor::HarnessHook H;
   H.name = std::string(P->name);
   H.section = std::string(P->sections.empty() ? P->name : P->sections.front());

@@ -35,6 +35,9 @@ int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
   auto Report = verifier::verifyObject(*Object, VO);
   if (!Report)
     return report(Report.failure(), Ctx);
+  if (Report->programs.empty())
+    return report(Failure::badInput("'" + O.file + "' holds no BPF program (no SEC() function)"),
+                  Ctx);
   Report->object = O.file;
   int Code = verifier::reportExitCode(*Report);
   // Failures also get the one clang-style first line on stderr, located by BTF line info.

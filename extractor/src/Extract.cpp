@@ -33,6 +33,32 @@ Result<bool> selfCheck(const ProgramModel &Model, const ParseOptions &Input,
   return F;
 }
 
+std::string withInputLineEndings(std::string Text, const ParseOptions &Input) {
+  std::string In;
+  if (Input.contents) {
+    In = *Input.contents;
+  } else {
+    std::ifstream F(Input.file, std::ios::binary);
+    In.assign(std::istreambuf_iterator<char>(F), std::istreambuf_iterator<char>());
+  }
+  size_t Lines = 0, Crlf = 0;
+  for (size_t I = 0; I < In.size(); ++I)
+    if (In[I] == '\n') {
+      ++Lines;
+      Crlf += I > 0 && In[I - 1] == '\r';
+    }
+  if (Lines == 0 || Crlf != Lines)
+    return Text;
+  std::string Out;
+  Out.reserve(Text.size() + Text.size() / 16);
+  for (size_t I = 0; I < Text.size(); ++I) {
+    if (Text[I] == '\n' && (I == 0 || Text[I - 1] != '\r'))
+      Out += '\r';
+    Out += Text[I];
+  }
+  return Out;
+}
+
 Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, const EmitOptions &E,
                               const std::string &OutputName, bool SelfCheck) {
   auto Model = buildProgramModel(Input);
@@ -70,6 +96,7 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, con
     }
   }
 
+  R.text = withInputLineEndings(std::move(R.text), Input);
   if (SelfCheck)
     if (auto C = selfCheck(*Model, Input, R.text, "extracted code",
                            OutputName.empty() ? "out.c" : OutputName);

@@ -18,6 +18,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sys/stat.h>
 
 namespace bpfcarve::extractor {
@@ -183,6 +185,30 @@ std::vector<std::string> flagsOfCommand(const std::vector<std::string> &C, const
   return Flags;
 }
 
+Result<bool> checkSourceFile(const std::string &File, const std::string *Contents) {
+  std::string Text;
+  if (!Contents) {
+    struct stat St {};
+    if (::stat(File.c_str(), &St) != 0)
+      return Failure::badInput("cannot read '" + File + "': " + std::strerror(errno));
+    if (S_ISDIR(St.st_mode))
+      return Failure::badInput("'" + File + "' is a directory, not a C file");
+    if (::access(File.c_str(), R_OK) != 0)
+      return Failure::badInput("cannot read '" + File + "': " + std::strerror(errno));
+    std::ifstream In(File, std::ios::binary);
+    Text.assign(std::istreambuf_iterator<char>(In), std::istreambuf_iterator<char>());
+    Contents = &Text;
+  }
+  std::string Ext = std::filesystem::path(File).extension().string();
+  for (const char *Cxx : {".cpp", ".cc", ".cxx", ".c++", ".C", ".hpp", ".hh"})
+    if (Ext == Cxx)
+      return Failure::badInput("'" + File + "' is not a C file (" + Ext +
+                               "); bpfcarve reads BPF C");
+  if (Contents->find_first_not_of(" \t\r\n\f\v") == std::string::npos)
+    return Failure::badInput("'" + File + "' is empty: no C declarations to read");
+  return true;
+}
+
 namespace {
 
 /// Runs the action Factory makes over O.file with the frontend's flags. Returns the compile
@@ -190,15 +216,8 @@ namespace {
 Result<std::vector<std::string>> runFrontend(const ParseOptions &O,
                                              tooling::FrontendActionFactory &Factory,
                                              const bool &Completed) {
-  if (!O.contents) {
-    struct stat St {};
-    if (::stat(O.file.c_str(), &St) != 0)
-      return Failure::badInput("cannot read '" + O.file + "': " + std::strerror(errno));
-    if (S_ISDIR(St.st_mode))
-      return Failure::badInput("'" + O.file + "' is a directory, not a C file");
-    if (::access(O.file.c_str(), R_OK) != 0)
-      return Failure::badInput("cannot read '" + O.file + "': " + std::strerror(errno));
-  }
+  if (auto Ok = checkSourceFile(O.file, O.contents ? &*O.contents : nullptr); !Ok)
+    return Ok.failure();
   auto Clang = toolchain::clangInstallation();
   if (!Clang)
     return Clang.failure();

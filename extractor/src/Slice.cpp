@@ -1,5 +1,6 @@
 //===- Slice.cpp - selection and closure over the reference graph ---------===//
 #include "bpfcarve/extractor/Slice.h"
+#include "bpfcarve/toolchain/Names.h"
 
 #include <algorithm>
 #include <deque>
@@ -49,8 +50,9 @@ Result<std::vector<std::string>> seedsFor(const ProgramModel &M, const Selection
             F = &Fn;
         }
       if (!F)
-        return Failure::badInput("no function '" + N + "' defined in '" + M.mainFile +
-                                 "' (functions: " + nameList(All) + ")");
+        return Failure::badInput("no function '" + N + "' defined in '" + M.mainFile + "'" +
+                                 toolchain::didYouMean(N, All) + " (functions: " +
+                                 nameList(All) + ")");
       Seeds.push_back(F->id);
     }
     break;
@@ -76,8 +78,9 @@ Result<std::vector<std::string>> seedsFor(const ProgramModel &M, const Selection
         return Failure::badInput("section '" + N + "' is ambiguous in '" + M.mainFile +
                                  "': it holds " + nameList(Names) + "; name the program");
       } else
-        return Failure::badInput("no program '" + N + "' in '" + M.mainFile +
-                                 "' (programs: " + nameList(All) + ")");
+        return Failure::badInput("no program '" + N + "' in '" + M.mainFile + "'" +
+                                 toolchain::didYouMean(N, All) + " (programs: " +
+                                 nameList(All) + ")");
     }
     break;
   case Selection::Kind::Map: {
@@ -86,8 +89,10 @@ Result<std::vector<std::string>> seedsFor(const ProgramModel &M, const Selection
       std::vector<std::string> All;
       for (const Map &X : M.maps)
         All.push_back(X.name);
-      return Failure::badInput("no map '" + (S.names.empty() ? "" : S.names.front()) + "' in '" +
-                               M.mainFile + "' (maps: " + nameList(All) + ")");
+      std::string Wanted = S.names.empty() ? "" : S.names.front();
+      return Failure::badInput("no map '" + Wanted + "' in '" + M.mainFile + "'" +
+                               toolchain::didYouMean(Wanted, All) + " (maps: " + nameList(All) +
+                               ")");
     }
     // Every function that reads or writes the map (a reference, a tail call through it).
     for (const Edge &E : M.edges)

@@ -144,35 +144,4 @@ TEST_F(DiffRun, PcapInputAndVerifyPackets) {
   EXPECT_EQ(Sum, Frames->size()) << "every IPv4 frame runs at XDP";
 }
 
-TEST_F(DiffRun, BadSeedAndPacketInputsAreBadInput) {
-  auto Dir = toolchain::TempDir::create();
-  ASSERT_TRUE(static_cast<bool>(Dir));
-  std::string Seed = Dir->path() + "/seed.json";
-  std::ofstream(Seed) << "{\"maps\": {\n  \"blocked_ports\": [ {\"key\": 53,, } ]\n}}\n";
-  Run Malformed = diff("filter_tc.bpf.c", {}, Seed);
-  EXPECT_EQ(Malformed.code, 2);
-  EXPECT_EQ(Malformed.err.rfind(Seed + ":2:1: error: malformed map seed", 0), 0u) << Malformed.err;
-
-  std::ofstream(Seed) << R"({"maps": {"no_such_map": [{"key": 1, "value": 1}]}})";
-  Run Unknown = diff("filter_tc.bpf.c", {}, Seed);
-  EXPECT_EQ(Unknown.code, 2);
-  EXPECT_NE(Unknown.err.find("names map 'no_such_map', which neither A nor B has"),
-            std::string::npos) << Unknown.err;
-
-  std::ofstream(Seed) << R"({"maps": {"blocked_ports": [{"key": "0102", "value": "00"}]}})";
-  Run Size = diff("filter_tc.bpf.c", {}, Seed);
-  EXPECT_EQ(Size.code, 2);
-  EXPECT_NE(Size.err.find("value has 1 bytes; the map's value is 8"), std::string::npos) << Size.err;
-
-  std::string Pcap = Dir->path() + "/bad.pcap";
-  std::ofstream(Pcap) << "not a capture";
-  Run BadPcap = diff("filter_tc.bpf.c", {"--packets", Pcap});
-  EXPECT_EQ(BadPcap.code, 2);
-  EXPECT_NE(BadPcap.err.find("bad.pcap"), std::string::npos) << BadPcap.err;
-
-  Run BadSet = diff("filter_tc.bpf.c", {"--packets", "gen:nope"});
-  EXPECT_EQ(BadSet.code, 2);
-  EXPECT_NE(BadSet.err.find("gen:all"), std::string::npos) << BadSet.err;
-}
-
 } // namespace

@@ -48,6 +48,23 @@ Result<bool> writeFileAtomically(const std::string &Path, const std::string &Tex
   return true;
 }
 
+Result<bool> checkWritable(const std::string &Path) {
+  fs::path P(Path);
+  fs::path Dir = P.has_parent_path() ? P.parent_path() : fs::path(".");
+  std::error_code EC;
+  if (fs::is_directory(P, EC))
+    return Failure::badInput("cannot write '" + Path + "': it is a directory");
+  std::string Tmpl = (Dir / ("." + P.filename().string() + ".tmp-XXXXXX")).string();
+  std::vector<char> Buf(Tmpl.begin(), Tmpl.end());
+  Buf.push_back('\0');
+  int Fd = ::mkstemp(Buf.data());
+  if (Fd < 0)
+    return Failure::badInput("cannot write '" + Path + "': " + std::strerror(errno));
+  ::close(Fd);
+  ::unlink(Buf.data());
+  return true;
+}
+
 Result<bool> refuseOverwritingInput(const std::string &Output,
                                     const std::vector<std::string> &Inputs) {
   struct stat O {};

@@ -9,6 +9,7 @@
 #include "bpfcarve/extractor/ModelFormat.h"
 #include "bpfcarve/extractor/Slice.h"
 #include "bpfcarve/verifier/HookProfile.h"
+#include "bpfcarve/toolchain/Names.h"
 
 #include <nlohmann/json.hpp>
 
@@ -1058,8 +1059,14 @@ Result<const Program *> pickProgram(const ProgramModel &M, const std::string &Na
   }
   if (Sections == 1)
     return BySection;
+  std::vector<std::string> Names;
+  for (const Program &P : M.programs)
+    Names.push_back(P.name);
+  if (Sections > 1)
+    return Failure::badInput("section '" + Name + "' is ambiguous in '" + M.mainFile +
+                             "'; name the program");
   return Failure::badInput("no program '" + Name + "' in '" + M.mainFile + "'" +
-                           (Sections > 1 ? " (the section is ambiguous)" : ""));
+                           toolchain::didYouMean(Name, Names));
 }
 
 } // namespace
@@ -1068,10 +1075,14 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   if (O.direction != "ingress" && O.direction != "egress")
     return Failure::badInput("--direction takes ingress or egress, not '" + O.direction + "'");
   const HookProfile *To = verifier::findHook(O.to);
-  if (!To)
-    return Failure::badInput("unknown hook '" + O.to +
-                             "' (use xdp, tc, socket, cgroup_skb/ingress, cgroup_skb/egress, "
+  if (!To) {
+    std::vector<std::string> Hooks;
+    for (const verifier::HookProfile &H : verifier::hookProfiles())
+      Hooks.push_back(std::string(H.name));
+    return Failure::badInput("unknown hook '" + O.to + "'" + toolchain::didYouMean(O.to, Hooks) +
+                             " (use xdp, tc, socket, cgroup_skb/ingress, cgroup_skb/egress, "
                              "lwt_in, lwt_out, lwt_xmit, raw_tp, tracepoint, kprobe)");
+  }
   auto Model = buildProgramModel(Input);
   if (!Model)
     return Model.failure();
@@ -1132,7 +1143,7 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   EmitOptions E;
   E.extraIncludes = R.extraLines();
   RetargetResult Result;
-  Result.text = emitSlice(Edited, *Sl, E);
+  Result.text = withInputLineEndings(emitSlice(Edited, *Sl, E), Input);
   R.Report.warnings = Sl->warnings;
   Result.report = R.Report;
 

@@ -1,6 +1,7 @@
 //===- Loader.cpp - load BPF programs through the kernel verifier ---------===//
 #include "bpfcarve/verifier/Loader.h"
 #include "bpfcarve/verifier/HookProfile.h"
+#include "bpfcarve/toolchain/Names.h"
 #include "bpfcarve/verifier/Packets.h"
 #include "bpfcarve/verifier/TestRun.h"
 
@@ -184,13 +185,41 @@ Result<bool> checkReadableObject(const std::string &Path) {
   GElf_Ehdr Eh{};
   bool IsElf = N == EI_NIDENT && std::memcmp(Ident, ELFMAG, SELFMAG) == 0;
   bool IsBpf = false;
+  std::string Corrupt; // why the ELF structure cannot be read, for a BPF object
   if (IsElf && elf_version(EV_CURRENT) != EV_NONE) {
     Elf *E = elf_begin(Fd, ELF_C_READ, nullptr);
     IsBpf = E && gelf_getehdr(E, &Eh) && Eh.e_machine == EM_BPF;
+    size_t Shstrndx = 0;
+    if (!E || !IsBpf) {
+      // not BPF: reported below
+    } else if (Eh.e_shoff > static_cast<GElf_Off>(St.st_size) ||
+               static_cast<GElf_Off>(Eh.e_shnum) * Eh.e_shentsize >
+                   static_cast<GElf_Off>(St.st_size) - Eh.e_shoff) {
+      Corrupt = "the section header table ends past the end of the file (" +
+                std::to_string(St.st_size) + " bytes)";
+    } else if (elf_getshdrstrndx(E, &Shstrndx) != 0) {
+      Corrupt = elf_errmsg(-1);
+    } else {
+      // Every section's bytes must lie inside the file (a cut-off object fails here).
+      for (Elf_Scn *Scn = elf_nextscn(E, nullptr); Scn && Corrupt.empty();
+           Scn = elf_nextscn(E, Scn)) {
+        GElf_Shdr Sh;
+        if (!gelf_getshdr(Scn, &Sh))
+          Corrupt = elf_errmsg(-1);
+        else if (Sh.sh_type != SHT_NOBITS &&
+                 (Sh.sh_offset > static_cast<GElf_Off>(St.st_size) ||
+                  Sh.sh_size > static_cast<GElf_Off>(St.st_size) - Sh.sh_offset))
+          Corrupt = "section " + std::to_string(elf_ndxscn(Scn)) + " ends at byte " +
+                    std::to_string(Sh.sh_offset + Sh.sh_size) + ", past the end of the file (" +
+                    std::to_string(St.st_size) + " bytes)";
+      }
+    }
     if (E)
       elf_end(E);
   }
   ::close(Fd);
+  if (!Corrupt.empty())
+    return Failure::badInput("'" + Path + "' is a truncated or corrupt ELF object: " + Corrupt);
   if (!IsElf)
     return Failure::badInput("'" + Path + "' is not an ELF object file");
   if (!IsBpf)
@@ -253,7 +282,11 @@ Result<std::vector<ObjectProgram>> selectPrograms(const ObjectInfo &Info, const 
     return Failure::badInput("section '" + Name + "' holds " + std::to_string(BySection.size()) +
                              " programs (" + Names + "); name one of them");
   }
-  return Failure::badInput("no program '" + Name + "' in '" + Info.path + "' (programs: " +
+  std::vector<std::string> Names;
+  for (const ObjectProgram &P : Info.programs)
+    Names.push_back(P.name);
+  return Failure::badInput("no program '" + Name + "' in '" + Info.path + "'" +
+                           toolchain::didYouMean(Name, Names) + " (programs: " +
                            (All.empty() ? "none" : All) + ")");
 }
 
@@ -309,10 +342,15 @@ Result<LoadedProgram> loadProgram(const std::string &Path, const ObjectProgram &
     if (!Options.type.empty()) {
       bpf_prog_type Type{};
       bpf_attach_type Attach{};
-      if (libbpf_prog_type_by_name(Options.type.c_str(), &Type, &Attach) != 0)
-        return Failure::badInput("unknown hook '" + Options.type +
-                                 "' (use a libbpf section name such as xdp, tc, socket, "
+      if (libbpf_prog_type_by_name(Options.type.c_str(), &Type, &Attach) != 0) {
+        std::vector<std::string> Hooks;
+        for (const HookProfile &H : hookProfiles())
+          Hooks.push_back(std::string(H.name));
+        return Failure::badInput("unknown hook '" + Options.type + "'" +
+                                 toolchain::didYouMean(Options.type, Hooks) +
+                                 " (use a libbpf section name such as xdp, tc, socket, "
                                  "cgroup_skb/ingress, raw_tp/NAME)");
+      }
       bpf_program__set_type(Target, Type);
       bpf_program__set_expected_attach_type(Target, Attach);
     }

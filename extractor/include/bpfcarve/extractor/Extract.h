@@ -32,4 +32,9 @@ Result<bool> selfCheck(const ProgramModel &Input, const ParseOptions &Options,
 Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, const EmitOptions &E,
                               const std::string &OutputName, bool SelfCheck = true);
 
+/// Text with the input's line endings: when every line of the input ends in CRLF, the lines
+/// bpfcarve adds (provenance comments, separators, a harness, rewrites) end in CRLF too, so the
+/// output is not a mix. Text kept from the input is unchanged either way.
+std::string withInputLineEndings(std::string Text, const ParseOptions &Input);
+
 } // namespace bpfcarve::extractor

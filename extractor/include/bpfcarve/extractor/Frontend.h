@@ -30,6 +30,11 @@ Result<ProgramModel> buildProgramModel(const ParseOptions &Options);
 /// model: true when it parses without error, else the first error as BadInput.
 Result<bool> parseOnly(const ParseOptions &Options);
 
+/// BadInput unless File is something bpfcarve can read as BPF C: it exists, is not a directory,
+/// is readable, is not named as C++ (.cpp, .cc, .cxx, .c++, .C) and holds more than whitespace.
+/// Contents, when given, stands for the file's text.
+Result<bool> checkSourceFile(const std::string &File, const std::string *Contents = nullptr);
+
 /// The compile command buildProgramModel would use for Options (compiler first).
 Result<std::vector<std::string>> effectiveFlags(const ParseOptions &Options);
 

@@ -13,6 +13,11 @@ namespace bpfcarve::toolchain {
 /// An unwritable directory is BadInput naming the path.
 Result<bool> writeFileAtomically(const std::string &Path, const std::string &Text);
 
+/// BadInput, with writeFileAtomically's message, when Path could not be written now (its
+/// directory is missing, not a directory or not writable, or Path is a directory). Commands
+/// with several outputs check all of them first, so a bad path fails before any is written.
+Result<bool> checkWritable(const std::string &Path);
+
 /// BadInput when Output names the same file as one of Inputs (also through links), so that an
 /// input is never overwritten.
 Result<bool> refuseOverwritingInput(const std::string &Output,

@@ -1,0 +1,53 @@
+//===- Names.cpp ----------------------------------------------------------===//
+#include "bpfcarve/toolchain/Names.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace bpfcarve::toolchain {
+
+namespace {
+/// Optimal string alignment distance: insertions, deletions, substitutions and transpositions
+/// of neighbours ("frist" -> "first") cost 1 each; letters compare case-insensitively.
+size_t editDistance(const std::string &A, const std::string &B) {
+  auto Same = [](char X, char Y) {
+    return std::tolower(static_cast<unsigned char>(X)) == std::tolower(static_cast<unsigned char>(Y));
+  };
+  std::vector<std::vector<size_t>> D(A.size() + 1, std::vector<size_t>(B.size() + 1));
+  for (size_t I = 0; I <= A.size(); ++I)
+    D[I][0] = I;
+  for (size_t J = 0; J <= B.size(); ++J)
+    D[0][J] = J;
+  for (size_t I = 1; I <= A.size(); ++I)
+    for (size_t J = 1; J <= B.size(); ++J) {
+      D[I][J] = std::min({D[I - 1][J] + 1, D[I][J - 1] + 1,
+                          D[I - 1][J - 1] + (Same(A[I - 1], B[J - 1]) ? 0 : 1)});
+      if (I > 1 && J > 1 && Same(A[I - 1], B[J - 2]) && Same(A[I - 2], B[J - 1]))
+        D[I][J] = std::min(D[I][J], D[I - 2][J - 2] + 1);
+    }
+  return D[A.size()][B.size()];
+}
+} // namespace
+
+std::string closestName(const std::string &Wanted, const std::vector<std::string> &Known) {
+  size_t Limit = std::max<size_t>(1, Wanted.size() / 3);
+  std::string Best;
+  size_t BestDistance = Limit + 1;
+  for (const std::string &K : Known) {
+    if (K == Wanted)
+      continue;
+    size_t D = editDistance(Wanted, K);
+    if (D < BestDistance) {
+      BestDistance = D;
+      Best = K;
+    }
+  }
+  return BestDistance <= Limit ? Best : std::string();
+}
+
+std::string didYouMean(const std::string &Wanted, const std::vector<std::string> &Known) {
+  std::string C = closestName(Wanted, Known);
+  return C.empty() ? std::string() : "; did you mean '" + C + "'?";
+}
+
+} // namespace bpfcarve::toolchain
