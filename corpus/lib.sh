@@ -4,6 +4,7 @@
 # defines HERE and usage() (its own header's option lines) before sourcing it.
 
 readonly TIMEOUT=300   # seconds per bpfcarve run
+export HERE            # the scripts' Python parts import manifest_json from there
 
 say() { printf 'corpus: %s\n' "$*" >&2; }
 skip() { printf 'corpus: skipped: %s\n' "$*" >&2; exit 3; }

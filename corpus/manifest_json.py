@@ -59,3 +59,19 @@ def refusal_reason(refusal):
     ends a word (a construct such as `return a ? b : c` has its colons after a blank)."""
     m = re.search(r"(?<=[^\s?]): ", refusal)
     return refusal[m.end():] if m else refusal
+
+
+def short_message(msg, lay, drop=None, limit=160):
+    """A message as the corpus tables record it (tests/corpus/CorpusSupport.h's recordedMessage
+    reads it back the same way): whitespace collapsed, no "; output kept in DIR" (the temp dir of
+    a failed self-check), without drop + "/" (the run's scratch dir), paths relative to the source
+    root, this machine's other paths as layout placeholders (longest first: SELFTESTS lies inside
+    SRC), at most limit characters."""
+    msg = " ".join(msg.split())
+    msg = re.sub(r"; output kept in \S+$", "", msg)
+    if drop:
+        msg = msg.replace(drop + "/", "")
+    msg = msg.replace(lay["source_root"] + "/", "")
+    for k, v in sorted(lay["vars"].items(), key=lambda kv: -len(kv[1])):
+        msg = msg.replace(v, "${%s}" % k)
+    return msg if len(msg) <= limit else msg[:limit - 3] + "..."

@@ -126,26 +126,18 @@ say "measured in $((SECONDS - t)) s"
 
 # ---------------------------------------------------------------- manifest
 tmp_out=$(mktemp "$(dirname "$MANIFEST")/.manifest.XXXXXX")
-export HERE
 python3 - "$LAYOUT" "$MANIFEST" "$SCRATCH" "$HERE/extract-causes.tsv" >"$tmp_out" <<'PY' ||
 import json, os, re, sys
 
 lay, man = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 scratch, causes_file = sys.argv[3], sys.argv[4]
 out = os.path.join(scratch, "out")
-# Placeholders instead of this machine's paths, longest first (SELFTESTS lies inside SRC).
-subst = sorted(lay["vars"].items(), key=lambda kv: -len(kv[1]))
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, os.environ["HERE"])
+from manifest_json import short_message  # noqa: E402
 
 def short(msg):
-    """A first error line without paths of this machine or this run: the temp dir extract keeps
-    a failed output in is dropped, sources become relative or placeholders."""
-    msg = " ".join(msg.split())
-    msg = re.sub(r"; output kept in \S+$", "", msg)
-    msg = msg.replace(os.path.join(scratch, "slice") + "/", "")
-    msg = msg.replace(lay["source_root"] + "/", "")
-    for k, v in subst:
-        msg = msg.replace(v, "${%s}" % k)
-    return msg if len(msg) <= 160 else msg[:157] + "..."
+    return short_message(msg, lay, os.path.join(scratch, "slice"))
 
 def report(path, prog):
     rep = json.load(open(path))

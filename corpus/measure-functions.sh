@@ -162,15 +162,12 @@ tmp_out=$(mktemp "$(dirname "$out")/.harness-functions.XXXXXX")
 python3 - "$LAYOUT" "$SCRATCH" "$HERE/harness-causes.tsv" >"$tmp_out" <<'PY' || die "writing the table failed"
 import json, os, re, sys
 lay, scratch, causes_file = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
-subst = sorted(lay["vars"].items(), key=lambda kv: -len(kv[1]))
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, os.environ["HERE"])
+from manifest_json import short_message  # noqa: E402
 
 def short(msg):
-    msg = " ".join(msg.split())
-    msg = re.sub(r"; output kept in \S+$", "", msg)
-    msg = msg.replace(lay["source_root"] + "/", "")
-    for k, v in subst:
-        msg = msg.replace(v, "${%s}" % k)
-    return msg if len(msg) <= 200 else msg[:197] + "..."
+    return short_message(msg, lay, limit=200)
 
 causes = {}
 for n, line in enumerate(open(causes_file), 1):

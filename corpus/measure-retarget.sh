@@ -52,7 +52,6 @@ corpus_scratch retarget flags source obj retarget out
 # each file with a measured program; programs.txt: NAME PROGRAM HOOK. NAME is the file name
 # without .c (unique in progs/); program names are C identifiers.
 LAYOUT=$(cd "$dest" && pwd -P)/layout.json
-export HERE
 python3 - "$LAYOUT" "$MANIFEST" "$SCRATCH" <<'PY' || die "reading $MANIFEST failed"
 import json, os, sys
 sys.dont_write_bytecode = True
@@ -155,24 +154,15 @@ import json, os, re, sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.environ["HERE"])
-from manifest_json import dumps, refusal_reason, retarget_target, retarget_within_budget  # noqa: E402
+from manifest_json import (dumps, refusal_reason, retarget_target,  # noqa: E402
+                           retarget_within_budget, short_message)
 
 lay, man = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 scratch, causes_file = sys.argv[3], sys.argv[4]
 out = os.path.join(scratch, "out")
-# Placeholders instead of this machine's paths, longest first (SELFTESTS lies inside SRC).
-subst = sorted(lay["vars"].items(), key=lambda kv: -len(kv[1]))
 
 def short(msg, limit=160):
-    """A message without paths of this machine or this run: the temp dir retarget keeps a failed
-    output in is dropped, sources become relative or placeholders."""
-    msg = " ".join(msg.split())
-    msg = re.sub(r"; output kept in \S+$", "", msg)
-    msg = msg.replace(os.path.join(scratch, "retarget") + "/", "")
-    msg = msg.replace(lay["source_root"] + "/", "")
-    for k, v in subst:
-        msg = msg.replace(v, "${%s}" % k)
-    return msg if len(msg) <= limit else msg[:limit - 3] + "..."
+    return short_message(msg, lay, os.path.join(scratch, "retarget"), limit)
 
 def report(path, prog):
     rep = json.load(open(path))

@@ -55,14 +55,6 @@ std::vector<ProgramCase> measuredPrograms() {
   return Out;
 }
 
-void replaceAll(std::string &S, const std::string &From, const std::string &To) {
-  if (From.empty())
-    return;
-  for (size_t P = 0; (P = S.find(From, P)) != std::string::npos; P += To.size())
-    S.replace(P, From.size(), To);
-}
-
-std::string firstLine(const std::string &S) { return S.substr(0, S.find('\n')); }
 
 class CorpusExtract : public ::testing::TestWithParam<ProgramCase> {
 protected:
@@ -79,10 +71,7 @@ protected:
         for (const json &P : F["programs"])
           if (P["name"] == GetParam().name)
             Entry = P;
-        for (const json &X : manifest()["common_flags"])
-          Flags.push_back(resolve(X));
-        for (const json &X : F["flags"])
-          Flags.push_back(resolve(X));
+        Flags = fileFlags(F, Layout);
       }
     ASSERT_TRUE(Entry.is_object());
     ASSERT_TRUE(Entry.contains("extract")) << "corpus/manifest.json has no extract outcome for "
@@ -97,27 +86,6 @@ protected:
       fs::remove_all(Scratch);
   }
 
-  std::string resolve(std::string Flag) const {
-    for (auto &[Name, Value] : Layout["vars"].items())
-      replaceAll(Flag, "${" + Name + "}", Value.get<std::string>());
-    return Flag;
-  }
-  /// extract's first error line as measure-extract.sh records it: one line, without the temp
-  /// dir of a failed self-check, paths relative to the source root or placeholders, 160 chars.
-  std::string recorded(std::string Msg) const {
-    Msg = std::regex_replace(Msg, std::regex("\\s+"), " ");
-    Msg = std::regex_replace(Msg, std::regex("; output kept in \\S+$"), "");
-    replaceAll(Msg, Scratch + "/", "");
-    replaceAll(Msg, Layout["source_root"].get<std::string>() + "/", "");
-    std::vector<std::pair<std::string, std::string>> Vars;
-    for (auto &[Name, Value] : Layout["vars"].items())
-      Vars.emplace_back(Value.get<std::string>(), "${" + Name + "}");
-    std::sort(Vars.begin(), Vars.end(),
-              [](const auto &A, const auto &B) { return A.first.size() > B.first.size(); });
-    for (auto &[Value, Placeholder] : Vars)
-      replaceAll(Msg, Value, Placeholder);
-    return Msg.size() <= 160 ? Msg : Msg.substr(0, 157) + "...";
-  }
   /// verify's report for the one program, or a failure.
   json verifyReport(std::vector<std::string> Args) {
     Args.insert(Args.begin(), {BPFCARVE_BIN, "verify", "--format", "json"});
@@ -222,7 +190,7 @@ TEST_P(CorpusExtract, OutcomeEqualsTheManifest) {
     EXPECT_NE(Extracted->exitCode, 0) << "extract now succeeds: measure again "
                                          "(corpus/measure-extract.sh) and drop the cause from "
                                          "corpus/extract-causes.tsv";
-    EXPECT_EQ(recorded(firstLine(Extracted->err)), Entry["extract_error"].get<std::string>());
+    EXPECT_EQ(recordedMessage(firstLine(Extracted->err), Layout, 160, Scratch), Entry["extract_error"].get<std::string>());
     return;
   }
   ASSERT_EQ(Extracted->exitCode, 0) << firstLine(Extracted->err);

@@ -82,10 +82,7 @@ TEST_P(CorpusGolden, KeptEntitiesMatchTheReading) {
   for (const json &F : M["files"])
     if (F["path"] == Spec["file"]) {
       Found = true;
-      for (const json &X : M["common_flags"])
-        Flags.push_back(substitute(X, Layout["vars"]));
-      for (const json &X : F["flags"])
-        Flags.push_back(substitute(X, Layout["vars"]));
+      Flags = fileFlags(F, Layout);
     }
   ASSERT_TRUE(Found) << Spec["file"] << " is not in corpus/manifest.json";
 

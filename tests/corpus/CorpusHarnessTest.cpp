@@ -57,34 +57,13 @@ std::vector<Row> table() {
   return Out;
 }
 
-void replaceAll(std::string &S, const std::string &From, const std::string &To) {
-  if (From.empty())
-    return;
-  for (size_t P = 0; (P = S.find(From, P)) != std::string::npos; P += To.size())
-    S.replace(P, From.size(), To);
-}
-
 /// The first line that is not a warning, as measure-functions.sh records it.
 std::string recorded(const std::string &Err, const json &Layout) {
-  std::string Msg;
   std::stringstream SS(Err);
   for (std::string L; std::getline(SS, L);)
-    if (L.find(": warning: ") == std::string::npos) {
-      Msg = L;
-      break;
-    }
-  Msg = std::regex_replace(Msg, std::regex("\\s+"), " ");
-  Msg = std::regex_replace(Msg, std::regex("^ | $"), "");
-  Msg = std::regex_replace(Msg, std::regex("; output kept in \\S+$"), "");
-  replaceAll(Msg, Layout["source_root"].get<std::string>() + "/", "");
-  std::vector<std::pair<std::string, std::string>> Vars;
-  for (auto &[Name, Value] : Layout["vars"].items())
-    Vars.emplace_back(Value.get<std::string>(), "${" + Name + "}");
-  std::sort(Vars.begin(), Vars.end(),
-            [](const auto &A, const auto &B) { return A.first.size() > B.first.size(); });
-  for (auto &[Value, Placeholder] : Vars)
-    replaceAll(Msg, Value, Placeholder);
-  return Msg.size() <= 200 ? Msg : Msg.substr(0, 197) + "...";
+    if (L.find(": warning: ") == std::string::npos)
+      return recordedMessage(L, Layout, 200);
+  return "";
 }
 
 class CorpusHarness : public ::testing::TestWithParam<Row> {};
@@ -103,10 +82,7 @@ TEST_P(CorpusHarness, OutcomeEqualsTheTable) {
   for (const json &F : manifest()["files"])
     if (fs::path(F["path"].get<std::string>()).filename() == R.file) {
       Source = Layout["source_root"].get<std::string>() + "/" + F["path"].get<std::string>();
-      for (const json &X : manifest()["common_flags"])
-        Flags.push_back(substitute(X, Layout["vars"]));
-      for (const json &X : F["flags"])
-        Flags.push_back(substitute(X, Layout["vars"]));
+      Flags = fileFlags(F, Layout);
     }
   ASSERT_FALSE(Source.empty()) << R.file << " is not in corpus/manifest.json";
 

@@ -70,14 +70,6 @@ std::vector<ProgramCase> measuredPrograms() {
   return Out;
 }
 
-void replaceAll(std::string &S, const std::string &From, const std::string &To) {
-  if (From.empty())
-    return;
-  for (size_t P = 0; (P = S.find(From, P)) != std::string::npos; P += To.size())
-    S.replace(P, From.size(), To);
-}
-
-std::string firstLine(const std::string &S) { return S.substr(0, S.find('\n')); }
 
 class CorpusRetarget : public ::testing::TestWithParam<ProgramCase> {
 protected:
@@ -94,10 +86,7 @@ protected:
         for (const json &P : F["programs"])
           if (P["name"] == GetParam().name)
             Entry = P;
-        for (const json &X : manifest()["common_flags"])
-          Flags.push_back(resolve(X));
-        for (const json &X : F["flags"])
-          Flags.push_back(resolve(X));
+        Flags = fileFlags(F, Layout);
       }
     ASSERT_TRUE(Entry.is_object());
     ASSERT_TRUE(Entry.contains("retarget"))
@@ -114,27 +103,6 @@ protected:
       fs::remove_all(Scratch);
   }
 
-  std::string resolve(std::string Flag) const {
-    for (auto &[Name, Value] : Layout["vars"].items())
-      replaceAll(Flag, "${" + Name + "}", Value.get<std::string>());
-    return Flag;
-  }
-  /// A message as measure-retarget.sh records it: one line, without the temp dir of a failed
-  /// self-check, paths relative to the source root or placeholders, at most Limit characters.
-  std::string recorded(std::string Msg, size_t Limit) const {
-    Msg = std::regex_replace(Msg, std::regex("\\s+"), " ");
-    Msg = std::regex_replace(Msg, std::regex("; output kept in \\S+$"), "");
-    replaceAll(Msg, Scratch + "/", "");
-    replaceAll(Msg, Layout["source_root"].get<std::string>() + "/", "");
-    std::vector<std::pair<std::string, std::string>> Vars;
-    for (auto &[Name, Value] : Layout["vars"].items())
-      Vars.emplace_back(Value.get<std::string>(), "${" + Name + "}");
-    std::sort(Vars.begin(), Vars.end(),
-              [](const auto &A, const auto &B) { return A.first.size() > B.first.size(); });
-    for (auto &[Value, Placeholder] : Vars)
-      replaceAll(Msg, Value, Placeholder);
-    return Msg.size() <= Limit ? Msg : Msg.substr(0, Limit - 3) + "...";
-  }
   /// verify's report for the one program, or a failure.
   json verifyReport(std::vector<std::string> Args) {
     Args.insert(Args.begin(), {BPFCARVE_BIN, "verify", "--format", "json"});
@@ -185,14 +153,14 @@ TEST_P(CorpusRetarget, OutcomeEqualsTheManifest) {
                                   std::regex("error: cannot retarget '[^']*' to \\S+: (.*)$")))
         << First;
     // The construct and the reason, as the manifest records them.
-    EXPECT_EQ(recorded(Match[1], 500), Entry["retarget_refusal"].get<std::string>());
+    EXPECT_EQ(recordedMessage(Match[1], Layout, 500, Scratch), Entry["retarget_refusal"].get<std::string>());
     EXPECT_FALSE(fs::exists(Out)) << "a refused retarget writes nothing";
     return;
   }
   if (Outcome == "error") {
     EXPECT_NE(Retargeted->exitCode, 0);
     EXPECT_NE(Retargeted->exitCode, 1);
-    EXPECT_EQ(recorded(firstLine(Retargeted->err), 160), Entry["retarget_error"].get<std::string>());
+    EXPECT_EQ(recordedMessage(firstLine(Retargeted->err), Layout, 160, Scratch), Entry["retarget_error"].get<std::string>());
     return;
   }
   ASSERT_EQ(Retargeted->exitCode, 0) << firstLine(Retargeted->err);
@@ -235,7 +203,7 @@ TEST_P(CorpusRetarget, OutcomeEqualsTheManifest) {
   const json &Want = Entry["retarget_diff"];
   if (Want.is_string()) {
     EXPECT_EQ(Diff->exitCode, 3) << Diff->out << Diff->err;
-    EXPECT_EQ("skipped: " + recorded(firstLine(Diff->err), 160), Want.get<std::string>());
+    EXPECT_EQ("skipped: " + recordedMessage(firstLine(Diff->err), Layout, 160, Scratch), Want.get<std::string>());
     return;
   }
   ASSERT_TRUE(Diff->exitCode == 0 || Diff->exitCode == 1) << Diff->err;

@@ -75,10 +75,7 @@ protected:
       if (F["path"] == GetParam())
         Entry = F;
     ASSERT_TRUE(Entry.is_object());
-    for (const json &F : manifest()["common_flags"])
-      Flags.push_back(substitute(F, Layout["vars"]));
-    for (const json &F : Entry["flags"])
-      Flags.push_back(substitute(F, Layout["vars"]));
+    Flags = fileFlags(Entry, Layout);
     Source = Layout["source_root"].get<std::string>() + "/" + GetParam();
     char Tmpl[] = "/tmp/bpfcarve-corpus-verify-XXXXXX";
     ASSERT_NE(::mkdtemp(Tmpl), nullptr);
