@@ -41,10 +41,8 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
     return report(Sel.failure(), Ctx);
   if (O.output.empty())
     return report(Failure::badInput("carve needs -o OUT.c"), Ctx);
-  for (const std::string &Out : {O.output, O.report})
-    if (!Out.empty())
-      if (auto R = toolchain::refuseOverwritingInput(Out, {O.file}); !R)
-        return report(R.failure(), Ctx);
+  if (auto R = refuseOutputsOverInput({O.output, O.report}, O.file); !R)
+    return report(R.failure(), Ctx);
   for (const std::string &Out : {O.output, O.report})
     if (!Out.empty())
       if (auto W = toolchain::checkWritable(Out); !W)
@@ -59,10 +57,7 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
   }
 
   // 1. extract (a harness for functions that are not programs, for the target hook or xdp/tc)
-  extractor::ParseOptions P;
-  P.file = O.file;
-  P.buildDir = Ctx.buildDir;
-  P.flags = Ctx.flags;
+  extractor::ParseOptions P = parseOptionsFor(O.file, Ctx);
   extractor::EmitOptions E;
   if (Sel->kind != extractor::Selection::Kind::Programs) {
     auto H = harnessHookFor(!O.harness.empty() ? O.harness : !O.to.empty() ? O.to : "xdp");

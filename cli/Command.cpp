@@ -24,6 +24,23 @@ int emit(const std::string &Text, const CommandContext &Ctx) {
   return std::cout ? 0 : report(Failure::environment("cannot write to standard output"), Ctx);
 }
 
+extractor::ParseOptions parseOptionsFor(const std::string &File, const CommandContext &Ctx) {
+  extractor::ParseOptions P;
+  P.file = File;
+  P.buildDir = Ctx.buildDir;
+  P.flags = Ctx.flags;
+  return P;
+}
+
+Result<bool> refuseOutputsOverInput(const std::vector<std::string> &Outputs,
+                                    const std::string &Input) {
+  for (const std::string &Out : Outputs)
+    if (!Out.empty())
+      if (auto R = toolchain::refuseOverwritingInput(Out, {Input}); !R)
+        return R.failure();
+  return true;
+}
+
 int writeOutputs(const std::vector<std::string> &Warnings, const std::string &SidecarPath,
                  const std::string &SidecarJson, const std::string &OutputPath,
                  const std::string &Text, const CommandContext &Ctx) {

@@ -1,6 +1,7 @@
 //===- Command.h - what every bpfcarve subcommand shares ---------*- C++ -*-===//
 #pragma once
 
+#include "bpfcarve/extractor/Frontend.h"
 #include "bpfcarve/extractor/Harness.h"
 #include "bpfcarve/extractor/Slice.h"
 #include "bpfcarve/toolchain/Result.h"
@@ -33,6 +34,13 @@ int emit(const std::string &Text, const CommandContext &Ctx);
 int writeOutputs(const std::vector<std::string> &Warnings, const std::string &SidecarPath,
                  const std::string &SidecarJson, const std::string &OutputPath,
                  const std::string &Text, const CommandContext &Ctx);
+
+/// How the frontend parses FILE under this command's -p or `--` flags.
+extractor::ParseOptions parseOptionsFor(const std::string &File, const CommandContext &Ctx);
+
+/// BadInput when one of the output paths (empty ones are not given) is the input file.
+Result<bool> refuseOutputsOverInput(const std::vector<std::string> &Outputs,
+                                    const std::string &Input);
 
 /// Compile flags for FILE from -p's compile_commands.json or `--`, without compiler, input,
 /// -c and -o; nullopt when the user gave neither (toolchain defaults apply).

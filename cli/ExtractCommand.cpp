@@ -99,14 +99,9 @@ int runExtract(const ExtractCliOptions &O, const CommandContext &Ctx) {
   auto Sel = selectionFrom(O.functions, O.programs, O.lines, O.map);
   if (!Sel)
     return report(Sel.failure(), Ctx);
-  for (const std::string &Out : {O.output, O.manifest})
-    if (!Out.empty())
-      if (auto R = toolchain::refuseOverwritingInput(Out, {O.file}); !R)
-        return report(R.failure(), Ctx);
-  extractor::ParseOptions P;
-  P.file = O.file;
-  P.buildDir = Ctx.buildDir;
-  P.flags = Ctx.flags;
+  if (auto R = refuseOutputsOverInput({O.output, O.manifest}, O.file); !R)
+    return report(R.failure(), Ctx);
+  extractor::ParseOptions P = parseOptionsFor(O.file, Ctx);
   extractor::EmitOptions E;
   E.keepLocalIncludes = O.keepLocalIncludes;
   if (!O.harness.empty()) {

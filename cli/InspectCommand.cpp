@@ -15,10 +15,7 @@ struct InspectOptions {
 };
 
 int runInspect(const InspectOptions &O, const CommandContext &Ctx) {
-  extractor::ParseOptions P;
-  P.file = O.file;
-  P.buildDir = Ctx.buildDir;
-  P.flags = Ctx.flags;
+  extractor::ParseOptions P = parseOptionsFor(O.file, Ctx);
   auto Model = extractor::buildProgramModel(P);
   if (!Model)
     return report(Model.failure(), Ctx);

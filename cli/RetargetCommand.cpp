@@ -16,14 +16,9 @@ struct RetargetCliOptions {
 };
 
 int runRetarget(const RetargetCliOptions &O, const CommandContext &Ctx) {
-  for (const std::string &Out : {O.output, O.report})
-    if (!Out.empty())
-      if (auto R = toolchain::refuseOverwritingInput(Out, {O.file}); !R)
-        return report(R.failure(), Ctx);
-  extractor::ParseOptions P;
-  P.file = O.file;
-  P.buildDir = Ctx.buildDir;
-  P.flags = Ctx.flags;
+  if (auto R = refuseOutputsOverInput({O.output, O.report}, O.file); !R)
+    return report(R.failure(), Ctx);
+  extractor::ParseOptions P = parseOptionsFor(O.file, Ctx);
   transformer::RetargetOptions RO;
   RO.program = O.program;
   RO.to = O.to;
