@@ -78,6 +78,101 @@ bool takesPacketEnd(const Function &F) {
   return false;
 }
 
+struct BuiltRecord {
+  std::string fields; ///< members of the harness's map value
+  std::string locals; ///< the stack record and the stores into it
+  bool needsPacket = false;
+};
+
+/// The stack copy of a pointer-holding record for parameter P: `bpfcarve_<Field>`, its plain data
+/// copied from the map value's `<Field>`, then each pointer member set as a parameter of its
+/// type and name would be: the ctx; the packet start or end for a member the file sets from
+/// ctx->data or ctx->data_end (or one named like them); else storage in the map value for what
+/// it points to, one storage for all pointer members of a union, sized for the largest.
+Result<BuiltRecord> buildRecordWithPointers(const ProgramModel &M, const HarnessHook &H,
+                                            const Param &P, const std::string &Field,
+                                            const std::string &Label) {
+  BuiltRecord B;
+  std::string Local = "bpfcarve_" + Field;
+  const std::string &Record = P.storage;
+  std::ostringstream Fields, Stores;
+  Fields << "\t" << replaceAt(Record, Field) << ";\n";
+  std::vector<std::string> Refused;
+  std::set<std::string> UnionsDone;
+  unsigned Storage = 0;
+  for (const PointerMember &PM : P.pointerMembers) {
+    if (!PM.unionPath.empty() && !UnionsDone.insert(PM.unionPath).second)
+      continue; // the first pointer of a union is set; its storage covers the others
+    std::string What = "member " + PM.path + " (" + PM.type + ")";
+    std::string Value;
+    bool Void = PM.storage.empty() && PM.pointeeRecord.empty();
+    if (PM.inArray) {
+      Refused.push_back(What + " is an array of pointers");
+      continue;
+    }
+    if (!PM.pointeeRecord.empty() && PM.pointeeRecord == H.ctxStruct) {
+      Value = "ctx";
+    } else if (!PM.pointeeRecord.empty() &&
+               std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(),
+                         PM.pointeeRecord) != H.foreignCtxStructs.end()) {
+      Refused.push_back(What + " points to " + PM.pointeeRecord + ", the context of another hook");
+      continue;
+    } else if (PM.filledFrom == "data_end" || PM.filledFrom == "data" ||
+               (Void && (nameLooksLikeData(PM.name) || nameLooksLikeDataEnd(PM.name)))) {
+      if (!H.directPacketAccess) {
+        Refused.push_back(What + " is a packet pointer; " + H.name +
+                          " programs have no direct packet access");
+        continue;
+      }
+      bool End = PM.filledFrom == "data_end" ||
+                 (PM.filledFrom.empty() && nameLooksLikeDataEnd(PM.name));
+      B.needsPacket = true;
+      Value = "(" + PM.type + ")" + (End ? "bpfcarve_data_end" : "bpfcarve_data");
+    } else if (PM.filledFrom == "data_meta") {
+      Refused.push_back(What + " is set from data_meta, which the harness does not provide");
+      continue;
+    } else if (!PM.storage.empty()) {
+      if (!PM.pointeePointerMember.empty() && isKernelObject(M, PM.pointeeRecord)) {
+        Refused.push_back(What + " points to a kernel object (struct " + PM.pointeeRecord +
+                          " from vmlinux.h)");
+        continue;
+      }
+      std::string Name = Field + "_" + std::to_string(Storage++);
+      if (PM.unionPath.empty()) {
+        Fields << "\t" << replaceAt(PM.storage, Name) << ";\n";
+      } else {
+        Fields << "\tunion {\n";
+        unsigned Alt = 0;
+        for (const PointerMember &Other : P.pointerMembers)
+          if (Other.unionPath == PM.unionPath && !Other.storage.empty())
+            Fields << "\t\t" << replaceAt(Other.storage, "m" + std::to_string(Alt++)) << ";\n";
+        Fields << "\t} " << Name << ";\n";
+      }
+      Value = "(" + PM.type + ")&bpfcarve_args->" + Name;
+    } else {
+      Refused.push_back(What + " is an untyped pointer the file does not set from ctx data or "
+                               "data_end, nor named like them");
+      continue;
+    }
+    // A const member (`uint8_t *const tail`) is set through its address, as an initialiser
+    // would set it: the record as a whole came from the map value and is not const.
+    if (PM.isConst)
+      Stores << "\t*(" << PM.type << " *)&" << Local << "." << PM.path << " = " << Value << ";\n";
+    else
+      Stores << "\t" << Local << "." << PM.path << " = " << Value << ";\n";
+  }
+  if (!Refused.empty()) {
+    std::string Msg = Label + ": a record with pointers built on the stack, but its ";
+    for (size_t I = 0; I < Refused.size(); ++I)
+      Msg += (I ? "; " : "") + Refused[I];
+    return Failure::badInput(Msg);
+  }
+  B.fields = Fields.str();
+  B.locals = "\t" + replaceAt(Record, Local) + ";\n\n\t__builtin_memcpy(&" + Local +
+             ", &bpfcarve_args->" + Field + ", sizeof(" + Local + "));\n" + Stores.str();
+  return B;
+}
+
 } // namespace
 
 Result<std::string> generateHarness(const ProgramModel &M,
@@ -147,6 +242,25 @@ Result<std::string> generateHarness(const ProgramModel &M,
         NeedsPacket = true;
         std::string Var = nameLooksLikeDataEnd(P.name) ? "bpfcarve_data_end" : "bpfcarve_data";
         Args.push_back(P.shape == Param::Shape::VoidPointerPointer ? "&" + Var : Var);
+        continue;
+      }
+      // A record that holds pointers (buf_t with skb, head and tail; a header_pointers struct):
+      // read from a map value its pointers would be scalars the verifier does not dereference,
+      // so it is built on the stack instead, its plain data copied from the map value.
+      if ((P.shape == Param::Shape::PointerToObject || P.shape == Param::Shape::Record) &&
+          !P.pointerMembers.empty()) {
+        std::string Field = "p" + std::to_string(FieldNo++);
+        auto Built = buildRecordWithPointers(M, H, P, Field, Label);
+        if (!Built) {
+          Refused.push_back(Built.failure().message);
+          continue;
+        }
+        NeedsArgs = true;
+        NeedsPacket |= Built->needsPacket;
+        Fields << Built->fields;
+        Locals << Built->locals;
+        Args.push_back((P.shape == Param::Shape::PointerToObject ? "&bpfcarve_" : "bpfcarve_") +
+                       Field);
         continue;
       }
       std::string Field = "p" + std::to_string(FieldNo++);

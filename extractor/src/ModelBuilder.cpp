@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <cstdarg>
 #include <set>
 #include <unordered_map>
@@ -121,6 +122,10 @@ private:
   std::string createEntity(const Decl *D);
   std::string createFunction(const FunctionDecl *FD);
   Param describeParam(const ParmVarDecl *P);
+  void collectPointerMembers(const RecordDecl *RD, const std::string &Prefix,
+                             const std::string &UnionPath, bool InArray, int Depth,
+                             std::vector<PointerMember> &Out);
+  const std::unordered_map<const FieldDecl *, std::string> &memberSources();
   SourceSpan sectionLiteralSpan(const FunctionDecl *FD, const std::string &Section);
   std::string createVar(const VarDecl *VD);
   std::string createType(const TypeDecl *TD);
@@ -141,6 +146,8 @@ private:
   std::unordered_map<const Decl *, std::string> DeclIds;
   std::unordered_map<std::string, size_t> FunctionIndex;
   std::unordered_map<const MacroInfo *, std::string> MacroIds;
+  /// Record members set from a ctx packet field anywhere in project code (memberSources()).
+  std::optional<std::unordered_map<const FieldDecl *, std::string>> MemberSources;
   std::set<Edge> EdgeSet;
   std::set<std::string> UsedIds;
   std::map<std::pair<std::string, unsigned>, std::string> IncludeAt; // (file, line) -> id
@@ -961,6 +968,160 @@ std::string firstPointerMember(const RecordDecl *RD, int Depth = 0) {
 }
 } // namespace
 
+namespace {
+/// Finds the record members project code sets from a ctx packet field, in an assignment
+/// (`hdr->data_end = (void *)(long)ctx->data_end`) or an initialiser
+/// (`buf_t pkt = { .head = (uint8_t *)(long)skb->data, ... }`), directly or through a local
+/// initialised from it (`void *data_end = ...; ctx.data_end = data_end`). A member set from two
+/// different fields is left out.
+class MemberSourceScanner : public RecursiveASTVisitor<MemberSourceScanner> {
+public:
+  std::unordered_map<const FieldDecl *, std::string> Found;
+  std::set<const FieldDecl *> Conflicting;
+
+  bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->getOpcode() != BO_Assign)
+      return true;
+    if (auto *ME = dyn_cast<MemberExpr>(BO->getLHS()->IgnoreParenImpCasts()))
+      if (auto *FD = dyn_cast<FieldDecl>(ME->getMemberDecl()))
+        note(FD, BO->getRHS());
+    return true;
+  }
+  // Only the written (syntactic) form is visited; its semantic form lines the initialisers up
+  // with the fields, nested designators (`.l3.v4 = &ip`) included.
+  bool VisitInitListExpr(InitListExpr *ILE) {
+    if (const InitListExpr *Semantic = ILE->isSyntacticForm() ? ILE->getSemanticForm() : ILE)
+      fields(Semantic, 0);
+    return true;
+  }
+
+private:
+  void fields(const InitListExpr *ILE, int Depth) {
+    const RecordDecl *RD = ILE->getType()->getAsRecordDecl();
+    if (!RD || !(RD = RD->getDefinition()) || Depth > 8)
+      return;
+    auto One = [&](const FieldDecl *FD, const Expr *Init) {
+      if (const auto *Inner = dyn_cast<InitListExpr>(Init->IgnoreImplicit()))
+        fields(Inner, Depth + 1);
+      else
+        note(FD, Init);
+    };
+    if (RD->isUnion()) {
+      if (const FieldDecl *FD = ILE->getInitializedFieldInUnion(); FD && ILE->getNumInits())
+        One(FD, ILE->getInit(0));
+      return;
+    }
+    unsigned I = 0;
+    for (const FieldDecl *FD : RD->fields()) {
+      if (I >= ILE->getNumInits())
+        break;
+      One(FD, ILE->getInit(I++));
+    }
+  }
+
+  static std::string sourceOf(const Expr *E, int Depth = 0) {
+    if (!E || Depth > 3)
+      return {};
+    E = E->IgnoreParenCasts();
+    if (const auto *ME = dyn_cast<MemberExpr>(E)) {
+      QualType Base = ME->getBase()->getType();
+      if (ME->isArrow() && Base->isPointerType())
+        Base = Base->getPointeeType();
+      const RecordDecl *RD = Base->getAsRecordDecl();
+      std::string Field = ME->getMemberDecl()->getName().str();
+      if (RD && ctxRecords().count(RD->getName().str()) &&
+          (Field == "data" || Field == "data_end" || Field == "data_meta"))
+        return Field;
+      return {};
+    }
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V->isLocalVarDecl())
+        return sourceOf(V->getInit(), Depth + 1);
+    return {};
+  }
+  void note(const FieldDecl *FD, const Expr *Value) {
+    std::string S = sourceOf(Value);
+    if (S.empty() || Conflicting.count(FD))
+      return;
+    auto [It, New] = Found.emplace(FD, S);
+    if (!New && It->second != S) {
+      Found.erase(It);
+      Conflicting.insert(FD);
+    }
+  }
+};
+} // namespace
+
+const std::unordered_map<const FieldDecl *, std::string> &Builder::memberSources() {
+  if (!MemberSources) {
+    MemberSourceScanner Scan;
+    for (Decl *D : Ctx.getTranslationUnitDecl()->decls())
+      if (!D->isImplicit() && D->getLocation().isValid() &&
+          factsAt(D->getLocation()).origin != Origin::System)
+        Scan.TraverseDecl(D);
+    MemberSources = std::move(Scan.Found);
+  }
+  return *MemberSources;
+}
+
+void Builder::collectPointerMembers(const RecordDecl *RD, const std::string &Prefix,
+                                    const std::string &UnionPath, bool InArray, int Depth,
+                                    std::vector<PointerMember> &Out) {
+  const RecordDecl *Def = RD ? RD->getDefinition() : nullptr;
+  if (!Def || Depth > 8)
+    return;
+  PrintingPolicy Policy = Ctx.getPrintingPolicy();
+  unsigned Index = 0;
+  for (const FieldDecl *F : Def->fields()) {
+    ++Index;
+    QualType T = F->getType();
+    QualType C = T.getCanonicalType();
+    bool Array = InArray;
+    while (const ArrayType *A = C->getAsArrayTypeUnsafe()) {
+      C = A->getElementType().getCanonicalType();
+      Array = true;
+    }
+    // An anonymous struct or union adds no name to the path: its members are reached directly.
+    std::string Path = F->getName().empty() ? Prefix : Prefix + F->getName().str();
+    if (C->isPointerType()) {
+      PointerMember PM;
+      PM.path = Path;
+      PM.name = F->getName().str();
+      PM.type = T.getUnqualifiedType().getAsString(Policy);
+      PM.isConst = T.isConstQualified();
+      PM.inArray = Array;
+      PM.unionPath = UnionPath;
+      // The pointee as written (`__u64`, not `unsigned long long`), for the storage's text.
+      QualType Elem = T;
+      while (const ArrayType *A = Ctx.getAsArrayType(Elem))
+        Elem = A->getElementType();
+      const auto *PT = Elem->getAs<PointerType>();
+      QualType Pointee = PT ? PT->getPointeeType() : C->getPointeeType();
+      if (!Pointee->isVoidType() && !Pointee->isIncompleteType() && !Pointee->isPointerType() &&
+          !Pointee->isFunctionType()) {
+        std::string S;
+        llvm::raw_string_ostream OS(S);
+        Pointee.getUnqualifiedType().print(OS, Policy, "@");
+        PM.storage = OS.str();
+      }
+      if (const RecordDecl *Inner = Pointee->getAsRecordDecl()) {
+        PM.pointeeRecord = Inner->getName().str();
+        PM.pointeePointerMember = firstPointerMember(Inner);
+      }
+      if (auto It = memberSources().find(F); It != memberSources().end())
+        PM.filledFrom = It->second;
+      Out.push_back(std::move(PM));
+    } else if (const RecordDecl *Inner = C->getAsRecordDecl()) {
+      std::string InnerPrefix = F->getName().empty() ? Prefix : Path + ".";
+      std::string InnerUnion = UnionPath;
+      if (Inner->isUnion())
+        InnerUnion = F->getName().empty() ? Prefix + "(anonymous " + std::to_string(Index) + ")"
+                                          : Path;
+      collectPointerMembers(Inner, InnerPrefix, InnerUnion, Array, Depth + 1, Out);
+    }
+  }
+}
+
 Param Builder::describeParam(const ParmVarDecl *P) {
   PrintingPolicy Policy = Ctx.getPrintingPolicy();
   Param R;
@@ -980,6 +1141,7 @@ Param Builder::describeParam(const ParmVarDecl *P) {
   } else if (Canon->isRecordType()) {
     R.shape = Param::Shape::Record;
     R.storage = storageOf(T);
+    collectPointerMembers(Canon->getAsRecordDecl(), "", "", false, 0, R.pointerMembers);
   } else if (Canon->isFunctionPointerType()) {
     R.shape = Param::Shape::FunctionPointer;
   } else if (const auto *PT = Canon->getAs<PointerType>()) {
@@ -998,6 +1160,8 @@ Param Builder::describeParam(const ParmVarDecl *P) {
       if (const RecordDecl *RD = Pointee->getAsRecordDecl()) {
         R.pointeeRecord = RD->getName().str();
         R.pointeePointerMember = firstPointerMember(RD);
+        if (!R.pointeePointerMember.empty() && !Original->isConstantArrayType())
+          collectPointerMembers(RD, "", "", false, 0, R.pointerMembers);
       }
     } else if (const auto *Inner = Pointee->getAs<PointerType>();
                Inner && !Inner->getPointeeType()->isIncompleteType() &&

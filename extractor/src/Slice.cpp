@@ -211,11 +211,17 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
   if (Sel.completeParams)
     for (const std::string &Id : S.seeds)
       for (const Function &F : M.functions)
-        for (const Param &P : F.id == Id ? F.parameters : std::vector<Param>{})
-          if (!P.pointeeRecord.empty())
-            for (const TypeEntity &T : M.types)
-              if (T.name == P.pointeeRecord && (T.kind == "struct" || T.kind == "union"))
-                keep(T.id, "harness", Id);
+        for (const Param &P : F.id == Id ? F.parameters : std::vector<Param>{}) {
+          // ... and, for a record it builds on its stack, what that record's pointers point to.
+          std::vector<std::string> Records = {P.pointeeRecord};
+          for (const PointerMember &PM : P.pointerMembers)
+            Records.push_back(PM.pointeeRecord);
+          for (const std::string &R : Records)
+            if (!R.empty())
+              for (const TypeEntity &T : M.types)
+                if (T.name == R && (T.kind == "struct" || T.kind == "union"))
+                  keep(T.id, "harness", Id);
+        }
   // The license (and kernel version) decide which helpers the verifier allows: always kept.
   for (const Global &G : M.globals)
     if (G.origin != Origin::System && (G.section == "license" || G.section == "version"))

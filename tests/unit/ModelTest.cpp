@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "bpfcarve/extractor/Frontend.h"
+#include "bpfcarve/extractor/Harness.h"
 #include "bpfcarve/extractor/ModelFormat.h"
 
 #include <gtest/gtest.h>
@@ -430,6 +431,77 @@ SEC("tc") int entry(struct __sk_buff *skb) {
   EXPECT_EQ(E.decl.beginLine, lineOf(Src, "SEC(\"tc\")")); // SEC() is part of the definition
   EXPECT_EQ(E.decl.endLine, lineOf(Src, "SEC(\"tc\")") + 2);
   EXPECT_EQ(E.params, (std::vector<std::string>{"struct __sk_buff *"}));
+}
+
+TEST(Params, PointerMembersOfRecordsAndWhereTheFileSetsThem) {
+  const std::string Src = bpf(R"c(
+struct hdrs { __u32 a; };
+struct cur {
+  struct __sk_buff *skb;
+  __u8 *head;
+  __u8 *const tail;
+  union { struct hdrs *x; __u64 *y; } u;
+  struct { void *mark; } inner;
+  __u32 *slots[2];
+  void *both;
+  __u32 len;
+};
+static int use(struct cur *c) { return c->len; }
+static int by_value(struct cur c) { return c.len; }
+static int plain(struct hdrs *h) { return h->a; }
+SEC("tc") int entry(struct __sk_buff *skb) {
+  void *end = (void *)(long)skb->data_end;
+  struct cur c = { .skb = skb, .head = (__u8 *)(long)skb->data, .tail = end };
+  c.inner.mark = (void *)(long)skb->data_meta;
+  c.both = (void *)(long)skb->data;
+  c.both = end;
+  return use(&c) + by_value(c) + plain(0);
+}
+)c");
+  ProgramModel M = parse(Src);
+  const Param &P = function(M, "use").parameters.at(0);
+  std::map<std::string, const PointerMember *> By;
+  for (const PointerMember &PM : P.pointerMembers)
+    By[PM.path] = &PM;
+  ASSERT_EQ(By.size(), 8u);
+  EXPECT_EQ(By["skb"]->pointeeRecord, "__sk_buff");
+  EXPECT_EQ(By["head"]->filledFrom, "data");       // initialiser, through casts
+  EXPECT_EQ(By["tail"]->filledFrom, "data_end");   // initialiser, through a local
+  EXPECT_TRUE(By["tail"]->isConst);
+  EXPECT_FALSE(By["head"]->isConst);
+  EXPECT_EQ(By["tail"]->type, "__u8 *");
+  EXPECT_EQ(By["u.x"]->unionPath, "u");
+  EXPECT_EQ(By["u.y"]->unionPath, "u");
+  EXPECT_EQ(By["u.x"]->storage, "struct hdrs @");
+  EXPECT_EQ(By["u.y"]->storage, "__u64 @");
+  EXPECT_EQ(By["inner.mark"]->filledFrom, "data_meta"); // an assignment
+  EXPECT_EQ(By["inner.mark"]->storage, "");
+  EXPECT_TRUE(By["slots"]->inArray);
+  EXPECT_EQ(By["both"]->filledFrom, "");           // set from data and from data_end: neither
+  EXPECT_EQ(function(M, "by_value").parameters.at(0).pointerMembers.size(), 8u);
+  EXPECT_TRUE(function(M, "plain").parameters.at(0).pointerMembers.empty());
+
+  HarnessHook Tc{.name = "tc", .section = "tc", .ctxStruct = "__sk_buff",
+                 .directPacketAccess = true, .passValue = 0, .passName = "TC_ACT_OK",
+                 .actionNames = {"TC_ACT_OK", "TC_ACT_SHOT"}, .foreignCtxStructs = {"xdp_md"}};
+  auto H = generateHarness(M, {&function(M, "use")}, Tc);
+  ASSERT_FALSE(H);
+  const std::string Msg = H.failure().message;
+  EXPECT_NE(Msg.find("use(c: struct cur *): a record with pointers built on the stack"),
+            std::string::npos) << Msg;
+  EXPECT_NE(Msg.find("member inner.mark (void *) is set from data_meta"), std::string::npos) << Msg;
+  EXPECT_NE(Msg.find("member slots (__u32 *[2]) is an array of pointers"), std::string::npos) << Msg;
+  EXPECT_NE(Msg.find("member both (void *) is an untyped pointer"), std::string::npos) << Msg;
+  EXPECT_EQ(Msg.find("member head"), std::string::npos) << Msg;
+
+  HarnessHook Xdp = Tc;
+  Xdp.name = "xdp", Xdp.ctxStruct = "xdp_md", Xdp.foreignCtxStructs = {"__sk_buff"};
+  auto HX = generateHarness(M, {&function(M, "use")}, Xdp);
+  ASSERT_FALSE(HX);
+  EXPECT_NE(HX.failure().message.find("member skb (struct __sk_buff *) points to __sk_buff, the "
+                                      "context of another hook"),
+            std::string::npos)
+      << HX.failure().message;
 }
 
 TEST(Functions, CallersAndCalleesAreCallsEdges) {

@@ -8,7 +8,11 @@
 //     data_end (`void *data, void *data_end`), and `void **` to them;
 //   - a pointer into a generated array-map value of the pointee type for other object pointers
 //     (arrays keep their length);
-//   - scalars and structs by value read from that map value.
+//   - scalars and structs by value read from that map value;
+//   - a struct that holds pointers (pointed to or by value) built on the stack: its plain data
+//     from the map value, each pointer member set as a parameter of its type would be (the ctx,
+//     the packet start or end when the file sets it from ctx->data / data_end, else storage in
+//     the map value).
 // Results that are not the hook's action are stored into that map value, so the compiler cannot
 // drop the call as dead code.
 // The entry returns the function's result when the function returns the hook's action (it uses

@@ -90,6 +90,27 @@ struct ReturnSite {
 };
 
 /// A function parameter, described for generating calls (the harness) without Clang types.
+/// A pointer inside a record a parameter passes (`buf_t *pkt` with `uint8_t *head`), found
+/// through nested records and unions: the harness builds such a record on its stack and points
+/// each of these where a parameter of the same type would point.
+struct PointerMember {
+  std::string path;          ///< member path from the record: "head", "ip.ipv4"
+  std::string name;          ///< the member's own name: "ipv4"
+  std::string type;          ///< the member's type as printed: "struct iphdr *"
+  std::string pointeeRecord; ///< name of the record pointed to, "" otherwise
+  /// Storage for the pointee with `@` for the name ("struct iphdr @", "__u8 @"); "" when the
+  /// pointee is void, incomplete, a pointer or a function.
+  std::string storage;
+  /// The first pointer member of the pointee record ("" when it is plain data or no record).
+  std::string pointeePointerMember;
+  /// The ctx field (data, data_end, data_meta) this member is set from somewhere in the file,
+  /// directly or through a local initialised from it: `.tail = (uint8_t *)(long)skb->data_end`.
+  std::string filledFrom;
+  std::string unionPath; ///< path of the innermost union it is a member of, "" when none
+  bool isConst = false;  ///< the member itself is const (`uint8_t *const tail`)
+  bool inArray = false;  ///< inside an array (an array of pointers): not synthesised
+};
+
 struct Param {
   enum class Shape {
     Scalar,          ///< integer, enum, bool: passed by value
@@ -113,6 +134,8 @@ struct Param {
   /// declared name: `__u32 @`, `struct flow_key @`, `__u8 @[16]`. For PointerToPointerToObject,
   /// the innermost pointee (`struct real_definition @` for `struct real_definition **`).
   std::string storage;
+  /// For records (by value or pointed to) that hold pointers: every pointer member.
+  std::vector<PointerMember> pointerMembers;
 };
 
 struct Function {
