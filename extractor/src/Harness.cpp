@@ -305,6 +305,28 @@ Result<std::string> generateHarness(const ProgramModel &M,
         break;
       }
     }
+    // An offset the function adds to the packet start (`tcp = data + off`): the verifier
+    // tracks no packet pointer plus an unbounded scalar, so every caller bounds it. The harness
+    // takes it as unknown in [0, 0x7fff], half of the verifier's packet range (MAX_PACKET_OFF,
+    // 0xffff); the other half is left for the header sizes the function adds before its
+    // bounds check (`tcp + 1 > data_end`).
+    if (Args.size() == F->parameters.size())
+      for (size_t I = 0; I < Args.size(); ++I) {
+        const Param &P = F->parameters[I];
+        if (P.shape != Param::Shape::Scalar || P.offsetOf.empty())
+          continue;
+        for (size_t J = 0; J < Args.size(); ++J)
+          if (std::find(P.offsetOf.begin(), P.offsetOf.end(), F->parameters[J].name) !=
+                  P.offsetOf.end() &&
+              Args[J].find("bpfcarve_data") != std::string::npos &&
+              Args[J].find("bpfcarve_data_end") == std::string::npos) {
+            Locals << "\t/* " << F->name << "(" << P.name << "): an offset into the packet ("
+                   << F->parameters[J].name << " + " << P.name
+                   << "), unknown in [0, 0x7fff] */\n";
+            Args[I] = "(" + Args[I] + " & 0x7fff)";
+            break;
+          }
+      }
     std::string Call = F->name + "(";
     for (size_t I = 0; I < Args.size(); ++I)
       Call += (I ? ", " : "") + Args[I];

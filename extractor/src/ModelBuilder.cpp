@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <cstdarg>
@@ -1052,6 +1053,35 @@ private:
 };
 } // namespace
 
+namespace {
+/// Finds the integer parameters a function adds to (or subtracts from) a pointer parameter:
+/// `tcp = data + off` makes off an offset of data.
+class OffsetScanner : public RecursiveASTVisitor<OffsetScanner> {
+public:
+  std::map<const ParmVarDecl *, std::set<std::string>> Offsets;
+
+  bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->getOpcode() != BO_Add && BO->getOpcode() != BO_Sub && BO->getOpcode() != BO_AddAssign &&
+        BO->getOpcode() != BO_SubAssign)
+      return true;
+    const Expr *L = BO->getLHS(), *R = BO->getRHS();
+    if (!L->getType()->isPointerType())
+      std::swap(L, R);
+    if (!L->getType()->isPointerType() || !R->getType()->isIntegerType())
+      return true;
+    const auto *Ptr = dyn_cast<DeclRefExpr>(L->IgnoreParenCasts());
+    const auto *Off = dyn_cast<DeclRefExpr>(R->IgnoreParenImpCasts());
+    if (!Ptr || !Off)
+      return true;
+    const auto *PtrParam = dyn_cast<ParmVarDecl>(Ptr->getDecl());
+    const auto *OffParam = dyn_cast<ParmVarDecl>(Off->getDecl());
+    if (PtrParam && OffParam)
+      Offsets[OffParam].insert(PtrParam->getName().str());
+    return true;
+  }
+};
+} // namespace
+
 const std::unordered_map<const FieldDecl *, std::string> &Builder::memberSources() {
   if (!MemberSources) {
     MemberSourceScanner Scan;
@@ -1207,6 +1237,13 @@ std::string Builder::createFunction(const FunctionDecl *FD) {
   for (const ParmVarDecl *P : Rep->parameters()) {
     F.params.push_back(P->getType().getAsString(Ctx.getPrintingPolicy()));
     F.parameters.push_back(describeParam(P));
+  }
+  if (Rep->doesThisDeclarationHaveABody()) {
+    OffsetScanner Scan;
+    Scan.TraverseStmt(Rep->getBody());
+    for (unsigned I = 0; I < Rep->getNumParams(); ++I)
+      if (auto It = Scan.Offsets.find(Rep->getParamDecl(I)); It != Scan.Offsets.end())
+        F.parameters[I].offsetOf.assign(It->second.begin(), It->second.end());
   }
   FunctionIndex[F.id] = M.functions.size();
   M.functions.push_back(F);

@@ -136,6 +136,8 @@ struct Param {
   std::string storage;
   /// For records (by value or pointed to) that hold pointers: every pointer member.
   std::vector<PointerMember> pointerMembers;
+  /// For integers: the pointer parameters the function adds this one to (`data + off`: "data").
+  std::vector<std::string> offsetOf;
 };
 
 struct Function {
