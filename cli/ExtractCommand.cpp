@@ -61,18 +61,21 @@ Result<extractor::Selection> selectionFrom(const std::string &Functions,
   return S;
 }
 
-/// The extractor's view of a hook, from verifier-check's hook profiles.
+/// The extractor's view of a hook, from verifier-check's hook profiles. Any hook whose ctx is a
+/// fixed struct can have a harness (the entry takes `struct CTX *ctx`); packet parameters are
+/// refused by the generator where the hook has no direct packet access (socket, sockops).
 Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
   const verifier::HookProfile *P = verifier::findHook(Name);
-  if (!P || P->ctxStruct.empty() || P->packetBase == verifier::PacketBase::None) {
+  if (!P || P->ctxStruct.empty()) {
     std::vector<std::string> Hooks;
     for (const verifier::HookProfile &H : verifier::hookProfiles())
-      if (!H.ctxStruct.empty() && H.packetBase != verifier::PacketBase::None)
+      if (!H.ctxStruct.empty())
         Hooks.push_back(std::string(H.name));
+    std::string List;
+    for (const std::string &H : Hooks)
+      List += (List.empty() ? "" : ", ") + H;
     return Failure::badInput("unknown or unsupported harness hook '" + Name + "'" +
-                             toolchain::didYouMean(Name, Hooks) +
-                             " (use xdp, tc, socket, cgroup_skb/ingress, cgroup_skb/egress, "
-                             "lwt_in, lwt_out, lwt_xmit)");
+                             toolchain::didYouMean(Name, Hooks) + " (use " + List + ")");
   }
   extractor::HarnessHook H;
   H.name = std::string(P->name);
@@ -82,6 +85,8 @@ Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
   H.ctxStruct = std::string(P->ctxStruct);
   H.directPacketAccess = P->packetAccess != verifier::PacketAccess::None;
   const verifier::ReturnCode *Pass = P->returnCodeFor(verifier::ReturnMeaning::Pass);
+  if (!Pass) // raw_tp: the kernel ignores the value
+    Pass = P->returnCodeFor(verifier::ReturnMeaning::Ignored);
   H.passValue = Pass ? Pass->value : 0;
   H.passName = Pass ? std::string(Pass->name) : "0";
   for (const verifier::ReturnCode &C : P->returnCodes)
@@ -129,7 +134,7 @@ void addExtractCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--map", O->map, "every function that reads or writes map M");
   Sub->add_option("--harness", O->harness,
                   "add an entry program for HOOK that calls the selected functions with unknown "
-                  "inputs (xdp, tc, socket, cgroup_skb/ingress, ...)");
+                  "inputs (xdp, tc, socket, cgroup_skb/ingress, sockops, ...)");
   Sub->add_option("-o", O->output, "output file (default: standard output)");
   Sub->add_option("--manifest", O->manifest, "write what was kept and why as JSON");
   Sub->add_flag("--keep-local-includes", O->keepLocalIncludes,

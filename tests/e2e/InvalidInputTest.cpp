@@ -74,6 +74,18 @@ int second(struct xdp_md *ctx)
 char LICENSE[] SEC("license") = "GPL";
 )";
 
+/// A packet parser as sockops code would call it: sock_ops has no data/data_end.
+const char *SockopsParser = R"(#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+static int parse(void *data, void *data_end)
+{
+	return data + 20 <= data_end;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+)";
+
 /// A BPF program that needs no header: compiled by the test itself with clang-19.
 const char *Bare = "__attribute__((section(\"xdp\"), used)) int bare(void *ctx) { return 2; }\n"
                    "char _license[] __attribute__((section(\"license\"), used)) = \"GPL\";\n";
@@ -297,6 +309,20 @@ std::vector<Case> cases() {
   add({"harness_unknown_hook", {"extract", P, "--function", "twice", "--harness", "xpd"}, 2,
        "bpfcarve: error: unknown or unsupported harness hook 'xpd'; did you mean 'xdp'\\? .*",
        WithProg});
+
+  // Every hook with a ctx struct takes a harness; the list in the message comes from the tables.
+  add({"harness_hook_without_ctx_struct",
+       {"extract", P, "--function", "twice", "--harness", "tracepoint"}, 2,
+       "bpfcarve: error: unknown or unsupported harness hook 'tracepoint' \\(use xdp, tc, socket, "
+       "cgroup_skb/ingress, cgroup_skb/egress, lwt_in, lwt_out, lwt_xmit, sockops, raw_tp, "
+       "kprobe\\)",
+       WithProg});
+  add({"harness_packet_pointers_without_packet_access",
+       {"extract", "@D/parser.bpf.c", "--function", "parse", "--harness", "sockops"}, 2,
+       "bpfcarve: error: cannot generate a sockops harness: parse\\(data: void \\*\\): sockops "
+       "programs have no direct packet access; parse\\(data_end: void \\*\\): sockops programs "
+       "have no direct packet access",
+       {{"parser.bpf.c", SockopsParser}}});
 
   // --- outputs ---
   add({"output_equal_to_input", {"extract", P, "--function", "twice", "-o", P}, 2,

@@ -10,6 +10,7 @@
 #include "bpfcarve/verifier/ProbeReport.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <set>
 #include <sys/types.h>
 #include <unistd.h>
@@ -32,6 +35,7 @@ namespace {
 
 constexpr std::uint32_t kSkbLoadBytes = 26;
 constexpr std::uint32_t kXdpAdjustHead = 44;
+constexpr std::uint32_t kSockOpsCbFlagsSet = 59;
 
 const HookProfile &hook(std::string_view Name) {
   const HookProfile *P = findHook(Name);
@@ -186,9 +190,10 @@ TEST(Profiles, SelfCheckIsClean) {
 
 TEST(Profiles, EveryHookOfTheCliContractIsThere) {
   for (std::string_view Name : {"xdp", "tc", "socket", "cgroup_skb/ingress", "cgroup_skb/egress",
-                                "lwt_in", "lwt_out", "lwt_xmit", "raw_tp", "tracepoint", "kprobe"})
+                                "lwt_in", "lwt_out", "lwt_xmit", "sockops", "raw_tp", "tracepoint",
+                                "kprobe"})
     EXPECT_NE(findHook(Name), nullptr) << Name;
-  EXPECT_EQ(hookProfiles().size(), 11u);
+  EXPECT_EQ(hookProfiles().size(), 12u);
 }
 
 TEST(Profiles, FindHookTakesSectionsAndProgramTypeNames) {
@@ -201,6 +206,11 @@ TEST(Profiles, FindHookTakesSectionsAndProgramTypeNames) {
   EXPECT_EQ(findHook("tp/syscalls/sys_enter_openat")->name, "tracepoint");
   EXPECT_EQ(findHook("tracepoint/net/netif_receive_skb")->name, "tracepoint");
   EXPECT_EQ(findHook("kprobe/do_unlinkat")->name, "kprobe");
+  EXPECT_EQ(findHook("sock_ops")->name, "sockops"); // libbpf's program type name
+  EXPECT_EQ(findHook("sockops")->progType, BPF_PROG_TYPE_SOCK_OPS);
+  EXPECT_EQ(findHook("sockops")->expectedAttachType,
+            std::optional<std::uint32_t>(BPF_CGROUP_SOCK_OPS));
+  EXPECT_EQ(findHook("sockops/x"), nullptr); // "sockops" is exact in libbpf
   // Ambiguous, or not a hook of the tables: no guess.
   EXPECT_EQ(findHook("cgroup_skb"), nullptr);
   EXPECT_EQ(findHook("xdp/devmap"), nullptr);
@@ -224,7 +234,102 @@ TEST(Profiles, EveryHookHasACtxStructOrNone) {
   EXPECT_EQ(hook("tc").ctxStruct, "__sk_buff");
   EXPECT_EQ(hook("raw_tp").ctxStruct, "bpf_raw_tracepoint_args");
   EXPECT_EQ(hook("kprobe").ctxStruct, "pt_regs");
+  EXPECT_EQ(hook("sockops").ctxStruct, "bpf_sock_ops");
   EXPECT_EQ(hook("tracepoint").ctxStruct, "");
+}
+
+// struct bpf_sock_ops as 6.18's BTF lays it out; access as sock_ops_is_valid_access allows.
+TEST(Profiles, SockOpsLayoutAndAccess) {
+  const HookProfile &Ops = hook("sockops");
+  ASSERT_EQ(Ops.ctxFields.size(), 41u);
+  const CtxField *Args = Ops.field("args"); // union { args[4]; reply; replylong[4]; }
+  ASSERT_NE(Args, nullptr);
+  EXPECT_EQ(Args->offset, 4u);
+  EXPECT_EQ(Args->count, 4u);
+  EXPECT_TRUE(Args->readable);
+  EXPECT_FALSE(Args->writable); // only its first word (reply) takes a store
+  EXPECT_EQ(Ops.fieldAt(4, 4), Args);
+  EXPECT_EQ(Ops.field("family")->offset, 20u);
+  EXPECT_EQ(Ops.field("remote_ip6")->count, 4u);
+  EXPECT_EQ(Ops.field("sk_txhash")->offset, 164u);
+  EXPECT_TRUE(Ops.field("sk_txhash")->writable);
+  EXPECT_FALSE(Ops.field("op")->writable);
+  EXPECT_FALSE(Ops.field("srtt_us")->writable);
+  EXPECT_EQ(Ops.field("bytes_acked")->size, 8u);
+  EXPECT_EQ(Ops.field("sk")->offset, 184u);
+  EXPECT_EQ(Ops.field("sk")->size, 8u);
+  EXPECT_EQ(Ops.field("skb_data_end")->offset, 200u);
+  EXPECT_EQ(Ops.fieldAt(216, 8)->name, "skb_hwtstamp");
+  EXPECT_EQ(Ops.ctxFields.back().offset + Ops.ctxFields.back().size, 224u);
+  size_t Readable = 0, Writable = 0;
+  for (const CtxField &F : Ops.ctxFields) {
+    Readable += F.readable;
+    Writable += F.writable;
+  }
+  EXPECT_EQ(Readable, 41u);
+  EXPECT_EQ(Writable, 1u);
+  // skb_data/skb_data_end are no data/data_end: no direct packet access in the profile's sense.
+  EXPECT_EQ(Ops.field("data"), nullptr);
+  EXPECT_EQ(Ops.packetAccess, PacketAccess::None);
+  EXPECT_EQ(Ops.packetBase, PacketBase::None);
+}
+
+/// The member `Name` of a BTF struct/union, searched through anonymous unions and structs:
+/// (byte offset, byte size of the member or of the anonymous union holding it), or none.
+std::optional<std::pair<std::uint32_t, std::uint32_t>>
+btfMember(const btf *B, const btf_type *T, std::string_view Name, std::uint32_t Base = 0) {
+  const btf_member *M = btf_members(T);
+  for (int I = 0; I < btf_vlen(T); ++I, ++M) {
+    std::uint32_t Off = Base + btf_member_bit_offset(T, static_cast<__u32>(I)) / 8;
+    std::string_view N = btf__name_by_offset(B, M->name_off);
+    const btf_type *MT = btf__type_by_id(B, btf__resolve_type(B, M->type));
+    if (N.empty() && MT && (btf_is_union(MT) || btf_is_struct(MT))) {
+      auto Inner = btfMember(B, MT, Name, Off);
+      // A member of an anonymous union is as wide as the union: x86's pt_regs has
+      // `union { u16 cs; u64 csx; ... }`, an 8-byte slot.
+      if (Inner && btf_is_union(MT))
+        Inner->second = std::max(Inner->second, MT->size);
+      if (Inner)
+        return Inner;
+      continue;
+    }
+    if (N == Name) {
+      long long Size = btf__resolve_size(B, M->type);
+      return std::make_pair(Off, static_cast<std::uint32_t>(Size < 0 ? 0 : Size));
+    }
+  }
+  return std::nullopt;
+}
+
+// Every fixed ctx layout of the tables against the running kernel's BTF: offsets, sizes, and a
+// last field that ends the struct. No root needed, only /sys/kernel/btf/vmlinux.
+TEST(Profiles, CtxLayoutsAreTheKernelsBtf) {
+  std::unique_ptr<btf, void (*)(btf *)> B(btf__parse("/sys/kernel/btf/vmlinux", nullptr),
+                                          btf__free);
+  if (!B)
+    GTEST_SKIP() << "no kernel BTF at /sys/kernel/btf/vmlinux";
+  size_t Checked = 0;
+  for (const HookProfile &P : hookProfiles()) {
+    if (P.ctxStruct.empty())
+      continue;
+    int Id = btf__find_by_name_kind(B.get(), std::string(P.ctxStruct).c_str(), BTF_KIND_STRUCT);
+    ASSERT_GT(Id, 0) << P.name << ": no struct " << P.ctxStruct << " in the kernel's BTF";
+    const btf_type *T = btf__type_by_id(B.get(), static_cast<__u32>(Id));
+    for (const CtxField &F : P.ctxFields) {
+      auto M = btfMember(B.get(), T, F.name);
+      ASSERT_TRUE(M.has_value()) << P.name << ": " << P.ctxStruct << " has no " << F.name;
+      EXPECT_EQ(M->first, F.offset) << P.name << ": " << F.name;
+      // A flexible array (raw_tp's u64 args[]) has no BTF size; the row says how far reads go.
+      if (M->second)
+        EXPECT_EQ(M->second, F.size * F.count) << P.name << ": " << F.name;
+      ++Checked;
+    }
+    const CtxField &Last = P.ctxFields.back();
+    auto LastMember = btfMember(B.get(), T, Last.name);
+    if (LastMember && LastMember->second) // not a flexible array
+      EXPECT_EQ(T->size, Last.offset + Last.size * Last.count) << P.name << ": " << P.ctxStruct;
+  }
+  EXPECT_GE(Checked, 41u + 34u); // bpf_sock_ops and __sk_buff at least
 }
 
 TEST(Profiles, SkBuffLayoutAndAccessAreHooksMdSection13) {
@@ -266,7 +371,7 @@ TEST(Profiles, PacketBaseAndAccess) {
   for (std::string_view L3 :
        {"socket", "cgroup_skb/ingress", "cgroup_skb/egress", "lwt_in", "lwt_out", "lwt_xmit"})
     EXPECT_EQ(hook(L3).packetBase, PacketBase::L3) << L3;
-  for (std::string_view None : {"raw_tp", "tracepoint", "kprobe"})
+  for (std::string_view None : {"sockops", "raw_tp", "tracepoint", "kprobe"})
     EXPECT_EQ(hook(None).packetBase, PacketBase::None) << None;
   EXPECT_EQ(hook("socket").packetAccess, PacketAccess::None);
   EXPECT_EQ(hook("cgroup_skb/ingress").packetAccess, PacketAccess::Read);
@@ -302,6 +407,12 @@ TEST(Profiles, ReturnCodesHaveUniqueNamesAndFitTheRange) {
   EXPECT_FALSE(hook("cgroup_skb/egress").returnRange.accepts(4));
   EXPECT_NE(hook("lwt_xmit").returnCode("BPF_REDIRECT"), nullptr);
   EXPECT_EQ(hook("lwt_out").returnCode("BPF_REDIRECT"), nullptr);
+  const ReturnRange &Ops = hook("sockops").returnRange;
+  EXPECT_TRUE(Ops.enforced);
+  EXPECT_EQ(Ops.min, 0);
+  EXPECT_EQ(Ops.max, 1);
+  EXPECT_EQ(hook("sockops").returnCodeFor(ReturnMeaning::Pass)->value, 1);
+  EXPECT_EQ(hook("sockops").returnCodeFor(ReturnMeaning::Error)->value, 0);
 }
 
 TEST(Profiles, HelperSetsAreHelpersMeasuredJson) {
@@ -312,6 +423,11 @@ TEST(Profiles, HelperSetsAreHelpersMeasuredJson) {
   EXPECT_TRUE(hook("tc").helperAllowed("skb_load_bytes"));
   EXPECT_FALSE(hook("socket").helperAllowed("bpf_redirect"));
   EXPECT_TRUE(hook("lwt_xmit").helperAllowed("bpf_lwt_push_encap"));
+  EXPECT_TRUE(hook("sockops").helperAllowed(kSockOpsCbFlagsSet));
+  EXPECT_TRUE(hook("sockops").helperAllowed("bpf_store_hdr_opt"));
+  EXPECT_TRUE(hook("sockops").helperAllowed("bpf_setsockopt"));
+  EXPECT_FALSE(hook("sockops").helperAllowed(kSkbLoadBytes));
+  EXPECT_FALSE(hook("tc").helperAllowed(kSockOpsCbFlagsSet));
   EXPECT_TRUE(helperAllowed("classifier", kSkbLoadBytes));
   EXPECT_FALSE(helperAllowed("no-such-hook", 1));
   EXPECT_EQ(helperName(kSkbLoadBytes), "bpf_skb_load_bytes");
@@ -327,6 +443,7 @@ TEST(Profiles, HelperSetsAreHelpersMeasuredJson) {
                                                         {"lwt_in", 88},
                                                         {"lwt_out", 87},
                                                         {"lwt_xmit", 102},
+                                                        {"sockops", 95},
                                                         {"raw_tp", 78},
                                                         {"tracepoint", 78},
                                                         {"kprobe", 79}};
@@ -350,6 +467,8 @@ TEST(Profiles, TestRunRulesAreHooksMdSection6) {
   EXPECT_TRUE(hook("raw_tp").testRun.repeatMustBeZero);
   EXPECT_FALSE(hook("kprobe").testRun.supported);
   EXPECT_FALSE(hook("tracepoint").testRun.supported);
+  EXPECT_FALSE(hook("sockops").testRun.supported);
+  EXPECT_EQ(hook("sockops").testRun.input, TestRunInput::None);
 }
 
 TEST(Profiles, SectionsMatchLikeLibbpf) {
@@ -570,11 +689,32 @@ TEST_F(Kernel, TestRunShowsThePacketBase) {
   EXPECT_EQ(kernelHook("lwt_xmit").testRun.packetBase, PacketBase::L3);
 }
 
-TEST_F(Kernel, ReturnRangesAreEnforcedOnlyForCgroupSkb) {
+TEST_F(Kernel, ReturnRangesAreEnforcedOnlyForCgroupSkbAndSockOps) {
   EXPECT_TRUE(kernelHook("xdp").returnRejected.empty());
+  EXPECT_TRUE(kernelHook("raw_tp").returnRejected.empty());
   EXPECT_EQ(kernelHook("cgroup_skb/ingress").returnAccepted, (std::vector<std::int64_t>{0, 1}));
   EXPECT_EQ(kernelHook("cgroup_skb/egress").returnAccepted,
             (std::vector<std::int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(kernelHook("sockops").returnAccepted, (std::vector<std::int64_t>{0, 1}));
+}
+
+TEST_F(Kernel, SockOpsCtxHelpersAndNoTestRun) {
+  const MeasuredHook &Ops = kernelHook("sockops");
+  ASSERT_TRUE(Ops.loads) << Ops.loadError;
+  EXPECT_EQ(Ops.progType, static_cast<std::uint32_t>(BPF_PROG_TYPE_SOCK_OPS));
+  EXPECT_TRUE(Ops.helperUsable(kSockOpsCbFlagsSet));
+  EXPECT_FALSE(Ops.helperUsable(kSkbLoadBytes));
+  EXPECT_FALSE(kernelHook("xdp").helperUsable(kSockOpsCbFlagsSet));
+  ASSERT_NE(Ops.field("sk_txhash"), nullptr);
+  EXPECT_TRUE(Ops.field("sk_txhash")->writable);
+  ASSERT_NE(Ops.field("op"), nullptr);
+  EXPECT_TRUE(Ops.field("op")->readable);
+  EXPECT_FALSE(Ops.field("op")->writable);
+  ASSERT_NE(Ops.field("skb_hwtstamp"), nullptr);
+  EXPECT_TRUE(Ops.field("skb_hwtstamp")->readable);
+  EXPECT_EQ(Ops.packetAccess, std::nullopt); // no data/data_end to probe
+  EXPECT_FALSE(Ops.testRun.supported);
+  EXPECT_EQ(Ops.testRun.error, 524); // ENOTSUPP: no test_run op for sock_ops
 }
 
 TEST_F(Kernel, HelperIdsEndWhereTheKernelSaysInvalidFunc) {

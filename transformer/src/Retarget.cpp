@@ -1077,11 +1077,13 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   const HookProfile *To = verifier::findHook(O.to);
   if (!To) {
     std::vector<std::string> Hooks;
-    for (const verifier::HookProfile &H : verifier::hookProfiles())
+    std::string List;
+    for (const verifier::HookProfile &H : verifier::hookProfiles()) {
       Hooks.push_back(std::string(H.name));
+      List += (List.empty() ? "" : ", ") + std::string(H.name);
+    }
     return Failure::badInput("unknown hook '" + O.to + "'" + toolchain::didYouMean(O.to, Hooks) +
-                             " (use xdp, tc, socket, cgroup_skb/ingress, cgroup_skb/egress, "
-                             "lwt_in, lwt_out, lwt_xmit, raw_tp, tracepoint, kprobe)");
+                             " (use " + List + ")");
   }
   auto Model = buildProgramModel(Input);
   if (!Model)

@@ -6,6 +6,9 @@
 //   return codes and ranges   hooks.md §2 (`r0 = K; exit` for K in -1..1000)
 //   helper sets               reference/helpers-measured.json (§3), ids from the kernel's BTF
 //   test-run rules            hooks.md §6
+//   sock_ops                  layout from the kernel's BTF (struct bpf_sock_ops), access, returns
+//                             and test-run from `bpfcarve probe`, helpers from
+//                             helpers-measured.json "sock_ops"
 // The live probe re-measures all of it on the running kernel (Probe.cpp); keep the two in step
 // by running `bpfcarve probe` after editing a row.
 //
@@ -159,6 +162,14 @@ constexpr std::uint32_t kLwtXmitHelpers[] = {
     149, 153, 154, 156, 157, 158, 160, 164, 165, 169, 170, 171, 172, 175, 176, 177, 178, 180, 181,
     182, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 208, 209, 210, 211,
 };
+// sock_ops: 95 helpers (helpers-measured.json "sock_ops").
+constexpr std::uint32_t kSockOpsHelpers[] = {
+    1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 35, 37, 42, 46, 49, 53, 55, 57, 59, 70, 80,
+    81, 87, 88, 89, 93, 94, 96, 105, 106, 107, 108, 109, 112, 113, 114, 115, 117, 118, 120, 122,
+    123, 125, 130, 131, 132, 133, 134, 136, 137, 138, 139, 140, 141, 142, 143, 144, 149, 153, 154,
+    156, 157, 158, 160, 164, 165, 169, 170, 171, 172, 175, 176, 177, 178, 180, 181, 182, 194, 195,
+    196, 197, 198, 199, 200, 201, 202, 203, 208, 209, 210, 211,
+};
 // raw_tracepoint: 78 helpers (helpers-measured.json "raw_tracepoint").
 constexpr std::uint32_t kRawTracepointHelpers[] = {
     1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 27, 35, 37, 42, 45, 55, 67, 80, 87, 88, 89,
@@ -209,6 +220,27 @@ constexpr FieldLayout kPtRegsX86[] = {
     {"ax", 80, 8},  {"cx", 88, 8},  {"dx", 96, 8},   {"si", 104, 8},     {"di", 112, 8},
     {"orig_ax", 120, 8}, {"ip", 128, 8}, {"cs", 136, 8}, {"flags", 144, 8}, {"sp", 152, 8},
     {"ss", 160, 8},
+};
+
+// struct bpf_sock_ops (224 bytes) of 6.18's BTF; Debian's 6.1 UAPI header ends before
+// skb_hwtstamp (216 bytes). args[4], reply and replylong[4] are one union at +4: it is one field
+// here, "args", since fields may not overlap (the ctxNote of the row says what reply may do).
+// sk, skb_data and skb_data_end are 8-byte pointers (__bpf_md_ptr).
+constexpr FieldLayout kSockOps[] = {
+    {"op", 0, 4},               {"args", 4, 4, 4},          {"family", 20, 4},
+    {"remote_ip4", 24, 4},      {"local_ip4", 28, 4},       {"remote_ip6", 32, 4, 4},
+    {"local_ip6", 48, 4, 4},    {"remote_port", 64, 4},     {"local_port", 68, 4},
+    {"is_fullsock", 72, 4},     {"snd_cwnd", 76, 4},        {"srtt_us", 80, 4},
+    {"bpf_sock_ops_cb_flags", 84, 4}, {"state", 88, 4},     {"rtt_min", 92, 4},
+    {"snd_ssthresh", 96, 4},    {"rcv_nxt", 100, 4},        {"snd_nxt", 104, 4},
+    {"snd_una", 108, 4},        {"mss_cache", 112, 4},      {"ecn_flags", 116, 4},
+    {"rate_delivered", 120, 4}, {"rate_interval_us", 124, 4}, {"packets_out", 128, 4},
+    {"retrans_out", 132, 4},    {"total_retrans", 136, 4},  {"segs_in", 140, 4},
+    {"data_segs_in", 144, 4},   {"segs_out", 148, 4},       {"data_segs_out", 152, 4},
+    {"lost_out", 156, 4},       {"sacked_out", 160, 4},     {"sk_txhash", 164, 4},
+    {"bytes_received", 168, 8}, {"bytes_acked", 176, 8},    {"sk", 184, 8},
+    {"skb_data", 192, 8},       {"skb_data_end", 200, 8},   {"skb_len", 208, 4},
+    {"skb_tcp_flags", 212, 4},  {"skb_hwtstamp", 216, 8},
 };
 
 // struct bpf_raw_tracepoint_args: u64 args[], the TP_PROTO arguments; the verifier allows reads
@@ -300,6 +332,16 @@ constexpr ReturnCode kLwtXmitReturns[] = {
     {"BPF_REDIRECT", BPF_REDIRECT, ReturnMeaning::Redirect, "to the target bpf_redirect chose"},
     {"BPF_LWT_REROUTE", BPF_LWT_REROUTE, ReturnMeaning::HookSpecific,
      "route again on the new L3 header (after bpf_lwt_push_encap)"},
+};
+
+// sock_ops: the cgroup run reports -EPERM unless every program returns 1; tcp_call_bpf then
+// hands the op -1 instead of skops->reply. Most ops (the header-option callbacks, the state
+// callbacks) ignore both.
+constexpr ReturnCode kSockOpsReturns[] = {
+    {"failure", 0, ReturnMeaning::Error,
+     "ops that take a reply (timeout init, rwnd init, needs ECN, ...) get -1 and keep their "
+     "default"},
+    {"success", 1, ReturnMeaning::Pass, "ops that take a reply get skops->reply"},
 };
 
 // kprobe and tracepoint programs filter the perf event they run for.
@@ -487,6 +529,35 @@ const std::vector<HookRow> &hookRows() {
        .returnCodes = kLwtXmitReturns,
        .testRun = kL3SkbTestRun,
        .helpers = kLwtXmitHelpers},
+      {.name = "sockops",
+       .sections = {"sockops"},
+       .progTypeName = "sock_ops",
+       .progType = BPF_PROG_TYPE_SOCK_OPS,
+       .attachTypeName = "cgroup_sock_ops",
+       .expectedAttachType = BPF_CGROUP_SOCK_OPS,
+       .ctxStruct = "bpf_sock_ops",
+       .layout = kSockOps,
+       .access = {.read = {"op args family remote_ip4 local_ip4 remote_ip6 local_ip6 remote_port "
+                           "local_port is_fullsock snd_cwnd srtt_us bpf_sock_ops_cb_flags state "
+                           "rtt_min snd_ssthresh rcv_nxt snd_nxt snd_una mss_cache ecn_flags "
+                           "rate_delivered rate_interval_us packets_out retrans_out "
+                           "total_retrans segs_in data_segs_in segs_out data_segs_out lost_out "
+                           "sacked_out bytes_received bytes_acked sk skb_data skb_data_end "
+                           "skb_len skb_tcp_flags skb_hwtstamp"},
+                  .readWrite = {"sk_txhash"}},
+       .ctxNote = "args[4], reply and replylong[4] share +4 (a union, the field args): every word "
+                  "is readable, and a 4-byte store to the first (skops->reply) is allowed too; "
+                  "sk_txhash is the other writable field. Loads are 4 bytes wide except the "
+                  "8-byte bytes_received, bytes_acked, sk, skb_data, skb_data_end and "
+                  "skb_hwtstamp, and skb_tcp_flags, which may be read narrower. skb_data and "
+                  "skb_data_end bound read-only direct access to the TCP header in the "
+                  "header-option callbacks; there are no data/data_end",
+       .returnCodes = kSockOpsReturns,
+       .returnRange = {.enforced = true, .min = 0, .max = 1},
+       .testRun = kNoTestRun,
+       .helpers = kSockOpsHelpers,
+       .notes = "attached to a cgroup (BPF_CGROUP_SOCK_OPS); runs for TCP events of the "
+                "cgroup's sockets, not for packets at a device"},
       {.name = "raw_tp",
        .sections = {"raw_tp+", "raw_tracepoint+"},
        .progTypeName = "raw_tracepoint",
