@@ -20,6 +20,11 @@ bool nameLooksLikeCtx(const std::string &N) {
   return N == "ctx" || (N.size() > 4 && N.compare(N.size() - 4, 4, "_ctx") == 0);
 }
 
+/// A C literal for V of any integer parameter type.
+std::string literal(long long V) {
+  return V < 0 ? "(" + std::to_string(V) + "LL)" : std::to_string(V) + "ULL";
+}
+
 std::string replaceAt(std::string Storage, const std::string &Name) {
   size_t At = Storage.find('@');
   return At == std::string::npos ? Storage + " " + Name : Storage.replace(At, 1, Name);
@@ -264,6 +269,54 @@ Result<std::string> generateHarness(const ProgramModel &M,
         continue;
       }
       std::string Field = "p" + std::to_string(FieldNo++);
+      // An integer every caller passes as a constant (`jhash(key, 16, ...)`): each of those
+      // values, chosen by an unknown from the map value, so each is verified.
+      if (P.shape == Param::Shape::Scalar && !P.callerValues.empty()) {
+        std::string Expr = literal(P.callerValues.front());
+        if (P.callerValues.size() > 1) {
+          NeedsArgs = true;
+          Fields << "\t__u32 " << Field << ";\n";
+          for (size_t I = P.callerValues.size() - 1; I > 0; --I)
+            Expr = "bpfcarve_args->" + Field + " == " + std::to_string(I) + " ? " +
+                   literal(P.callerValues[I]) + " : " + Expr;
+          Expr = "(" + Expr + ")";
+        }
+        std::string Values;
+        for (long long V : P.callerValues)
+          Values += (Values.empty() ? "" : ", ") + std::to_string(V);
+        Locals << "\t/* " << F->name << "(" << P.name << "): its callers pass " << Values
+               << " */\n";
+        Args.push_back(Expr);
+        continue;
+      }
+      // A map every caller passes (`connection_table_lookup(..., lru_map)` with
+      // `void *lru_map = &lru_cache`): that map, kept in the slice for the harness.
+      if (!P.callerMap.empty() &&
+          (P.shape == Param::Shape::VoidPointer || P.shape == Param::Shape::PointerToObject)) {
+        Locals << "\t/* " << F->name << "(" << P.name << "): its callers pass &" << P.callerMap
+               << " */\n";
+        Args.push_back("(" + P.type + ")&" + P.callerMap);
+        continue;
+      }
+      // A pointer whose callers pass a larger object than its type says (`__u8 *mac` given
+      // `eth->h_source`, `const void *key` given a 16-byte address): storage that large.
+      if (P.callerObjectBytes &&
+          ((P.shape == Param::Shape::PointerToObject && P.pointeeBytes &&
+            P.callerObjectBytes > P.pointeeBytes && P.storage.find('[') == std::string::npos) ||
+           P.shape == Param::Shape::VoidPointer)) {
+        NeedsArgs = true;
+        unsigned long long Elem = P.shape == Param::Shape::VoidPointer ? 1 : P.pointeeBytes;
+        std::string Storage = P.shape == Param::Shape::VoidPointer ? std::string("__u8 @")
+                                                                    : P.storage;
+        Fields << "\t"
+               << replaceAt(Storage, Field + "[" +
+                                         std::to_string((P.callerObjectBytes + Elem - 1) / Elem) +
+                                         "]")
+               << "; /* the largest object " << F->name << "'s callers pass as " << P.name
+               << " */\n";
+        Args.push_back("(" + P.type + ")bpfcarve_args->" + Field);
+        continue;
+      }
       switch (P.shape) {
       case Param::Shape::Scalar:
       case Param::Shape::Record:
@@ -313,7 +366,7 @@ Result<std::string> generateHarness(const ProgramModel &M,
     if (Args.size() == F->parameters.size())
       for (size_t I = 0; I < Args.size(); ++I) {
         const Param &P = F->parameters[I];
-        if (P.shape != Param::Shape::Scalar || P.offsetOf.empty())
+        if (P.shape != Param::Shape::Scalar || P.offsetOf.empty() || !P.callerValues.empty())
           continue;
         for (size_t J = 0; J < Args.size(); ++J)
           if (std::find(P.offsetOf.begin(), P.offsetOf.end(), F->parameters[J].name) !=

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -127,6 +128,7 @@ private:
                              const std::string &UnionPath, bool InArray, int Depth,
                              std::vector<PointerMember> &Out);
   const std::unordered_map<const FieldDecl *, std::string> &memberSources();
+  void recordCallerArguments(const std::vector<const FunctionDecl *> &Bodies);
   SourceSpan sectionLiteralSpan(const FunctionDecl *FD, const std::string &Section);
   std::string createVar(const VarDecl *VD);
   std::string createType(const TypeDecl *TD);
@@ -1082,6 +1084,309 @@ public:
 };
 } // namespace
 
+namespace {
+/// What one call site passes for one parameter, as far as the harness cares.
+struct ArgFact {
+  enum class Kind { Unknown, Constant, Forward, Local } kind = Kind::Unknown;
+  long long value = 0;                    ///< Constant
+  const VarDecl *local = nullptr;         ///< Local: a local variable of the caller
+  const FunctionDecl *from = nullptr;     ///< Forward: the caller's own parameter ...
+  unsigned param = 0;                     ///< ... at this index, passed on unchanged
+  unsigned long long objectBytes = 0;     ///< pointers: size of the object passed, 0 unknown
+  bool null = false;                      ///< pointers: NULL
+  std::string map;                        ///< pointers: the address of this map (`&lru_cache`)
+};
+
+/// The calls between project functions, and which parameters a function changes (assigns,
+/// increments or takes the address of): an unchanged parameter passed on carries its callers'
+/// values.
+class CallSiteScanner : public RecursiveASTVisitor<CallSiteScanner> {
+public:
+  CallSiteScanner(ASTContext &Ctx, const FunctionDecl *Caller) : Ctx(Ctx), Caller(Caller) {}
+  std::map<const FunctionDecl *, std::vector<std::vector<ArgFact>>> *Calls = nullptr;
+  std::set<const ParmVarDecl *> *Changed = nullptr;
+  /// Integer locals and every constant stored into them; nullopt once one store is not a
+  /// constant (or the address is taken, or ++, --, a compound assignment changes it).
+  std::map<const VarDecl *, std::optional<std::set<long long>>> *Locals = nullptr;
+  /// Pointer locals that only ever hold the address of one map (`void *lru_map = &lru_cache`).
+  std::map<const VarDecl *, std::optional<std::string>> *MapLocals = nullptr;
+
+  bool VisitVarDecl(VarDecl *V) {
+    if (V->isLocalVarDecl() && (V->getType()->isIntegerType() || V->getType()->isPointerType()))
+      store(V, V->getInit(), V->getInit() == nullptr);
+    return true;
+  }
+
+  /// The map E is the address of (`&lru_cache`), "" when none.
+  static std::string mapAddress(const Expr *E) {
+    const auto *UO = dyn_cast<UnaryOperator>(E->IgnoreParenCasts());
+    if (!UO || UO->getOpcode() != UO_AddrOf)
+      return {};
+    const auto *DRE = dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParens());
+    const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    const auto *Section = V ? V->getAttr<SectionAttr>() : nullptr;
+    if (!V || !V->hasGlobalStorage() || !Section ||
+        (Section->getName() != ".maps" && Section->getName() != "maps"))
+      return {};
+    return V->getName().str();
+  }
+
+  bool VisitCallExpr(CallExpr *CE) {
+    const FunctionDecl *Callee = CE->getDirectCallee();
+    if (!Callee || !(Callee = Callee->getDefinition()) || Callee->getBuiltinID())
+      return true;
+    std::vector<ArgFact> Args;
+    for (const Expr *A : CE->arguments())
+      Args.push_back(fact(A));
+    (*Calls)[Callee->getCanonicalDecl()].push_back(std::move(Args));
+    return true;
+  }
+  bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->isAssignmentOp())
+      change(BO->getLHS(), BO->getOpcode() == BO_Assign ? BO->getRHS() : nullptr);
+    return true;
+  }
+  bool VisitUnaryOperator(UnaryOperator *UO) {
+    if (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf)
+      change(UO->getSubExpr(), nullptr);
+    return true;
+  }
+
+private:
+  /// E is changed: to Value by a plain assignment, else in a way not followed.
+  void change(const Expr *E, const Expr *Value) {
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts())) {
+      if (const auto *P = dyn_cast<ParmVarDecl>(DRE->getDecl()))
+        Changed->insert(P);
+      else if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V->isLocalVarDecl())
+        store(V, Value, false);
+    }
+  }
+  void store(const VarDecl *V, const Expr *Value, bool Declared) {
+    if (V->getType()->isPointerType()) {
+      auto It = MapLocals->try_emplace(V, std::nullopt).first;
+      if (Declared)
+        return; // `void *p;` stores nothing
+      std::string Map = Value ? mapAddress(Value) : "";
+      if (Assigned.insert(V).second)
+        It->second = Map.empty() ? std::nullopt : std::optional<std::string>(Map);
+      else if (Map.empty() || !It->second || *It->second != Map)
+        It->second = std::nullopt;
+      return;
+    }
+    if (!V->getType()->isIntegerType())
+      return;
+    auto [It, New] = Locals->try_emplace(V, std::set<long long>{});
+    if (Declared || !It->second)
+      return; // `int n;` stores nothing; an unknown stays unknown
+    std::optional<llvm::APSInt> C;
+    if (Value && !Value->isValueDependent() && Value->getType()->isIntegerType())
+      C = Value->getIntegerConstantExpr(Ctx);
+    if (C)
+      It->second->insert(C->getExtValue());
+    else
+      It->second = std::nullopt;
+  }
+  ArgFact fact(const Expr *A) {
+    ArgFact F;
+    if (A->isValueDependent() || A->isTypeDependent())
+      return F;
+    if (A->getType()->isIntegerType()) {
+      if (auto V = A->getIntegerConstantExpr(Ctx)) {
+        F.kind = ArgFact::Kind::Constant;
+        F.value = V->getExtValue();
+        return F;
+      }
+    }
+    const Expr *E = A->IgnoreParenImpCasts();
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+      if (const auto *P = dyn_cast<ParmVarDecl>(DRE->getDecl())) {
+        for (unsigned I = 0; I < Caller->getNumParams(); ++I)
+          if (Caller->getParamDecl(I) == P) {
+            F.kind = ArgFact::Kind::Forward;
+            F.from = Caller->getCanonicalDecl();
+            F.param = I;
+          }
+        return F;
+      }
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
+          V && V->isLocalVarDecl() && V->getType()->isIntegerType() &&
+          A->getType()->isIntegerType()) {
+        F.kind = ArgFact::Kind::Local;
+        F.local = V;
+        return F;
+      }
+    if (!A->getType()->isPointerType())
+      return F;
+    if (A->isNullPointerConstant(Ctx, Expr::NPC_ValueDependentIsNotNull)) {
+      F.null = true;
+      return F;
+    }
+    if (F.map = mapAddress(A); !F.map.empty())
+      return F;
+    // A pointer local: a map when it only ever holds one map's address, else an object of its
+    // pointee type (`struct iphdr *ipv4`), as below.
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V->isLocalVarDecl()) {
+        F.kind = ArgFact::Kind::Local;
+        F.local = V;
+      }
+    // The object a pointer argument points to: an array (`eth->h_source`, decayed) or the
+    // operand of & (`&tuple`), not a map (`&lru_cache` is a map, not memory).
+    E = A->IgnoreParenCasts();
+    QualType Object;
+    for (const Expr *X = A->IgnoreParens(); const auto *C = dyn_cast<CastExpr>(X);
+         X = C->getSubExpr()->IgnoreParens())
+      if (C->getCastKind() == CK_ArrayToPointerDecay) {
+        Object = C->getSubExpr()->getType();
+        break;
+      }
+    if (!Object.isNull()) {
+      // an array, decayed (`eth->h_source` as a `__u8 *`, `pckt->srcv6` as a `const void *`)
+    } else if (const auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_AddrOf) {
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParens()))
+        if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V->hasGlobalStorage())
+          return F; // a global: a map, or data every caller shares
+      Object = UO->getSubExpr()->getType();
+    } else if (const auto *PT = E->getType()->getAs<PointerType>()) {
+      // any other pointer: an object of the type it points to (`(void *)hdr->ipv4`)
+      Object = PT->getPointeeType();
+    }
+    if (!Object.isNull() && !Object->isVoidType() && !Object->isIncompleteType() && !Object->isDependentType() &&
+        Object->isConstantSizeType())
+      F.objectBytes = Ctx.getTypeSizeInChars(Object).getQuantity();
+    return F;
+  }
+
+  ASTContext &Ctx;
+  const FunctionDecl *Caller;
+  std::set<const VarDecl *> Assigned; ///< pointer locals given a value at least once
+};
+} // namespace
+
+void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bodies) {
+  std::map<const FunctionDecl *, std::vector<std::vector<ArgFact>>> Calls;
+  std::set<const ParmVarDecl *> Changed;
+  std::map<const VarDecl *, std::optional<std::set<long long>>> Locals;
+  std::map<const VarDecl *, std::optional<std::string>> MapLocals;
+  for (const FunctionDecl *FD : Bodies) {
+    CallSiteScanner Scan(Ctx, FD);
+    Scan.Calls = &Calls;
+    Scan.Changed = &Changed;
+    Scan.Locals = &Locals;
+    Scan.MapLocals = &MapLocals;
+    Scan.TraverseStmt(FD->getBody());
+  }
+  constexpr size_t MaxValues = 8;
+  // Every value the callers pass for parameter I of FD; nullopt when one call site passes
+  // something else (or through a changed parameter), or FD has no caller.
+  std::map<std::pair<const FunctionDecl *, unsigned>, std::optional<std::set<long long>>> Memo;
+  std::function<std::optional<std::set<long long>>(const FunctionDecl *, unsigned)> Values =
+      [&](const FunctionDecl *FD, unsigned I) -> std::optional<std::set<long long>> {
+    auto Key = std::make_pair(FD, I);
+    if (auto It = Memo.find(Key); It != Memo.end())
+      return It->second;
+    Memo[Key] = std::nullopt; // a cycle of calls is unknown
+    auto Sites = Calls.find(FD);
+    if (Sites == Calls.end())
+      return std::nullopt;
+    std::set<long long> Out;
+    for (const std::vector<ArgFact> &Site : Sites->second) {
+      if (I >= Site.size())
+        return std::nullopt;
+      const ArgFact &A = Site[I];
+      if (A.kind == ArgFact::Kind::Constant) {
+        Out.insert(A.value);
+      } else if (A.kind == ArgFact::Kind::Local) {
+        auto L = Locals.find(A.local);
+        if (L == Locals.end() || !L->second || L->second->empty())
+          return std::nullopt;
+        Out.insert(L->second->begin(), L->second->end());
+      } else if (A.kind == ArgFact::Kind::Forward &&
+                 !Changed.count(A.from->getDefinition()
+                                    ? A.from->getDefinition()->getParamDecl(A.param)
+                                    : A.from->getParamDecl(A.param))) {
+        auto Up = Values(A.from, A.param);
+        if (!Up)
+          return std::nullopt;
+        Out.insert(Up->begin(), Up->end());
+      } else {
+        return std::nullopt;
+      }
+      if (Out.size() > MaxValues)
+        return std::nullopt;
+    }
+    return Memo[Key] = Out;
+  };
+  // What the callers pass for pointer parameter I of FD: the largest object, or maps; NULL
+  // adds nothing; nullopt when one call site passes something else or FD has no caller.
+  struct PointedTo {
+    unsigned long long Bytes = 0;
+    std::set<std::string> Maps;
+  };
+  std::map<std::pair<const FunctionDecl *, unsigned>, std::optional<PointedTo>> ObjMemo;
+  std::function<std::optional<PointedTo>(const FunctionDecl *, unsigned)> Objects =
+      [&](const FunctionDecl *FD, unsigned I) -> std::optional<PointedTo> {
+    auto Key = std::make_pair(FD, I);
+    if (auto It = ObjMemo.find(Key); It != ObjMemo.end())
+      return It->second;
+    ObjMemo[Key] = std::nullopt;
+    auto Sites = Calls.find(FD);
+    if (Sites == Calls.end())
+      return std::nullopt;
+    PointedTo Out;
+    bool Any = false;
+    for (const std::vector<ArgFact> &Site : Sites->second) {
+      if (I >= Site.size())
+        return std::nullopt;
+      const ArgFact &A = Site[I];
+      if (A.null)
+        continue;
+      Any = true;
+      if (!A.map.empty()) {
+        Out.Maps.insert(A.map);
+      } else if (A.kind == ArgFact::Kind::Forward) {
+        const FunctionDecl *Def = A.from->getDefinition() ? A.from->getDefinition() : A.from;
+        auto Up = Changed.count(Def->getParamDecl(A.param)) ? std::nullopt
+                                                             : Objects(A.from, A.param);
+        if (!Up)
+          return std::nullopt;
+        Out.Bytes = std::max(Out.Bytes, Up->Bytes);
+        Out.Maps.insert(Up->Maps.begin(), Up->Maps.end());
+      } else if (auto L = MapLocals.find(A.local);
+                 A.kind == ArgFact::Kind::Local && L != MapLocals.end() && L->second) {
+        Out.Maps.insert(*L->second);
+      } else if (A.objectBytes) {
+        Out.Bytes = std::max(Out.Bytes, A.objectBytes);
+      } else {
+        return std::nullopt;
+      }
+    }
+    if (!Any)
+      return std::nullopt;
+    return ObjMemo[Key] = Out;
+  };
+  for (const auto &[FD, Sites] : Calls) {
+    long Index = functionIndex(entityFor(FD));
+    if (Index < 0)
+      continue;
+    Function &F = functionAt(static_cast<size_t>(Index));
+    for (unsigned I = 0; I < F.parameters.size(); ++I) {
+      Param &P = F.parameters[I];
+      if (P.shape == Param::Shape::Scalar) {
+        if (auto V = Values(FD, I))
+          P.callerValues.assign(V->begin(), V->end());
+        continue;
+      }
+      if (auto O = Objects(FD, I); O && O->Maps.empty() && O->Bytes)
+        P.callerObjectBytes = O->Bytes;
+      else if (O && O->Maps.size() == 1 && !O->Bytes)
+        P.callerMap = *O->Maps.begin();
+    }
+  }
+}
+
 const std::unordered_map<const FieldDecl *, std::string> &Builder::memberSources() {
   if (!MemberSources) {
     MemberSourceScanner Scan;
@@ -1187,6 +1492,8 @@ Param Builder::describeParam(const ParmVarDecl *P) {
       QualType Original = P->getOriginalType();
       R.storage = Original->isConstantArrayType() ? storageOf(Original)
                                                    : storageOf(T->getPointeeType());
+      if (Pointee->isConstantSizeType())
+        R.pointeeBytes = Ctx.getTypeSizeInChars(Pointee).getQuantity();
       if (const RecordDecl *RD = Pointee->getAsRecordDecl()) {
         R.pointeeRecord = RD->getName().str();
         R.pointeePointerMember = firstPointerMember(RD);
@@ -1782,6 +2089,13 @@ void Builder::run() {
     ReferenceVisitor V(*this, Id, Fn);
     V.TraverseDecl(const_cast<Decl *>(D));
   }
+
+  // What callers pass, for the harness: constants, and the size of the objects pointed to.
+  std::vector<const FunctionDecl *> Bodies;
+  for (auto &[D, Id] : Owned)
+    if (auto *FD = dyn_cast<FunctionDecl>(D); FD && FD->doesThisDeclarationHaveABody())
+      Bodies.push_back(FD);
+  recordCallerArguments(Bodies);
 
   // Programs: function definitions placed in a section other than .text.
   for (const Function &F : std::vector<Function>(M.functions)) {

@@ -221,6 +221,11 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
               for (const TypeEntity &T : M.types)
                 if (T.name == R && (T.kind == "struct" || T.kind == "union"))
                   keep(T.id, "harness", Id);
+          // ... and the map its callers pass, which the harness passes too.
+          if (!P.callerMap.empty())
+            for (const Map &Mp : M.maps)
+              if (Mp.name == P.callerMap)
+                keep(Mp.id, "harness", Id);
         }
   // The license (and kernel version) decide which helpers the verifier allows: always kept.
   for (const Global &G : M.globals)

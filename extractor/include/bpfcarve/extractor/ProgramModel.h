@@ -138,6 +138,17 @@ struct Param {
   std::vector<PointerMember> pointerMembers;
   /// For integers: the pointer parameters the function adds this one to (`data + off`: "data").
   std::vector<std::string> offsetOf;
+  /// For integers: every value the callers pass (at most 8), when every call site passes a
+  /// constant, directly or through a parameter of its own it does not change; empty when one
+  /// does not or the function has no caller.
+  std::vector<long long> callerValues;
+  /// For pointers: the size in bytes of the largest object a caller passes (`eth->h_source`: 6,
+  /// `&tuple`: sizeof tuple), when every call site passes one of known size; 0 otherwise.
+  unsigned long long callerObjectBytes = 0;
+  unsigned long long pointeeBytes = 0; ///< PointerToObject: sizeof(*p)
+  /// For pointers: the map every caller passes (`void *lru_map` given `&lru_cache`, directly or
+  /// through a local that only ever holds it), "" otherwise.
+  std::string callerMap;
 };
 
 struct Function {
