@@ -504,6 +504,76 @@ SEC("tc") int entry(struct __sk_buff *skb) {
       << HX.failure().message;
 }
 
+TEST(Params, WhatTheCallersPass) {
+  const std::string Src = bpf(R"c(
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4);
+  __type(key, __u32);
+  __type(value, __u32);
+} cache SEC(".maps");
+struct pair { __u32 a, b; };
+static __u32 leaf(__u32 off, __u32 changed, __u32 mixed, __u32 viaLocal, __u32 notConst) {
+  return off + changed + mixed + viaLocal + notConst;
+}
+static __u32 mid(__u32 off, __u32 changed, __u32 n) {
+  changed += 1;
+  __u32 k = 7;
+  __u32 u = n;
+  if (n)
+    k = 9;
+  return leaf(off, changed, n ? 3 : 4, k, u);
+}
+static __u32 bytes(const void *key, __u8 *mac, struct pair *p, void *m, void *opt) {
+  return *(const __u8 *)key + mac[5] + p->a + (m != 0) + (opt != 0);
+}
+static __u32 nocaller(__u32 x) { return x; }
+SEC("xdp") int entry(struct xdp_md *ctx) {
+  __u8 mac[6] = {}, big[16] = {};
+  struct pair pr = {};
+  __u32 words[4] = {};
+  void *map = &cache;
+  return mid(14, 1, ctx->ingress_ifindex) + mid(34, 2, 0) + nocaller(ctx->ingress_ifindex) +
+         bytes(words, mac, &pr, map, 0) + bytes(big, big, &pr, &cache, &pr);
+}
+)c");
+  ProgramModel M = parse(Src);
+  const Function &Leaf = function(M, "leaf");
+  using V = std::vector<long long>;
+  EXPECT_EQ(Leaf.parameters[0].callerValues, (V{14, 34})); // through mid's unchanged off
+  EXPECT_EQ(Leaf.parameters[1].callerValues, V{});         // mid changes it first
+  EXPECT_EQ(Leaf.parameters[2].callerValues, V{});         // `n ? 3 : 4` is not a constant
+  EXPECT_EQ(Leaf.parameters[3].callerValues, (V{7, 9}));   // a local that holds only constants
+  EXPECT_EQ(Leaf.parameters[4].callerValues, V{});         // a local given a parameter
+  EXPECT_EQ(function(M, "mid").parameters[0].callerValues, (V{14, 34}));
+  EXPECT_EQ(function(M, "nocaller").parameters[0].callerValues, V{});
+  const Function &B = function(M, "bytes");
+  EXPECT_EQ(B.parameters[0].callerObjectBytes, 16u); // words (16), big (16)
+  EXPECT_EQ(B.parameters[1].callerObjectBytes, 16u); // mac (6), big (16): the largest
+  EXPECT_EQ(B.parameters[1].pointeeBytes, 1u);
+  EXPECT_EQ(B.parameters[2].callerObjectBytes, 8u);
+  EXPECT_EQ(B.parameters[3].callerMap, "cache");     // a local holding &cache, and &cache
+  EXPECT_EQ(B.parameters[3].callerObjectBytes, 0u);
+  EXPECT_EQ(B.parameters[4].callerObjectBytes, 8u);  // NULL adds nothing; &pr is 8 bytes
+
+  HarnessHook Xdp{.name = "xdp", .section = "xdp", .ctxStruct = "xdp_md",
+                  .directPacketAccess = true, .passValue = 2, .passName = "XDP_PASS",
+                  .actionNames = {"XDP_PASS", "XDP_DROP"}, .foreignCtxStructs = {"__sk_buff"}};
+  auto H = generateHarness(M, {&Leaf, &B}, Xdp);
+  ASSERT_TRUE(H) << H.failure().message;
+  EXPECT_NE(H->find("/* leaf(off): its callers pass 14, 34 */"), std::string::npos) << *H;
+  EXPECT_NE(H->find("leaf((bpfcarve_args->p0 == 1 ? 34ULL : 14ULL), bpfcarve_args->p1, "
+                    "bpfcarve_args->p2, (bpfcarve_args->p3 == 1 ? 9ULL : 7ULL), "
+                    "bpfcarve_args->p4)"),
+            std::string::npos)
+      << *H;
+  EXPECT_NE(H->find("__u8 p5[16]; /* the largest object bytes's callers pass as key */"),
+            std::string::npos) << *H;
+  EXPECT_NE(H->find("__u8 p6[16]; /* the largest object bytes's callers pass as mac */"), std::string::npos) << *H;
+  EXPECT_NE(H->find("__u8 p9[8];"), std::string::npos) << *H;
+  EXPECT_NE(H->find("(void *)&cache"), std::string::npos) << *H;
+}
+
 TEST(Functions, CallersAndCalleesAreCallsEdges) {
   const std::string Src = bpf(R"c(
 static __noinline int leaf(int x) { return x * 2; }

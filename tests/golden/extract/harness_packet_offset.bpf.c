@@ -2,12 +2,12 @@
 // VERIFY: pass
 // KEEP: /\* parse_udp\(off\): an offset into the packet \(data \+ off\), unknown in \[0, 0x7fff\] \*/
 // KEEP: parse_udp\(bpfcarve_data, \(bpfcarve_args->p0 & 0x7fff\), bpfcarve_data_end\)
-// KEEP: hash\(&bpfcarve_args->p1, bpfcarve_args->p2\)
+// KEEP: hash\(\(__u32 \*\)bpfcarve_args->p1, bpfcarve_args->p2\)
 // DROP: bpfcarve_args->p2 & 0x7fff
-/* An integer the function adds to its packet start (`udp = data + off`) is an offset: the verifier
- * tracks no packet pointer plus an unbounded scalar, so callers bound it (parse_udp's pass a small
- * constant). The harness takes it as unknown in [0, 0x7fff]; the function's own bounds check
- * against data_end must then hold for every such offset. An integer added to a pointer that is
+/* An integer the function adds to its packet start (`udp = data + off`) is an offset: the
+ * verifier tracks no packet pointer plus an unbounded scalar, so callers bound it (parse_udp's
+ * passes a small offset computed at run time). The harness takes it as unknown in [0, 0x7fff];
+ * the function's own bounds check against data_end must then hold for every such offset. An integer added to a pointer that is
  * not a packet pointer (hash's i) is read from the map value unbounded. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -41,9 +41,13 @@ int entry(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 words[4] = {1, 2, 3, 4};
 
-	if (hash(words, 2) == 7)
+	__u64 off = sizeof(struct ethhdr);
+
+	if (hash(words, ctx->rx_queue_index) == 7)
 		return XDP_ABORTED;
-	return parse_udp(data, sizeof(struct ethhdr) + sizeof(struct iphdr), data_end);
+	if (ctx->ingress_ifindex & 1)
+		off += 4; /* a VLAN tag, say: not a constant at the call */
+	return parse_udp(data, off + sizeof(struct iphdr), data_end);
 }
 
 char LICENSE[] SEC("license") = "GPL";
