@@ -191,16 +191,21 @@ void store(const std::string &Dir, const std::string &File, const std::string &K
     ::unlink(Tmp.c_str());
     return;
   }
-  std::vector<std::pair<fs::file_time_type, fs::path>> Entries;
-  for (const auto &E : fs::directory_iterator(Dir, EC))
-    if (E.path().extension() == ".pch")
-      Entries.push_back({E.last_write_time(EC), E.path()});
-  if (Entries.size() <= MaxEntries)
-    return;
-  std::sort(Entries.begin(), Entries.end());
-  for (size_t I = 0; I + MaxEntries < Entries.size(); ++I)
-    if (Entries[I].second != fs::path(File))
-      fs::remove(Entries[I].second, EC);
+  // The oldest entries beyond MaxEntries go, and the oldest notes of keys seen once beyond
+  // 8 * MaxEntries.
+  for (auto [Ext, Max] : {std::pair<const char *, size_t>{".pch", MaxEntries},
+                          std::pair<const char *, size_t>{".seen", 8 * MaxEntries}}) {
+    std::vector<std::pair<fs::file_time_type, fs::path>> Entries;
+    for (const auto &E : fs::directory_iterator(Dir, EC))
+      if (E.path().extension() == Ext)
+        Entries.push_back({E.last_write_time(EC), E.path()});
+    if (Entries.size() <= Max)
+      continue;
+    std::sort(Entries.begin(), Entries.end());
+    for (size_t I = 0; I + Max < Entries.size(); ++I)
+      if (Entries[I].second != fs::path(File))
+        fs::remove(Entries[I].second, EC);
+  }
 }
 
 /// Records every file the preamble's headers read, with its size and modification time.
@@ -283,6 +288,23 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
   std::string Built; // owns the PCH when it is built now
   auto Cached = load(File, Key, *FS, Pch, Note);
   if (!Cached) {
+    // Building the entry costs more than the parse it saves (the PCH is written too), so it is
+    // built the second time a key is asked for: a one-off check costs what it did without a
+    // cache, a repeated one (extracting again, a benchmark) pays the build once.
+    // (A stale or corrupt entry is rebuilt at once: its key has been used.)
+    std::string Seen = Dir + "/" + Key + ".seen";
+    std::error_code ExistsEC;
+    if (!fs::exists(File, ExistsEC) && !fs::exists(Seen, ExistsEC)) {
+      std::error_code EC;
+      fs::create_directories(Dir, EC);
+      if (int Fd = ::open(Seen.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644); Fd >= 0) {
+        ::close(Fd);
+        Note += "; first use of these include lines: parsing in full, noted in " + Seen;
+        return false;
+      }
+      // The note cannot be written (no writable cache): a stored entry cannot follow either,
+      // build for this run only.
+    }
     DependencyRecorder Recorder;
     ErrorCounter Errors;
     IntrusiveRefCntPtr<DiagnosticsEngine> Diags = CompilerInstance::createDiagnostics(
@@ -313,6 +335,8 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
     });
     if (OnDisk)
       store(Dir, File, Key, Pch, Recorder.Deps);
+    std::error_code EC;
+    fs::remove(Seen, EC);
     Note += OnDisk ? "; built and cached " + File : "; built (in-memory headers: not cached)";
   } else {
     Note = "loaded " + File;

@@ -87,8 +87,20 @@ protected:
     std::vector<fs::path> Files;
     std::error_code EC;
     for (const auto &E : fs::directory_iterator(Dir->path() + "/cache/preamble", EC))
-      Files.push_back(E.path());
+      if (E.path().extension() == ".pch")
+        Files.push_back(E.path());
     return Files;
+  }
+
+  /// Checks Text twice: the first time its include lines are only noted (full parse), the
+  /// second time the preamble is built and cached.
+  void warm(const std::string &Text) const {
+    ParseReport R;
+    ASSERT_TRUE(check(Text, R)) << R.note;
+    EXPECT_EQ(R.preamble, PreambleUse::FullParse) << R.note;
+    EXPECT_NE(R.note.find("first use"), std::string::npos) << R.note;
+    ASSERT_TRUE(check(Text, R)) << R.note;
+    EXPECT_EQ(R.preamble, PreambleUse::Built) << R.note;
   }
 
   std::optional<toolchain::TempDir> Dir;
@@ -123,6 +135,9 @@ TEST(PreambleLines, OnlyWholePlainIncludeLines) {
 TEST_F(Preamble, BuiltOnceThenLoaded) {
   ParseReport R;
   ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::FullParse) << R.note;
+  EXPECT_TRUE(cached().empty()); // a one-off check builds nothing
+  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
   EXPECT_EQ(R.preamble, PreambleUse::Built) << R.note;
   ASSERT_EQ(cached().size(), 1u);
   ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
@@ -135,7 +150,7 @@ TEST_F(Preamble, BuiltOnceThenLoaded) {
 
 TEST_F(Preamble, BrokenFileStillFailsWithTheFullParsesMessage) {
   ParseReport R;
-  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  warm(kIncludes + kGoodBody);
   const std::string Broken = kIncludes + kGoodBody + "int broken(void) { return undeclared_x; }\n";
   auto Without = check(Broken, R, /*UsePreamble=*/false);
   ASSERT_FALSE(Without);
@@ -151,7 +166,7 @@ TEST_F(Preamble, BrokenFileStillFailsWithTheFullParsesMessage) {
 
 TEST_F(Preamble, MissingIncludeStillFails) {
   ParseReport R;
-  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  warm(kIncludes + kGoodBody);
   // Without <mine.h> the include lines differ: the cached preamble is not used, and the file
   // fails as it must (struct mine and MINE_VAL are undeclared).
   std::string NoMine = "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n" + kGoodBody;
@@ -163,23 +178,21 @@ TEST_F(Preamble, MissingIncludeStillFails) {
 
 TEST_F(Preamble, DifferentIncludeLinesGetTheirOwn) {
   ParseReport R;
-  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  warm(kIncludes + kGoodBody);
   std::string Reordered = "#include <mine.h>\n#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n";
-  ASSERT_TRUE(check(Reordered + kGoodBody, R)) << R.note;
-  EXPECT_EQ(R.preamble, PreambleUse::Built) << R.note;
+  warm(Reordered + kGoodBody);
   EXPECT_EQ(cached().size(), 2u);
   // A file that does not start with include lines does not try at all.
   ASSERT_TRUE(check("int x;\n", R)) << R.note;
   EXPECT_EQ(R.preamble, PreambleUse::NotTried) << R.note;
   // Other flags are another key.
   Flags.push_back("-DEXTRA=1");
-  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
-  EXPECT_EQ(R.preamble, PreambleUse::Built) << R.note;
+  warm(kIncludes + kGoodBody);
 }
 
 TEST_F(Preamble, EditedHeaderIsSeen) {
   ParseReport R;
-  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  warm(kIncludes + kGoodBody);
   // The header loses MINE_VAL after the preamble was cached: a stale preamble would let the
   // body pass.
   writeFile(Header, "#pragma once\nstruct mine { int a; };\n");
@@ -197,7 +210,7 @@ TEST_F(Preamble, EditedHeaderIsSeen) {
 
 TEST_F(Preamble, CorruptCacheFileIsRebuilt) {
   ParseReport R;
-  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  warm(kIncludes + kGoodBody);
   ASSERT_EQ(cached().size(), 1u);
   fs::path File = cached().front();
   auto Size = fs::file_size(File);
@@ -254,9 +267,10 @@ TEST_F(Preamble, SelfCheckRejectsABrokenOutputWithAWarmCache) {
   In.file = Dir->path() + "/in.c";
   ScopedEnv Tmp("TMPDIR", Dir->path());
   ParseReport R;
-  ASSERT_TRUE(selfCheck(M, In, kIncludes + kGoodBody, "extracted code", "out.c", &R)) << R.note;
-  ASSERT_TRUE(selfCheck(M, In, kIncludes + kGoodBody, "extracted code", "out.c", &R)) << R.note;
-  EXPECT_EQ(R.preamble, PreambleUse::Loaded) << R.note;
+  for (PreambleUse Expected : {PreambleUse::FullParse, PreambleUse::Built, PreambleUse::Loaded}) {
+    ASSERT_TRUE(selfCheck(M, In, kIncludes + kGoodBody, "extracted code", "out.c", &R)) << R.note;
+    EXPECT_EQ(R.preamble, Expected) << R.note;
+  }
   auto C = selfCheck(M, In, kIncludes + "\nint f(void) { return missing_decl; }\n",
                      "extracted code", "out.c", &R);
   ASSERT_FALSE(C);

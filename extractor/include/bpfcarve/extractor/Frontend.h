@@ -31,8 +31,9 @@ enum class PreambleUse {
   NotTried,  ///< not asked for, cache switched off, or the file does not start with #includes
   Loaded,    ///< a valid cached preamble was loaded and the parse with it passed
   Built,     ///< a preamble was built now (and cached where possible); the parse with it passed
-  FullParse, ///< tried, but the answer is the full parse's: no preamble could be had, or the
-             ///< parse with it reported an error (the full parse then reports the errors)
+  FullParse, ///< tried, but the answer is the full parse's: the include lines were seen for
+             ///< the first time (noted; the next check builds), no preamble could be had, or
+             ///< the parse with it reported an error (the full parse then reports the errors)
 };
 
 struct ParseReport {
