@@ -10,14 +10,14 @@ namespace bpfcarve::extractor {
 
 Result<bool> selfCheck(const ProgramModel &Model, const ParseOptions &Input,
                        const std::string &Text, const std::string &What,
-                       const std::string &FileName) {
+                       const std::string &FileName, ParseReport *Report) {
   ParseOptions Check;
   Check.file = Model.inputDir + "/" +
                std::filesystem::path(Input.file).stem().string() + ".bpfcarve-self-check.c";
   Check.contents = Text;
   Check.virtualFiles = Input.virtualFiles;
   Check.flags = flagsOfCommand(Model.flags, Input.file);
-  auto Reparsed = parseOnly(Check);
+  auto Reparsed = parseOnly(Check, /*UsePreamble=*/true, Report);
   if (Reparsed)
     return true;
   auto Dir = toolchain::TempDir::create("bpfcarve-self-check-failed");

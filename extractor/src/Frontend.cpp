@@ -1,6 +1,7 @@
 //===- Frontend.cpp - one parse of a BPF C file with the user's flags -----===//
 #include "bpfcarve/extractor/Frontend.h"
 #include "ModelBuilder.h"
+#include "PreambleCache.h"
 #include "PreprocessorIndex.h"
 
 #include "bpfcarve/toolchain/Toolchain.h"
@@ -213,8 +214,7 @@ namespace {
 
 /// Runs the action Factory makes over O.file with the frontend's flags. Returns the compile
 /// command used, or the first error diagnostic (clang's whole output in details).
-Result<std::vector<std::string>> runFrontend(const ParseOptions &O,
-                                             tooling::FrontendActionFactory &Factory,
+Result<std::vector<std::string>> runFrontend(const ParseOptions &O, tooling::ToolAction &Factory,
                                              const bool &Completed) {
   if (auto Ok = checkSourceFile(O.file, O.contents ? &*O.contents : nullptr); !Ok)
     return Ok.failure();
@@ -278,7 +278,22 @@ private:
 
 class CheckActionFactory : public tooling::FrontendActionFactory {
 public:
-  explicit CheckActionFactory(bool &Completed) : Completed(Completed) {}
+  explicit CheckActionFactory(bool &Completed, ParseReport *Preamble = nullptr)
+      : Completed(Completed), Preamble(Preamble) {}
+  /// With a report to fill, the parse with a preamble first; the ordinary one when that fails.
+  bool runInvocation(std::shared_ptr<CompilerInvocation> Invocation, FileManager *Files,
+                     std::shared_ptr<PCHContainerOperations> PCHContainerOps,
+                     DiagnosticConsumer *DiagConsumer) override {
+    if (Preamble) {
+      if (preamble::runWithPreamble(*this, Invocation, Files, PCHContainerOps, Preamble->preamble,
+                                    Preamble->note) &&
+          Completed)
+        return true;
+      Completed = false;
+    }
+    return FrontendActionFactory::runInvocation(std::move(Invocation), Files,
+                                                std::move(PCHContainerOps), DiagConsumer);
+  }
   std::unique_ptr<FrontendAction> create() override {
     struct Action : ASTFrontendAction {
       explicit Action(bool &C) : C(C) {}
@@ -293,6 +308,7 @@ public:
 
 private:
   bool &Completed;
+  ParseReport *Preamble;
 };
 
 } // namespace
@@ -308,10 +324,13 @@ Result<ProgramModel> buildProgramModel(const ParseOptions &O) {
   return Model;
 }
 
-Result<bool> parseOnly(const ParseOptions &O) {
+Result<bool> parseOnly(const ParseOptions &O, bool UsePreamble, ParseReport *Report) {
   bool Completed = false;
-  CheckActionFactory Factory(Completed);
+  ParseReport Local;
+  CheckActionFactory Factory(Completed, UsePreamble ? &Local : nullptr);
   auto Command = runFrontend(O, Factory, Completed);
+  if (Report)
+    *Report = Local;
   if (!Command)
     return Command.failure();
   return true;

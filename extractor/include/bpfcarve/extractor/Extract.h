@@ -23,10 +23,12 @@ struct ExtractResult {
 /// message names a kept temporary directory holding the output.
 /// Parses Text again with Input's flags, as if it stood next to the input (where its "..."
 /// includes resolve). A failure is Internal: `What` names the output in the message, which also
-/// names a kept temporary directory holding Text.
+/// names a kept temporary directory holding Text. The headers of Text's leading #include lines
+/// come from a cached precompiled preamble when one is valid (parseOnly); Report, when given,
+/// tells whether it was used.
 Result<bool> selfCheck(const ProgramModel &Input, const ParseOptions &Options,
                        const std::string &Text, const std::string &What,
-                       const std::string &FileName);
+                       const std::string &FileName, ParseReport *Report = nullptr);
 
 /// SelfCheck false skips the second parse (benchmarks measure what it costs).
 Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, const EmitOptions &E,

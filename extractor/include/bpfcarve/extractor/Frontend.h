@@ -26,9 +26,27 @@ struct ParseOptions {
 /// Nothing is computed from a partial AST.
 Result<ProgramModel> buildProgramModel(const ParseOptions &Options);
 
+/// What parseOnly did about a precompiled preamble of the file's leading #include lines.
+enum class PreambleUse {
+  NotTried,  ///< not asked for, cache switched off, or the file does not start with #includes
+  Loaded,    ///< a valid cached preamble was loaded and the parse with it passed
+  Built,     ///< a preamble was built now (and cached where possible); the parse with it passed
+  FullParse, ///< tried, but the answer is the full parse's: the include lines were seen for
+             ///< the first time (noted; the next check builds), no preamble could be had, or
+             ///< the parse with it reported an error (the full parse then reports the errors)
+};
+
+struct ParseReport {
+  PreambleUse preamble = PreambleUse::NotTried;
+  std::string note; ///< why, in a few words (for -v and tests)
+};
+
 /// Parses `file` as buildProgramModel does (same flags and diagnostics) without building a
 /// model: true when it parses without error, else the first error as BadInput.
-Result<bool> parseOnly(const ParseOptions &Options);
+/// With UsePreamble, the leading #include lines are read from a cached precompiled preamble
+/// (docs/extract.md, "Self-check"): the answer is the same, errors always come from a full parse.
+Result<bool> parseOnly(const ParseOptions &Options, bool UsePreamble = false,
+                       ParseReport *Report = nullptr);
 
 /// BadInput unless File is something bpfcarve can read as BPF C: it exists, is not a directory,
 /// is readable, is not named as C++ (.cpp, .cc, .cxx, .c++, .C) and holds more than whitespace.

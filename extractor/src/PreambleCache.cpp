@@ -1,0 +1,385 @@
+//===- PreambleCache.cpp - the headers of a self-check, parsed once -------===//
+#include "PreambleCache.h"
+
+#include "bpfcarve/extractor/Frontend.h"
+#include "bpfcarve/toolchain/Toolchain.h"
+
+#include "clang/Basic/Version.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/CompilerInvocation.h"
+#include "clang/Frontend/PrecompiledPreamble.h"
+#include "clang/Lex/PreprocessorOptions.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/VirtualFileSystem.h"
+#include "llvm/Support/xxhash.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace bpfcarve::extractor::preamble {
+
+using namespace clang;
+
+namespace {
+
+/// Bump when the file format or what the key covers changes.
+constexpr const char *Magic = "bpfcarve-preamble 1";
+/// Cached preambles kept (the oldest go first); one is a few MiB.
+constexpr size_t MaxEntries = 8;
+/// Where the PCH appears to clang; only in the overlay file system of one parse.
+constexpr const char *PchPath = "/__bpfcarve__/preamble.pch";
+
+struct Dependency {
+  std::string path;
+  uint64_t size = 0;
+  int64_t mtime = 0;
+};
+
+bool isBlank(char C) { return C == ' ' || C == '\t' || C == '\r'; }
+
+/// One line (without its '\n') that is exactly `#include <x>` or `#include "x"` with blanks.
+bool isPlainInclude(llvm::StringRef L) {
+  if (L.contains('\\') || L.contains("/*") || L.contains("//"))
+    return false; // no splices, no comments: the line is the directive and nothing else
+  L = L.ltrim(" \t");
+  if (!L.consume_front("#"))
+    return false;
+  L = L.ltrim(" \t");
+  if (!L.consume_front("include"))
+    return false;
+  L = L.ltrim(" \t");
+  if (L.empty() || (L.front() != '<' && L.front() != '"'))
+    return false;
+  char Close = L.front() == '<' ? '>' : '"';
+  size_t End = L.find(Close, 1);
+  if (End == llvm::StringRef::npos || End == 1)
+    return false;
+  for (char C : L.drop_front(End + 1))
+    if (!isBlank(C))
+      return false;
+  return true;
+}
+
+std::string hex(llvm::ArrayRef<uint8_t> Bytes) {
+  static const char *Digits = "0123456789abcdef";
+  std::string S;
+  for (uint8_t B : Bytes) {
+    S += Digits[B >> 4];
+    S += Digits[B & 15];
+  }
+  return S;
+}
+
+std::string keyOf(const CompilerInvocation &Invocation, llvm::StringRef Prefix) {
+  llvm::SHA256 H;
+  auto add = [&](llvm::StringRef S) {
+    H.update(S);
+    H.update(llvm::StringRef("\0", 1));
+  };
+  add(Magic);
+  add(getClangFullVersion());
+  for (const std::string &Arg : Invocation.getCC1CommandLine())
+    add(Arg);
+  add("--preamble--");
+  H.update(Prefix);
+  auto Digest = H.final();
+  return hex(Digest);
+}
+
+/// Each dependency still has the size and modification time it had when the preamble was built.
+bool unchanged(const std::vector<Dependency> &Deps, llvm::vfs::FileSystem &FS) {
+  for (const Dependency &D : Deps) {
+    auto St = FS.status(D.path);
+    if (!St || St->getSize() != D.size ||
+        llvm::sys::toTimeT(St->getLastModificationTime()) != D.mtime)
+      return false;
+  }
+  return true;
+}
+
+/// The PCH bytes of a cache file when its header names Key, its hash matches and every
+/// dependency is unchanged; nothing otherwise (unreadable, corrupt, stale, other key).
+std::unique_ptr<llvm::MemoryBuffer> load(const std::string &File, const std::string &Key,
+                                         llvm::vfs::FileSystem &FS, llvm::StringRef &Pch,
+                                         std::string &Why) {
+  auto Buf = llvm::MemoryBuffer::getFile(File, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!Buf) {
+    Why = "no cached preamble";
+    return nullptr;
+  }
+  llvm::StringRef Rest = (*Buf)->getBuffer();
+  auto line = [&](llvm::StringRef &Out) {
+    size_t N = Rest.find('\n');
+    if (N == llvm::StringRef::npos)
+      return false;
+    Out = Rest.take_front(N);
+    Rest = Rest.drop_front(N + 1);
+    return true;
+  };
+  llvm::StringRef L;
+  Why = "corrupt cached preamble";
+  if (!line(L) || L != Magic || !line(L) || L != "key " + Key || !line(L) ||
+      !L.consume_front("pch "))
+    return nullptr;
+  auto [SizeText, HashText] = L.split(' ');
+  uint64_t Size = 0, Hash = 0, Count = 0;
+  if (SizeText.getAsInteger(10, Size) || HashText.getAsInteger(16, Hash) || !line(L) ||
+      !L.consume_front("deps ") || L.getAsInteger(10, Count))
+    return nullptr;
+  std::vector<Dependency> Deps;
+  for (uint64_t I = 0; I < Count; ++I) {
+    if (!line(L))
+      return nullptr;
+    auto [S, R1] = L.split(' ');
+    auto [M, P] = R1.split(' ');
+    Dependency D;
+    D.path = P.str();
+    if (S.getAsInteger(10, D.size) || M.getAsInteger(10, D.mtime) || D.path.empty())
+      return nullptr;
+    Deps.push_back(std::move(D));
+  }
+  if (!line(L) || !L.empty() || Rest.size() != Size || llvm::xxh3_64bits(Rest) != Hash)
+    return nullptr;
+  if (!unchanged(Deps, FS)) {
+    Why = "a header changed since the preamble was cached";
+    return nullptr;
+  }
+  Pch = Rest;
+  Why.clear();
+  return std::move(*Buf);
+}
+
+/// Writes the cache file through a temporary file renamed over it (no fsync: a torn file fails
+/// its hash and is rebuilt), then drops the oldest entries beyond MaxEntries. Best effort.
+void store(const std::string &Dir, const std::string &File, const std::string &Key,
+           llvm::StringRef Pch, const std::vector<Dependency> &Deps) {
+  std::string Head = std::string(Magic) + "\nkey " + Key + "\npch " + std::to_string(Pch.size()) +
+                     " " + llvm::utohexstr(llvm::xxh3_64bits(Pch), /*LowerCase=*/true) +
+                     "\ndeps " + std::to_string(Deps.size()) + "\n";
+  for (const Dependency &D : Deps)
+    Head += std::to_string(D.size) + " " + std::to_string(D.mtime) + " " + D.path + "\n";
+  Head += "\n";
+  std::error_code EC;
+  fs::create_directories(Dir, EC);
+  std::string Tmp = File + ".tmp-XXXXXX";
+  int Fd = ::mkstemp(Tmp.data());
+  if (Fd < 0)
+    return;
+  bool Ok = true;
+  for (llvm::StringRef Part : {llvm::StringRef(Head), Pch}) {
+    size_t Done = 0;
+    while (Ok && Done < Part.size()) {
+      ssize_t N = ::write(Fd, Part.data() + Done, Part.size() - Done);
+      if (N < 0 && errno == EINTR)
+        continue;
+      Ok = N > 0;
+      Done += Ok ? static_cast<size_t>(N) : 0;
+    }
+  }
+  ::fchmod(Fd, 0644);
+  if (::close(Fd) != 0 || !Ok || ::rename(Tmp.c_str(), File.c_str()) != 0) {
+    ::unlink(Tmp.c_str());
+    return;
+  }
+  // The oldest entries beyond MaxEntries go, and the oldest notes of keys seen once beyond
+  // 8 * MaxEntries.
+  for (auto [Ext, Max] : {std::pair<const char *, size_t>{".pch", MaxEntries},
+                          std::pair<const char *, size_t>{".seen", 8 * MaxEntries}}) {
+    std::vector<std::pair<fs::file_time_type, fs::path>> Entries;
+    for (const auto &E : fs::directory_iterator(Dir, EC))
+      if (E.path().extension() == Ext)
+        Entries.push_back({E.last_write_time(EC), E.path()});
+    if (Entries.size() <= Max)
+      continue;
+    std::sort(Entries.begin(), Entries.end());
+    for (size_t I = 0; I + Max < Entries.size(); ++I)
+      if (Entries[I].second != fs::path(File))
+        fs::remove(Entries[I].second, EC);
+  }
+}
+
+/// Records every file the preamble's headers read, with its size and modification time.
+class DependencyRecorder : public PreambleCallbacks {
+public:
+  void AfterExecute(CompilerInstance &CI) override {
+    SourceManager &SM = CI.getSourceManager();
+    OptionalFileEntryRef Main = SM.getFileEntryRefForID(SM.getMainFileID());
+    for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It) {
+      FileEntryRef F = It->first;
+      if (Main && F == *Main)
+        continue;
+      Deps.push_back({F.getName().str(), static_cast<uint64_t>(F.getSize()),
+                      static_cast<int64_t>(F.getModificationTime())});
+    }
+    std::sort(Deps.begin(), Deps.end(),
+              [](const Dependency &A, const Dependency &B) { return A.path < B.path; });
+  }
+  std::vector<Dependency> Deps;
+};
+
+/// Counts errors only; the full parse that follows a failure reports them.
+class ErrorCounter : public DiagnosticConsumer {};
+
+} // namespace
+
+llvm::StringRef leadingIncludeLines(llvm::StringRef Text) {
+  size_t End = 0;
+  while (End < Text.size()) {
+    size_t Nl = Text.find('\n', End);
+    if (Nl == llvm::StringRef::npos || !isPlainInclude(Text.slice(End, Nl)))
+      break;
+    End = Nl + 1;
+  }
+  return Text.take_front(End);
+}
+
+std::string cacheDirectory() {
+  if (const char *E = std::getenv("BPFCARVE_PREAMBLE_CACHE")) {
+    llvm::StringRef V(E);
+    if (V == "0" || V.equals_insensitive("off") || V.equals_insensitive("no"))
+      return "";
+  }
+  return toolchain::cacheDir() + "/preamble";
+}
+
+bool runWithPreamble(tooling::FrontendActionFactory &Factory,
+                     const std::shared_ptr<CompilerInvocation> &Invocation, FileManager *Files,
+                     const std::shared_ptr<PCHContainerOperations> &PCHContainerOps,
+                     PreambleUse &Use, std::string &Note) {
+  Use = PreambleUse::NotTried;
+  std::string Dir = cacheDirectory();
+  if (Dir.empty()) {
+    Note = "preamble cache switched off (BPFCARVE_PREAMBLE_CACHE)";
+    return false;
+  }
+  if (Invocation->getFrontendOpts().Inputs.size() != 1 ||
+      !Invocation->getPreprocessorOpts().ImplicitPCHInclude.empty() ||
+      Invocation->getPreprocessorOpts().PrecompiledPreambleBytes.first != 0) {
+    Note = "no preamble: the command uses a PCH of its own";
+    return false;
+  }
+  std::string MainPath = Invocation->getFrontendOpts().Inputs[0].getFile().str();
+  IntrusiveRefCntPtr<llvm::vfs::FileSystem> FS = Files->getVirtualFileSystemPtr();
+  auto Main = FS->getBufferForFile(MainPath);
+  if (!Main) {
+    Note = "no preamble: main file unreadable";
+    return false;
+  }
+  llvm::StringRef Prefix = leadingIncludeLines((*Main)->getBuffer());
+  if (Prefix.empty()) {
+    Note = "no preamble: the file does not start with #include lines";
+    return false;
+  }
+  Use = PreambleUse::FullParse;
+
+  std::string Key = keyOf(*Invocation, Prefix);
+  std::string File = Dir + "/" + Key + ".pch";
+  llvm::StringRef Pch;
+  std::string Built; // owns the PCH when it is built now
+  auto Cached = load(File, Key, *FS, Pch, Note);
+  if (!Cached) {
+    // Building the entry costs more than the parse it saves (the PCH is written too), so it is
+    // built the second time a key is asked for: a one-off check costs what it did without a
+    // cache, a repeated one (extracting again, a benchmark) pays the build once.
+    // (A stale or corrupt entry is rebuilt at once: its key has been used.)
+    std::string Seen = Dir + "/" + Key + ".seen";
+    std::error_code ExistsEC;
+    if (!fs::exists(File, ExistsEC) && !fs::exists(Seen, ExistsEC)) {
+      std::error_code EC;
+      fs::create_directories(Dir, EC);
+      if (int Fd = ::open(Seen.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644); Fd >= 0) {
+        ::close(Fd);
+        Note += "; first use of these include lines: parsing in full, noted in " + Seen;
+        return false;
+      }
+      // The note cannot be written (no writable cache): a stored entry cannot follow either,
+      // build for this run only.
+    }
+    DependencyRecorder Recorder;
+    ErrorCounter Errors;
+    IntrusiveRefCntPtr<DiagnosticsEngine> Diags = CompilerInstance::createDiagnostics(
+        &Invocation->getDiagnosticOpts(), &Errors, /*ShouldOwnClient=*/false);
+    auto Pre = PrecompiledPreamble::Build(*Invocation, Main->get(),
+                                          PreambleBounds(Prefix.size(), true), *Diags, FS,
+                                          PCHContainerOps, /*StoreInMemory=*/true, "", Recorder);
+    if (!Pre || Errors.getNumErrors() > 0) {
+      Note += Pre ? "; the headers report errors" : "; no preamble: " + Pre.getError().message();
+      return false;
+    }
+    // The in-memory PCH is reachable only through the file system AddImplicitPreamble returns.
+    auto Scratch = std::make_shared<CompilerInvocation>(*Invocation);
+    Scratch->getPreprocessorOpts().RetainRemappedFileBuffers = true;
+    IntrusiveRefCntPtr<llvm::vfs::FileSystem> WithPch = FS;
+    Pre->AddImplicitPreamble(*Scratch, WithPch, Main->get());
+    auto Bytes = WithPch->getBufferForFile(Scratch->getPreprocessorOpts().ImplicitPCHInclude);
+    if (!Bytes) {
+      Note += "; no preamble: its PCH is unreadable";
+      return false;
+    }
+    Built = (*Bytes)->getBuffer().str();
+    Pch = Built;
+    // Headers that exist only in memory (unit tests' virtual files) have no modification time
+    // to validate a later run against: such a preamble serves this parse only.
+    bool OnDisk = std::all_of(Recorder.Deps.begin(), Recorder.Deps.end(), [](const Dependency &D) {
+      return D.mtime != 0 && D.path.find('\n') == std::string::npos;
+    });
+    if (OnDisk)
+      store(Dir, File, Key, Pch, Recorder.Deps);
+    std::error_code EC;
+    fs::remove(Seen, EC);
+    Note += OnDisk ? "; built and cached " + File : "; built (in-memory headers: not cached)";
+  } else {
+    Note = "loaded " + File;
+  }
+
+  // The parse itself: the invocation as given, told that the first Prefix.size() bytes of the
+  // main file are the PCH's.
+  auto Inv = std::make_shared<CompilerInvocation>(*Invocation);
+  PreprocessorOptions &PPO = Inv->getPreprocessorOpts();
+  PPO.PrecompiledPreambleBytes = {static_cast<unsigned>(Prefix.size()), true};
+  PPO.DisablePCHOrModuleValidation = DisableValidationForModuleKind::PCH;
+  PPO.UsePredefines = false;
+  PPO.ImplicitPCHInclude = PchPath;
+  auto Mem = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
+  Mem->addFile(PchPath, 0, llvm::MemoryBuffer::getMemBuffer(Pch, PchPath, false));
+  auto Overlay = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(FS);
+  Overlay->pushOverlay(Mem);
+  auto FM = llvm::makeIntrusiveRefCnt<FileManager>(Files->getFileSystemOpts(), Overlay);
+
+  ErrorCounter Errors;
+  bool Ok;
+  {
+    CompilerInstance Compiler(PCHContainerOps);
+    Compiler.setInvocation(std::move(Inv));
+    Compiler.setFileManager(FM.get());
+    std::unique_ptr<FrontendAction> Action(Factory.create());
+    Compiler.createDiagnostics(&Errors, /*ShouldOwnClient=*/false);
+    Compiler.createSourceManager(*FM);
+    Ok = Compiler.ExecuteAction(*Action) && Errors.getNumErrors() == 0;
+  }
+  if (!Ok) {
+    // Most likely the file's own text is wrong (the full parse will say where); a cached entry
+    // is dropped all the same, so that a preamble never stands between a file and its check.
+    if (Cached) {
+      Cached.reset();
+      std::error_code EC;
+      fs::remove(File, EC);
+    }
+    Note += "; the parse with the preamble reported an error: parsing in full";
+    return false;
+  }
+  Use = Built.empty() ? PreambleUse::Loaded : PreambleUse::Built;
+  return true;
+}
+
+} // namespace bpfcarve::extractor::preamble

@@ -1,0 +1,279 @@
+//===- PreambleTest.cpp - the self-check's cached preamble -----------------===//
+//
+// parseOnly(..., UsePreamble) reads a file's leading #include lines from a cached precompiled
+// preamble. These tests pin down that the answer never changes because of it: a broken file
+// still fails (with the full parse's message), a header edited after caching is seen, a corrupt
+// or unwritable cache is rebuilt or skipped, and a file whose include lines differ gets its own.
+#include "PreambleCache.h"
+
+#include "bpfcarve/extractor/Extract.h"
+#include "bpfcarve/extractor/Frontend.h"
+#include "bpfcarve/toolchain/TempDir.h"
+#include "bpfcarve/toolchain/Toolchain.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sys/stat.h>
+#include <utime.h>
+
+namespace fs = std::filesystem;
+using namespace bpfcarve;
+using namespace bpfcarve::extractor;
+
+namespace {
+
+void writeFile(const std::string &Path, const std::string &Text) {
+  std::ofstream(Path, std::ios::binary | std::ios::trunc) << Text;
+}
+
+/// Sets an environment variable for the lifetime of the object, restoring the old value.
+class ScopedEnv {
+public:
+  ScopedEnv(const char *Name, const std::optional<std::string> &Value) : Name(Name) {
+    if (const char *Old = std::getenv(Name))
+      Saved = Old;
+    if (Value)
+      ::setenv(Name, Value->c_str(), 1);
+    else
+      ::unsetenv(Name);
+  }
+  ~ScopedEnv() {
+    if (Saved)
+      ::setenv(Name, Saved->c_str(), 1);
+    else
+      ::unsetenv(Name);
+  }
+
+private:
+  const char *Name;
+  std::optional<std::string> Saved;
+};
+
+/// A private cache directory, a header on disk (hdr/mine.h) and the flags to find it.
+class Preamble : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto D = toolchain::TempDir::create("bpfcarve-preamble-test");
+    ASSERT_TRUE(D) << D.failure().message;
+    Dir.emplace(D.take());
+    Cache.emplace("BPFCARVE_CACHE_DIR", Dir->path() + "/cache");
+    Switch.emplace("BPFCARVE_PREAMBLE_CACHE", std::nullopt);
+    fs::create_directories(Dir->path() + "/hdr");
+    Header = Dir->path() + "/hdr/mine.h";
+    writeFile(Header, "#pragma once\nstruct mine { int a; };\n#define MINE_VAL 3\n");
+    auto Clang = toolchain::clangInstallation();
+    ASSERT_TRUE(Clang) << Clang.failure().message;
+    Flags = toolchain::defaultBpfFlags(*Clang);
+    Flags.push_back("-I" + Dir->path() + "/hdr");
+  }
+
+  ParseOptions options(const std::string &Text) const {
+    ParseOptions O;
+    O.file = Dir->path() + "/out.c";
+    O.contents = Text;
+    O.flags = Flags;
+    return O;
+  }
+
+  Result<bool> check(const std::string &Text, ParseReport &R, bool UsePreamble = true) const {
+    return parseOnly(options(Text), UsePreamble, &R);
+  }
+
+  std::vector<fs::path> cached() const {
+    std::vector<fs::path> Files;
+    std::error_code EC;
+    for (const auto &E : fs::directory_iterator(Dir->path() + "/cache/preamble", EC))
+      if (E.path().extension() == ".pch")
+        Files.push_back(E.path());
+    return Files;
+  }
+
+  /// Checks Text twice: the first time its include lines are only noted (full parse), the
+  /// second time the preamble is built and cached.
+  void warm(const std::string &Text) const {
+    ParseReport R;
+    ASSERT_TRUE(check(Text, R)) << R.note;
+    EXPECT_EQ(R.preamble, PreambleUse::FullParse) << R.note;
+    EXPECT_NE(R.note.find("first use"), std::string::npos) << R.note;
+    ASSERT_TRUE(check(Text, R)) << R.note;
+    EXPECT_EQ(R.preamble, PreambleUse::Built) << R.note;
+  }
+
+  std::optional<toolchain::TempDir> Dir;
+  std::optional<ScopedEnv> Cache, Switch;
+  std::string Header;
+  std::vector<std::string> Flags;
+};
+
+const std::string kIncludes = "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n"
+                              "#include <mine.h>\n";
+const std::string kGoodBody = "\nstatic int use(struct mine *m) { return m->a + MINE_VAL; }\n"
+                              "SEC(\"xdp\") int prog(struct xdp_md *ctx) { return XDP_PASS; }\n";
+
+} // namespace
+
+TEST(PreambleLines, OnlyWholePlainIncludeLines) {
+  using preamble::leadingIncludeLines;
+  EXPECT_EQ(leadingIncludeLines("#include <a.h>\n#include \"b.h\"\nint x;\n"),
+            "#include <a.h>\n#include \"b.h\"\n");
+  EXPECT_EQ(leadingIncludeLines("  #  include <a.h>  \r\nint x;\n"), "  #  include <a.h>  \r\n");
+  EXPECT_EQ(leadingIncludeLines("#include <a.h>"), ""); // no newline: not a whole line
+  EXPECT_EQ(leadingIncludeLines("int x;\n#include <a.h>\n"), "");
+  // A comment may run on past the line, a splice joins the next one, a macro is not a file.
+  EXPECT_EQ(leadingIncludeLines("#include <a.h> /* x\n*/ int y;\n"), "");
+  EXPECT_EQ(leadingIncludeLines("#include <a.h> // x\n"), "");
+  EXPECT_EQ(leadingIncludeLines("#include <a.h>\\\n\n"), "");
+  EXPECT_EQ(leadingIncludeLines("#include HDR\n"), "");
+  EXPECT_EQ(leadingIncludeLines("#include <a.h> int\n"), "");
+  EXPECT_EQ(leadingIncludeLines("#define X 1\n#include <a.h>\n"), "");
+}
+
+TEST_F(Preamble, BuiltOnceThenLoaded) {
+  ParseReport R;
+  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::FullParse) << R.note;
+  EXPECT_TRUE(cached().empty()); // a one-off check builds nothing
+  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::Built) << R.note;
+  ASSERT_EQ(cached().size(), 1u);
+  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::Loaded) << R.note;
+  // Another body behind the same include lines uses the same preamble.
+  ASSERT_TRUE(check(kIncludes + "\nint other(void) { return MINE_VAL; }\n", R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::Loaded) << R.note;
+  EXPECT_EQ(cached().size(), 1u);
+}
+
+TEST_F(Preamble, BrokenFileStillFailsWithTheFullParsesMessage) {
+  ParseReport R;
+  warm(kIncludes + kGoodBody);
+  const std::string Broken = kIncludes + kGoodBody + "int broken(void) { return undeclared_x; }\n";
+  auto Without = check(Broken, R, /*UsePreamble=*/false);
+  ASSERT_FALSE(Without);
+  auto With = check(Broken, R);
+  ASSERT_FALSE(With);
+  EXPECT_EQ(R.preamble, PreambleUse::FullParse) << R.note;
+  EXPECT_EQ(With.failure().firstLine(), Without.failure().firstLine());
+  EXPECT_EQ(With.failure().line, Without.failure().line);
+  EXPECT_NE(With.failure().message.find("undeclared_x"), std::string::npos);
+  // And the cache still answers correctly afterwards.
+  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+}
+
+TEST_F(Preamble, MissingIncludeStillFails) {
+  ParseReport R;
+  warm(kIncludes + kGoodBody);
+  // Without <mine.h> the include lines differ: the cached preamble is not used, and the file
+  // fails as it must (struct mine and MINE_VAL are undeclared).
+  std::string NoMine = "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n" + kGoodBody;
+  auto C = check(NoMine, R);
+  ASSERT_FALSE(C);
+  EXPECT_NE(R.preamble, PreambleUse::Loaded) << R.note;
+  EXPECT_NE(C.failure().message.find("struct mine"), std::string::npos) << C.failure().message;
+}
+
+TEST_F(Preamble, DifferentIncludeLinesGetTheirOwn) {
+  ParseReport R;
+  warm(kIncludes + kGoodBody);
+  std::string Reordered = "#include <mine.h>\n#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n";
+  warm(Reordered + kGoodBody);
+  EXPECT_EQ(cached().size(), 2u);
+  // A file that does not start with include lines does not try at all.
+  ASSERT_TRUE(check("int x;\n", R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::NotTried) << R.note;
+  // Other flags are another key.
+  Flags.push_back("-DEXTRA=1");
+  warm(kIncludes + kGoodBody);
+}
+
+TEST_F(Preamble, EditedHeaderIsSeen) {
+  ParseReport R;
+  warm(kIncludes + kGoodBody);
+  // The header loses MINE_VAL after the preamble was cached: a stale preamble would let the
+  // body pass.
+  writeFile(Header, "#pragma once\nstruct mine { int a; };\n");
+  struct stat St {};
+  ASSERT_EQ(::stat(Header.c_str(), &St), 0);
+  utimbuf Times{St.st_atime, St.st_mtime + 10};
+  ASSERT_EQ(::utime(Header.c_str(), &Times), 0);
+  auto C = check(kIncludes + kGoodBody, R);
+  ASSERT_FALSE(C) << R.note;
+  EXPECT_NE(R.preamble, PreambleUse::Loaded) << R.note;
+  // Seen before clang is asked (clang's PCH reader, told not to validate, notices it too).
+  EXPECT_NE(R.note.find("a header changed"), std::string::npos) << R.note;
+  EXPECT_NE(C.failure().message.find("MINE_VAL"), std::string::npos) << C.failure().message;
+}
+
+TEST_F(Preamble, CorruptCacheFileIsRebuilt) {
+  ParseReport R;
+  warm(kIncludes + kGoodBody);
+  ASSERT_EQ(cached().size(), 1u);
+  fs::path File = cached().front();
+  auto Size = fs::file_size(File);
+  {
+    // Flip bytes in the middle of the PCH, keeping the size.
+    std::fstream F(File, std::ios::in | std::ios::out | std::ios::binary);
+    F.seekp(static_cast<std::streamoff>(Size / 2));
+    F.write("garbage!garbage!", 16);
+  }
+  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::Built) << R.note;
+  EXPECT_NE(R.note.find("corrupt"), std::string::npos) << R.note;
+  // Truncated, then a file that is not a cache entry at all.
+  fs::resize_file(File, Size / 3);
+  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::Built) << R.note;
+  writeFile(File.string(), "not a preamble\n");
+  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::Built) << R.note;
+  ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::Loaded) << R.note;
+  // Broken files fail the same with a corrupt entry in the way.
+  writeFile(File.string(), "not a preamble\n");
+  EXPECT_FALSE(check(kIncludes + kGoodBody + "int z = nope;\n", R));
+}
+
+TEST_F(Preamble, SwitchedOffOrUnwritableCacheFallsBackSilently) {
+  ParseReport R;
+  {
+    ScopedEnv Off("BPFCARVE_PREAMBLE_CACHE", "0");
+    ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+    EXPECT_EQ(R.preamble, PreambleUse::NotTried) << R.note;
+    EXPECT_FALSE(check(kIncludes + kGoodBody + "int z = nope;\n", R));
+  }
+  EXPECT_TRUE(cached().empty());
+  // A cache directory that cannot exist (under a regular file): built each time, never stored.
+  writeFile(Dir->path() + "/plain", "x");
+  ScopedEnv Unwritable("BPFCARVE_CACHE_DIR", Dir->path() + "/plain/cache");
+  for (int I = 0; I < 2; ++I) {
+    ASSERT_TRUE(check(kIncludes + kGoodBody, R)) << R.note;
+    EXPECT_EQ(R.preamble, PreambleUse::Built) << R.note;
+  }
+  EXPECT_FALSE(check(kIncludes + kGoodBody + "int z = nope;\n", R));
+}
+
+TEST_F(Preamble, SelfCheckRejectsABrokenOutputWithAWarmCache) {
+  // What extract does with an output: the self-check of a good text warms the cache, a broken
+  // text with the same include lines still fails as an internal error.
+  ProgramModel M;
+  M.inputDir = Dir->path();
+  M.flags = {"clang"};
+  M.flags.insert(M.flags.end(), Flags.begin(), Flags.end());
+  ParseOptions In;
+  In.file = Dir->path() + "/in.c";
+  ScopedEnv Tmp("TMPDIR", Dir->path());
+  ParseReport R;
+  for (PreambleUse Expected : {PreambleUse::FullParse, PreambleUse::Built, PreambleUse::Loaded}) {
+    ASSERT_TRUE(selfCheck(M, In, kIncludes + kGoodBody, "extracted code", "out.c", &R)) << R.note;
+    EXPECT_EQ(R.preamble, Expected) << R.note;
+  }
+  auto C = selfCheck(M, In, kIncludes + "\nint f(void) { return missing_decl; }\n",
+                     "extracted code", "out.c", &R);
+  ASSERT_FALSE(C);
+  EXPECT_EQ(C.failure().kind, FailureKind::Internal);
+  EXPECT_NE(C.failure().message.find("fails its self-check"), std::string::npos);
+}
