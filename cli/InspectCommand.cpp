@@ -4,6 +4,8 @@
 #include "bpfcarve/extractor/Frontend.h"
 #include "bpfcarve/extractor/ModelFormat.h"
 
+#include <iostream>
+
 #include <memory>
 
 namespace bpfcarve::cli {
@@ -12,11 +14,30 @@ namespace {
 struct InspectOptions {
   std::string file;
   std::string format = "text";
+  bool preamble = false;
 };
+
+const char *preambleUseName(extractor::PreambleUse U) {
+  switch (U) {
+  case extractor::PreambleUse::NotTried:
+    return "not tried";
+  case extractor::PreambleUse::Loaded:
+    return "loaded";
+  case extractor::PreambleUse::Built:
+    return "built";
+  case extractor::PreambleUse::FullParse:
+    return "full parse";
+  }
+  return "?";
+}
 
 int runInspect(const InspectOptions &O, const CommandContext &Ctx) {
   extractor::ParseOptions P = parseOptionsFor(O.file, Ctx);
-  auto Model = extractor::buildProgramModel(P);
+  extractor::ParseReport Report;
+  auto Model = extractor::buildProgramModel(P, O.preamble, &Report);
+  if (O.preamble && Ctx.verbose)
+    std::cerr << "bpfcarve: model parse preamble: " << preambleUseName(Report.preamble) << " ("
+                 << Report.note << ")\n";
   if (!Model)
     return report(Model.failure(), Ctx);
   if (O.format == "json")
@@ -35,6 +56,9 @@ void addInspectCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("FILE", O->file, "BPF C source file")->required();
   Sub->add_option("--format", O->format, "output format")
       ->check(CLI::IsMember({"text", "json", "dot"}));
+  Sub->add_flag("--preamble", O->preamble,
+                 "read the headers of the leading #include <...> lines from the preamble cache "
+                 "(as extract does; the model is the same)");
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("Examples:\n"
               "  bpfcarve inspect balancer.bpf.c\n"

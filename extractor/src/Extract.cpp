@@ -61,7 +61,9 @@ std::string withInputLineEndings(std::string Text, const ParseOptions &Input) {
 
 Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, const EmitOptions &E,
                               const std::string &OutputName, bool SelfCheck) {
-  auto Model = buildProgramModel(Input);
+  // The model parse reads the leading #include <...> lines' headers from the preamble cache
+  // when an entry with the record of their preprocessor events is there (the same model).
+  auto Model = buildProgramModel(Input, /*UsePreamble=*/true);
   if (!Model)
     return Model.failure();
   Selection Sel = S;

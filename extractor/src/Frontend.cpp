@@ -81,6 +81,9 @@ public:
     // Never compute from a partial AST: any error means no model.
     if (Ctx.getDiagnostics().hasErrorOccurred())
       return;
+    // With a preamble, its record must match this parse, or the model comes from a full parse.
+    if (!Index.importPreamble())
+      return;
     buildModel(Ctx, Index, Input, M);
     Built = true;
   }
@@ -94,12 +97,13 @@ private:
 
 class ModelAction : public ASTFrontendAction {
 public:
-  ModelAction(const std::string &Input, ProgramModel &M, bool &Built)
-      : Input(Input), M(M), Built(Built) {}
+  ModelAction(const std::string &Input, ProgramModel &M, bool &Built, std::string Record)
+      : Input(Input), M(M), Built(Built), Record(std::move(Record)) {}
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI, StringRef) override {
     // clang's "N errors generated." goes to the verbose stream; diagnostics are ours to print.
     CI.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>());
     auto Index = std::make_unique<PreprocessorIndex>(CI.getSourceManager());
+    Index->setPreambleRecord(std::move(Record));
     PreprocessorIndex &Ref = *Index;
     CI.getPreprocessor().addPPCallbacks(std::move(Index));
     return std::make_unique<ModelConsumer>(Ref, Input, M, Built);
@@ -109,20 +113,45 @@ private:
   const std::string &Input;
   ProgramModel &M;
   bool &Built;
+  std::string Record;
 };
 
 class ModelActionFactory : public tooling::FrontendActionFactory {
 public:
-  ModelActionFactory(const std::string &Input, ProgramModel &M, bool &Built)
-      : Input(Input), M(M), Built(Built) {}
+  ModelActionFactory(const std::string &Input, ProgramModel &M, bool &Built,
+                     ParseReport *Preamble = nullptr)
+      : Input(Input), M(M), Built(Built), Preamble(Preamble) {}
+  /// With a report to fill, the parse with a preamble of the leading #include <...> lines
+  /// first; the ordinary one when that cannot be had, fails or its record does not match.
+  bool runInvocation(std::shared_ptr<CompilerInvocation> Invocation, FileManager *Files,
+                     std::shared_ptr<PCHContainerOperations> PCHContainerOps,
+                     DiagnosticConsumer *DiagConsumer) override {
+    if (Preamble) {
+      bool Ok = preamble::runWithPreamble(*this, Invocation, Files, PCHContainerOps,
+                                          Preamble->preamble, Preamble->note, &Record);
+      Record.clear();
+      if (Ok && Built)
+        return true;
+      if (Ok) {
+        Preamble->preamble = PreambleUse::FullParse;
+        Preamble->note += "; the preamble's record does not match the parse: parsing in full";
+      }
+      Built = false;
+      M = ProgramModel{};
+    }
+    return FrontendActionFactory::runInvocation(std::move(Invocation), Files,
+                                                std::move(PCHContainerOps), DiagConsumer);
+  }
   std::unique_ptr<FrontendAction> create() override {
-    return std::make_unique<ModelAction>(Input, M, Built);
+    return std::make_unique<ModelAction>(Input, M, Built, Record);
   }
 
 private:
   const std::string &Input;
   ProgramModel &M;
   bool &Built;
+  ParseReport *Preamble;
+  std::string Record; ///< set by runWithPreamble for the parse with a preamble
 };
 
 std::string absolutePath(const std::string &P) {
@@ -313,11 +342,15 @@ private:
 
 } // namespace
 
-Result<ProgramModel> buildProgramModel(const ParseOptions &O) {
+Result<ProgramModel> buildProgramModel(const ParseOptions &O, bool UsePreamble,
+                                       ParseReport *Report) {
   ProgramModel Model;
   bool Built = false;
-  ModelActionFactory Factory(O.file, Model, Built);
+  ParseReport Local;
+  ModelActionFactory Factory(O.file, Model, Built, UsePreamble ? &Local : nullptr);
   auto Command = runFrontend(O, Factory, Built);
+  if (Report)
+    *Report = Local;
   if (!Command)
     return Command.failure();
   Model.flags = Command.take();

@@ -571,6 +571,10 @@ bool ReferenceVisitor::isMapVar(const VarDecl *VD) {
 //===----------------------------------------------------------------------===//
 
 const FileFacts &Builder::facts(FileID F) {
+  // With a precompiled preamble, the headers it holds were included from its copy of the main
+  // file: the main file all the same.
+  if (F.isValid() && F == SM.getPreambleFileID())
+    F = SM.getMainFileID();
   auto [It, New] = Files.try_emplace(F.getHashValue());
   if (!New)
     return It->second;
@@ -582,6 +586,13 @@ const FileFacts &Builder::facts(FileID F) {
     return Facts;
   }
   std::string Real = FE->getFileEntry().tryGetRealPathName().str();
+  if (SM.isLoadedFileID(F)) {
+    // A header of a precompiled preamble is not opened in this parse, and its recorded "real"
+    // path is only the absolute one: the real path is the file system's (what opening it gives).
+    llvm::SmallString<256> P;
+    if (!SM.getFileManager().getVirtualFileSystem().getRealPath(FE->getName(), P))
+      Real = P.str().str();
+  }
   if (Real.empty()) {
     llvm::SmallString<256> Abs(FE->getName());
     llvm::sys::fs::make_absolute(Abs);
@@ -1937,6 +1948,8 @@ void Builder::recordMacros() {
   // Every macro defined in a main/local file is an entity, used or not.
   for (const RecordedMacro &RM : PP.macros)
     if (facts(SM.getFileID(RM.hashLine)).origin != Origin::System) {
+      if (!RM.info)
+        continue; // (a preamble's macro the parse never met: its headers are all system headers)
       std::string Id = macroEntity(RM.info);
       auto &Mc = M.macros.back();
       if (Mc.id == Id && Mc.decl.valid())
@@ -2113,6 +2126,8 @@ void Builder::run() {
   // An #undef in project code of a system macro belongs to the project macro that redefines the
   // name next in the same file (`#undef offsetof` / `#define offsetof(...) ...`): without it
   // the kept #define redefines the system macro.
+  for (SourceLocation Loc : PP.preambleUndefs) // system headers' #undefs, in a preamble
+    factsAt(Loc);
   for (const auto &[MI, Loc] : PP.undefs) {
     auto Idx = PP.macroIndex.find(MI);
     if (Idx == PP.macroIndex.end() || factsAt(Loc).origin == Origin::System)

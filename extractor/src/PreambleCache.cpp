@@ -3,6 +3,7 @@
 
 #include "bpfcarve/extractor/Frontend.h"
 #include "bpfcarve/toolchain/Toolchain.h"
+#include "PreprocessorIndex.h"
 
 #include "clang/Basic/Version.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -32,7 +33,7 @@ using namespace clang;
 namespace {
 
 /// Bump when the file format or what the key covers changes.
-constexpr const char *Magic = "bpfcarve-preamble 1";
+constexpr const char *Magic = "bpfcarve-preamble 2";
 /// Cached preambles kept (the oldest go first); one is a few MiB.
 constexpr size_t MaxEntries = 8;
 /// Where the PCH appears to clang; only in the overlay file system of one parse.
@@ -79,7 +80,7 @@ std::string hex(llvm::ArrayRef<uint8_t> Bytes) {
   return S;
 }
 
-std::string keyOf(const CompilerInvocation &Invocation, llvm::StringRef Prefix) {
+std::string keyOf(const CompilerInvocation &Invocation, llvm::StringRef Prefix, bool ForModel) {
   llvm::SHA256 H;
   auto add = [&](llvm::StringRef S) {
     H.update(S);
@@ -89,7 +90,7 @@ std::string keyOf(const CompilerInvocation &Invocation, llvm::StringRef Prefix) 
   add(getClangFullVersion());
   for (const std::string &Arg : Invocation.getCC1CommandLine())
     add(Arg);
-  add("--preamble--");
+  add(ForModel ? "--model-preamble--" : "--preamble--");
   H.update(Prefix);
   auto Digest = H.final();
   return hex(Digest);
@@ -110,7 +111,7 @@ bool unchanged(const std::vector<Dependency> &Deps, llvm::vfs::FileSystem &FS) {
 /// dependency is unchanged; nothing otherwise (unreadable, corrupt, stale, other key).
 std::unique_ptr<llvm::MemoryBuffer> load(const std::string &File, const std::string &Key,
                                          llvm::vfs::FileSystem &FS, llvm::StringRef &Pch,
-                                         std::string &Why) {
+                                         llvm::StringRef &Index, std::string &Why) {
   auto Buf = llvm::MemoryBuffer::getFile(File, /*IsText=*/false,
                                          /*RequiresNullTerminator=*/false);
   if (!Buf) {
@@ -132,8 +133,9 @@ std::unique_ptr<llvm::MemoryBuffer> load(const std::string &File, const std::str
       !L.consume_front("pch "))
     return nullptr;
   auto [SizeText, HashText] = L.split(' ');
-  uint64_t Size = 0, Hash = 0, Count = 0;
+  uint64_t Size = 0, Hash = 0, Count = 0, IndexSize = 0;
   if (SizeText.getAsInteger(10, Size) || HashText.getAsInteger(16, Hash) || !line(L) ||
+      !L.consume_front("index ") || L.getAsInteger(10, IndexSize) || !line(L) ||
       !L.consume_front("deps ") || L.getAsInteger(10, Count))
     return nullptr;
   std::vector<Dependency> Deps;
@@ -148,13 +150,15 @@ std::unique_ptr<llvm::MemoryBuffer> load(const std::string &File, const std::str
       return nullptr;
     Deps.push_back(std::move(D));
   }
-  if (!line(L) || !L.empty() || Rest.size() != Size || llvm::xxh3_64bits(Rest) != Hash)
+  if (!line(L) || !L.empty() || Rest.size() != IndexSize + Size ||
+      llvm::xxh3_64bits(Rest) != Hash)
     return nullptr;
   if (!unchanged(Deps, FS)) {
     Why = "a header changed since the preamble was cached";
     return nullptr;
   }
-  Pch = Rest;
+  Index = Rest.take_front(IndexSize);
+  Pch = Rest.drop_front(IndexSize);
   Why.clear();
   return std::move(*Buf);
 }
@@ -162,10 +166,12 @@ std::unique_ptr<llvm::MemoryBuffer> load(const std::string &File, const std::str
 /// Writes the cache file through a temporary file renamed over it (no fsync: a torn file fails
 /// its hash and is rebuilt), then drops the oldest entries beyond MaxEntries. Best effort.
 void store(const std::string &Dir, const std::string &File, const std::string &Key,
-           llvm::StringRef Pch, const std::vector<Dependency> &Deps) {
+           llvm::StringRef Pch, llvm::StringRef Index, const std::vector<Dependency> &Deps) {
+  std::string Body = Index.str() + Pch.str();
   std::string Head = std::string(Magic) + "\nkey " + Key + "\npch " + std::to_string(Pch.size()) +
-                     " " + llvm::utohexstr(llvm::xxh3_64bits(Pch), /*LowerCase=*/true) +
-                     "\ndeps " + std::to_string(Deps.size()) + "\n";
+                     " " + llvm::utohexstr(llvm::xxh3_64bits(Body), /*LowerCase=*/true) +
+                     "\nindex " + std::to_string(Index.size()) + "\ndeps " +
+                     std::to_string(Deps.size()) + "\n";
   for (const Dependency &D : Deps)
     Head += std::to_string(D.size) + " " + std::to_string(D.mtime) + " " + D.path + "\n";
   Head += "\n";
@@ -176,7 +182,7 @@ void store(const std::string &Dir, const std::string &File, const std::string &K
   if (Fd < 0)
     return;
   bool Ok = true;
-  for (llvm::StringRef Part : {llvm::StringRef(Head), Pch}) {
+  for (llvm::StringRef Part : {llvm::StringRef(Head), llvm::StringRef(Body)}) {
     size_t Done = 0;
     while (Ok && Done < Part.size()) {
       ssize_t N = ::write(Fd, Part.data() + Done, Part.size() - Done);
@@ -211,8 +217,22 @@ void store(const std::string &Dir, const std::string &File, const std::string &K
 /// Records every file the preamble's headers read, with its size and modification time.
 class DependencyRecorder : public PreambleCallbacks {
 public:
+  explicit DependencyRecorder(bool ForModel) : ForModel(ForModel) {}
+  /// For the model, what the preprocessor callbacks see of the headers, and their function
+  /// bodies (the model reads the inline functions of headers).
+  void BeforeExecute(CompilerInstance &CI) override { SM = &CI.getSourceManager(); }
+  std::unique_ptr<PPCallbacks> createPPCallbacks() override {
+    if (!ForModel || !SM)
+      return nullptr;
+    auto I = std::make_unique<PreprocessorIndex>(*SM);
+    Index = I.get();
+    return I;
+  }
+  bool shouldSkipFunctionBody(Decl *) override { return !ForModel; }
   void AfterExecute(CompilerInstance &CI) override {
     SourceManager &SM = CI.getSourceManager();
+    if (Index)
+      Record = Index->serializePreamble();
     OptionalFileEntryRef Main = SM.getFileEntryRefForID(SM.getMainFileID());
     for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It) {
       FileEntryRef F = It->first;
@@ -225,6 +245,11 @@ public:
               [](const Dependency &A, const Dependency &B) { return A.path < B.path; });
   }
   std::vector<Dependency> Deps;
+  std::string Record; ///< PreprocessorIndex::serializePreamble's, for the model
+private:
+  bool ForModel;
+  SourceManager *SM = nullptr;
+  PreprocessorIndex *Index = nullptr; ///< owned by the preprocessor
 };
 
 /// Counts errors only; the full parse that follows a failure reports them.
@@ -243,6 +268,62 @@ llvm::StringRef leadingIncludeLines(llvm::StringRef Text) {
   return Text.take_front(End);
 }
 
+llvm::StringRef leadingSystemIncludeLines(llvm::StringRef Text) {
+  // Line by line: blank lines and comments (a licence header, say) may come before and between
+  // the include lines; the prefix ends after the last `#include <...>` line of the run. Anything
+  // else (another directive, code, an include with "", a line splice) ends the run.
+  size_t End = 0, Pos = 0;
+  bool InBlock = false;
+  while (Pos < Text.size()) {
+    size_t Nl = Text.find('\n', Pos);
+    if (Nl == llvm::StringRef::npos)
+      break;
+    llvm::StringRef Line = Text.slice(Pos, Nl);
+    // A line splice (a backslash ending the line, blanks allowed, or the trigraph for one) could
+    // join the next line to a comment: the run ends.
+    if (Line.rtrim(" \t\r\f\v").ends_with("\\") || Line.contains("??/"))
+      break;
+    llvm::StringRef Rest = Line;
+    if (InBlock) {
+      size_t Close = Rest.find("*/");
+      if (Close == llvm::StringRef::npos) {
+        Pos = Nl + 1;
+        continue;
+      }
+      InBlock = false;
+      Rest = Rest.drop_front(Close + 2);
+    } else if (Rest.ltrim(" \t").starts_with("#")) {
+      llvm::StringRef D = Rest.ltrim(" \t").drop_front().ltrim(" \t");
+      if (!isPlainInclude(Line) || !D.consume_front("include") || !D.ltrim(" \t").starts_with("<"))
+        break;
+      End = Nl + 1;
+      Pos = Nl + 1;
+      continue;
+    }
+    // Only blanks and comments may remain on the line.
+    bool Ok = true;
+    for (;;) {
+      Rest = Rest.ltrim(" \t\r\f\v");
+      if (Rest.empty() || Rest.starts_with("//"))
+        break;
+      if (!Rest.consume_front("/*")) {
+        Ok = false;
+        break;
+      }
+      size_t Close = Rest.find("*/");
+      if (Close == llvm::StringRef::npos) {
+        InBlock = true;
+        break;
+      }
+      Rest = Rest.drop_front(Close + 2);
+    }
+    if (!Ok)
+      break;
+    Pos = Nl + 1;
+  }
+  return Text.take_front(End);
+}
+
 std::string cacheDirectory() {
   if (const char *E = std::getenv("BPFCARVE_PREAMBLE_CACHE")) {
     llvm::StringRef V(E);
@@ -255,8 +336,9 @@ std::string cacheDirectory() {
 bool runWithPreamble(tooling::FrontendActionFactory &Factory,
                      const std::shared_ptr<CompilerInvocation> &Invocation, FileManager *Files,
                      const std::shared_ptr<PCHContainerOperations> &PCHContainerOps,
-                     PreambleUse &Use, std::string &Note) {
+                     PreambleUse &Use, std::string &Note, std::string *ModelRecord) {
   Use = PreambleUse::NotTried;
+  const bool ForModel = ModelRecord != nullptr;
   std::string Dir = cacheDirectory();
   if (Dir.empty()) {
     Note = "preamble cache switched off (BPFCARVE_PREAMBLE_CACHE)";
@@ -275,18 +357,21 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
     Note = "no preamble: main file unreadable";
     return false;
   }
-  llvm::StringRef Prefix = leadingIncludeLines((*Main)->getBuffer());
+  llvm::StringRef Prefix = ForModel ? leadingSystemIncludeLines((*Main)->getBuffer())
+                                    : leadingIncludeLines((*Main)->getBuffer());
   if (Prefix.empty()) {
-    Note = "no preamble: the file does not start with #include lines";
+    Note = ForModel ? "no preamble: the file does not start with #include <...> lines"
+                    : "no preamble: the file does not start with #include lines";
     return false;
   }
   Use = PreambleUse::FullParse;
 
-  std::string Key = keyOf(*Invocation, Prefix);
+  std::string Key = keyOf(*Invocation, Prefix, ForModel);
   std::string File = Dir + "/" + Key + ".pch";
-  llvm::StringRef Pch;
-  std::string Built; // owns the PCH when it is built now
-  auto Cached = load(File, Key, *FS, Pch, Note);
+  llvm::StringRef Pch, Index;
+  std::string Built;      // owns the PCH when it is built now
+  std::string BuiltIndex; // and the model's record of its headers
+  auto Cached = load(File, Key, *FS, Pch, Index, Note);
   if (!Cached) {
     // Building the entry costs more than the parse it saves (the PCH is written too), so it is
     // built the second time a key is asked for: a one-off check costs what it did without a
@@ -305,7 +390,7 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
       // The note cannot be written (no writable cache): a stored entry cannot follow either,
       // build for this run only.
     }
-    DependencyRecorder Recorder;
+    DependencyRecorder Recorder(ForModel);
     ErrorCounter Errors;
     IntrusiveRefCntPtr<DiagnosticsEngine> Diags = CompilerInstance::createDiagnostics(
         &Invocation->getDiagnosticOpts(), &Errors, /*ShouldOwnClient=*/false);
@@ -328,19 +413,31 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
     }
     Built = (*Bytes)->getBuffer().str();
     Pch = Built;
+    BuiltIndex = std::move(Recorder.Record);
+    Index = BuiltIndex;
     // Headers that exist only in memory (unit tests' virtual files) have no modification time
     // to validate a later run against: such a preamble serves this parse only.
     bool OnDisk = std::all_of(Recorder.Deps.begin(), Recorder.Deps.end(), [](const Dependency &D) {
       return D.mtime != 0 && D.path.find('\n') == std::string::npos;
     });
     if (OnDisk)
-      store(Dir, File, Key, Pch, Recorder.Deps);
+      store(Dir, File, Key, Pch, Index, Recorder.Deps);
     std::error_code EC;
     fs::remove(Seen, EC);
     Note += OnDisk ? "; built and cached " + File : "; built (in-memory headers: not cached)";
   } else {
     Note = "loaded " + File;
   }
+
+  if (ForModel && Index.empty()) {
+    // The headers' preprocessor events could not be recorded (a header the model does not take
+    // as a system header, say): the model needs the full parse.
+    Note += "; the preamble has no record of its headers for the model: parsing in full";
+    Use = PreambleUse::FullParse;
+    return false;
+  }
+  if (ForModel)
+    *ModelRecord = Index.str();
 
   // The parse itself: the invocation as given, told that the first Prefix.size() bytes of the
   // main file are the PCH's.

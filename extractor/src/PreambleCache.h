@@ -27,6 +27,10 @@ namespace preamble {
 /// an emitted file a preamble can stand for. Empty when the file does not start so.
 llvm::StringRef leadingIncludeLines(llvm::StringRef Text);
 
+/// The leading run of leadingIncludeLines that are `#include <...>` lines: the preamble of a
+/// model parse (cut before the first `#include "..."`).
+llvm::StringRef leadingSystemIncludeLines(llvm::StringRef Text);
+
 /// The directory holding cached preambles (toolchain::cacheDir()/preamble), or empty when the
 /// cache is switched off: BPFCARVE_PREAMBLE_CACHE=0|off|no.
 std::string cacheDirectory();
@@ -35,11 +39,17 @@ std::string cacheDirectory();
 /// cache or built now (and then stored), with the action Factory creates. True when that parse
 /// completed without an error; false when no preamble could be had or the parse reported an
 /// error, and the caller must parse the whole file the ordinary way. Use tells what happened.
+/// With ModelRecord, for the model parse: a preamble of the leading `#include <...>` lines only,
+/// under its own key, whose headers were parsed with their function bodies and with a
+/// PreprocessorIndex recording their preprocessor events; that record is stored with the entry
+/// and handed to the caller in *ModelRecord before the action is created. An entry without a
+/// usable record is not used.
 bool runWithPreamble(clang::tooling::FrontendActionFactory &Factory,
                      const std::shared_ptr<clang::CompilerInvocation> &Invocation,
                      clang::FileManager *Files,
                      const std::shared_ptr<clang::PCHContainerOperations> &PCHContainerOps,
-                     PreambleUse &Use, std::string &Note);
+                     PreambleUse &Use, std::string &Note,
+                     std::string *ModelRecord = nullptr);
 
 } // namespace preamble
 } // namespace bpfcarve::extractor

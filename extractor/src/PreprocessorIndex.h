@@ -85,13 +85,41 @@ public:
   /// The macro whose #define body contains `SpellingLoc`, if any.
   const clang::MacroInfo *macroDefinedAround(clang::SourceLocation SpellingLoc) const;
 
+  // --- A precompiled preamble for the model parse (docs/extract.md, "Preamble cache") ---
+  // Callbacks do not fire for a preamble's headers. What they recorded while the preamble was
+  // built is kept with it (serializePreamble) and put back in the parse that loads it
+  // (setPreambleRecord, imported at the first callback): the includes and macro definitions in
+  // full, and of the uses, #if regions and #undefs of the headers only which files they were in
+  // (all the model takes of them, since a preamble is made of system headers only).
+
+  /// The record of a preamble just built with this index as its callbacks: empty when it
+  /// cannot stand for the callbacks (a header that is not a system header, a location in no
+  /// file, a name with a tab or newline).
+  std::string serializePreamble() const;
+  /// For a parse with a preamble: its record, imported when the first callback fires.
+  void setPreambleRecord(std::string Record) {
+    WithPreamble = !Record.empty();
+    PendingRecord = std::move(Record);
+  }
+  /// Imports the record now if it was not yet. False when the record does not match this
+  /// parse's source manager (the model must then come from a full parse).
+  bool importPreamble();
+  /// Files holding an #undef of a recorded macro in the preamble (the model visits them where
+  /// it visits #undefs).
+  std::vector<clang::SourceLocation> preambleUndefs;
+
 private:
+  void adopt(const clang::MacroInfo *MI);
+  bool importRecord(llvm::StringRef Record);
+  std::string PendingRecord;
+  bool Imported = false, ImportOk = true, WithPreamble = false;
+  /// Macros of the record by raw definition location until the parse meets their MacroInfo.
+  std::map<clang::SourceLocation::UIntTy, size_t> PendingMacros;
   void recordTest(const clang::Token &NameTok, const clang::MacroDefinition &MD,
                   const char *Kind);
   clang::SourceManager &SM;
-  /// Per file: definition begin offset -> (end offset, macro), for macroDefinedAround.
-  std::map<clang::FileID, std::map<unsigned, std::pair<unsigned, const clang::MacroInfo *>>>
-      bodies;
+  /// Per file: definition begin offset -> (end offset, index in macros), for macroDefinedAround.
+  std::map<clang::FileID, std::map<unsigned, std::pair<unsigned, size_t>>> bodies;
   /// #elif/#else seen for an #if (keyed by the #if's raw location) until its #endif.
   std::map<clang::SourceLocation::UIntTy, std::vector<clang::SourceLocation>> openBranches;
 };

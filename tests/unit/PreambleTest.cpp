@@ -8,6 +8,7 @@
 
 #include "bpfcarve/extractor/Extract.h"
 #include "bpfcarve/extractor/Frontend.h"
+#include "bpfcarve/extractor/ModelFormat.h"
 #include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 
@@ -276,4 +277,112 @@ TEST_F(Preamble, SelfCheckRejectsABrokenOutputWithAWarmCache) {
   ASSERT_FALSE(C);
   EXPECT_EQ(C.failure().kind, FailureKind::Internal);
   EXPECT_NE(C.failure().message.find("fails its self-check"), std::string::npos);
+}
+
+//===----------------------------------------------------------------------===//
+// The model parse with a preamble (buildProgramModel(..., UsePreamble)): the same model.
+//===----------------------------------------------------------------------===//
+
+TEST(PreambleLines, ModelPrefixIsTheLeadingSystemIncludes) {
+  using preamble::leadingSystemIncludeLines;
+  // Comments and blank lines before and between; cut before "..." or anything else.
+  EXPECT_EQ(leadingSystemIncludeLines("// x\n/* a\n b */\n#include <a.h>\n\n#include <b.h>\n"
+                                      "#include \"c.h\"\n#include <d.h>\n"),
+            "// x\n/* a\n b */\n#include <a.h>\n\n#include <b.h>\n");
+  EXPECT_EQ(leadingSystemIncludeLines("#include <a.h>\n#define X 1\n#include <b.h>\n"),
+            "#include <a.h>\n");
+  EXPECT_EQ(leadingSystemIncludeLines("#include \"a.h\"\n#include <b.h>\n"), "");
+  EXPECT_EQ(leadingSystemIncludeLines("int x;\n#include <a.h>\n"), "");
+  EXPECT_EQ(leadingSystemIncludeLines("/* x */ int y;\n#include <a.h>\n"), "");
+  // A splice or an unterminated comment ends the run.
+  EXPECT_EQ(leadingSystemIncludeLines("#include <a.h>\n// x \\\n#include <b.h>\n"),
+            "#include <a.h>\n");
+  EXPECT_EQ(leadingSystemIncludeLines("#include <a.h>\n/* open\n"), "#include <a.h>\n");
+  EXPECT_EQ(leadingSystemIncludeLines("/* a */ #include <a.h>\n"), "");
+  EXPECT_EQ(leadingSystemIncludeLines("#include <a.h>"), "");
+}
+
+namespace {
+
+/// The model of File (default flags unless given) as JSON, with or without the preamble.
+std::string modelJson(const std::string &File, bool UsePreamble, PreambleUse *Use = nullptr,
+                      const std::optional<std::vector<std::string>> &Flags = std::nullopt) {
+  ParseOptions O;
+  O.file = File;
+  O.flags = Flags;
+  ParseReport R;
+  auto M = buildProgramModel(O, UsePreamble, &R);
+  if (Use)
+    *Use = R.preamble;
+  return M ? toJson(*M) : "error: " + M.failure().message;
+}
+
+} // namespace
+
+TEST_F(Preamble, ModelIsTheSameForEveryGoldenInput) {
+  // Every input of tests/golden/extract: the model without the cache, then with it on a fresh
+  // cache three times (include lines noted, entry built and used, entry loaded).
+  size_t Used = 0;
+  for (const auto &E : fs::directory_iterator(BPFCARVE_SOURCE_DIR "/tests/golden/extract")) {
+    if (E.path().extension() != ".c")
+      continue;
+    SCOPED_TRACE(E.path().string());
+    std::error_code EC;
+    fs::remove_all(Dir->path() + "/cache", EC);
+    std::string Off;
+    {
+      ScopedEnv NoCache("BPFCARVE_PREAMBLE_CACHE", std::string("0"));
+      Off = modelJson(E.path().string(), true);
+    }
+    ASSERT_EQ(Off.rfind("error", 0), std::string::npos) << Off;
+    EXPECT_EQ(modelJson(E.path().string(), false), Off);
+    PreambleUse U1, U2, U3;
+    EXPECT_EQ(modelJson(E.path().string(), true, &U1), Off);
+    EXPECT_EQ(modelJson(E.path().string(), true, &U2), Off);
+    EXPECT_EQ(modelJson(E.path().string(), true, &U3), Off);
+    if (U1 == PreambleUse::NotTried) // does not start with #include <...> lines
+      continue;
+    EXPECT_EQ(U1, PreambleUse::FullParse);
+    EXPECT_EQ(U2, PreambleUse::Built);
+    EXPECT_EQ(U3, PreambleUse::Loaded);
+    ++Used;
+  }
+  EXPECT_GE(Used, 10u); // most golden inputs start with system includes
+}
+
+TEST_F(Preamble, ModelOfAProjectHeaderInTheIncludeLinesIsTheFullParses) {
+  // <mine.h> is found through -I: a project header, whose declarations and macros the model
+  // records, so the preamble's record is not usable and the model comes from the full parse.
+  std::string File = Dir->path() + "/prog.c";
+  writeFile(File, kIncludes + kGoodBody);
+  std::string Off = modelJson(File, false, nullptr, Flags);
+  ASSERT_EQ(Off.rfind("error", 0), std::string::npos) << Off;
+  EXPECT_NE(Off.find("MINE_VAL"), std::string::npos);
+  for (int I = 0; I < 3; ++I) {
+    PreambleUse U;
+    EXPECT_EQ(modelJson(File, true, &U, Flags), Off);
+    EXPECT_EQ(U, PreambleUse::FullParse);
+  }
+}
+
+TEST_F(Preamble, ModelSeesAHeaderEditedAfterCaching) {
+  // System headers only through -isystem; edited after the entry is cached: rebuilt, and the
+  // model is the edited header's.
+  std::string File = Dir->path() + "/prog.c";
+  std::vector<std::string> SysFlags = Flags;
+  SysFlags.back() = "-isystem" + Dir->path() + "/hdr";
+  writeFile(File, kIncludes + kGoodBody);
+  for (int I = 0; I < 2; ++I)
+    modelJson(File, true, nullptr, SysFlags);
+  PreambleUse U;
+  std::string Before = modelJson(File, true, &U, SysFlags);
+  EXPECT_EQ(U, PreambleUse::Loaded);
+  EXPECT_EQ(Before, modelJson(File, false, nullptr, SysFlags));
+  writeFile(Header, "#pragma once\nstruct mine { int a; long b; };\n#define MINE_VAL 4\n");
+  struct utimbuf Times {1000000000, 1000000000}; // a different modification time for sure
+  ::utime(Header.c_str(), &Times);
+  std::string After = modelJson(File, true, &U, SysFlags);
+  EXPECT_EQ(U, PreambleUse::Built);
+  EXPECT_EQ(After, modelJson(File, false, nullptr, SysFlags));
+  EXPECT_NE(After, Before);
 }

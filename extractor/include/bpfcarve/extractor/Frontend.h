@@ -21,11 +21,6 @@ struct ParseOptions {
   std::vector<std::pair<std::string, std::string>> virtualFiles;
 };
 
-/// Parses `file` once and builds its ProgramModel. Any error diagnostic fails the whole run with
-/// BadInput; the failure's location is the first error's, `details` holds clang's full output.
-/// Nothing is computed from a partial AST.
-Result<ProgramModel> buildProgramModel(const ParseOptions &Options);
-
 /// What parseOnly did about a precompiled preamble of the file's leading #include lines.
 enum class PreambleUse {
   NotTried,  ///< not asked for, cache switched off, or the file does not start with #includes
@@ -40,6 +35,16 @@ struct ParseReport {
   PreambleUse preamble = PreambleUse::NotTried;
   std::string note; ///< why, in a few words (for -v and tests)
 };
+
+/// Parses `file` once and builds its ProgramModel. Any error diagnostic fails the whole run with
+/// BadInput; the failure's location is the first error's, `details` holds clang's full output.
+/// Nothing is computed from a partial AST.
+/// With UsePreamble, the headers of the leading `#include <...>` lines come from a cached
+/// precompiled preamble with the record of their preprocessor events (docs/extract.md,
+/// "Preamble cache"): the model is the same as without; whenever the preamble cannot be had,
+/// its record does not match or the parse with it fails, the model is the full parse's.
+Result<ProgramModel> buildProgramModel(const ParseOptions &Options, bool UsePreamble = false,
+                                       ParseReport *Report = nullptr);
 
 /// Parses `file` as buildProgramModel does (same flags and diagnostics) without building a
 /// model: true when it parses without error, else the first error as BadInput.
