@@ -220,11 +220,12 @@ public:
   explicit DependencyRecorder(bool ForModel) : ForModel(ForModel) {}
   /// For the model, what the preprocessor callbacks see of the headers, and their function
   /// bodies (the model reads the inline functions of headers).
-  void BeforeExecute(CompilerInstance &CI) override { SM = &CI.getSourceManager(); }
+  void BeforeExecute(CompilerInstance &CI) override { Compiler = &CI; }
   std::unique_ptr<PPCallbacks> createPPCallbacks() override {
-    if (!ForModel || !SM)
+    // (called after BeginSourceFile: the source manager is the parse's)
+    if (!ForModel || !Compiler || !Compiler->hasSourceManager())
       return nullptr;
-    auto I = std::make_unique<PreprocessorIndex>(*SM);
+    auto I = std::make_unique<PreprocessorIndex>(Compiler->getSourceManager());
     Index = I.get();
     return I;
   }
@@ -248,8 +249,8 @@ public:
   std::string Record; ///< PreprocessorIndex::serializePreamble's, for the model
 private:
   bool ForModel;
-  SourceManager *SM = nullptr;
-  PreprocessorIndex *Index = nullptr; ///< owned by the preprocessor
+  CompilerInstance *Compiler = nullptr;
+  PreprocessorIndex *Index = nullptr; ///< owned by the preprocessor (alive in AfterExecute)
 };
 
 /// Counts errors only; the full parse that follows a failure reports them.
