@@ -12,11 +12,14 @@
 #include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 
+#include "llvm/Support/xxhash.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <optional>
 #include <sys/stat.h>
 #include <utime.h>
@@ -385,4 +388,52 @@ TEST_F(Preamble, ModelSeesAHeaderEditedAfterCaching) {
   EXPECT_EQ(U, PreambleUse::Built);
   EXPECT_EQ(After, modelJson(File, false, nullptr, SysFlags));
   EXPECT_NE(After, Before);
+}
+
+TEST_F(Preamble, ModelRecordThatDoesNotMatchTheParseGivesTheFullParse) {
+  // An entry whose record names a file the loaded preamble does not have where it says (here a
+  // header's name altered, the entry's hash made valid again): the model is the full parse's.
+  std::string File = Dir->path() + "/prog.c";
+  std::vector<std::string> SysFlags = Flags;
+  SysFlags.back() = "-isystem" + Dir->path() + "/hdr";
+  writeFile(File, kIncludes + kGoodBody);
+  std::string Off = modelJson(File, false, nullptr, SysFlags);
+  for (int I = 0; I < 2; ++I)
+    EXPECT_EQ(modelJson(File, true, nullptr, SysFlags), Off);
+  auto Entries = cached();
+  ASSERT_EQ(Entries.size(), 1u);
+  std::string Text;
+  {
+    std::ifstream In(Entries[0], std::ios::binary);
+    std::stringstream SS;
+    SS << In.rdbuf();
+    Text = SS.str();
+  }
+  // Header lines: magic, key, "pch SIZE HASH", "index SIZE", "deps N", N lines, an empty line.
+  std::vector<size_t> Ends;
+  for (size_t P = 0; Ends.size() < 5 && (P = Text.find('\n', P)) != std::string::npos; ++P)
+    Ends.push_back(P);
+  ASSERT_EQ(Ends.size(), 5u);
+  size_t Deps = std::stoul(Text.substr(Ends[3] + 6, Ends[4] - Ends[3] - 6));
+  size_t Body = Ends[4] + 1;
+  for (size_t I = 0; I <= Deps; ++I)
+    Body = Text.find('\n', Body) + 1;
+  size_t At = Text.find("\t0\t/usr/include/", Body);
+  ASSERT_NE(At, std::string::npos);
+  Text[At + 3 + 11] = 'f'; // "/usr/include/" -> "/usr/includf/"
+  std::string PchLine = Text.substr(Ends[1] + 1, Ends[2] - Ends[1] - 1);
+  std::string NewPchLine = PchLine.substr(0, PchLine.rfind(' ') + 1) +
+                           llvm::utohexstr(llvm::xxh3_64bits(llvm::StringRef(Text).drop_front(Body)),
+                                           /*LowerCase=*/true);
+  Text = Text.substr(0, Ends[1] + 1) + NewPchLine + Text.substr(Ends[2]);
+  writeFile(Entries[0].string(), Text);
+  PreambleUse U;
+  EXPECT_EQ(modelJson(File, true, &U, SysFlags), Off);
+  EXPECT_EQ(U, PreambleUse::FullParse);
+  ParseOptions O;
+  O.file = File;
+  O.flags = SysFlags;
+  ParseReport R;
+  ASSERT_TRUE(buildProgramModel(O, true, &R));
+  EXPECT_NE(R.note.find("does not match"), std::string::npos) << R.note;
 }
