@@ -282,7 +282,7 @@ llvm::StringRef leadingSystemIncludeLines(llvm::StringRef Text) {
     llvm::StringRef Line = Text.slice(Pos, Nl);
     // A line splice (a backslash ending the line, blanks allowed, or the trigraph for one) could
     // join the next line to a comment: the run ends.
-    if (Line.rtrim(" \t\r\f\v").ends_with("\\") || Line.contains("??/"))
+    if (Line.rtrim(" \t\r\f\v").ends_with("\\") || Line.contains("?\?/"))
       break;
     llvm::StringRef Rest = Line;
     if (InBlock) {
