@@ -1179,24 +1179,29 @@ private:
     auto [It, New] = Locals->try_emplace(V, std::set<long long>{});
     if (Declared || !It->second)
       return; // `int n;` stores nothing; an unknown stays unknown
-    std::optional<llvm::APSInt> C;
-    if (Value && !Value->isValueDependent() && Value->getType()->isIntegerType())
-      C = Value->getIntegerConstantExpr(Ctx);
-    if (C)
-      It->second->insert(C->getExtValue());
+    if (auto C = Value ? constantOf(Value) : std::nullopt)
+      It->second->insert(*C);
     else
       It->second = std::nullopt;
+  }
+  /// E's value when it is an integer constant expression that fits 64 bits (an unsigned one
+  /// above INT64_MAX keeps its bits: the harness writes it back into the parameter's type).
+  std::optional<long long> constantOf(const Expr *E) {
+    if (E->isValueDependent() || !E->getType()->isIntegerType())
+      return std::nullopt;
+    std::optional<llvm::APSInt> C = E->getIntegerConstantExpr(Ctx);
+    if (!C || (C->isSigned() ? C->getSignificantBits() : C->getActiveBits()) > 64)
+      return std::nullopt;
+    return C->isSigned() ? C->getSExtValue() : static_cast<long long>(C->getZExtValue());
   }
   ArgFact fact(const Expr *A) {
     ArgFact F;
     if (A->isValueDependent() || A->isTypeDependent())
       return F;
-    if (A->getType()->isIntegerType()) {
-      if (auto V = A->getIntegerConstantExpr(Ctx)) {
-        F.kind = ArgFact::Kind::Constant;
-        F.value = V->getExtValue();
-        return F;
-      }
+    if (auto V = constantOf(A)) {
+      F.kind = ArgFact::Kind::Constant;
+      F.value = *V;
+      return F;
     }
     const Expr *E = A->IgnoreParenImpCasts();
     if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
@@ -1253,8 +1258,8 @@ private:
       // any other pointer: an object of the type it points to (`(void *)hdr->ipv4`)
       Object = PT->getPointeeType();
     }
-    if (!Object.isNull() && !Object->isVoidType() && !Object->isIncompleteType() && !Object->isDependentType() &&
-        Object->isConstantSizeType())
+    if (!Object.isNull() && Object->isObjectType() && !Object->isIncompleteType() &&
+        !Object->isDependentType() && Object->isConstantSizeType())
       F.objectBytes = Ctx.getTypeSizeInChars(Object).getQuantity();
     return F;
   }
