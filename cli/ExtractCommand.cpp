@@ -83,6 +83,7 @@ Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
   if (!H.section.empty() && H.section.back() == '+')
     H.section.pop_back();
   H.ctxStruct = std::string(P->ctxStruct);
+  H.progType = std::string(P->progTypeName);
   H.directPacketAccess = P->packetAccess != verifier::PacketAccess::None;
   const verifier::ReturnCode *Pass = P->returnCodeFor(verifier::ReturnMeaning::Pass);
   if (!Pass) // raw_tp: the kernel ignores the value

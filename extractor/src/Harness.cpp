@@ -271,21 +271,26 @@ Result<std::string> generateHarness(const ProgramModel &M,
       std::string Field = "p" + std::to_string(FieldNo++);
       // An integer every caller passes as a constant (`jhash(key, 16, ...)`): each of those
       // values, chosen by an unknown from the map value, so each is verified.
-      if (P.shape == Param::Shape::Scalar && !P.callerValues.empty()) {
-        std::string Expr = literal(P.callerValues.front());
-        if (P.callerValues.size() > 1) {
+      // Where programs of the hook's type are the callers, their values (`bool xdp`: 1).
+      auto ByType = P.callerValuesByProgramType.find(H.progType);
+      const std::vector<long long> &CallerValues =
+          ByType != P.callerValuesByProgramType.end() ? ByType->second : P.callerValues;
+      if (P.shape == Param::Shape::Scalar && !CallerValues.empty()) {
+        std::string Expr = literal(CallerValues.front());
+        if (CallerValues.size() > 1) {
           NeedsArgs = true;
           Fields << "\t__u32 " << Field << ";\n";
-          for (size_t I = P.callerValues.size() - 1; I > 0; --I)
+          for (size_t I = CallerValues.size() - 1; I > 0; --I)
             Expr = "bpfcarve_args->" + Field + " == " + std::to_string(I) + " ? " +
-                   literal(P.callerValues[I]) + " : " + Expr;
+                   literal(CallerValues[I]) + " : " + Expr;
           Expr = "(" + Expr + ")";
         }
         std::string Values;
-        for (long long V : P.callerValues)
+        for (long long V : CallerValues)
           Values += (Values.empty() ? "" : ", ") + std::to_string(V);
-        Locals << "\t/* " << F->name << "(" << P.name << "): its callers pass " << Values
-               << " */\n";
+        Locals << "\t/* " << F->name << "(" << P.name << "): its "
+               << (ByType != P.callerValuesByProgramType.end() ? H.progType + " " : "")
+               << "callers pass " << Values << " */\n";
         Args.push_back(Expr);
         continue;
       }
@@ -366,7 +371,8 @@ Result<std::string> generateHarness(const ProgramModel &M,
     if (Args.size() == F->parameters.size())
       for (size_t I = 0; I < Args.size(); ++I) {
         const Param &P = F->parameters[I];
-        if (P.shape != Param::Shape::Scalar || P.offsetOf.empty() || !P.callerValues.empty())
+        if (P.shape != Param::Shape::Scalar || P.offsetOf.empty() || !P.callerValues.empty() ||
+            P.callerValuesByProgramType.count(H.progType))
           continue;
         for (size_t J = 0; J < Args.size(); ++J)
           if (std::find(P.offsetOf.begin(), P.offsetOf.end(), F->parameters[J].name) !=

@@ -57,6 +57,28 @@ bool isTailCall(llvm::StringRef Callee) {
 
 int silentLibbpfPrint(enum libbpf_print_level, const char *, va_list) { return 0; }
 
+/// libbpf's program and attach type for a section name (without a leading '?'); false when
+/// libbpf does not know the section.
+bool libbpfSectionType(const std::string &Sec, bpf_prog_type &Type, bpf_attach_type &Attach) {
+  // libbpf_prog_type_by_name warns through libbpf's print callback when a name is unknown.
+  libbpf_print_fn_t Old = libbpf_set_print(silentLibbpfPrint);
+  int Err = libbpf_prog_type_by_name(Sec.c_str(), &Type, &Attach);
+  libbpf_set_print(Old);
+  return Err == 0;
+}
+
+/// libbpf's program type name for a function's section ("xdp", "sched_cls"), "" when unknown.
+std::string programTypeOf(std::string Sec) {
+  if (!Sec.empty() && Sec[0] == '?')
+    Sec.erase(0, 1);
+  bpf_prog_type Type{};
+  bpf_attach_type Attach{};
+  if (!libbpfSectionType(Sec, Type, Attach))
+    return {};
+  const char *T = libbpf_bpf_prog_type_str(Type);
+  return T ? T : std::to_string(Type);
+}
+
 struct FileFacts {
   std::string display, abs, headerClass;
   Origin origin = Origin::System;
@@ -1115,6 +1137,8 @@ class CallSiteScanner : public RecursiveASTVisitor<CallSiteScanner> {
 public:
   CallSiteScanner(ASTContext &Ctx, const FunctionDecl *Caller) : Ctx(Ctx), Caller(Caller) {}
   std::map<const FunctionDecl *, std::vector<std::vector<ArgFact>>> *Calls = nullptr;
+  /// For each entry of Calls, the function each call site is in.
+  std::map<const FunctionDecl *, std::vector<const FunctionDecl *>> *Callers = nullptr;
   std::set<const ParmVarDecl *> *Changed = nullptr;
   /// Integer locals and every constant stored into them; nullopt once one store is not a
   /// constant (or the address is taken, or ++, --, a compound assignment changes it).
@@ -1150,6 +1174,7 @@ public:
     for (const Expr *A : CE->arguments())
       Args.push_back(fact(A));
     (*Calls)[Callee->getCanonicalDecl()].push_back(std::move(Args));
+    (*Callers)[Callee->getCanonicalDecl()].push_back(Caller->getCanonicalDecl());
     return true;
   }
   bool VisitBinaryOperator(BinaryOperator *BO) {
@@ -1190,24 +1215,29 @@ private:
     auto [It, New] = Locals->try_emplace(V, std::set<long long>{});
     if (Declared || !It->second)
       return; // `int n;` stores nothing; an unknown stays unknown
-    std::optional<llvm::APSInt> C;
-    if (Value && !Value->isValueDependent() && Value->getType()->isIntegerType())
-      C = Value->getIntegerConstantExpr(Ctx);
-    if (C)
-      It->second->insert(C->getExtValue());
+    if (auto C = Value ? constantOf(Value) : std::nullopt)
+      It->second->insert(*C);
     else
       It->second = std::nullopt;
+  }
+  /// E's value when it is an integer constant expression that fits 64 bits (an unsigned one
+  /// above INT64_MAX keeps its bits: the harness writes it back into the parameter's type).
+  std::optional<long long> constantOf(const Expr *E) {
+    if (E->isValueDependent() || !E->getType()->isIntegerType())
+      return std::nullopt;
+    std::optional<llvm::APSInt> C = E->getIntegerConstantExpr(Ctx);
+    if (!C || (C->isSigned() ? C->getSignificantBits() : C->getActiveBits()) > 64)
+      return std::nullopt;
+    return C->isSigned() ? C->getSExtValue() : static_cast<long long>(C->getZExtValue());
   }
   ArgFact fact(const Expr *A) {
     ArgFact F;
     if (A->isValueDependent() || A->isTypeDependent())
       return F;
-    if (A->getType()->isIntegerType()) {
-      if (auto V = A->getIntegerConstantExpr(Ctx)) {
-        F.kind = ArgFact::Kind::Constant;
-        F.value = V->getExtValue();
-        return F;
-      }
+    if (auto V = constantOf(A)) {
+      F.kind = ArgFact::Kind::Constant;
+      F.value = *V;
+      return F;
     }
     const Expr *E = A->IgnoreParenImpCasts();
     if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
@@ -1264,8 +1294,8 @@ private:
       // any other pointer: an object of the type it points to (`(void *)hdr->ipv4`)
       Object = PT->getPointeeType();
     }
-    if (!Object.isNull() && !Object->isVoidType() && !Object->isIncompleteType() && !Object->isDependentType() &&
-        Object->isConstantSizeType())
+    if (!Object.isNull() && Object->isObjectType() && !Object->isIncompleteType() &&
+        !Object->isDependentType() && Object->isConstantSizeType())
       F.objectBytes = Ctx.getTypeSizeInChars(Object).getQuantity();
     return F;
   }
@@ -1278,12 +1308,14 @@ private:
 
 void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bodies) {
   std::map<const FunctionDecl *, std::vector<std::vector<ArgFact>>> Calls;
+  std::map<const FunctionDecl *, std::vector<const FunctionDecl *>> Callers;
   std::set<const ParmVarDecl *> Changed;
   std::map<const VarDecl *, std::optional<std::set<long long>>> Locals;
   std::map<const VarDecl *, std::optional<std::string>> MapLocals;
   for (const FunctionDecl *FD : Bodies) {
     CallSiteScanner Scan(Ctx, FD);
     Scan.Calls = &Calls;
+    Scan.Callers = &Callers;
     Scan.Changed = &Changed;
     Scan.Locals = &Locals;
     Scan.MapLocals = &MapLocals;
@@ -1291,7 +1323,9 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
   }
   constexpr size_t MaxValues = 8;
   // Every value the callers pass for parameter I of FD; nullopt when one call site passes
-  // something else (or through a changed parameter), or FD has no caller.
+  // something else (or through a changed parameter), or FD has no caller. With Within, only the
+  // call sites in those functions count (the functions one program type reaches).
+  const std::set<const FunctionDecl *> *Within = nullptr;
   std::map<std::pair<const FunctionDecl *, unsigned>, std::optional<std::set<long long>>> Memo;
   std::function<std::optional<std::set<long long>>(const FunctionDecl *, unsigned)> Values =
       [&](const FunctionDecl *FD, unsigned I) -> std::optional<std::set<long long>> {
@@ -1303,7 +1337,10 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
     if (Sites == Calls.end())
       return std::nullopt;
     std::set<long long> Out;
-    for (const std::vector<ArgFact> &Site : Sites->second) {
+    for (size_t S = 0; S < Sites->second.size(); ++S) {
+      const std::vector<ArgFact> &Site = Sites->second[S];
+      if (Within && !Within->count(Callers[FD][S]))
+        continue;
       if (I >= Site.size())
         return std::nullopt;
       const ArgFact &A = Site[I];
@@ -1328,6 +1365,8 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
       if (Out.size() > MaxValues)
         return std::nullopt;
     }
+    if (Out.empty())
+      return std::nullopt; // no call site counted
     return Memo[Key] = Out;
   };
   // What the callers pass for pointer parameter I of FD: the largest object, or maps; NULL
@@ -1396,6 +1435,53 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
         P.callerMap = *O->Maps.begin();
     }
   }
+
+  // The same, counting only the calls inside the functions programs of one type reach: a flag
+  // that says which hook the ctx comes from (`tcp_lookup(ctx, hdr, xdp)`: the xdp entry passes
+  // true, the tc entry false) is one constant for each hook.
+  std::map<const FunctionDecl *, std::set<const FunctionDecl *>> Callees;
+  for (const auto &[Callee, Sites] : Callers)
+    for (const FunctionDecl *Caller : Sites)
+      Callees[Caller].insert(Callee);
+  std::map<std::string, std::set<const FunctionDecl *>> ReachedByType;
+  for (const FunctionDecl *FD : Bodies) {
+    const Function *F = nullptr;
+    if (long Index = functionIndex(entityFor(FD)); Index >= 0)
+      F = &functionAt(static_cast<size_t>(Index));
+    if (!F || F->section.empty() || F->section == ".text")
+      continue;
+    std::string Type = programTypeOf(F->section);
+    if (Type.empty())
+      continue;
+    std::set<const FunctionDecl *> &Reached = ReachedByType[Type];
+    std::vector<const FunctionDecl *> Work{FD->getCanonicalDecl()};
+    while (!Work.empty()) {
+      const FunctionDecl *Next = Work.back();
+      Work.pop_back();
+      if (Reached.insert(Next).second)
+        for (const FunctionDecl *C : Callees[Next])
+          Work.push_back(C);
+    }
+  }
+  for (const auto &[Type, Reached] : ReachedByType) {
+    Within = &Reached;
+    Memo.clear();
+    for (const auto &[FD, Sites] : Calls) {
+      long Index = functionIndex(entityFor(FD));
+      if (Index < 0 || !Reached.count(FD))
+        continue;
+      Function &F = functionAt(static_cast<size_t>(Index));
+      for (unsigned I = 0; I < F.parameters.size(); ++I) {
+        Param &P = F.parameters[I];
+        if (P.shape != Param::Shape::Scalar)
+          continue;
+        auto V = Values(FD, I);
+        if (V && std::vector<long long>(V->begin(), V->end()) != P.callerValues)
+          P.callerValuesByProgramType[Type].assign(V->begin(), V->end());
+      }
+    }
+  }
+  Within = nullptr;
 }
 
 const std::unordered_map<const FieldDecl *, std::string> &Builder::memberSources() {
@@ -1793,11 +1879,7 @@ void Builder::addProgram(const FunctionDecl *FD, const Function &F) {
   P.section = Sec;
   bpf_prog_type Type{};
   bpf_attach_type Attach{};
-  // libbpf_prog_type_by_name warns through libbpf's print callback when a name is unknown.
-  libbpf_print_fn_t Old = libbpf_set_print(silentLibbpfPrint);
-  int Err = libbpf_prog_type_by_name(Sec.c_str(), &Type, &Attach);
-  libbpf_set_print(Old);
-  if (Err == 0) {
+  if (libbpfSectionType(Sec, Type, Attach)) {
     const char *T = libbpf_bpf_prog_type_str(Type);
     P.type = T ? T : std::to_string(Type);
     const char *A = libbpf_bpf_attach_type_str(Attach);

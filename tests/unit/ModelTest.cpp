@@ -574,6 +574,32 @@ SEC("xdp") int entry(struct xdp_md *ctx) {
   EXPECT_NE(H->find("(void *)&cache"), std::string::npos) << *H;
 }
 
+TEST(Params, CallerValuesPerProgramType) {
+  const std::string Src = bpf(R"c(
+static __always_inline int lookup(void *ctx, int xdp) { return xdp ? 1 : 2; }
+static __always_inline int part(void *ctx, int xdp) { return lookup(ctx, xdp); }
+SEC("xdp") int at_xdp(struct xdp_md *ctx) { return part(ctx, 1); }
+SEC("tc") int at_tc(struct __sk_buff *skb) { return part(skb, 0); }
+)c");
+  ProgramModel M = parse(Src);
+  const Param &P = function(M, "lookup").parameters.at(1);
+  EXPECT_EQ(P.callerValues, (std::vector<long long>{0, 1}));
+  using ByType = std::map<std::string, std::vector<long long>>;
+  EXPECT_EQ(P.callerValuesByProgramType, (ByType{{"sched_cls", {0}}, {"xdp", {1}}}));
+
+  HarnessHook Xdp{.name = "xdp", .section = "xdp", .ctxStruct = "xdp_md", .progType = "xdp",
+                  .directPacketAccess = true, .passValue = 2, .passName = "XDP_PASS",
+                  .actionNames = {"XDP_PASS", "XDP_DROP"}, .foreignCtxStructs = {"__sk_buff"}};
+  auto H = generateHarness(M, {&function(M, "lookup")}, Xdp);
+  ASSERT_TRUE(H) << H.failure().message;
+  EXPECT_NE(H->find("/* lookup(xdp): its xdp callers pass 1 */"), std::string::npos) << *H;
+  EXPECT_NE(H->find("lookup(ctx, 1ULL)"), std::string::npos) << *H;
+  Xdp.progType = "socket_filter"; // a type no program of the file has: every caller counts
+  auto All = generateHarness(M, {&function(M, "lookup")}, Xdp);
+  ASSERT_TRUE(All) << All.failure().message;
+  EXPECT_NE(All->find("/* lookup(xdp): its callers pass 0, 1 */"), std::string::npos) << *All;
+}
+
 TEST(Functions, CallersAndCalleesAreCallsEdges) {
   const std::string Src = bpf(R"c(
 static __noinline int leaf(int x) { return x * 2; }

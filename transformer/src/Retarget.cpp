@@ -891,8 +891,13 @@ void Retargeter::run() {
     Report.caveats.push_back(std::string(Variant->caveat));
   }
 
-  if (To.ctxStruct.empty() || (From.packetBase == verifier::PacketBase::None) !=
-                                  (To.packetBase == verifier::PacketBase::None)) {
+  // Packet hooks have rewrite tables between their contexts; two other hooks with different
+  // ctx structs (sockops' bpf_sock_ops, kprobe's pt_regs) have none, and their return codes mean
+  // unrelated things, even for a program that never reads its ctx.
+  bool NoPacket = From.packetBase == verifier::PacketBase::None,
+       ToNoPacket = To.packetBase == verifier::PacketBase::None;
+  if (To.ctxStruct.empty() || NoPacket != ToNoPacket ||
+      (NoPacket && ToNoPacket && !From.ctxStruct.empty() && From.ctxStruct != To.ctxStruct)) {
     refuse(P.name, std::string(From.name) + " and " + std::string(To.name) +
                        " programs see different kinds of context: no sound rewrite",
            Entry->decl);

@@ -38,6 +38,7 @@ struct HarnessHook {
   std::string name;      ///< CLI hook name: xdp, tc, ...
   std::string section;   ///< SEC() of the generated entry
   std::string ctxStruct; ///< xdp_md, __sk_buff
+  std::string progType;  ///< libbpf's program type name: xdp, sched_cls
   bool directPacketAccess = false; ///< ctx->data/data_end usable
   long long passValue = 0;
   std::string passName;  ///< for the comment: XDP_PASS

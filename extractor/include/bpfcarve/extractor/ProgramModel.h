@@ -142,6 +142,9 @@ struct Param {
   /// constant, directly or through a parameter of its own it does not change; empty when one
   /// does not or the function has no caller.
   std::vector<long long> callerValues;
+  /// The same, counting only the calls inside functions that programs of one libbpf program
+  /// type ("xdp", "sched_cls") reach, where that differs: `bool xdp` is {1} for "xdp".
+  std::map<std::string, std::vector<long long>> callerValuesByProgramType;
   /// For pointers: the size in bytes of the largest object a caller passes (`eth->h_source`: 6,
   /// `&tuple`: sizeof tuple), when every call site passes one of known size; 0 otherwise.
   unsigned long long callerObjectBytes = 0;
