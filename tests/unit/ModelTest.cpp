@@ -481,7 +481,7 @@ SEC("tc") int entry(struct __sk_buff *skb) {
   EXPECT_EQ(function(M, "by_value").parameters.at(0).pointerMembers.size(), 8u);
   EXPECT_TRUE(function(M, "plain").parameters.at(0).pointerMembers.empty());
 
-  HarnessHook Tc{.name = "tc", .section = "tc", .ctxStruct = "__sk_buff",
+  HarnessHook Tc{.name = "tc", .section = "tc", .ctxStruct = "__sk_buff", .progType = "sched_cls",
                  .directPacketAccess = true, .passValue = 0, .passName = "TC_ACT_OK",
                  .actionNames = {"TC_ACT_OK", "TC_ACT_SHOT"}, .foreignCtxStructs = {"xdp_md"}};
   auto H = generateHarness(M, {&function(M, "use")}, Tc);
@@ -495,7 +495,8 @@ SEC("tc") int entry(struct __sk_buff *skb) {
   EXPECT_EQ(Msg.find("member head"), std::string::npos) << Msg;
 
   HarnessHook Xdp = Tc;
-  Xdp.name = "xdp", Xdp.ctxStruct = "xdp_md", Xdp.foreignCtxStructs = {"__sk_buff"};
+  Xdp.name = "xdp", Xdp.ctxStruct = "xdp_md", Xdp.progType = "xdp";
+  Xdp.foreignCtxStructs = {"__sk_buff"};
   auto HX = generateHarness(M, {&function(M, "use")}, Xdp);
   ASSERT_FALSE(HX);
   EXPECT_NE(HX.failure().message.find("member skb (struct __sk_buff *) points to __sk_buff, the "
@@ -556,7 +557,7 @@ SEC("xdp") int entry(struct xdp_md *ctx) {
   EXPECT_EQ(B.parameters[3].callerObjectBytes, 0u);
   EXPECT_EQ(B.parameters[4].callerObjectBytes, 8u);  // NULL adds nothing; &pr is 8 bytes
 
-  HarnessHook Xdp{.name = "xdp", .section = "xdp", .ctxStruct = "xdp_md",
+  HarnessHook Xdp{.name = "xdp", .section = "xdp", .ctxStruct = "xdp_md", .progType = "xdp",
                   .directPacketAccess = true, .passValue = 2, .passName = "XDP_PASS",
                   .actionNames = {"XDP_PASS", "XDP_DROP"}, .foreignCtxStructs = {"__sk_buff"}};
   auto H = generateHarness(M, {&Leaf, &B}, Xdp);
