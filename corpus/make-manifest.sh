@@ -23,62 +23,21 @@ readonly HERE
 readonly PROGS_REL=tools/testing/selftests/bpf/progs
 readonly LOAD_TIMEOUT=300   # seconds per object; the 1M-insn verifier case takes far less
 
-say() { printf 'corpus: %s\n' "$*" >&2; }
-skip() { printf 'corpus: skipped: %s\n' "$*" >&2; exit 3; }
-die() { printf 'corpus: error: %s\n' "$*" >&2; exit 1; }
 usage() { sed -n '6,12s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
+. "$HERE/lib.sh"
 
-dest=${BPFCARVE_CORPUS_DIR:-$HOME/.cache/bpfcarve/corpus}
-out=$HERE/manifest.json
-jobs=$(nproc)
-keep=
-bpfcarve=$HERE/../build/release/bin/bpfcarve
-while [ $# -gt 0 ]; do
-  case $1 in
-    --dest) [ $# -ge 2 ] || usage; dest=$2; shift 2 ;;
-    --out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
-    -j|--jobs) [ $# -ge 2 ] || usage; jobs=$2; shift 2 ;;
-    --keep) [ $# -ge 2 ] || usage; keep=$2; shift 2 ;;
-    --bpfcarve) [ $# -ge 2 ] || usage; bpfcarve=$2; shift 2 ;;
-    -h|--help) usage 0 ;;
-    *) printf 'corpus: error: unknown argument: %s\n' "$1" >&2; usage ;;
-  esac
-done
-[[ $jobs =~ ^[1-9][0-9]*$ ]] || usage
-
-for tool in clang-19 llvm-readelf-19 bpftool python3 unshare mount timeout xargs; do
-  command -v "$tool" >/dev/null || skip "missing tool $tool (run scripts/setup.sh)"
-done
-[ "$(id -u)" -eq 0 ] || skip "needs root: bpftool loads programs and mounts a private bpffs"
+corpus_options --out "$HERE/manifest.json" "$@"
+out=$file_arg
+corpus_require "bpftool loads programs and mounts a private bpffs" \
+  clang-19 llvm-readelf-19 bpftool python3 unshare mount timeout xargs
 unshare -m --propagation private true 2>/dev/null || skip "cannot create a mount namespace (unshare -m)"
-if [ ! -f "$bpfcarve" ] || [ ! -x "$bpfcarve" ]; then
-  skip "no bpfcarve binary at $bpfcarve (cmake --build build/release --target bpfcarve, or --bpfcarve PATH)"
-fi
-BPFCARVE=$(cd "$(dirname "$bpfcarve")" && pwd -P)/$(basename "$bpfcarve")
 
 T0=$SECONDS
-rc=0
-"$HERE/fetch.sh" --dest "$dest" || rc=$?
-[ "$rc" -eq 0 ] || exit "$rc"   # 3 (skipped) passes through for the test harness
-
-# Scratch space: objects, ELF dumps and logs. A private temp dir removed on every exit path,
-# unless --keep asks for it to stay (debugging, or comparing objects with other loaders).
-# tmp_out is the manifest being written, renamed over --out only when complete.
-SCRATCH='' tmp_out=''
-cleanup() {
-  if [ -n "$SCRATCH" ] && [ -z "$keep" ]; then rm -rf -- "$SCRATCH"; fi
-  if [ -n "$tmp_out" ]; then rm -f -- "$tmp_out"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-if [ -n "$keep" ]; then
-  mkdir -p "$keep" && SCRATCH=$(cd "$keep" && pwd -P)
-  rm -rf -- "${SCRATCH:?}/obj" "$SCRATCH/elf" "$SCRATCH/log" "$SCRATCH/verify"
-else
-  SCRATCH=$(mktemp -d -t bpfcarve-manifest.XXXXXX)
-fi
-mkdir -p "$SCRATCH/obj" "$SCRATCH/elf" "$SCRATCH/log" "$SCRATCH/verify"
+corpus_fetch   # 3 (skipped) passes through for the test harness
+# Scratch space: objects, ELF dumps and logs (--keep keeps them: debugging, or comparing objects
+# with other loaders). tmp_out is the manifest being written, renamed over --out only when
+# complete.
+corpus_scratch manifest obj elf log verify
 
 # ---------------------------------------------------------------- layout (written by fetch.sh)
 # One "KEY<TAB>value" line per item; flags are the resolved default flags, one per line.
