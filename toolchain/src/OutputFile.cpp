@@ -13,7 +13,10 @@ namespace fs = std::filesystem;
 
 namespace bpfcarve::toolchain {
 
-Result<bool> writeFileAtomically(const std::string &Path, const std::string &Text) {
+namespace {
+/// A new hidden temporary file beside Path (same directory, so a rename replaces Path
+/// atomically): its descriptor and name, or why Path cannot be written.
+Result<std::pair<int, std::string>> tempBeside(const std::string &Path) {
   fs::path P(Path);
   fs::path Dir = P.has_parent_path() ? P.parent_path() : fs::path(".");
   std::error_code EC;
@@ -25,7 +28,15 @@ Result<bool> writeFileAtomically(const std::string &Path, const std::string &Tex
   int Fd = ::mkstemp(Buf.data());
   if (Fd < 0)
     return Failure::badInput("cannot write '" + Path + "': " + std::strerror(errno));
-  std::string Tmp(Buf.data());
+  return std::make_pair(Fd, std::string(Buf.data()));
+}
+} // namespace
+
+Result<bool> writeFileAtomically(const std::string &Path, const std::string &Text) {
+  auto Temp = tempBeside(Path);
+  if (!Temp)
+    return Temp.failure();
+  auto [Fd, Tmp] = *Temp;
   size_t Done = 0;
   while (Done < Text.size()) {
     ssize_t N = ::write(Fd, Text.data() + Done, Text.size() - Done);
@@ -49,19 +60,11 @@ Result<bool> writeFileAtomically(const std::string &Path, const std::string &Tex
 }
 
 Result<bool> checkWritable(const std::string &Path) {
-  fs::path P(Path);
-  fs::path Dir = P.has_parent_path() ? P.parent_path() : fs::path(".");
-  std::error_code EC;
-  if (fs::is_directory(P, EC))
-    return Failure::badInput("cannot write '" + Path + "': it is a directory");
-  std::string Tmpl = (Dir / ("." + P.filename().string() + ".tmp-XXXXXX")).string();
-  std::vector<char> Buf(Tmpl.begin(), Tmpl.end());
-  Buf.push_back('\0');
-  int Fd = ::mkstemp(Buf.data());
-  if (Fd < 0)
-    return Failure::badInput("cannot write '" + Path + "': " + std::strerror(errno));
-  ::close(Fd);
-  ::unlink(Buf.data());
+  auto Temp = tempBeside(Path);
+  if (!Temp)
+    return Temp.failure();
+  ::close(Temp->first);
+  ::unlink(Temp->second.c_str());
   return true;
 }
 
