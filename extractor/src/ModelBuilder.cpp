@@ -184,51 +184,81 @@ private:
 // Reference collection
 //===----------------------------------------------------------------------===//
 
-/// Which local variables of a function only ever hold non-negative constants:
+/// Which integer local variables of a function only ever hold constants, and which: every
+/// store into them (initialiser or plain assignment) is an integer constant expression, and
+/// their address is never taken nor are they changed by ++, -- or a compound assignment.
 ///   int offset = 0; ... offset = 256; ... bpf_xdp_adjust_tail(xdp, 0 - offset)
-/// makes `0 - offset` a known shrink. A variable whose address is taken, or that is changed by
-/// ++, --, a compound assignment or a value of unknown sign, is unknown.
-class LocalSignScanner : public RecursiveASTVisitor<LocalSignScanner> {
+/// makes `0 - offset` a known shrink; `nh_off = sizeof(struct eth_hdr)` gives the harness the
+/// offset every call passes.
+class LocalConstants : public RecursiveASTVisitor<LocalConstants> {
 public:
-  explicit LocalSignScanner(ASTContext &Ctx) : Ctx(Ctx) {}
+  explicit LocalConstants(ASTContext &Ctx) : Ctx(Ctx) {}
   bool VisitVarDecl(VarDecl *V) {
     if (V->isLocalVarDecl() && V->getType()->isIntegerType())
-      note(V, V->getInit());
+      store(V, V->getInit(), false);
     return true;
   }
   bool VisitBinaryOperator(BinaryOperator *BO) {
     if (auto *V = localOf(BO->getLHS()); V && BO->isAssignmentOp())
-      note(V, BO->getOpcode() == BO_Assign ? BO->getRHS() : nullptr, true);
+      store(V, BO->getOpcode() == BO_Assign ? BO->getRHS() : nullptr, true);
     return true;
   }
   bool VisitUnaryOperator(UnaryOperator *UO) {
     if (auto *V = localOf(UO->getSubExpr()); V && (UO->isIncrementDecrementOp() ||
                                                    UO->getOpcode() == UO_AddrOf))
-      Unknown.insert(V);
+      store(V, nullptr, true);
     return true;
   }
-  bool nonNegative(const VarDecl *V) const { return Known.count(V) && !Unknown.count(V); }
+  /// V's constants; nullopt when V is not such a local or was never given a value.
+  std::optional<std::set<long long>> values(const VarDecl *V) const {
+    auto It = Values.find(V);
+    if (It == Values.end() || !It->second || It->second->empty())
+      return std::nullopt;
+    return It->second;
+  }
+  bool nonNegative(const VarDecl *V) const { return values(V) && !Negative.count(V); }
+
+  /// E's value when it is an integer constant expression that fits 64 bits (an unsigned one
+  /// above INT64_MAX keeps its bits).
+  static std::optional<llvm::APSInt> constant(const Expr *E, const ASTContext &Ctx) {
+    if (!E || E->isValueDependent() || !E->getType()->isIntegerType())
+      return std::nullopt;
+    Expr::EvalResult R;
+    if (!E->EvaluateAsInt(R, Ctx))
+      return std::nullopt;
+    llvm::APSInt C = R.Val.getInt();
+    if ((C.isSigned() ? C.getSignificantBits() : C.getActiveBits()) > 64)
+      return std::nullopt;
+    return C;
+  }
+  static long long bits(const llvm::APSInt &C) {
+    return C.isSigned() ? C.getSExtValue() : static_cast<long long>(C.getZExtValue());
+  }
 
 private:
   VarDecl *localOf(Expr *E) {
     auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
     auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
-    return V && V->isLocalVarDecl() ? V : nullptr;
+    return V && V->isLocalVarDecl() && V->getType()->isIntegerType() ? V : nullptr;
   }
-  void note(VarDecl *V, const Expr *Value, bool Assigned = false) {
-    Expr::EvalResult R;
-    if (!Value) {
-      if (Assigned)
-        Unknown.insert(V);
-      return; // `int x;` alone: uninitialised, its later assignments decide
+  /// A store of Value into V; Value null: `int x;` alone (Changed false: its later
+  /// assignments decide) or a change not followed (Changed true: unknown).
+  void store(const VarDecl *V, const Expr *Value, bool Changed) {
+    auto &Known = Values.try_emplace(V, std::set<long long>{}).first->second;
+    if (!Value && !Changed)
+      return;
+    auto C = constant(Value, Ctx);
+    if (!C || !Known) {
+      Known = std::nullopt;
+      return;
     }
-    if (!Value->isValueDependent() && Value->EvaluateAsInt(R, Ctx) && !R.Val.getInt().isNegative())
-      Known.insert(V);
-    else
-      Unknown.insert(V);
+    Known->insert(bits(*C));
+    if (C->isNegative())
+      Negative.insert(V);
   }
   ASTContext &Ctx;
-  std::set<const VarDecl *> Known, Unknown;
+  std::map<const VarDecl *, std::optional<std::set<long long>>> Values;
+  std::set<const VarDecl *> Negative;
 };
 
 class ReferenceVisitor : public RecursiveASTVisitor<ReferenceVisitor> {
@@ -476,9 +506,9 @@ public:
       for (const ParmVarDecl *P : FD->parameters())
         if (const auto *PT = P->getType()->getAs<PointerType>())
           needComplete(PT->getPointeeType(), P->getLocation());
-    std::unique_ptr<LocalSignScanner> Saved = std::move(Locals);
+    std::unique_ptr<LocalConstants> Saved = std::move(Locals);
     if (FD->doesThisDeclarationHaveABody()) {
-      Locals = std::make_unique<LocalSignScanner>(B.Ctx);
+      Locals = std::make_unique<LocalConstants>(B.Ctx);
       Locals->TraverseStmt(FD->getBody());
     }
     bool R = RecursiveASTVisitor::TraverseFunctionDecl(FD);
@@ -558,7 +588,7 @@ private:
   long FnIndex;
   bool InMapDefinition = false;
   bool InPointee = false; ///< inside the pointee of a pointer type as written
-  std::unique_ptr<LocalSignScanner> Locals;
+  std::unique_ptr<LocalConstants> Locals;
   std::set<const DeclRefExpr *> DirectCallees, CallbackRefs, TailCallRefs;
   std::map<const MemberExpr *, bool> Written;
 };
@@ -1140,14 +1170,11 @@ public:
   /// For each entry of Calls, the function each call site is in.
   std::map<const FunctionDecl *, std::vector<const FunctionDecl *>> *Callers = nullptr;
   std::set<const ParmVarDecl *> *Changed = nullptr;
-  /// Integer locals and every constant stored into them; nullopt once one store is not a
-  /// constant (or the address is taken, or ++, --, a compound assignment changes it).
-  std::map<const VarDecl *, std::optional<std::set<long long>>> *Locals = nullptr;
   /// Pointer locals that only ever hold the address of one map (`void *lru_map = &lru_cache`).
   std::map<const VarDecl *, std::optional<std::string>> *MapLocals = nullptr;
 
   bool VisitVarDecl(VarDecl *V) {
-    if (V->isLocalVarDecl() && (V->getType()->isIntegerType() || V->getType()->isPointerType()))
+    if (V->isLocalVarDecl() && V->getType()->isPointerType())
       store(V, V->getInit(), V->getInit() == nullptr);
     return true;
   }
@@ -1194,49 +1221,29 @@ private:
     if (const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts())) {
       if (const auto *P = dyn_cast<ParmVarDecl>(DRE->getDecl()))
         Changed->insert(P);
-      else if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V->isLocalVarDecl())
+      else if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
+               V && V->isLocalVarDecl() && V->getType()->isPointerType())
         store(V, Value, false);
     }
   }
+  /// A store into pointer local V (Declared: `void *p;`, which stores nothing).
   void store(const VarDecl *V, const Expr *Value, bool Declared) {
-    if (V->getType()->isPointerType()) {
-      auto It = MapLocals->try_emplace(V, std::nullopt).first;
-      if (Declared)
-        return; // `void *p;` stores nothing
-      std::string Map = Value ? mapAddress(Value) : "";
-      if (Assigned.insert(V).second)
-        It->second = Map.empty() ? std::nullopt : std::optional<std::string>(Map);
-      else if (Map.empty() || !It->second || *It->second != Map)
-        It->second = std::nullopt;
+    auto It = MapLocals->try_emplace(V, std::nullopt).first;
+    if (Declared)
       return;
-    }
-    if (!V->getType()->isIntegerType())
-      return;
-    auto [It, New] = Locals->try_emplace(V, std::set<long long>{});
-    if (Declared || !It->second)
-      return; // `int n;` stores nothing; an unknown stays unknown
-    if (auto C = Value ? constantOf(Value) : std::nullopt)
-      It->second->insert(*C);
-    else
+    std::string Map = Value ? mapAddress(Value) : "";
+    if (Assigned.insert(V).second)
+      It->second = Map.empty() ? std::nullopt : std::optional<std::string>(Map);
+    else if (Map.empty() || !It->second || *It->second != Map)
       It->second = std::nullopt;
-  }
-  /// E's value when it is an integer constant expression that fits 64 bits (an unsigned one
-  /// above INT64_MAX keeps its bits: the harness writes it back into the parameter's type).
-  std::optional<long long> constantOf(const Expr *E) {
-    if (E->isValueDependent() || !E->getType()->isIntegerType())
-      return std::nullopt;
-    std::optional<llvm::APSInt> C = E->getIntegerConstantExpr(Ctx);
-    if (!C || (C->isSigned() ? C->getSignificantBits() : C->getActiveBits()) > 64)
-      return std::nullopt;
-    return C->isSigned() ? C->getSExtValue() : static_cast<long long>(C->getZExtValue());
   }
   ArgFact fact(const Expr *A) {
     ArgFact F;
     if (A->isValueDependent() || A->isTypeDependent())
       return F;
-    if (auto V = constantOf(A)) {
+    if (auto V = LocalConstants::constant(A, Ctx)) {
       F.kind = ArgFact::Kind::Constant;
-      F.value = *V;
+      F.value = LocalConstants::bits(*V);
       return F;
     }
     const Expr *E = A->IgnoreParenImpCasts();
@@ -1310,16 +1317,17 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
   std::map<const FunctionDecl *, std::vector<std::vector<ArgFact>>> Calls;
   std::map<const FunctionDecl *, std::vector<const FunctionDecl *>> Callers;
   std::set<const ParmVarDecl *> Changed;
-  std::map<const VarDecl *, std::optional<std::set<long long>>> Locals;
+  std::map<const FunctionDecl *, std::unique_ptr<LocalConstants>> Locals; // by caller
   std::map<const VarDecl *, std::optional<std::string>> MapLocals;
   for (const FunctionDecl *FD : Bodies) {
     CallSiteScanner Scan(Ctx, FD);
     Scan.Calls = &Calls;
     Scan.Callers = &Callers;
     Scan.Changed = &Changed;
-    Scan.Locals = &Locals;
     Scan.MapLocals = &MapLocals;
     Scan.TraverseStmt(FD->getBody());
+    auto &L = Locals[FD->getCanonicalDecl()] = std::make_unique<LocalConstants>(Ctx);
+    L->TraverseStmt(FD->getBody());
   }
   constexpr size_t MaxValues = 8;
   // Every value the callers pass for parameter I of FD; nullopt when one call site passes
@@ -1347,10 +1355,11 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
       if (A.kind == ArgFact::Kind::Constant) {
         Out.insert(A.value);
       } else if (A.kind == ArgFact::Kind::Local) {
-        auto L = Locals.find(A.local);
-        if (L == Locals.end() || !L->second || L->second->empty())
+        const auto &In = Locals[Callers[FD][S]];
+        auto L = In ? In->values(A.local) : std::nullopt;
+        if (!L)
           return std::nullopt;
-        Out.insert(L->second->begin(), L->second->end());
+        Out.insert(L->begin(), L->end());
       } else if (A.kind == ArgFact::Kind::Forward &&
                  !Changed.count(A.from->getDefinition()
                                     ? A.from->getDefinition()->getParamDecl(A.param)
