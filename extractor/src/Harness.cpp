@@ -64,6 +64,24 @@ bool isKernelObject(const ProgramModel &M, const std::string &Record) {
   return false;
 }
 
+/// Why a pointer to Record (whose first pointer member is PointerMember) cannot be made up for
+/// hook H, "" when it can: the ctx of another hook, or a kernel object. vmlinux.h defines network
+/// headers too (struct tcphdr, struct in6_addr): plain data a map value can hold; a record there
+/// that holds pointers is a kernel object.
+std::string pointeeRefusal(const ProgramModel &M, const HarnessHook &H, const std::string &Record,
+                           const std::string &PointerMember) {
+  if (Record.empty())
+    return {};
+  if (std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(), Record) !=
+      H.foreignCtxStructs.end())
+    return "points to " + Record + ", the context of another hook; a " + H.name +
+           " program has struct " + H.ctxStruct;
+  if (!PointerMember.empty() && isKernelObject(M, Record))
+    return "points to a kernel object (struct " + Record + " from vmlinux.h, with pointer member " +
+           PointerMember + ") that a harness cannot make up";
+  return {};
+}
+
 /// A record a system header defines (struct tcphdr from linux/tcp.h or vmlinux.h): a packet
 /// header when a packet-parsing function points at one.
 bool isSystemRecord(const ProgramModel &M, const std::string &Record) {
@@ -117,10 +135,9 @@ Result<BuiltRecord> buildRecordWithPointers(const ProgramModel &M, const Harness
     }
     if (!PM.pointeeRecord.empty() && PM.pointeeRecord == H.ctxStruct) {
       Value = "ctx";
-    } else if (!PM.pointeeRecord.empty() &&
-               std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(),
-                         PM.pointeeRecord) != H.foreignCtxStructs.end()) {
-      Refused.push_back(What + " points to " + PM.pointeeRecord + ", the context of another hook");
+    } else if (std::string Why = pointeeRefusal(M, H, PM.pointeeRecord, PM.pointeePointerMember);
+               !Why.empty()) {
+      Refused.push_back(What + " " + Why);
       continue;
     } else if (PM.filledFrom == "data_end" || PM.filledFrom == "data" ||
                (Void && (nameLooksLikeData(PM.name) || nameLooksLikeDataEnd(PM.name)))) {
@@ -137,11 +154,6 @@ Result<BuiltRecord> buildRecordWithPointers(const ProgramModel &M, const Harness
       Refused.push_back(What + " is set from data_meta, which the harness does not provide");
       continue;
     } else if (!PM.storage.empty()) {
-      if (!PM.pointeePointerMember.empty() && isKernelObject(M, PM.pointeeRecord)) {
-        Refused.push_back(What + " points to a kernel object (struct " + PM.pointeeRecord +
-                          " from vmlinux.h)");
-        continue;
-      }
       std::string Name = Field + "_" + std::to_string(Storage++);
       if (PM.unionPath.empty()) {
         Fields << "\t" << replaceAt(PM.storage, Name) << ";\n";
@@ -204,20 +216,9 @@ Result<std::string> generateHarness(const ProgramModel &M,
         Args.push_back("&" + Local);
         continue;
       }
-      if (!P.pointeeRecord.empty() &&
-          std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(), P.pointeeRecord) !=
-              H.foreignCtxStructs.end()) {
-        Refused.push_back(Label + ": points to " + P.pointeeRecord + ", the context of another " +
-                          "hook; a " + H.name + " program has struct " + H.ctxStruct);
-        continue;
-      }
-      // vmlinux.h defines network headers too (struct tcphdr, struct in6_addr): plain data a
-      // map value can hold. A record that holds pointers is a kernel object.
-      if (!P.pointeeRecord.empty() && !P.pointeePointerMember.empty() &&
-          isKernelObject(M, P.pointeeRecord)) {
-        Refused.push_back(Label + ": points to a kernel object (struct " + P.pointeeRecord +
-                          " from vmlinux.h, with pointer member " + P.pointeePointerMember +
-                          ") that a harness cannot make up");
+      if (std::string Why = pointeeRefusal(M, H, P.pointeeRecord, P.pointeePointerMember);
+          !Why.empty()) {
+        Refused.push_back(Label + ": " + Why);
         continue;
       }
       // A context passed untyped, as functions shared by xdp and tc programs take it.
