@@ -10,6 +10,7 @@
 #include "clang/Frontend/CompilerInvocation.h"
 #include "clang/Frontend/PrecompiledPreamble.h"
 #include "clang/Lex/PreprocessorOptions.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/VirtualFileSystem.h"
@@ -70,16 +71,6 @@ bool isPlainInclude(llvm::StringRef L) {
   return true;
 }
 
-std::string hex(llvm::ArrayRef<uint8_t> Bytes) {
-  static const char *Digits = "0123456789abcdef";
-  std::string S;
-  for (uint8_t B : Bytes) {
-    S += Digits[B >> 4];
-    S += Digits[B & 15];
-  }
-  return S;
-}
-
 std::string keyOf(const CompilerInvocation &Invocation, llvm::StringRef Prefix, bool ForModel) {
   llvm::SHA256 H;
   auto add = [&](llvm::StringRef S) {
@@ -92,8 +83,7 @@ std::string keyOf(const CompilerInvocation &Invocation, llvm::StringRef Prefix, 
     add(Arg);
   add(ForModel ? "--model-preamble--" : "--preamble--");
   H.update(Prefix);
-  auto Digest = H.final();
-  return hex(Digest);
+  return llvm::toHex(H.final(), /*LowerCase=*/true);
 }
 
 /// Each dependency still has the size and modification time it had when the preamble was built.
