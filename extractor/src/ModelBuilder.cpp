@@ -84,6 +84,8 @@ struct FileFacts {
   Origin origin = Origin::System;
 };
 
+class LocalConstants;
+
 class Builder {
 public:
   Builder(ASTContext &Ctx, const PreprocessorIndex &PP, const std::string &InputPath,
@@ -128,6 +130,8 @@ public:
     return It == FunctionIndex.end() ? -1 : static_cast<long>(It->second);
   }
   Function &functionAt(size_t I) { return M.functions[I]; }
+  /// The constants FD's integer locals hold, scanned once per function body.
+  const LocalConstants &localsOf(const FunctionDecl *FD);
   ASTContext &Ctx;
   SourceManager &SM;
 
@@ -171,6 +175,7 @@ private:
   std::unordered_map<const Decl *, std::string> DeclIds;
   std::unordered_map<std::string, size_t> FunctionIndex;
   std::unordered_map<const MacroInfo *, std::string> MacroIds;
+  std::map<const FunctionDecl *, std::shared_ptr<LocalConstants>> LocalsOf;
   /// Record members set from a ctx packet field anywhere in project code (memberSources()).
   std::optional<std::unordered_map<const FieldDecl *, std::string>> MemberSources;
   std::set<Edge> EdgeSet;
@@ -260,6 +265,17 @@ private:
   std::map<const VarDecl *, std::optional<std::set<long long>>> Values;
   std::set<const VarDecl *> Negative;
 };
+
+const LocalConstants &Builder::localsOf(const FunctionDecl *FD) {
+  const FunctionDecl *Def = FD->getDefinition() ? FD->getDefinition() : FD;
+  auto &L = LocalsOf[Def];
+  if (!L) {
+    L = std::make_shared<LocalConstants>(Ctx);
+    if (Def->hasBody())
+      L->TraverseStmt(Def->getBody());
+  }
+  return *L;
+}
 
 class ReferenceVisitor : public RecursiveASTVisitor<ReferenceVisitor> {
 public:
@@ -506,13 +522,10 @@ public:
       for (const ParmVarDecl *P : FD->parameters())
         if (const auto *PT = P->getType()->getAs<PointerType>())
           needComplete(PT->getPointeeType(), P->getLocation());
-    std::unique_ptr<LocalConstants> Saved = std::move(Locals);
-    if (FD->doesThisDeclarationHaveABody()) {
-      Locals = std::make_unique<LocalConstants>(B.Ctx);
-      Locals->TraverseStmt(FD->getBody());
-    }
+    const LocalConstants *Saved = Locals;
+    Locals = FD->doesThisDeclarationHaveABody() ? &B.localsOf(FD) : nullptr;
     bool R = RecursiveASTVisitor::TraverseFunctionDecl(FD);
-    Locals = std::move(Saved);
+    Locals = Saved;
     return R;
   }
 
@@ -588,7 +601,7 @@ private:
   long FnIndex;
   bool InMapDefinition = false;
   bool InPointee = false; ///< inside the pointee of a pointer type as written
-  std::unique_ptr<LocalConstants> Locals;
+  const LocalConstants *Locals = nullptr;
   std::set<const DeclRefExpr *> DirectCallees, CallbackRefs, TailCallRefs;
   std::map<const MemberExpr *, bool> Written;
 };
@@ -1317,7 +1330,6 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
   std::map<const FunctionDecl *, std::vector<std::vector<ArgFact>>> Calls;
   std::map<const FunctionDecl *, std::vector<const FunctionDecl *>> Callers;
   std::set<const ParmVarDecl *> Changed;
-  std::map<const FunctionDecl *, std::unique_ptr<LocalConstants>> Locals; // by caller
   std::map<const VarDecl *, std::optional<std::string>> MapLocals;
   for (const FunctionDecl *FD : Bodies) {
     CallSiteScanner Scan(Ctx, FD);
@@ -1326,8 +1338,6 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
     Scan.Changed = &Changed;
     Scan.MapLocals = &MapLocals;
     Scan.TraverseStmt(FD->getBody());
-    auto &L = Locals[FD->getCanonicalDecl()] = std::make_unique<LocalConstants>(Ctx);
-    L->TraverseStmt(FD->getBody());
   }
   constexpr size_t MaxValues = 8;
   // Every value the callers pass for parameter I of FD; nullopt when one call site passes
@@ -1355,8 +1365,7 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
       if (A.kind == ArgFact::Kind::Constant) {
         Out.insert(A.value);
       } else if (A.kind == ArgFact::Kind::Local) {
-        const auto &In = Locals[Callers[FD][S]];
-        auto L = In ? In->values(A.local) : std::nullopt;
+        auto L = localsOf(Callers[FD][S]).values(A.local);
         if (!L)
           return std::nullopt;
         Out.insert(L->begin(), L->end());
