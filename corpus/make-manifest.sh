@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # corpus/make-manifest.sh - measure the networking part of the third-party corpus with clang-19
-# and the running kernel, and write corpus/manifest.json (format: docs/corpus-manifest.md). The
-# last stages, corpus/measure-extract.sh and measure-retarget.sh, add extract's and retarget's.
+# and the running kernel, and write its record: corpus/records/<release>.json, the manifest of
+# this kernel (`uname -r`; format: docs/corpus-manifest.md). The last stages,
+# corpus/measure-extract.sh and measure-retarget.sh, add extract's and retarget's outcomes.
 #
-# Usage: corpus/make-manifest.sh [--dest DIR] [--out FILE] [-j N] [--keep DIR] [--bpfcarve PATH]
+# Usage: corpus/make-manifest.sh [--kernel-record] [--dest DIR] [--out FILE] [-j N] [--keep DIR] [--bpfcarve PATH]
+#   --kernel-record   also measure the harness table (measure-functions.sh) into
+#                     records/<release>.harness.tsv: the running kernel's whole record
 #   --dest DIR        corpus dir given to fetch.sh (default as in fetch.sh)
-#   --out FILE        manifest to write (default: manifest.json beside this script)
+#   --out FILE        manifest to write (default: records/<release>.json beside this script)
 #   -j N              parallel compiles and verifies (default: number of CPUs)
 #   --keep DIR        keep objects, readelf dumps and logs in DIR instead of a removed temp dir
 #   --bpfcarve PATH   the bpfcarve binary whose verify, extract and retarget are measured
@@ -21,12 +24,17 @@ export LC_ALL=C   # bytewise file order and English compiler messages: a reprodu
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 readonly HERE
 readonly PROGS_REL=tools/testing/selftests/bpf/progs
-readonly LOAD_TIMEOUT=300   # seconds per object; the 1M-insn verifier case takes far less
 
-usage() { sed -n '6,12s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
+usage() { sed -n '7,15s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
 . "$HERE/lib.sh"
 
-corpus_options --out "$HERE/manifest.json" "$@"
+kernel_record=
+args=()
+for a in "$@"; do
+  if [ "$a" = --kernel-record ]; then kernel_record=1; else args+=("$a"); fi
+done
+release=$(python3 -c 'import platform; print(platform.release())')
+corpus_options --out "$HERE/records/$release.json" "${args[@]}"
 out=$file_arg
 corpus_require "bpftool loads programs and mounts a private bpffs" \
   clang-19 llvm-readelf-19 bpftool python3 unshare mount timeout xargs
@@ -124,56 +132,6 @@ for name in "${selected[@]}"; do
 done
 
 # ---------------------------------------------------------------- load (private bpffs)
-# cause LOG: a short reason for a failed `bpftool prog loadall`, from libbpf's messages.
-# First match wins; the order puts specific libbpf diagnostics before generic verifier ones.
-cause() {
-  local l=$1
-  grep -q 'legacy map definitions' "$l" && { echo legacy-maps-section; return; }
-  grep -q 'failed to guess program type' "$l" && { echo unknown-SEC-name; return; }
-  grep -qE 'not found in kernel( or module)? BTF' "$l" && { echo needs-bpf_testmod-ksym; return; }
-  grep -q 'BPF program is too large' "$l" && { echo verifier-1M-insn-limit; return; }
-  grep -q 'cannot use helper' "$l" && { echo helper-not-allowed-on-this-kernel; return; }
-  grep -qE 'attach program FD is not set|failed to find kernel BTF type ID' "$l" &&
-    { echo needs-attach-target; return; }
-  grep -q "can't pin program that wasn't loaded" "$l" && { echo bpftool-autoload-off-prog; return; }
-  grep -q 'failed to create' "$l" && { echo map-needs-userspace-setup; return; }
-  grep -q 'failed to find BTF for extern' "$l" && { echo unresolved-extern; return; }
-  grep -q 'expected PTR' "$l" && { echo malformed-BTF-map; return; }
-  grep -q 'Operation not permitted' "$l" && { echo EPERM-tracing-prog; return; }
-  grep -qE 'BPF program load failed|failed to load' "$l" && { echo verifier-reject; return; }
-  echo other
-}
-# pins_in_bpffs: what was pinned in /sys/fs/bpf, leaving out the maps.debug and progs.debug
-# iterators that the kernel's bpf_preload puts into every new bpffs instance.
-pins_in_bpffs() { find /sys/fs/bpf -mindepth 1 -maxdepth 1 ! -name maps.debug ! -name progs.debug; }
-# load_all LIST OUT: runs inside the private mount namespace, with a fresh bpffs on /sys/fs/bpf.
-load_all() {
-  local name obj log st c rc
-  if [ "$(stat -f -c %T /sys/fs/bpf)" != bpf_fs ] || [ -n "$(pins_in_bpffs)" ]; then
-    echo "corpus: error: /sys/fs/bpf is not a fresh private bpffs, refusing to load" >&2
-    return 1
-  fi
-  : >"$2"
-  while IFS= read -r name; do
-    obj=$SCRATCH/obj/$name.o
-    [ -f "$obj" ] || continue
-    log=$SCRATCH/log/$name.load
-    rc=0
-    # --foreground keeps bpftool in our process group, so interrupting the run stops it too.
-    timeout --foreground "$LOAD_TIMEOUT" bpftool prog loadall "$obj" "/sys/fs/bpf/prog_$name" >"$log" 2>&1 || rc=$?
-    case $rc in
-      0) st=ok c= ;;
-      124) st=fail c=timeout ;;
-      *) st=fail c=$(cause "$log") ;;
-    esac
-    # Programs and maps pinned by name stay in this private bpffs; clear it so the next object
-    # neither reuses nor clashes with them (LIBBPF_PIN_BY_NAME reuses same-named pins).
-    pins_in_bpffs | xargs -r rm -rf --
-    printf '%s\t%s\t%s\n' "$name" "$st" "$c" >>"$2"
-  done <"$1"
-}
-export -f cause load_all pins_in_bpffs
-export LOAD_TIMEOUT
 host_before=$(ls -A /sys/fs/bpf 2>/dev/null || true)
 t=$SECONDS
 say "loading each object with bpftool prog loadall in a private bpffs"
@@ -363,7 +321,7 @@ def vs_bpftool(e):
 load = {}
 with open(os.path.join(scratch, "load.tsv")) as f:
     for line in f:
-        name, st, cause = line.rstrip("\n").split("\t")
+        name, st, cause = line.rstrip("\n").split("\t")[:3]
         load[name] = (st, cause)
 
 files = []
@@ -464,3 +422,11 @@ print("corpus: verify: programs %(programs)d: pass %(verify_pass)d, fail %(verif
       "%(xdp_programs)d; %(verify_differs_from_bpftool)d objects differ from bpftool" % s)
 PY
 say "wrote $out in $((SECONDS - T0)) s"
+# ---------------------------------------------------------------- harness (measure-functions.sh)
+if [ -n "$kernel_record" ]; then
+  functions_keep=()
+  if [ -n "$keep" ]; then functions_keep=(--keep "$SCRATCH/functions"); fi
+  "$HERE/measure-functions.sh" --dest "$dest" --manifest "$out" \
+    --out "$(dirname "$out")/$(basename "$out" .json).harness.tsv" -j "$jobs" \
+    --bpfcarve "$BPFCARVE" "${functions_keep[@]}" || die "the harness stage (measure-functions.sh) failed"
+fi

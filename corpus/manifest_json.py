@@ -75,3 +75,42 @@ def short_message(msg, lay, drop=None, limit=160):
     for k, v in sorted(lay["vars"].items(), key=lambda kv: -len(kv[1])):
         msg = msg.replace(v, "${%s}" % k)
     return msg if len(msg) <= limit else msg[:limit - 3] + "..."
+
+
+# ---------------------------------------------------------------- records keyed by kernel
+# What the corpus measures depends on the kernel it runs on (verdicts, classes, xlated sizes,
+# which objects bpftool loads whole; even vmlinux.h, made from the running kernel's BTF). So
+# each measurement is a record named by the release it was measured on (`uname -r`):
+# records/<release>.json (the manifest) and records/<release>.harness.tsv (the harness table).
+# tests/corpus/CorpusSupport.h and toolchain's KernelRecords choose records the same way.
+RECORDS = "records"
+MANIFEST_SUFFIX = ".json"
+HARNESS_SUFFIX = ".harness.tsv"
+
+
+def running_release():
+    """The kernel release records are keyed by: $BPFCARVE_KERNEL_RELEASE, else uname -r."""
+    import os
+    import platform
+    return os.environ.get("BPFCARVE_KERNEL_RELEASE") or platform.release()
+
+
+def _version_key(release):
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.findall(r"\d+|[^\d]+", release)]
+
+
+def choose_record(directory, suffix, release):
+    """(path, exact): the record for release in directory, else the nearest one (the longest
+    common prefix with release; among equals the highest version), with exact False; None when
+    the directory holds no record."""
+    import os
+    names = sorted(n[:-len(suffix)] for n in os.listdir(directory) if n.endswith(suffix))
+    if not names:
+        return None
+    if release in names:
+        return os.path.join(directory, release + suffix), True
+
+    def common(n):
+        return len(os.path.commonprefix([n, release]))
+    best = max(names, key=lambda n: (common(n), _version_key(n)))
+    return os.path.join(directory, best + suffix), False

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # corpus/measure-functions.sh - measure `bpfcarve extract --function F --harness HOOK` then
 # `bpfcarve verify` on every function defined in the extraction targets of corpus.md §2 that the
-# corpus holds, and write corpus/harness-functions.tsv (docs/extract.md, "Measured on the public
-# corpus").
+# corpus holds, and write the running kernel's harness table, corpus/records/<release>.harness.tsv
+# (docs/extract.md, "Measured on the public corpus").
 #
-# Usage: corpus/measure-functions.sh [--dest DIR] [--out FILE] [-j N] [--keep DIR] [--bpfcarve PATH]
+# Usage: corpus/measure-functions.sh [--dest DIR] [--out FILE] [--manifest FILE] [-j N] [--keep DIR] [--bpfcarve PATH]
 #   --dest DIR        corpus dir given to fetch.sh (default as in fetch.sh)
-#   --out FILE        the table written (default: harness-functions.tsv beside this script)
+#   --out FILE        the table written (default: records/<release>.harness.tsv beside this script)
+#   --manifest FILE   the record whose flags are used (default: the running kernel's, or the nearest)
 #   -j N              functions measured in parallel (default: number of CPUs)
 #   --keep DIR        keep slices, reports and logs in DIR instead of a removed temp dir
 #   --bpfcarve PATH   the bpfcarve binary measured (default: build/release/bin/bpfcarve)
@@ -16,7 +17,7 @@
 # copy"). Functions: every function `bpfcarve inspect` lists as defined in the file itself.
 # HOOK: the program type of the programs that reach the function (functions_reached), when they
 # agree; otherwise (shared by programs of two types, or reached by none) the file's main type
-# below. For each function F, with the file's flags from corpus/manifest.json:
+# below. For each function F, with the file's flags from the manifest:
 #   bpfcarve extract SRC --function F --harness HOOK -o SLICE.c -- FLAGS
 #   bpfcarve verify SLICE.c --type HOOK --format json -- FLAGS      (when extract succeeds)
 # An entry program F needs no harness: extract without --harness, its own program is verified
@@ -51,11 +52,19 @@ xdping_kern.c xdp
 test_xdp_vlan.c xdp
 test_xdp.c xdp"
 
-usage() { sed -n '6,11s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
+usage() { sed -n '7,13s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
 . "$HERE/lib.sh"
 
-corpus_options --out "$HERE/harness-functions.tsv" "$@"
+manifest=
+args=()
+while [ $# -gt 0 ]; do
+  if [ "$1" = --manifest ]; then [ $# -ge 2 ] || usage; manifest=$2; shift 2; else args+=("$1"); shift; fi
+done
+release=$(python3 -c 'import platform; print(platform.release())')
+corpus_options --out "$HERE/records/$release.harness.tsv" "${args[@]}"
 out=$file_arg
+[ -n "$manifest" ] || manifest=$(corpus_record .json)
+[ -f "$manifest" ] || die "no corpus record to read the flags from (run corpus/make-manifest.sh)"
 corpus_require "bpfcarve verify loads programs into the kernel" python3 timeout xargs
 
 T0=$SECONDS
@@ -65,7 +74,7 @@ corpus_scratch functions flags source inspect slice out
 # ---------------------------------------------------------------- files, flags, inspect
 LAYOUT=$(cd "$dest" && pwd -P)/layout.json
 printf '%s\n' "$TARGETS" >"$SCRATCH/targets.txt"
-python3 - "$LAYOUT" "$HERE/manifest.json" "$SCRATCH" <<'PY' || die "reading the manifest failed"
+python3 - "$LAYOUT" "$manifest" "$SCRATCH" <<'PY' || die "reading the manifest failed"
 import json, os, sys
 lay, man, scratch = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
 def resolve(flag):
@@ -179,7 +188,8 @@ for n, line in enumerate(open(causes_file), 1):
         sys.exit("corpus: error: %s:%d: want FILE<TAB>FUNCTION<TAB>cause" % (causes_file, n))
     causes[(cols[0], cols[1])] = cols[2]
 used = set()
-print("# corpus/harness-functions.tsv - written by corpus/measure-functions.sh, do not edit:")
+import platform  # noqa: E402
+print("# corpus/records/%s.harness.tsv - written by corpus/measure-functions.sh on that kernel, do not edit:" % platform.release())
 print("# extract --function F --harness HOOK, then verify, on every function of the corpus.md")
 print("# targets. Causes come from corpus/harness-causes.tsv.")
 print("# file\tfunction\thook\toutcome\tdetail\tcause")

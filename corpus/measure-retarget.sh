@@ -5,8 +5,8 @@
 #
 # Usage: corpus/measure-retarget.sh [--dest DIR] [--manifest FILE] [-j N] [--keep DIR] [--bpfcarve PATH]
 #   --dest DIR        corpus dir given to fetch.sh (default as in fetch.sh)
-#   --manifest FILE   manifest to read and update in place (default: manifest.json beside this
-#                     script); make-manifest.sh runs this script on the manifest it writes
+#   --manifest FILE   manifest to read and update in place (default: the running kernel's record,
+#                     records/<release>.json); make-manifest.sh runs this script on the one it writes
 #   -j N              programs measured in parallel (default: number of CPUs)
 #   --keep DIR        keep objects, outputs, reports and logs in DIR instead of a removed temp dir
 #   --bpfcarve PATH   the bpfcarve binary measured (default: build/release/bin/bpfcarve)
@@ -37,7 +37,8 @@ readonly HERE
 usage() { sed -n '6,13s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
 . "$HERE/lib.sh"
 
-corpus_options --manifest "$HERE/manifest.json" "$@"
+release=$(python3 -c 'import platform; print(platform.release())')
+corpus_options --manifest "$HERE/records/$release.json" "$@"
 manifest=$file_arg
 [ -f "$manifest" ] || die "no manifest $manifest (corpus/make-manifest.sh writes it)"
 corpus_require "bpfcarve verify and diff-run load programs into the kernel" clang-19 python3 timeout xargs
