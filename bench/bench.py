@@ -187,7 +187,7 @@ def main():
             rows.append(("verify test_l4lb.c vs clang-19 + bpftool prog loadall (private bpffs)", r,
                          med, f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "-"))
             # 3. corpus -j2 vs -j1 (the download is cached: excluded)
-            manifest = os.path.join(ROOT, "corpus/manifest.json")
+            manifest = os.path.join(ROOT, "corpus/records")  # this kernel's record or the nearest
             t1, _ = run([B, "corpus", manifest, "-j1", "--format", "json"])
             t2, _ = run([B, "corpus", manifest, "-j2", "--format", "json"])
             rows.append(("corpus -j2 speedup over -j1 (all stages, wall time, one run each)",

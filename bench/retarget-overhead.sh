@@ -5,7 +5,8 @@
 # is within the budget: at most 1.15 times the original's size, or at most 32 instructions more.
 #
 # Usage: bench/retarget-overhead.sh [--manifest FILE] [--tsv]
-#   --manifest FILE   the manifest to read (default: corpus/manifest.json of this repository);
+#   --manifest FILE   the manifest to read (default: the running kernel's record in corpus/records,
+#                     else the newest);
 #                     measure first with corpus/measure-retarget.sh for the current binary
 #   --tsv             tab-separated values with a header line instead of the table
 #
@@ -15,7 +16,8 @@ set -euo pipefail
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-manifest=$HERE/../corpus/manifest.json
+manifest=$HERE/../corpus/records/$(uname -r).json
+[ -f "$manifest" ] || manifest=$(ls "$HERE"/../corpus/records/*.json | sort -V | tail -n1)
 tsv=0
 usage() { sed -n '7,10s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do

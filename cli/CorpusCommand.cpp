@@ -10,6 +10,7 @@
 #include "Command.h"
 
 #include "bpfcarve/extractor/Extract.h"
+#include "bpfcarve/toolchain/KernelRecords.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/toolchain/Toolchain.h"
@@ -225,6 +226,22 @@ int runCorpus(const CorpusCliOptions &O, const CommandContext &Ctx) {
     const char *E = std::getenv("BPFCARVE_CORPUS_DIR");
     Opt.corpusDir = E && *E ? E : toolchain::cacheDir() + "/corpus";
   }
+  // A records directory (corpus/records): the running kernel's record, or the nearest one, whose
+  // kernel-dependent expectations (verdicts, sizes) may then be missed for a kernel change.
+  std::string RecordNote;
+  if (Opt.job < 0 && std::filesystem::is_directory(Opt.manifest)) {
+    std::string Release = toolchain::kernelRelease();
+    auto R = toolchain::chooseKernelRecord(Opt.manifest, ".json", Release);
+    if (!R)
+      return report(Failure::badInput("no corpus record (<kernel release>.json) in '" +
+                                      Opt.manifest + "'"),
+                    Ctx);
+    RecordNote = R->exact ? "record of this kernel (" + Release + "): " + R->path
+                          : "no record of this kernel (" + Release + "); nearest: " + R->path +
+                                " - verdicts and sizes it records may differ here";
+    std::cerr << "bpfcarve: corpus: " << RecordNote << "\n";
+    Opt.manifest = R->path;
+  }
   json M;
   {
     std::ifstream In(Opt.manifest);
@@ -318,6 +335,8 @@ int runCorpus(const CorpusCliOptions &O, const CommandContext &Ctx) {
     Missed |= It->second.met != It->second.expected;
   }
   Out["broken"] = Broken;
+  if (!RecordNote.empty())
+    Out["record"] = RecordNote;
   if (::geteuid() != 0)
     Out["note"] = "not root: verify, the extract slices' verify and diff-run were skipped";
   if (Opt.format == "json") {
@@ -364,7 +383,10 @@ void addCorpusCommand(CLI::App &App, CommandContext &Ctx) {
   CLI::App *Sub = App.add_subcommand(
       "corpus", "Run inspect, verify, extract, retarget and diff-run over a corpus manifest in "
                 "parallel and compare every outcome with the manifest");
-  Sub->add_option("MANIFEST", O->manifest, "corpus manifest (corpus/manifest.json)")->required();
+  Sub->add_option("MANIFEST", O->manifest,
+                  "corpus manifest, or a directory of records keyed by kernel release "
+                  "(corpus/records: this kernel's, else the nearest)")
+      ->required();
   Sub->add_option("-j", O->jobs, "worker processes (default: CPUs)");
   Sub->add_option("--format", O->format, "output format")
       ->check(CLI::IsMember({"text", "json", "markdown"}));
@@ -375,8 +397,9 @@ void addCorpusCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--job", O->job, "internal: run one file's stages")->group("");
   Sub->footer("Exit: 0 every expectation of the manifest met, 1 some missed, 3 no corpus.\n"
               "Examples:\n"
-              "  bpfcarve corpus corpus/manifest.json -j2\n"
-              "  bpfcarve corpus corpus/manifest.json --stages inspect,extract --format json");
+              "  bpfcarve corpus corpus/records -j2\n"
+              "  bpfcarve corpus corpus/records/6.18.44-fc-v445.json --stages inspect,extract "
+              "--format json");
   Sub->callback([O, &Ctx] { Ctx.exitCode = runCorpus(*O, Ctx); });
 }
 

@@ -3,7 +3,7 @@
 with the preamble cache off, and with --preamble on a fresh cache three times (the include lines
 noted, the entry built and used, the entry loaded), must be byte-identical. Inputs: every file of
 tests/golden/extract (default flags) and, when the corpus is set up, every file of
-corpus/manifest.json with its flags. Prints one line per input; exit status 1 on any difference
+the corpus record (corpus/records) with its flags. Prints one line per input; exit status 1 on any difference
 or when an input that should use the preamble did not (its -v note says why).
 
   python3 scripts/check_model_preamble.py [--bpfcarve build/release/bin/bpfcarve] [--no-corpus]
@@ -35,7 +35,11 @@ def inputs(corpus):
     except OSError:
         print("corpus not set up (no layout.json): golden inputs only")
         return
-    with open(os.path.join(ROOT, "corpus/manifest.json")) as f:
+    sys.path.insert(0, os.path.join(ROOT, "corpus"))
+    import manifest_json  # noqa: E402
+    path, _ = manifest_json.choose_record(os.path.join(ROOT, "corpus/records"), ".json",
+                                          manifest_json.running_release())
+    with open(path) as f:
         manifest = json.load(f)
     subst = lambda s: re.sub(r"\$\{(\w+)\}", lambda m: layout["vars"][m.group(1)], s)
     for e in manifest["files"]:

@@ -1,12 +1,23 @@
 //===- CorpusSupport.h - what every corpus test reads ------------*- C++ -*-===//
 //
-// The committed manifest (corpus/manifest.json), the corpus directory corpus/fetch.sh fills, the
-// placeholders of the manifest's flags (docs/corpus-manifest.md), and messages normalised the way
-// the corpus/measure-*.sh scripts record them.
+// The committed records (corpus/records/<kernel release>.json: the manifest measured on that
+// kernel), the live reference measured on the running kernel in this test run
+// (corpus/measure-reference.sh), the corpus directory corpus/fetch.sh fills, the placeholders of
+// the manifest's flags (docs/corpus-manifest.md), and messages normalised the way the
+// corpus/measure-*.sh scripts record them.
+//
+// Two modes (docs/corpus-manifest.md, "Records keyed by kernel"). With a record of the running
+// kernel, the tests compare bpfcarve with it exactly. Without one (another kernel build), what
+// depends on the kernel is checked against the live reference instead, and what changed from the
+// nearest record is printed, never failed on; what bpfcarve decides without the kernel (extract
+// and retarget outcomes, refusals, kept entities) is compared with the nearest record in both.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "bpfcarve/toolchain/KernelRecords.h"
+#include "bpfcarve/toolchain/Process.h"
+#include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 
 #include <nlohmann/json.hpp>
@@ -14,10 +25,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <string>
 #include <utility>
 #include <vector>
+#include <sys/utsname.h>
 
 namespace bpfcarve::corpus_test {
 
@@ -35,9 +48,138 @@ inline std::string corpusDir() {
   return toolchain::cacheDir() + "/corpus";
 }
 
+inline const std::string &recordsDir() {
+  static const std::string D = BPFCARVE_SOURCE_DIR "/corpus/records";
+  return D;
+}
+
+/// The record the tests compare with: the running kernel's (toolchain::kernelRelease(), which
+/// $BPFCARVE_KERNEL_RELEASE overrides), else the nearest. Printed once per process.
+inline const toolchain::KernelRecord &record() {
+  static const toolchain::KernelRecord R = [] {
+    std::string Release = toolchain::kernelRelease();
+    auto Chosen = toolchain::chooseKernelRecord(recordsDir(), ".json", Release);
+    toolchain::KernelRecord Out = Chosen.value_or(toolchain::KernelRecord{});
+    if (!Chosen)
+      std::cout << "corpus: no record in " << recordsDir() << "\n";
+    else if (Out.exact)
+      std::cout << "corpus: kernel " << Release << ": its own record " << Out.path << "\n";
+    else
+      std::cout << "corpus: kernel " << Release << " has no record: what depends on the kernel is "
+                << "re-measured against the live reference; changes from the nearest record ("
+                << Out.release << ") are printed, not failed\n";
+    return Out;
+  }();
+  return R;
+}
+inline bool exactRecord() { return record().exact; }
+
+/// The chosen record's manifest.
 inline const nlohmann::json &manifest() {
-  static nlohmann::json M = readJson(BPFCARVE_SOURCE_DIR "/corpus/manifest.json");
+  static nlohmann::json M = readJson(record().path);
   return M;
+}
+
+/// Every record's manifest, in version order (test lists are their union, so they do not depend
+/// on the kernel the tests run on).
+inline const std::vector<std::pair<std::string, nlohmann::json>> &allRecords() {
+  static const auto All = [] {
+    std::vector<std::pair<std::string, nlohmann::json>> Out;
+    for (const toolchain::KernelRecord &R : toolchain::kernelRecords(recordsDir(), ".json"))
+      Out.emplace_back(R.release, readJson(R.path));
+    return Out;
+  }();
+  return All;
+}
+
+/// The file entry of Path in a manifest, or null.
+inline nlohmann::json fileEntry(const nlohmann::json &M, const std::string &Path) {
+  if (M.is_object())
+    for (const nlohmann::json &F : M["files"])
+      if (F["path"] == Path)
+        return F;
+  return nullptr;
+}
+
+/// The program entry Name of file Path in a manifest, or null.
+inline nlohmann::json programEntry(const nlohmann::json &M, const std::string &Path,
+                                   const std::string &Name) {
+  nlohmann::json F = fileEntry(M, Path);
+  if (F.is_object())
+    for (const nlohmann::json &P : F["programs"])
+      if (P["name"] == Name)
+        return P;
+  return nullptr;
+}
+
+/// A measured outcome of program Name of Path: the one of the chosen record when it holds Key,
+/// else that of the nearest record that does (a record measures extract and retarget only on
+/// programs of objects its kernel loads whole). Release names the record it came from.
+struct Recorded {
+  nlohmann::json program, file; ///< null when no record measured it
+  std::string release;
+  bool exact = false; ///< from the running kernel's own record
+};
+inline Recorded recordedOutcome(const std::string &Path, const std::string &Name,
+                                const std::string &Key) {
+  Recorded Out;
+  nlohmann::json P = programEntry(manifest(), Path, Name);
+  if (P.is_object() && P.contains(Key))
+    return {P, fileEntry(manifest(), Path), record().release, exactRecord()};
+  // The nearest other record that measured it: the longest common prefix, then the newest.
+  size_t Best = 0;
+  std::string Release = toolchain::kernelRelease();
+  for (const auto &[R, M] : allRecords()) {
+    nlohmann::json Q = programEntry(M, Path, Name);
+    if (!Q.is_object() || !Q.contains(Key))
+      continue;
+    size_t Common = static_cast<size_t>(
+        std::mismatch(R.begin(), R.end(), Release.begin(), Release.end()).first - R.begin());
+    if (!Out.program.is_object() || Common >= Best) {
+      Out = {Q, fileEntry(M, Path), R, false};
+      Best = Common;
+    }
+  }
+  return Out;
+}
+
+/// Prints a kernel-dependent outcome that differs from what a record of another kernel holds:
+/// information for whoever adds this kernel's record (make-manifest.sh --kernel-record).
+inline void changedFromRecord(const std::string &What, const std::string &Release,
+                              const std::string &Recorded, const std::string &Now) {
+  if (Recorded != Now)
+    std::cout << "corpus: kernel change: " << What << ": " << Recorded << " on " << Release
+              << ", " << Now << " on " << toolchain::kernelRelease() << "\n";
+}
+
+/// The live reference of a file (corpus/measure-reference.sh): its whole-object load by bpftool
+/// on the running kernel, {"load_bpftool": "ok"|"fail", "load_bpftool_cause", "failed_program",
+/// "errno"}. Read from the file the `corpus_reference` fixture wrote in this test run
+/// (BPFCARVE_CORPUS_REFERENCE) when it was measured on this kernel; otherwise this file alone is
+/// measured now. A failure to measure is an ADD_FAILURE by the caller (null).
+inline nlohmann::json reference(const std::string &Path, std::string *Why = nullptr) {
+  struct utsname U {};
+  ::uname(&U);
+  nlohmann::json All = readJson(BPFCARVE_CORPUS_REFERENCE);
+  if (All.is_object() && All["kernel"] == U.release && All["files"].contains(Path))
+    return All["files"][Path];
+  auto Tmp = toolchain::TempDir::create();
+  if (!Tmp) {
+    if (Why)
+      *Why = Tmp.failure().firstLine();
+    return nullptr;
+  }
+  std::string Out = Tmp->path() + "/reference.json";
+  auto Run = toolchain::runProcess({"bash", BPFCARVE_SOURCE_DIR "/corpus/measure-reference.sh",
+                                    "--out", Out, "--file", Path, "--manifest", record().path});
+  nlohmann::json One = readJson(Out);
+  if (!Run || !Run->ok() || !One.is_object() || !One["files"].contains(Path)) {
+    if (Why)
+      *Why = "corpus/measure-reference.sh --file " + Path + " failed: " +
+             (Run ? Run->err : std::string("cannot run bash"));
+    return nullptr;
+  }
+  return One["files"][Path];
 }
 
 /// A manifest flag with ${INC}, ${SELFTESTS}, ... resolved by layout.json's vars.

@@ -123,13 +123,17 @@ def main():
 
     manifest_schema = load(os.path.join(src, "docs/schemas/corpus-manifest.schema.json"))
     jsonschema.Draft202012Validator.check_schema(manifest_schema)
-    try:
-        jsonschema.validate(load(os.path.join(src, "corpus/manifest.json")), manifest_schema,
-                            cls=jsonschema.Draft202012Validator)
-        checked += 1
-    except jsonschema.ValidationError as e:
-        print(f"FAIL corpus/manifest.json: {e.message} at {list(e.absolute_path)}")
+    records = sorted(glob.glob(os.path.join(src, "corpus/records/*.json")))
+    if not records:
+        print("FAIL corpus/records: no record")
         failures += 1
+    for record in records:
+        try:
+            jsonschema.validate(load(record), manifest_schema, cls=jsonschema.Draft202012Validator)
+            checked += 1
+        except jsonschema.ValidationError as e:
+            print(f"FAIL {os.path.relpath(record, src)}: {e.message} at {list(e.absolute_path)}")
+            failures += 1
 
     print(f"{checked} passed, {failures} failed")
     return 1 if failures else 0

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# tests/corpus/unknown-kernel.sh VERIFY EXTRACT RETARGET HARNESS - the corpus tests on a kernel
+# that has no record: BPFCARVE_KERNEL_RELEASE names a release no record in corpus/records has,
+# so each kernel-dependent outcome is checked against the live reference measured in this run
+# and what differs from the nearest record is printed ("corpus: kernel change: ..."). Every
+# binary must pass, say that it re-measured, and run its tests (not skip them).
+# Exit: 0 pass; 1 a binary failed or did not re-measure; 3 not root (the tests would only skip).
+set -uo pipefail
+[ "$(id -u)" -eq 0 ] || { echo "unknown-kernel: skipped: the corpus tests load programs: needs root"; exit 3; }
+export BPFCARVE_KERNEL_RELEASE=0.0.0-bpfcarve-no-record
+echo "unknown-kernel: running the corpus tests as kernel $BPFCARVE_KERNEL_RELEASE (real: $(uname -r))"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+for bin in "$@"; do
+  rc=0
+  "$bin" >"$log" 2>&1 || rc=$?
+  passed=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) tests?\..*/\1/p' "$log")
+  skipped=$(sed -nE 's/^\[  SKIPPED \] ([0-9]+) tests?,.*/\1/p' "$log")
+  changes=$(grep -c '^corpus: kernel change: ' "$log")
+  echo "unknown-kernel: $(basename "$bin"): exit $rc, ${passed:-0} passed, ${skipped:-0} skipped, $changes changes from the nearest record printed"
+  grep '^corpus: kernel change: ' "$log" | sort -u | head -n 40
+  if [ "$rc" -ne 0 ]; then
+    echo "unknown-kernel: error: $(basename "$bin") failed on a kernel without a record:"
+    grep -E '^\[  FAILED  \]|Failure|Expected|Which is|Actual' "$log" | head -n 60
+    status=1
+  fi
+  if ! grep -q "has no record: what depends on the kernel is re-measured" "$log"; then
+    echo "unknown-kernel: error: $(basename "$bin") did not say it re-measured"
+    status=1
+  fi
+  if [ "${passed:-0}" -eq 0 ] || [ "${skipped:-0}" -ne 0 ]; then
+    echo "unknown-kernel: error: $(basename "$bin") ran ${passed:-0} tests and skipped ${skipped:-0}"
+    status=1
+  fi
+done
+exit "$status"
