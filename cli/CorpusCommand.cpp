@@ -1,7 +1,7 @@
 //===- CorpusCommand.cpp - bpfcarve corpus: every stage over a manifest ---===//
 //
 // Runs inspect, verify, extract, retarget and diff-run over the files of a corpus manifest
-// (corpus/manifest.json, docs/corpus-manifest.md), one worker process per file, N at a time, and
+// (the corpus record (corpus/records/<release>.json), docs/corpus-manifest.md), one worker process per file, N at a time, and
 // compares every outcome with what the manifest records. The parent only schedules, shows
 // progress and tabulates; each worker (`corpus --job I`, internal) runs the library stages for
 // one file and prints one JSON line.

@@ -111,7 +111,7 @@ pins_in_bpffs() { find /sys/fs/bpf -mindepth 1 -maxdepth 1 ! -name maps.debug ! 
 # ("libbpf: prog 'NAME': failed to load: -13"), or nothing when no program failed to load (the
 # object failed before: open, relocation, map creation).
 failed_program() {
-  sed -nE "s/^libbpf: prog '([^']+)': failed to load: -([0-9]+)$/\1\t\2/p" "$1" | head -n1
+  sed -nE "s/^libbpf: prog '([^']+)': failed to load: -([0-9]+)$/\1\t\2/p" "$1" | sed -n 1p
 }
 # load_all LIST OUT: runs inside the private mount namespace, with a fresh bpffs on /sys/fs/bpf.
 # Loads $SCRATCH/obj/NAME.o for each NAME of LIST and writes "NAME<TAB>ok|fail<TAB>cause<TAB>

@@ -1,4 +1,4 @@
-"""corpus/manifest_json.py - the one way corpus/manifest.json is printed, and the rules the
+"""the corpus record (corpus/records/<release>.json).py - the one way corpus/manifest.json is printed, and the rules the
 measuring scripts share.
 
 make-manifest.sh writes the manifest, measure-extract.sh and measure-retarget.sh add their fields

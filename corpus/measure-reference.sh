@@ -104,7 +104,7 @@ unshare -m --propagation private bash -c \
   die "loading in the private mount namespace failed"
 say "reference: bpftool loads $(awk -F'\t' '$2 == "ok"' "$SCRATCH/load.tsv" | wc -l) objects whole in $((SECONDS - t)) s"
 
-BPFTOOL=$(bpftool version | head -n1)
+BPFTOOL=$(bpftool version | sed -n 1p)   # sed reads it all: no SIGPIPE under pipefail
 export BPFTOOL
 tmp_out=$(mktemp "$(dirname "$out")/.reference.XXXXXX")
 python3 - "$SCRATCH" "$manifest" >"$tmp_out" <<'PY' || die "writing the reference failed"

@@ -12,6 +12,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-}
 
+# The corpus tests compare bpfcarve with the kernel they run on: exactly with that kernel's own
+# record (corpus/records/<release>.json), else with the live reference, printing what changed
+# from the nearest record (docs/corpus-manifest.md, "Records keyed by kernel").
+release=$(uname -r)
+if [ -f "corpus/records/$release.json" ]; then
+  echo "== kernel $release: corpus record corpus/records/$release.json =="
+else
+  echo "== kernel $release: no corpus record; kernel-dependent outcomes are checked against the live reference (add one: sudo corpus/make-manifest.sh --kernel-record) =="
+fi
+
 run_preset() { # PRESET
   bash scripts/build.sh "$1"
   ctest --preset "$1" -j"$(nproc)"

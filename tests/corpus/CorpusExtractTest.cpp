@@ -1,11 +1,12 @@
 //===- CorpusExtractTest.cpp - extract --program on every loading corpus program ===//
 //
-// Acceptance of the extractor on third-party code: for every program P of the corpus objects
-// bpftool loads whole (79 objects, 204 programs), `bpfcarve extract SRC --program P` and
-// `bpfcarve verify SLICE --program P` give what corpus/manifest.json records (measured by
-// corpus/measure-extract.sh): extract ok or its error, the slice's verdict and class, and whether
-// P's xlated size equals the original's (the original compiled with the same flags, verified
-// alone), with both sizes when they differ. Minimality: clang-19 -Wunused-function
+// Acceptance of the extractor on third-party code: for every program P some record measured
+// (those of the objects its kernel loads whole: 204 on 6.18.44-fc-v445), `bpfcarve extract SRC
+// --program P` gives the outcome the record holds (corpus/measure-extract.sh), and `bpfcarve
+// verify SLICE --program P` judges the slice as the kernel running now judges the original
+// (compiled with the same flags, verified alone): the same verdict and class, the same xlated
+// size or a recorded exception's difference. On the record's own kernel the slice's verdict,
+// class and an exception's sizes equal the record's; on another, changes are printed. Minimality: clang-19 -Wunused-function
 // -Wunused-variable reports nothing located in the slice beyond what
 // corpus/minimality-inherent.tsv names (the original warns the same). A regression fails here,
 // and so does a fixed exception until the manifest is measured again. One test per program, so
@@ -271,40 +272,40 @@ INSTANTIATE_TEST_SUITE_P(Selftests, CorpusExtract, ::testing::ValuesIn(measuredP
 TEST(CorpusExtractManifest, ExceptionsAreExplainedAndCounted) {
   ASSERT_FALSE(allRecords().empty()) << "no record in " << recordsDir();
   for (const auto &[Release, M] : allRecords()) {
-  SCOPED_TRACE("record " + Release);
-  ASSERT_TRUE(M.is_object()) << Release << ": unreadable";
-  size_t Programs = 0, Ok = 0, VerifyPass = 0, XlatedEqual = 0, Exceptions = 0;
-  for (const json &F : M["files"]) {
-    bool Measured = F.value("load_bpftool", "") == "ok";
-    for (const json &P : F["programs"]) {
-      std::string Where = F["path"].get<std::string>() + " " + P["name"].get<std::string>();
-      if (!Measured) {
-        EXPECT_FALSE(P.contains("extract")) << Where << ": only loading objects are measured";
-        continue;
+    SCOPED_TRACE("record " + Release);
+    ASSERT_TRUE(M.is_object()) << Release << ": unreadable";
+    size_t Programs = 0, Ok = 0, VerifyPass = 0, XlatedEqual = 0, Exceptions = 0;
+    for (const json &F : M["files"]) {
+      bool Measured = F.value("load_bpftool", "") == "ok";
+      for (const json &P : F["programs"]) {
+        std::string Where = F["path"].get<std::string>() + " " + P["name"].get<std::string>();
+        if (!Measured) {
+          EXPECT_FALSE(P.contains("extract")) << Where << ": only loading objects are measured";
+          continue;
+        }
+        ++Programs;
+        ASSERT_TRUE(P.contains("extract")) << Where << ": no extract outcome";
+        Ok += P["extract"] == "ok";
+        VerifyPass += P.value("extract_verify", "") == "pass";
+        bool FullyOk = P.value("extract_xlated", "") == "equal";
+        XlatedEqual += FullyOk;
+        Exceptions += P.contains("extract_exception");
+        EXPECT_EQ(P.contains("extract_exception"), !FullyOk)
+            << Where << ": a program that is not fully ok has a cause, and only such a program";
+        if (P.contains("extract_exception"))
+          EXPECT_NE(P["extract_exception"].get<std::string>().rfind("unexplained", 0), 0u)
+              << Where << ": " << P["extract_exception"]
+              << " - investigate and name the cause in corpus/extract-causes.tsv";
       }
-      ++Programs;
-      ASSERT_TRUE(P.contains("extract")) << Where << ": no extract outcome";
-      Ok += P["extract"] == "ok";
-      VerifyPass += P.value("extract_verify", "") == "pass";
-      bool FullyOk = P.value("extract_xlated", "") == "equal";
-      XlatedEqual += FullyOk;
-      Exceptions += P.contains("extract_exception");
-      EXPECT_EQ(P.contains("extract_exception"), !FullyOk)
-          << Where << ": a program that is not fully ok has a cause, and only such a program";
-      if (P.contains("extract_exception"))
-        EXPECT_NE(P["extract_exception"].get<std::string>().rfind("unexplained", 0), 0u)
-            << Where << ": " << P["extract_exception"]
-            << " - investigate and name the cause in corpus/extract-causes.tsv";
     }
-  }
-  const json &S = M["summary"];
-  EXPECT_EQ(Programs, S["programs_in_loading_objects"].get<size_t>());
-  EXPECT_EQ(Programs, S["extract_programs"].get<size_t>());
-  EXPECT_EQ(Ok, S["extract_ok"].get<size_t>());
-  EXPECT_EQ(VerifyPass, S["extract_verify_pass"].get<size_t>());
-  EXPECT_EQ(XlatedEqual, S["extract_xlated_equal"].get<size_t>());
-  EXPECT_EQ(Exceptions, S["extract_exceptions"].get<size_t>());
-  EXPECT_EQ(Exceptions, Programs - XlatedEqual);
+    const json &S = M["summary"];
+    EXPECT_EQ(Programs, S["programs_in_loading_objects"].get<size_t>());
+    EXPECT_EQ(Programs, S["extract_programs"].get<size_t>());
+    EXPECT_EQ(Ok, S["extract_ok"].get<size_t>());
+    EXPECT_EQ(VerifyPass, S["extract_verify_pass"].get<size_t>());
+    EXPECT_EQ(XlatedEqual, S["extract_xlated_equal"].get<size_t>());
+    EXPECT_EQ(Exceptions, S["extract_exceptions"].get<size_t>());
+    EXPECT_EQ(Exceptions, Programs - XlatedEqual);
   }
 }
 
@@ -314,7 +315,7 @@ TEST(CorpusExtractManifest, InherentUnusedWarningsNameMeasuredPrograms) {
   std::set<std::pair<std::string, std::string>> Measured;
   for (const ProgramCase &C : measuredPrograms())
     Measured.emplace(fs::path(C.path).filename().string(), C.name);
-  ASSERT_FALSE(Measured.empty()) << "corpus/manifest.json unreadable";
+  ASSERT_FALSE(Measured.empty()) << "the corpus record (corpus/records/<release>.json) unreadable";
   std::ifstream In(BPFCARVE_SOURCE_DIR "/corpus/minimality-inherent.tsv");
   ASSERT_TRUE(In.good()) << "corpus/minimality-inherent.tsv missing";
   std::set<std::pair<std::string, std::string>> Programs;

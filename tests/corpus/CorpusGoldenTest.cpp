@@ -4,7 +4,7 @@
 // extract arguments that select it, and what its closure must contain, written from reading the
 // corpus source (the corpus is downloaded at test time, so only these expectations are
 // committed):
-//   "file":   the file's path in the manifest (its flags come from corpus/manifest.json)
+//   "file":   the file's path in the manifest (its flags come from the corpus record (corpus/records/<release>.json))
 //   "args":   extract arguments after FILE, e.g. ["--function", "get_packet_dst"]
 //   "kept":   {KIND: [names]}: for each KIND listed (function, map, global, macro, or type for
 //             struct/union/enum/typedef; anonymous ones are "(anonymous)"), the entities of
@@ -76,7 +76,7 @@ TEST_P(CorpusGolden, KeptEntitiesMatchTheReading) {
     GTEST_SKIP() << "corpus not available at " << corpusDir()
                  << " (corpus/fetch.sh could not download linux-source-6.1)";
   const json &M = manifest();
-  ASSERT_TRUE(M.is_object()) << "corpus/manifest.json unreadable";
+  ASSERT_TRUE(M.is_object()) << "the corpus record (corpus/records/<release>.json) unreadable";
   std::vector<std::string> Flags;
   bool Found = false;
   for (const json &F : M["files"])
@@ -84,7 +84,7 @@ TEST_P(CorpusGolden, KeptEntitiesMatchTheReading) {
       Found = true;
       Flags = fileFlags(F, Layout);
     }
-  ASSERT_TRUE(Found) << Spec["file"] << " is not in corpus/manifest.json";
+  ASSERT_TRUE(Found) << Spec["file"] << " is not in the corpus record (corpus/records/<release>.json)";
 
   auto Tmp = toolchain::TempDir::create();
   ASSERT_TRUE(static_cast<bool>(Tmp)) << Tmp.failure().firstLine();

@@ -123,7 +123,7 @@ TEST_P(CorpusInspect, ProgramsEqualLibbpfs) {
   std::set<ProgramKey> FromManifest;
   for (const json &P : Entry["programs"])
     FromManifest.emplace(P["name"], P["section"], P.value("autoload", true));
-  EXPECT_EQ(FromManifest, *FromLibbpf) << "corpus/manifest.json is stale for " << GetParam();
+  EXPECT_EQ(FromManifest, *FromLibbpf) << "the corpus record (corpus/records/<release>.json) is stale for " << GetParam();
 }
 
 std::string testName(const ::testing::TestParamInfo<std::string> &Info) {
@@ -139,7 +139,7 @@ INSTANTIATE_TEST_SUITE_P(Selftests, CorpusInspect, ::testing::ValuesIn(compiling
 
 TEST(CorpusManifest, CountsMatchTheMeasurement) {
   const json &M = manifest();
-  ASSERT_TRUE(M.is_object()) << "corpus/manifest.json unreadable";
+  ASSERT_TRUE(M.is_object()) << "the corpus record (corpus/records/<release>.json) unreadable";
   size_t Files = 0, Compiled = 0;
   for (const json &F : M["files"]) {
     ++Files;

@@ -3,10 +3,12 @@
 // Acceptance of the transformer on third-party code: for every XDP program (to tc) and every TC
 // program (to xdp) of the corpus objects bpftool loads whole, `bpfcarve retarget`, `bpfcarve
 // verify` of its output and `bpfcarve diff-run ORIGINAL OUTPUT --packets gen:all` give what
-// corpus/manifest.json records (measured by corpus/measure-retarget.sh): a refusal with its
-// construct and reason, or the output's verdict and class, its xlated size against the
-// original's (compiled with the same flags, verified alone) and the diff-run counts. A
-// regression fails here, and so does an improvement until the manifest is measured again. One
+// the corpus record (corpus/records/<release>.json, measured by corpus/measure-retarget.sh)
+// holds: a refusal with its construct and reason, or the output's verdict and class, its xlated
+// size against the original's (compiled with the same flags, verified alone) and the diff-run
+// counts. Verdicts, sizes and frame counts are exact on the record's own kernel; on another the
+// output must verify where the kernel accepts the original, diff-run must still find no
+// divergence, and changes are printed. A regression fails here, and so does an improvement until the manifest is measured again. One
 // test per program, so ctest -j runs them in parallel. Loading needs root (CAP_BPF) and the
 // corpus (the `corpus_fetch` fixture); without either the tests skip and say why. Timings are
 // not asserted: bench/retarget-overhead.sh reports the sizes.
@@ -36,7 +38,7 @@ using namespace bpfcarve::corpus_test;
 
 namespace {
 
-/// The hook a program of this section is retargeted to (corpus/manifest_json.py's
+/// The hook a program of this section is retargeted to (the corpus record (corpus/records/<release>.json).py's
 /// retarget_target): tc for XDP sections, xdp for TC sections, empty otherwise.
 std::string targetOf(const std::string &Section) {
   auto Starts = [&](const char *P) { return Section.rfind(P, 0) == 0; };
@@ -286,79 +288,79 @@ std::string reasonOf(const std::string &Refusal) {
 TEST(CorpusRetargetManifest, OutcomesAreExplainedAndCounted) {
   ASSERT_FALSE(allRecords().empty()) << "no record in " << recordsDir();
   for (const auto &[Release, M] : allRecords()) {
-  SCOPED_TRACE("record " + Release);
-  ASSERT_TRUE(M.is_object()) << Release << ": unreadable";
-  struct Counts {
-    size_t programs = 0, pass = 0, refused = 0, other = 0;
-    std::map<std::string, size_t> refusals;
-  };
-  std::map<std::string, Counts> By; // by source hook: "xdp" (to tc), "tc" (to xdp)
-  size_t Measured = 0, Within = 0;
-  double MaxRatio = 0;
-  for (const json &F : M["files"]) {
-    bool Loading = F.value("load_bpftool", "") == "ok";
-    for (const json &P : F["programs"]) {
-      std::string Where = F["path"].get<std::string>() + " " + P["name"].get<std::string>();
-      std::string To = targetOf(P["section"]);
-      if (!Loading || To.empty()) {
-        EXPECT_FALSE(P.contains("retarget"))
-            << Where << ": only the XDP and TC programs of loading objects are measured";
-        continue;
+    SCOPED_TRACE("record " + Release);
+    ASSERT_TRUE(M.is_object()) << Release << ": unreadable";
+    struct Counts {
+      size_t programs = 0, pass = 0, refused = 0, other = 0;
+      std::map<std::string, size_t> refusals;
+    };
+    std::map<std::string, Counts> By; // by source hook: "xdp" (to tc), "tc" (to xdp)
+    size_t Measured = 0, Within = 0;
+    double MaxRatio = 0;
+    for (const json &F : M["files"]) {
+      bool Loading = F.value("load_bpftool", "") == "ok";
+      for (const json &P : F["programs"]) {
+        std::string Where = F["path"].get<std::string>() + " " + P["name"].get<std::string>();
+        std::string To = targetOf(P["section"]);
+        if (!Loading || To.empty()) {
+          EXPECT_FALSE(P.contains("retarget"))
+              << Where << ": only the XDP and TC programs of loading objects are measured";
+          continue;
+        }
+        ASSERT_TRUE(P.contains("retarget")) << Where << ": no retarget outcome";
+        EXPECT_EQ(P["retarget_to"], To) << Where;
+        Counts &C = By[To == "tc" ? "xdp" : "tc"];
+        ++C.programs;
+        if (P.contains("retarget_xlated")) {
+          const json &X = P["retarget_xlated"];
+          unsigned O = X["original"], R = X["retargeted"];
+          ++Measured;
+          Within += X["within_budget"].get<bool>();
+          EXPECT_EQ(X["within_budget"].get<bool>(), withinBudget(O, R)) << Where;
+          MaxRatio = std::max(MaxRatio, O ? static_cast<double>(R) / O : 0.0);
+        }
+        if (P["retarget"] == "refused") {
+          ++C.refused;
+          std::string Refusal = P["retarget_refusal"];
+          std::string Reason = reasonOf(Refusal);
+          EXPECT_FALSE(Reason.empty() || Reason == Refusal)
+              << Where << ": a refusal is `CONSTRUCT: REASON`, not " << Refusal;
+          ++C.refusals[Reason];
+          EXPECT_FALSE(P.contains("retarget_exception")) << Where;
+          continue;
+        }
+        bool Pass = cleanPass(P);
+        Pass ? ++C.pass : ++C.other;
+        EXPECT_EQ(P.contains("retarget_exception"), !Pass)
+            << Where << ": an outcome that is neither a clean pass nor a refusal has a cause, and "
+                        "only such an outcome";
+        if (P.contains("retarget_exception"))
+          EXPECT_NE(P["retarget_exception"].get<std::string>().rfind("unexplained", 0), 0u)
+              << Where << ": " << P["retarget_exception"]
+              << " - investigate and name the cause in corpus/retarget-causes.tsv";
       }
-      ASSERT_TRUE(P.contains("retarget")) << Where << ": no retarget outcome";
-      EXPECT_EQ(P["retarget_to"], To) << Where;
-      Counts &C = By[To == "tc" ? "xdp" : "tc"];
-      ++C.programs;
-      if (P.contains("retarget_xlated")) {
-        const json &X = P["retarget_xlated"];
-        unsigned O = X["original"], R = X["retargeted"];
-        ++Measured;
-        Within += X["within_budget"].get<bool>();
-        EXPECT_EQ(X["within_budget"].get<bool>(), withinBudget(O, R)) << Where;
-        MaxRatio = std::max(MaxRatio, O ? static_cast<double>(R) / O : 0.0);
-      }
-      if (P["retarget"] == "refused") {
-        ++C.refused;
-        std::string Refusal = P["retarget_refusal"];
-        std::string Reason = reasonOf(Refusal);
-        EXPECT_FALSE(Reason.empty() || Reason == Refusal)
-            << Where << ": a refusal is `CONSTRUCT: REASON`, not " << Refusal;
-        ++C.refusals[Reason];
-        EXPECT_FALSE(P.contains("retarget_exception")) << Where;
-        continue;
-      }
-      bool Pass = cleanPass(P);
-      Pass ? ++C.pass : ++C.other;
-      EXPECT_EQ(P.contains("retarget_exception"), !Pass)
-          << Where << ": an outcome that is neither a clean pass nor a refusal has a cause, and "
-                      "only such an outcome";
-      if (P.contains("retarget_exception"))
-        EXPECT_NE(P["retarget_exception"].get<std::string>().rfind("unexplained", 0), 0u)
-            << Where << ": " << P["retarget_exception"]
-            << " - investigate and name the cause in corpus/retarget-causes.tsv";
     }
-  }
-  const json &S = M["summary"];
-  for (const char *Hook : {"xdp", "tc"}) {
-    const Counts &C = By[Hook];
-    std::string K = std::string("retarget_") + Hook + "_";
-    EXPECT_EQ(C.programs, S[K + "programs"].get<size_t>()) << Hook;
-    EXPECT_EQ(C.pass, S[K + "pass"].get<size_t>()) << Hook;
-    EXPECT_EQ(C.refused, S[K + "refused"].get<size_t>()) << Hook;
-    EXPECT_EQ(C.other, S[K + "other"].get<size_t>()) << Hook;
-    EXPECT_EQ(C.programs, C.pass + C.refused + C.other);
-    std::map<std::string, size_t> Recorded;
-    for (auto &[Reason, N] : S[K + "refusals"].items())
-      Recorded[Reason] = N.get<size_t>();
-    EXPECT_EQ(C.refusals, Recorded) << Hook << ": refusals by reason";
-    std::cout << Hook << " -> " << (std::string(Hook) == "xdp" ? "tc" : "xdp") << ": "
-              << C.programs << " programs, " << C.pass << " pass, " << C.refused << " refused, "
-              << C.other << " other\n";
-  }
-  EXPECT_EQ(S["xdp_programs_in_loading_objects"], S["retarget_xdp_programs"]);
-  EXPECT_EQ(Measured, S["retarget_xlated_measured"].get<size_t>());
-  EXPECT_EQ(Within, S["retarget_xlated_within_budget"].get<size_t>());
-  EXPECT_NEAR(MaxRatio, S["retarget_xlated_max_ratio"].get<double>(), 0.0005);
+    const json &S = M["summary"];
+    for (const char *Hook : {"xdp", "tc"}) {
+      const Counts &C = By[Hook];
+      std::string K = std::string("retarget_") + Hook + "_";
+      EXPECT_EQ(C.programs, S[K + "programs"].get<size_t>()) << Hook;
+      EXPECT_EQ(C.pass, S[K + "pass"].get<size_t>()) << Hook;
+      EXPECT_EQ(C.refused, S[K + "refused"].get<size_t>()) << Hook;
+      EXPECT_EQ(C.other, S[K + "other"].get<size_t>()) << Hook;
+      EXPECT_EQ(C.programs, C.pass + C.refused + C.other);
+      std::map<std::string, size_t> Recorded;
+      for (auto &[Reason, N] : S[K + "refusals"].items())
+        Recorded[Reason] = N.get<size_t>();
+      EXPECT_EQ(C.refusals, Recorded) << Hook << ": refusals by reason";
+      std::cout << Hook << " -> " << (std::string(Hook) == "xdp" ? "tc" : "xdp") << ": "
+                << C.programs << " programs, " << C.pass << " pass, " << C.refused << " refused, "
+                << C.other << " other\n";
+    }
+    EXPECT_EQ(S["xdp_programs_in_loading_objects"], S["retarget_xdp_programs"]);
+    EXPECT_EQ(Measured, S["retarget_xlated_measured"].get<size_t>());
+    EXPECT_EQ(Within, S["retarget_xlated_within_budget"].get<size_t>());
+    EXPECT_NEAR(MaxRatio, S["retarget_xlated_max_ratio"].get<double>(), 0.0005);
   }
 }
 

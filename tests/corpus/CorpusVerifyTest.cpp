@@ -1,12 +1,13 @@
 //===- CorpusVerifyTest.cpp - verify on every compiling corpus file ------===//
 //
 // Acceptance of the verifier stage: `bpfcarve verify OBJ --format json` on the object clang-19
-// compiles from each corpus file (the manifest's flags) gives, for every program, the verdict and
-// failure class corpus/manifest.json records; and verify never fails a program of an object that
-// bpftool loads whole (79 objects, 204 programs). One test per manifest entry, so ctest -j runs
-// them in parallel. Loading needs root (CAP_BPF) and the corpus (the `corpus_fetch` fixture);
-// without either the tests skip and say why. verify loads with pinning off: nothing may appear in
-// /sys/fs/bpf.
+// compiles from each corpus file (the manifest's flags) agrees with the kernel it runs on, as
+// bpftool's whole-object load of the same object in this test run shows it (the live reference,
+// corpus/measure-reference.sh; the rules in checkAgainstReference), and, on the kernel a record
+// was measured on (corpus/records/<release>.json), gives exactly the verdicts and classes it
+// records. One test per file, so ctest -j runs them in parallel. Loading needs root (CAP_BPF)
+// and the corpus (the `corpus_fetch` fixture); without either the tests skip and say why. verify
+// loads with pinning off: nothing may appear in /sys/fs/bpf.
 //
 //===----------------------------------------------------------------------===//
 #include "CorpusSupport.h"
@@ -259,63 +260,63 @@ INSTANTIATE_TEST_SUITE_P(Selftests, CorpusVerify, ::testing::ValuesIn(compilingF
 TEST(CorpusVerifyManifest, EveryProgramOfObjectsBpftoolLoadsWholePasses) {
   ASSERT_FALSE(allRecords().empty()) << "no record in " << recordsDir();
   for (const auto &[Release, M] : allRecords()) {
-  SCOPED_TRACE("record " + Release);
-  ASSERT_TRUE(M.is_object()) << Release << ": unreadable";
-  size_t Objects = 0, Programs = 0;
-  for (const json &F : M["files"]) {
-    if (F.value("load_bpftool", "") != "ok")
-      continue;
-    ++Objects;
-    EXPECT_FALSE(F.contains("verify_vs_bpftool")) << F["path"] << ": " << F["verify_vs_bpftool"];
-    for (const json &P : F["programs"]) {
-      ++Programs;
-      EXPECT_EQ(P.value("verify", ""), "pass")
-          << F["path"] << " " << P["name"] << ": " << P.value("verify_message", "");
+    SCOPED_TRACE("record " + Release);
+    ASSERT_TRUE(M.is_object()) << Release << ": unreadable";
+    size_t Objects = 0, Programs = 0;
+    for (const json &F : M["files"]) {
+      if (F.value("load_bpftool", "") != "ok")
+        continue;
+      ++Objects;
+      EXPECT_FALSE(F.contains("verify_vs_bpftool")) << F["path"] << ": " << F["verify_vs_bpftool"];
+      for (const json &P : F["programs"]) {
+        ++Programs;
+        EXPECT_EQ(P.value("verify", ""), "pass")
+            << F["path"] << " " << P["name"] << ": " << P.value("verify_message", "");
+      }
     }
-  }
-  const json &S = M["summary"];
-  EXPECT_EQ(Objects, S["load_bpftool_ok"].get<size_t>());
-  EXPECT_EQ(Programs, S["programs_in_loading_objects"].get<size_t>());
-  EXPECT_EQ(Programs, S["verify_pass_in_loading_objects"].get<size_t>());
-  EXPECT_EQ(S["verify_fail_in_loading_objects"], 0);
-  EXPECT_EQ(S["verify_skipped_in_loading_objects"], 0);
+    const json &S = M["summary"];
+    EXPECT_EQ(Objects, S["load_bpftool_ok"].get<size_t>());
+    EXPECT_EQ(Programs, S["programs_in_loading_objects"].get<size_t>());
+    EXPECT_EQ(Programs, S["verify_pass_in_loading_objects"].get<size_t>());
+    EXPECT_EQ(S["verify_fail_in_loading_objects"], 0);
+    EXPECT_EQ(S["verify_skipped_in_loading_objects"], 0);
   }
 }
 
 TEST(CorpusVerifyManifest, SummaryCountsAndDifferencesFollowFromFiles) {
   ASSERT_FALSE(allRecords().empty()) << "no record in " << recordsDir();
   for (const auto &[Release, M] : allRecords()) {
-  SCOPED_TRACE("record " + Release);
-  ASSERT_TRUE(M.is_object()) << Release << ": unreadable";
-  std::map<std::string, size_t> Verdicts, Classes;
-  size_t Programs = 0, Objects = 0, Differ = 0;
-  for (const json &F : M["files"]) {
-    Objects += F.contains("verify_object");
-    Differ += F.contains("verify_vs_bpftool");
-    bool AnyPassOrSkip = false;
-    for (const json &P : F["programs"]) {
-      ++Programs;
-      ++Verdicts[P.value("verify", "")];
-      if (P.contains("verify_class"))
-        ++Classes[P["verify_class"]];
-      AnyPassOrSkip |= P.value("verify", "") != "fail";
+    SCOPED_TRACE("record " + Release);
+    ASSERT_TRUE(M.is_object()) << Release << ": unreadable";
+    std::map<std::string, size_t> Verdicts, Classes;
+    size_t Programs = 0, Objects = 0, Differ = 0;
+    for (const json &F : M["files"]) {
+      Objects += F.contains("verify_object");
+      Differ += F.contains("verify_vs_bpftool");
+      bool AnyPassOrSkip = false;
+      for (const json &P : F["programs"]) {
+        ++Programs;
+        ++Verdicts[P.value("verify", "")];
+        if (P.contains("verify_class"))
+          ++Classes[P["verify_class"]];
+        AnyPassOrSkip |= P.value("verify", "") != "fail";
+      }
+      // bpftool fails the object while some program loads alone (or is skipped): explained.
+      if (F.value("load_bpftool", "") == "fail" && AnyPassOrSkip)
+        EXPECT_TRUE(F.contains("verify_vs_bpftool")) << F["path"];
     }
-    // bpftool fails the object while some program loads alone (or is skipped): explained.
-    if (F.value("load_bpftool", "") == "fail" && AnyPassOrSkip)
-      EXPECT_TRUE(F.contains("verify_vs_bpftool")) << F["path"];
-  }
-  const json &S = M["summary"];
-  EXPECT_EQ(Programs, S["programs"].get<size_t>());
-  EXPECT_EQ(Verdicts["pass"], S["verify_pass"].get<size_t>());
-  EXPECT_EQ(Verdicts["fail"], S["verify_fail"].get<size_t>());
-  EXPECT_EQ(Verdicts["skipped"], S["verify_skipped"].get<size_t>());
-  EXPECT_EQ(Verdicts[""], 0u) << "programs without a verify verdict";
-  EXPECT_EQ(Objects, S["verify_object_fail"].get<size_t>());
-  EXPECT_EQ(Differ, S["verify_differs_from_bpftool"].get<size_t>());
-  std::map<std::string, size_t> SummaryClasses;
-  for (auto &[K, V] : S["verify_classes"].items())
-    SummaryClasses[K] = V.get<size_t>();
-  EXPECT_EQ(Classes, SummaryClasses);
+    const json &S = M["summary"];
+    EXPECT_EQ(Programs, S["programs"].get<size_t>());
+    EXPECT_EQ(Verdicts["pass"], S["verify_pass"].get<size_t>());
+    EXPECT_EQ(Verdicts["fail"], S["verify_fail"].get<size_t>());
+    EXPECT_EQ(Verdicts["skipped"], S["verify_skipped"].get<size_t>());
+    EXPECT_EQ(Verdicts[""], 0u) << "programs without a verify verdict";
+    EXPECT_EQ(Objects, S["verify_object_fail"].get<size_t>());
+    EXPECT_EQ(Differ, S["verify_differs_from_bpftool"].get<size_t>());
+    std::map<std::string, size_t> SummaryClasses;
+    for (auto &[K, V] : S["verify_classes"].items())
+      SummaryClasses[K] = V.get<size_t>();
+    EXPECT_EQ(Classes, SummaryClasses);
   }
 }
 

@@ -59,7 +59,7 @@ run() { # WHAT EXPECT(pass|fail) BIN TEST [env...]
   shift 4
   env "$@" BPFCARVE_TEST_BIN="$bin" "$tests" --gtest_filter="Selftests/CorpusVerify.*/$test" >"$dir/log" 2>&1 || rc=$?
   if { [ "$expect" = pass ] && [ "$rc" -eq 0 ]; } || { [ "$expect" = fail ] && [ "$rc" -ne 0 ]; }; then
-    echo "wrong-verdict: ok: $what: the test ${expect}s$( [ "$expect" = fail ] && printf ': %s' "$(grep -m1 -A1 'Failure' "$dir/log" | tail -n1 | cut -c1-160)")"
+    echo "wrong-verdict: ok: $what: the test $( [ "$expect" = pass ] && echo passes || echo fails)$( [ "$expect" = fail ] && printf ': %s' "$(grep -m1 -A1 'Failure' "$dir/log" | tail -n1 | cut -c1-160)")"
   else
     echo "wrong-verdict: error: $what: the test should ${expect} (exit $rc)"
     tail -n 30 "$dir/log"
