@@ -4,7 +4,7 @@
 # XDP slice against its TC retarget on generated tunnel traffic; prints the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh release >&2
+bash scripts/build.sh release bpfcarve >&2   # the tool only, not the test binaries
 mkdir -p build/demo
 sample=bpf-samples/l4lb/balancer.bpf.c
 echo "== bpfcarve carve $sample --program gue_decap_only --to tc" >&2
