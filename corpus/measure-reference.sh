@@ -39,9 +39,7 @@ done
 corpus_options --out "" "${args[@]}"
 out=$file_arg
 [ -n "$out" ] || usage
-# bpftool is the reference; bpfcarve is not needed (corpus_require checks it, so point it at
-# a file that always exists).
-bpfcarve=$BASH
+bpfcarve=   # bpftool is the reference: no bpfcarve binary is needed
 corpus_require "bpftool loads programs and mounts a private bpffs" \
   clang-19 bpftool python3 unshare mount timeout xargs
 unshare -m --propagation private true 2>/dev/null || skip "cannot create a mount namespace (unshare -m)"

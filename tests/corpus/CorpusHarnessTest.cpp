@@ -84,22 +84,20 @@ std::vector<Row> functions() {
 
 /// The row of F in the running kernel's table, else in the nearest table that has it.
 std::pair<Row, toolchain::KernelRecord> recordedRow(const Row &F) {
+  std::vector<toolchain::KernelRecord> Measured;
+  std::vector<std::string> Releases;
+  std::vector<Row> Rows;
+  for (const auto &[K, Table] : tables())
+    for (const Row &R : Table)
+      if (R.file == F.file && R.function == F.function)
+        Measured.push_back(K), Releases.push_back(K.release), Rows.push_back(R);
   std::string Release = toolchain::kernelRelease();
-  std::pair<Row, toolchain::KernelRecord> Out{F, {}};
-  size_t Best = 0;
-  bool Found = false;
-  for (const auto &[K, Rows] : tables())
-    for (const Row &R : Rows)
-      if (R.file == F.file && R.function == F.function) {
-        size_t Common = static_cast<size_t>(
-            std::mismatch(K.release.begin(), K.release.end(), Release.begin(), Release.end())
-                .first -
-            K.release.begin());
-        if (!Found || Common >= Best)
-          Out = {R, K}, Best = Common, Found = true;
-      }
-  Out.second.exact = Out.second.release == Release;
-  return Out;
+  auto I = toolchain::nearestRelease(Releases, Release);
+  if (!I)
+    return {F, {}};
+  toolchain::KernelRecord K = Measured[*I];
+  K.exact = K.release == Release;
+  return {Rows[*I], K};
 }
 
 /// The first line that is not a warning, as measure-functions.sh records it.

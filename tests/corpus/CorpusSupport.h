@@ -122,25 +122,19 @@ struct Recorded {
 };
 inline Recorded recordedOutcome(const std::string &Path, const std::string &Name,
                                 const std::string &Key) {
-  Recorded Out;
   nlohmann::json P = programEntry(manifest(), Path, Name);
   if (P.is_object() && P.contains(Key))
     return {P, fileEntry(manifest(), Path), record().release, exactRecord()};
-  // The nearest other record that measured it: the longest common prefix, then the newest.
-  size_t Best = 0;
-  std::string Release = toolchain::kernelRelease();
-  for (const auto &[R, M] : allRecords()) {
-    nlohmann::json Q = programEntry(M, Path, Name);
-    if (!Q.is_object() || !Q.contains(Key))
-      continue;
-    size_t Common = static_cast<size_t>(
-        std::mismatch(R.begin(), R.end(), Release.begin(), Release.end()).first - R.begin());
-    if (!Out.program.is_object() || Common >= Best) {
-      Out = {Q, fileEntry(M, Path), R, false};
-      Best = Common;
-    }
-  }
-  return Out;
+  std::vector<std::string> Releases;
+  std::vector<const nlohmann::json *> Manifests;
+  for (const auto &[R, M] : allRecords())
+    if (programEntry(M, Path, Name).contains(Key))
+      Releases.push_back(R), Manifests.push_back(&M);
+  auto Nearest = toolchain::nearestRelease(Releases, toolchain::kernelRelease());
+  if (!Nearest)
+    return {};
+  const nlohmann::json &M = *Manifests[*Nearest];
+  return {programEntry(M, Path, Name), fileEntry(M, Path), Releases[*Nearest], false};
 }
 
 /// Prints a kernel-dependent outcome that differs from what a record of another kernel holds:

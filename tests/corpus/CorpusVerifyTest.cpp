@@ -152,7 +152,7 @@ void checkAgainstReference(const json &Got, const json &Ref, const json &Entry) 
             << Ref.value("errno", 0) << ") on this kernel, verify passes it alone";
         continue;
       }
-      json M = programEntry(json{{"files", json::array({Entry})}}, Entry["path"], P["name"]);
+      json M = programEntry(manifest(), Entry["path"], P["name"]);
       if (Before && (!M.is_object() || M.value("autoload", true)))
         EXPECT_EQ(P["verdict"], "pass")
             << P["name"] << ": loaded in bpftool's whole-object load before " << X

@@ -60,22 +60,32 @@ std::vector<KernelRecord> kernelRecords(const std::string &Dir, std::string_view
   return Out;
 }
 
+std::optional<size_t> nearestRelease(const std::vector<std::string> &Releases,
+                                     const std::string &Release) {
+  if (Releases.empty())
+    return std::nullopt;
+  auto Common = [&](const std::string &R) {
+    return static_cast<size_t>(
+        std::mismatch(R.begin(), R.end(), Release.begin(), Release.end()).first - R.begin());
+  };
+  // In version order, so the last of the longest common prefixes is the highest version.
+  size_t Best = 0;
+  for (size_t I = 0; I < Releases.size(); ++I)
+    if (Common(Releases[I]) >= Common(Releases[Best]))
+      Best = I;
+  return Best;
+}
+
 std::optional<KernelRecord> chooseKernelRecord(const std::string &Dir, std::string_view Suffix,
                                                const std::string &Release) {
   std::vector<KernelRecord> All = kernelRecords(Dir, Suffix);
-  if (All.empty())
-    return std::nullopt;
-  auto Common = [&](const KernelRecord &R) {
-    return static_cast<size_t>(
-        std::mismatch(R.release.begin(), R.release.end(), Release.begin(), Release.end()).first -
-        R.release.begin());
-  };
-  // In version order, so the last of the longest common prefixes is the highest version.
-  const KernelRecord *Best = &All.front();
+  std::vector<std::string> Releases;
   for (const KernelRecord &R : All)
-    if (Common(R) >= Common(*Best))
-      Best = &R;
-  KernelRecord Out = *Best;
+    Releases.push_back(R.release);
+  std::optional<size_t> I = nearestRelease(Releases, Release);
+  if (!I)
+    return std::nullopt;
+  KernelRecord Out = All[*I];
   Out.exact = Out.release == Release;
   return Out;
 }

@@ -29,7 +29,13 @@ struct KernelRecord {
 /// Every record in Dir with this suffix, in version order.
 std::vector<KernelRecord> kernelRecords(const std::string &Dir, std::string_view Suffix);
 
-/// The record of Release, else the nearest one: the longest common prefix with Release, then the
+/// Of Releases (in version order, as kernelRecords gives them), the index of Release, else of the
+/// nearest one: the longest common prefix with Release, then the highest version. nullopt when
+/// Releases is empty.
+std::optional<size_t> nearestRelease(const std::vector<std::string> &Releases,
+                                     const std::string &Release);
+
+/// The record of Release in Dir, else the nearest one: the longest common prefix with Release, then the
 /// highest version (6.18.44-fc-v1252 is nearer 6.18.44-fc-v1272 than 6.12.9). nullopt when Dir
 /// holds none.
 std::optional<KernelRecord> chooseKernelRecord(const std::string &Dir, std::string_view Suffix,
