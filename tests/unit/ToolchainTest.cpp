@@ -1,5 +1,6 @@
 //===- ToolchainTest.cpp - clang-19 facts, flags, vmlinux.h, processes ----===//
 #include "bpfcarve/toolchain/Process.h"
+#include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <csignal>
+#include <cstdlib>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace bpfcarve::toolchain;
@@ -120,4 +126,74 @@ TEST(Process, MissingProgramIsAnEnvironmentFailure) {
   ASSERT_FALSE(static_cast<bool>(R));
   EXPECT_EQ(R.failure().exitCode(), 3);
   EXPECT_NE(R.failure().message.find("No such file"), std::string::npos);
+}
+
+namespace {
+/// Forks a child that registers a TempDir holding a small tree, installs the signal handler and
+/// then allocates and frees without pause (so the signal usually lands inside malloc); the parent
+/// sends Sig. Returns the child's wait status, or -1 if it had not died 20 s after the signal.
+int killAllocatingChild(int Sig, const std::string &Parent, std::string &DirOut) {
+  int Ready[2];
+  if (::pipe(Ready) != 0)
+    return -2;
+  pid_t Pid = ::fork();
+  if (Pid == 0) {
+    ::setenv("TMPDIR", Parent.c_str(), 1);
+    auto D = TempDir::create("bpfcarve-sig");
+    if (!D) {
+      std::fprintf(stderr, "%s\n", D.failure().firstLine().c_str());
+      ::_exit(100);
+    }
+    fs::create_directories(D->path() + "/a/b/c");
+    for (const char *F : {"/f", "/a/f", "/a/b/f", "/a/b/c/f"})
+      std::ofstream(D->path() + F) << "x";
+    removeTempDirsOnSignals();
+    (void)!::write(Ready[1], D->path().c_str(), D->path().size());
+    ::close(Ready[1]);
+    for (unsigned long I = 0;; ++I) {
+      auto *P = static_cast<volatile char *>(std::malloc(64 + I % 4096));
+      P[0] = 1;
+      std::free(const_cast<char *>(P));
+    }
+  }
+  ::close(Ready[1]);
+  char Buf[4096];
+  ssize_t N = ::read(Ready[0], Buf, sizeof Buf);
+  ::close(Ready[0]);
+  DirOut.assign(Buf, N > 0 ? N : 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ::kill(Pid, Sig);
+  int Status = 0;
+  for (int I = 0; I < 1000; ++I) {
+    if (::waitpid(Pid, &Status, WNOHANG) == Pid)
+      return Status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(Pid, SIGKILL);
+  ::waitpid(Pid, &Status, 0);
+  return -1;
+}
+} // namespace
+
+// The handler once forked /bin/rm: a fork from a handler that interrupted malloc waited forever on
+// the allocator's lock (under ASan, whose fork interceptor takes it; seen as a CI run that hung).
+TEST(TempDir, SignalDuringAllocationRemovesTheTreeAndDiesOfTheSignal) {
+  // Not a TempDir itself: the children inherit the registry of live TempDirs, and their handler
+  // would remove it too.
+  char Pattern[] = "/tmp/bpfcarve-sigtest-XXXXXX";
+  ASSERT_NE(::mkdtemp(Pattern), nullptr);
+  struct Remove {
+    std::string P;
+    ~Remove() { fs::remove_all(P); }
+  } Parent{Pattern};
+  for (int Round = 0; Round < 20; ++Round)
+    for (int Sig : {SIGINT, SIGTERM, SIGHUP}) {
+      std::string Dir;
+      int Status = killAllocatingChild(Sig, Parent.P, Dir);
+      ASSERT_NE(Status, -1) << "the child did not die within 20 s of " << strsignal(Sig);
+      ASSERT_TRUE(WIFSIGNALED(Status)) << "status " << Status;
+      EXPECT_EQ(WTERMSIG(Status), Sig);
+      ASSERT_FALSE(Dir.empty());
+      EXPECT_FALSE(fs::exists(Dir)) << "left behind after " << strsignal(Sig) << ": " << Dir;
+    }
 }

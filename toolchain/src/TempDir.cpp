@@ -3,9 +3,10 @@
 
 #include <cerrno>
 #include <csignal>
-#include <sys/wait.h>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
 #include <filesystem>
 #include <unistd.h>
 #include <vector>
@@ -36,20 +37,44 @@ void unregisterLive(const std::string &Path) {
       LiveUsed[I] = 0;
 }
 
-void removeLiveAndDie(int Sig) {
-  for (int I = 0; I < MaxLive; ++I) {
-    if (!LiveUsed[I])
-      continue;
-    pid_t Pid = ::fork();
-    if (Pid == 0) {
-      char Rm[] = "/bin/rm", Flag[] = "-rf", End[] = "--";
-      char *Argv[] = {Rm, Flag, End, Live[I], nullptr};
-      ::execv(Rm, Argv);
-      ::_exit(127);
+/// Removes Name (relative to the directory DirFd, or absolute) and everything below it, with
+/// async-signal-safe system calls only: the signal may have interrupted malloc, so the handler can
+/// neither allocate nor fork (glibc's fork and ASan's fork interceptor both take the allocator's
+/// locks, and a fork from a handler that interrupted malloc waited forever on them).
+/// Returns whether Name is gone.
+bool removeTree(int DirFd, const char *Name, int Depth) {
+  if (::unlinkat(DirFd, Name, 0) == 0)
+    return true;
+  if (errno != EISDIR || Depth > 64)
+    return false;
+  int Fd = ::openat(DirFd, Name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (Fd < 0)
+    return false;
+  // Read from the start again after each batch: entries removed while a directory is read may
+  // shift the ones not yet seen.
+  alignas(dirent64) char Buf[2048];
+  for (bool Removed = true; Removed;) {
+    Removed = false;
+    ::lseek(Fd, 0, SEEK_SET);
+    ssize_t N = ::getdents64(Fd, Buf, sizeof Buf);
+    for (ssize_t Off = 0; Off < N;) {
+      const auto *E = reinterpret_cast<const dirent64 *>(Buf + Off);
+      Off += E->d_reclen;
+      if (std::strcmp(E->d_name, ".") == 0 || std::strcmp(E->d_name, "..") == 0)
+        continue;
+      Removed |= removeTree(Fd, E->d_name, Depth + 1);
     }
-    if (Pid > 0)
-      ::waitpid(Pid, nullptr, 0);
   }
+  ::close(Fd);
+  return ::unlinkat(DirFd, Name, AT_REMOVEDIR) == 0;
+}
+
+void removeLiveAndDie(int Sig) {
+  int SavedErrno = errno;
+  for (int I = 0; I < MaxLive; ++I)
+    if (LiveUsed[I])
+      removeTree(AT_FDCWD, Live[I], 0);
+  errno = SavedErrno;
   ::signal(Sig, SIG_DFL);
   ::raise(Sig);
 }
@@ -59,6 +84,9 @@ void removeTempDirsOnSignals() {
   struct sigaction SA {};
   SA.sa_handler = removeLiveAndDie;
   sigemptyset(&SA.sa_mask);
+  // A second signal while the handler removes directories waits for it (then kills the process).
+  for (int Sig : {SIGINT, SIGTERM, SIGHUP})
+    sigaddset(&SA.sa_mask, Sig);
   for (int Sig : {SIGINT, SIGTERM, SIGHUP})
     ::sigaction(Sig, &SA, nullptr);
 }

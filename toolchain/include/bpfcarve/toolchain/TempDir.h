@@ -26,7 +26,9 @@ private:
 };
 
 /// On SIGINT, SIGTERM and SIGHUP, remove every live TempDir (not kept ones), then die of the
-/// signal as before. Only async-signal-safe calls run in the handler (fork, execv of rm, waitpid).
+/// signal as before. The handler uses only async-signal-safe system calls (openat, getdents64,
+/// unlinkat): no allocation and no fork, which would wait forever on an allocator lock held by the
+/// code the signal interrupted.
 void removeTempDirsOnSignals();
 
 } // namespace bpfcarve::toolchain
