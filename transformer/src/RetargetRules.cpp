@@ -255,6 +255,37 @@ const std::vector<BuiltinRule> &builtinRules() {
   return Rules;
 }
 
+const std::vector<PacketBaseRule> &packetBaseRules() {
+  // skb->len counts from the base (cgroup_skb/socket/lwt see L3, tc/xdp L2); so do the offsets of
+  // `bpf_skb_load_bytes(skb, 12, ...)`.
+  static constexpr std::string_view Length =
+      "{from} counts the packet from {from-base}, {to} from {to-base}: the length differs by the "
+      "link-layer header";
+  static constexpr std::string_view Offsets =
+      "its offsets count from {from-base} at {from} and from {to-base} at {to} "
+      "(bpf_skb_load_bytes_relative with BPF_HDR_START_NET is the same at both)";
+  static const std::vector<PacketBaseRule> Rules = {
+      {.kind = PacketBaseRule::CtxField, .name = "len", .reason = Length},
+      {.kind = PacketBaseRule::CtxField, .name = "wire_len", .reason = Length},
+      {.kind = PacketBaseRule::Helper, .name = "bpf_skb_load_bytes", .reason = Offsets},
+      {.kind = PacketBaseRule::Helper, .name = "bpf_skb_store_bytes", .reason = Offsets},
+  };
+  return Rules;
+}
+
+const std::vector<HookPairRule> &hookPairRules() {
+  // TC packets may be non-linear; XDP frames are not.
+  static const std::vector<HookPairRule> Rules = {
+      {.fromHook = "xdp",
+       .toCtxStruct = "__sk_buff",
+       .pullData = true,
+       .caveats = {"VLAN: at real TC ingress the outer VLAN tag is already moved into skb "
+                   "metadata (test-run does not do this)",
+                   "GSO: TC may see GSO super-packets that XDP never sees"}},
+  };
+  return Rules;
+}
+
 const std::vector<std::string_view> &verdictHelpers() {
   // test_tc_peer.c: `return bpf_redirect(IFINDEX_DST, 0);` (hooks.md §2: the helper returns the
   // hook's own redirect code).

@@ -95,6 +95,29 @@ struct BuiltinRule {
 };
 const std::vector<BuiltinRule> &builtinRules();
 
+/// What a program uses that counts from the start of the packet its hook sees (the profiles'
+/// packet base: L2 at tc and xdp, L3 at cgroup_skb, socket and lwt): refused between two packet
+/// hooks whose bases differ, since every offset and length would change meaning.
+/// `bpf_skb_load_bytes_relative(..., BPF_HDR_START_NET)` is base-independent and not listed.
+struct PacketBaseRule {
+  enum Kind { CtxField, Helper } kind; ///< a field of the source ctx struct, or a helper call
+  std::string_view name;
+  /// Why: {from} and {to} are the hooks' names, {from-base} and {to-base} their packet bases.
+  std::string_view reason;
+};
+const std::vector<PacketBaseRule> &packetBaseRules();
+
+/// What a move from one hook to another adds besides the field, code and helper rewrites.
+struct HookPairRule {
+  std::string_view fromHook;    ///< the source hook profile's name
+  std::string_view toCtxStruct; ///< the target hook's ctx struct
+  /// The entry pulls the packet into the linear part (bpf_skb_pull_data(ctx, 0)) before any
+  /// ctx->data is read, when the program reads it directly.
+  bool pullData = false;
+  std::vector<std::string_view> caveats = {}; ///< what a test-run does not show, always reported
+};
+const std::vector<HookPairRule> &hookPairRules();
+
 /// Helpers whose result is the hook's own verdict (`return bpf_redirect(ifindex, 0);`): a
 /// returned call needs no mapping.
 const std::vector<std::string_view> &verdictHelpers();

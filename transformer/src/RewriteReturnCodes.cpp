@@ -1,0 +1,228 @@
+//===- RewriteReturnCodes.cpp - the source hook's codes, mapped by meaning ===//
+//
+// Every use of a source return code in the slice (enumerators, macros, the entry's bare numbers)
+// becomes the target code with the same meaning (hooks.md §2). XDP_TX has none at tc: at ingress
+// the entry returns bpf_redirect(ctx->ifindex, 0) instead, and anywhere else it travels as a
+// value the entry's returns turn into that call.
+//
+//===----------------------------------------------------------------------===//
+#include "Retargeter.h"
+
+#include <algorithm>
+
+namespace bpfcarve::transformer {
+
+using namespace extractor;
+using verifier::ReturnMeaning;
+
+namespace {
+
+/// `return bpf_redirect(ifindex, 0);`: the helper returns the hook's own verdict.
+bool returnsVerdictHelper(const Function &F, const ReturnSite &R) {
+  for (const HelperCall &H : F.helperCalls)
+    if (contains(R.site, H.site) &&
+        std::find(verdictHelpers().begin(), verdictHelpers().end(), H.name) !=
+            verdictHelpers().end())
+      return true;
+  return false;
+}
+
+} // namespace
+
+const verifier::ReturnCode *Retargeter::mapCode(const verifier::ReturnCode &C) const {
+  for (const verifier::ReturnCode &T : To.returnCodes)
+    if (T.meaning == C.meaning && C.meaning != ReturnMeaning::HookSpecific)
+      return &T;
+  if (C.meaning == ReturnMeaning::Error) // no error code at the target: its drop (hooks.md §2)
+    return To.returnCodeFor(ReturnMeaning::Drop);
+  return nullptr;
+}
+
+const verifier::ReturnCode *Retargeter::sourceCode(const std::string &Name) const {
+  if (const verifier::ReturnCode *C = From.returnCode(Name))
+    return C;
+  for (const ReturnCodeAlias &A : returnCodeAliases())
+    if (A.hook == From.name && A.name == Name)
+      return From.returnCode(A.code);
+  return nullptr;
+}
+
+void Retargeter::mapCodeToken(const Function &F, const std::string &Name, const SourceSpan &Spelled,
+                              const SourceSpan &Where, bool WholeReturn) {
+  const verifier::ReturnCode *C = sourceCode(Name);
+  if (!C)
+    return;
+  NamesVerdict = true;
+  if (C->meaning == ReturnMeaning::Tx) {
+    mapTxToken(Name, Spelled, Where, WholeReturn);
+    return;
+  }
+  const verifier::ReturnCode *T = mapCode(*C);
+  if (!T) {
+    std::string Note(C->note);
+    refuse(Name, C->meaning == ReturnMeaning::HookSpecific
+                     ? Name + (Note.empty() ? "" : " (" + Note + ")") + " is specific to " +
+                           std::string(From.name) + ": " + std::string(To.name) +
+                           " has no such verdict"
+                     : std::string(To.name) + " has no return code that means " +
+                           std::string(verifier::toString(C->meaning)) +
+                           (Note.empty() ? "" : " (" + Name + ": " + Note + ")"),
+           Where);
+    return;
+  }
+  if (C->meaning == ReturnMeaning::Error && T->meaning != ReturnMeaning::Error)
+    Report.caveats.push_back(Name + " became " + std::string(T->name) + ": " +
+                             std::string(To.name) +
+                             " has no error verdict (XDP_ABORTED's tracepoint does not fire)");
+  rewrite("return-code", Where, codeText(*T), false, &Spelled);
+}
+
+void Retargeter::mapTxToken(const std::string &Name, const SourceSpan &Spelled,
+                            const SourceSpan &Where, bool WholeReturn) {
+  // XDP_TX bounces the frame out of the interface it came in on: at TC ingress that is
+  // bpf_redirect(skb->ifindex, 0). Returned by the entry it becomes that call; anywhere else
+  // (xdping_kern.c: `if (ret != XDP_TX) return ret;` after `ret = icmp_check(ctx, ...)`, whose
+  // `return XDP_TX;` is a status; test_xdp_noinline.c: `return XDP_TX;` in
+  // swap_mac_and_send(), which has no ctx) it is a value, turned into the call only where the
+  // entry returns it (rewriteTxValueReturns).
+  std::string Ctx = Entry ? ctxParamOf(*Entry) : "";
+  if (!To.returnCodeFor(ReturnMeaning::Redirect) || To.ctxStruct != "__sk_buff" ||
+      O.direction != "ingress" || Ctx.empty()) {
+    refuse(Name, "bounces the frame out of its ingress interface: only tc ingress can do that "
+                 "(bpf_redirect(skb->ifindex, 0)), from an entry whose ctx has a name",
+           Where);
+    return;
+  }
+  if (WholeReturn) {
+    rewrite("return-code", Where, "bpf_redirect(" + Ctx + "->ifindex, 0)", false, &Spelled);
+  } else {
+    rewrite("return-code", Where, TxValueName, false, &Spelled);
+    TxValueSites.push_back(Spelled);
+  }
+  Report.caveats.push_back(Name + " at " + Where.file + ":" + std::to_string(Where.beginLine) +
+                           " became bpf_redirect(" + Ctx +
+                           "->ifindex, 0) where the entry returns it: exact at TC ingress only");
+}
+
+std::string Retargeter::codeText(const verifier::ReturnCode &T) {
+  if (std::string_view H = returnCodeHeader(To.name); !H.empty()) {
+    ExtraHeaders.insert(std::string(H));
+    UsedCodes[std::string(T.name)] = T.value;
+  }
+  // Hooks whose codes are bare numbers (cgroup_skb: 1 allows) name them in lower case in the
+  // profiles; no header defines those names, so the number goes in, with the name beside it.
+  std::string Text(T.name);
+  if (std::any_of(Text.begin(), Text.end(), [](char Ch) { return Ch >= 'a' && Ch <= 'z'; }))
+    Text = std::to_string(T.value) + " /* " + Text + " */";
+  return Text;
+}
+
+void Retargeter::rewriteReturnCodes(const Function &F, bool IsEntry) {
+  std::vector<SourceSpan> CodeSites = mapNamedCodes(F, IsEntry);
+  for (const ReturnSite &R : F.returns)
+    NamesVerdict |= R.site.valid() && returnsVerdictHelper(F, R);
+  if (!IsEntry)
+    return; // a callee's other values are its own (`return LB_CONTINUE;` meaning "go on")
+  mapReturnedNumbers(F, CodeSites);
+}
+
+std::vector<SourceSpan> Retargeter::mapNamedCodes(const Function &F, bool IsEntry) {
+  std::set<std::string> Codes;
+  for (const verifier::ReturnCode &C : From.returnCodes)
+    Codes.insert(std::string(C.name));
+  for (const ReturnCodeAlias &A : returnCodeAliases())
+    if (A.hook == From.name)
+      Codes.insert(std::string(A.name));
+  auto wholeReturn = [&](const SourceSpan &S) {
+    return IsEntry && std::any_of(F.returns.begin(), F.returns.end(),
+                                  [&](const ReturnSite &R) { return sameSpan(R.site, S); });
+  };
+  // bpf_redirect_map's flags are replaced as a whole by the tc code of their action bits
+  // (rewriteRedirectMap): a code written there (`XDP_DROP`) is not mapped on its own.
+  std::vector<SourceSpan> Replaced;
+  for (const HelperCall &H : F.helperCalls)
+    if (H.name == "bpf_redirect_map" && H.args.size() == 3 && From.ctxStruct != To.ctxStruct)
+      Replaced.push_back(H.args[2]);
+  auto replaced = [&](const SourceSpan &S) {
+    return std::any_of(Replaced.begin(), Replaced.end(),
+                       [&](const SourceSpan &X) { return contains(X, S); });
+  };
+  std::vector<SourceSpan> CodeSites;
+  for (const TokenRef &R : F.enumRefs)
+    if (Codes.count(R.name) && R.spelled.valid() && !replaced(R.spelled)) {
+      mapCodeToken(F, R.name, R.spelled, R.spelled, wholeReturn(R.spelled));
+      CodeSites.push_back(R.spelled);
+    }
+  // Codes that are macros (TC_ACT_*), expanded in the function's body.
+  for (const Macro &Mc : M.macros)
+    if (Codes.count(Mc.name))
+      for (const MacroUse &U : Mc.uses)
+        if (U.kind == "expansion" && contains(F.body, U.site) && !replaced(U.site)) {
+          mapCodeToken(F, Mc.name, U.site, U.site, wholeReturn(U.site));
+          CodeSites.push_back(U.site);
+        }
+  return CodeSites;
+}
+
+void Retargeter::mapReturnedNumbers(const Function &F, const std::vector<SourceSpan> &CodeSites) {
+  for (const ReturnSite &R : F.returns) {
+    if (!R.site.valid())
+      continue;
+    bool HasCode = false;
+    for (const SourceSpan &S : CodeSites)
+      HasCode |= contains(R.site, S) || contains(S, R.site);
+    if (HasCode)
+      continue;
+    if (!R.value) {
+      // Computed at run time: a code only if one travels there (refuseUnknownComputedReturns).
+      if (!returnsVerdictHelper(F, R))
+        ComputedReturns.push_back(&R);
+      continue;
+    }
+    const verifier::ReturnCode *C = nullptr;
+    for (const verifier::ReturnCode &X : From.returnCodes)
+      if (X.value == *R.value)
+        C = &X;
+    if (!C) {
+      refuse("return " + R.text, "the value is no " + std::string(From.name) + " return code",
+             R.site);
+      continue;
+    }
+    mapCodeToken(F, std::string(C->name), R.site, R.site, true);
+  }
+}
+
+void Retargeter::rewriteTxValueReturns() {
+  // The entry's returns that may carry the value: computed ones, and those holding it.
+  std::string Ctx = ctxParamOf(*Entry);
+  for (const ReturnSite &R : Entry->returns) {
+    if (!R.site.valid())
+      continue;
+    bool Holds = std::any_of(TxValueSites.begin(), TxValueSites.end(),
+                             [&](const SourceSpan &S) { return contains(R.site, S); });
+    if (R.value && !Holds)
+      continue;
+    SourceSpan Begin = R.site, End = R.site;
+    Begin.endOffset = Begin.beginOffset;
+    End.beginOffset = End.endOffset;
+    editOnly(Begin, std::string(TxReturnMacro) + "(" + Ctx + ", ");
+    editOnly(End, ")");
+    Report.rewrites.push_back({"return-code", at(R.site), R.text,
+                               std::string(TxReturnMacro) + "(" + Ctx + ", " + R.text + ")",
+                               false});
+  }
+}
+
+void Retargeter::refuseUnknownComputedReturns() {
+  // test_global_func4.c: `return f7(skb);` where f1() at the end of the chain returns
+  // `skb->len`, and no tc code appears anywhere: the number is no verdict the retarget can map.
+  if (NamesVerdict)
+    return;
+  for (const ReturnSite *R : ComputedReturns)
+    refuse("return " + R->text,
+           "the value is computed at run time and the program names no " + std::string(From.name) +
+               " return code: its meaning at " + std::string(To.name) + " is unknown",
+           R->site);
+}
+
+} // namespace bpfcarve::transformer
