@@ -6,62 +6,86 @@ namespace bpfcarve::transformer {
 const std::vector<FieldRule> &fieldRules() {
   static const std::vector<FieldRule> Rules = {
       // XDP -> skb hooks (xdp_md -> __sk_buff)
-      {"xdp_md", "__sk_buff", "data", "data", "", false, ""},
-      {"xdp_md", "__sk_buff", "data_end", "data_end", "", false, ""},
-      {"xdp_md", "__sk_buff", "data_meta", "data_meta", "", false, ""},
-      {"xdp_md", "__sk_buff", "ingress_ifindex", "ingress_ifindex", "ingress", false,
-       "at TC egress, ingress_ifindex is the interface the packet originally came in on (0 when "
-       "locally generated), not the current one"},
-      {"xdp_md", "__sk_buff", "rx_queue_index", "($B->queue_mapping ? $B->queue_mapping - 1 : 0)",
-       "", true, "skb->queue_mapping holds rx queue + 1 only when the driver recorded it"},
-      {"xdp_md", "__sk_buff", "egress_ifindex", "ifindex", "egress", false,
-       "egress_ifindex exists only for devmap programs; at TC ingress there is no egress device"},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .field = "data", .to = "data"},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .field = "data_end", .to = "data_end"},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .field = "data_meta", .to = "data_meta"},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .field = "ingress_ifindex",
+       .to = "ingress_ifindex", .onlyDirection = "ingress",
+       .reason = "at TC egress, ingress_ifindex is the interface the packet originally came in "
+                 "on (0 when locally generated), not the current one"},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .field = "rx_queue_index",
+       .to = "($B->queue_mapping ? $B->queue_mapping - 1 : 0)", .approximate = true,
+       .reason = "skb->queue_mapping holds rx queue + 1 only when the driver recorded it"},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .field = "egress_ifindex", .to = "ifindex",
+       .onlyDirection = "egress",
+       .reason = "egress_ifindex exists only for devmap programs; at TC ingress there is no "
+                 "egress device"},
       // skb hooks -> XDP (__sk_buff -> xdp_md)
-      {"__sk_buff", "xdp_md", "data", "data", "", false, ""},
-      {"__sk_buff", "xdp_md", "data_end", "data_end", "", false, ""},
-      {"__sk_buff", "xdp_md", "data_meta", "data_meta", "", false, ""},
-      {"__sk_buff", "xdp_md", "ingress_ifindex", "ingress_ifindex", "", false, ""},
-      {"__sk_buff", "xdp_md", "ifindex", "ingress_ifindex", "ingress", false,
-       "at TC egress, skb->ifindex is the outgoing device, which XDP does not know"},
-      {"__sk_buff", "xdp_md", "len", "((__u32)((long)$B->data_end - (long)$B->data))", "", false,
-       ""},
-      {"__sk_buff", "xdp_md", "wire_len", "((__u32)((long)$B->data_end - (long)$B->data))", "",
-       true, "wire_len counts GSO segments on the wire; XDP sees one frame"},
-      {"__sk_buff", "xdp_md", "queue_mapping", "($B->rx_queue_index + 1)", "ingress", true,
-       "queue_mapping is rx queue + 1 only when the driver recorded it"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "data", .to = "data"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "data_end", .to = "data_end"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "data_meta", .to = "data_meta"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "ingress_ifindex",
+       .to = "ingress_ifindex"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "ifindex", .to = "ingress_ifindex",
+       .onlyDirection = "ingress",
+       .reason = "at TC egress, skb->ifindex is the outgoing device, which XDP does not know"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "len",
+       .to = "((__u32)((long)$B->data_end - (long)$B->data))"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "wire_len",
+       .to = "((__u32)((long)$B->data_end - (long)$B->data))", .approximate = true,
+       .reason = "wire_len counts GSO segments on the wire; XDP sees one frame"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "queue_mapping",
+       .to = "($B->rx_queue_index + 1)", .onlyDirection = "ingress", .approximate = true,
+       .reason = "queue_mapping is rx queue + 1 only when the driver recorded it"},
       // skb->protocol is what eth_type_trans() returned for the frame (test-run computes it
       // the same way): the Ethernet h_proto, read from the data behind a bounds check.
-      {"__sk_buff", "xdp_md", "protocol", "BPFCARVE_XDP_PROTOCOL($B)", "", false, "",
-       "skb->protocol became the frame's Ethernet type as eth_type_trans() computes it "
-       "(h_proto; 802.3 length fields as ETH_P_802_3/ETH_P_802_2): equal wherever the skb's data "
-       "still holds its VLAN tag (test-run, tc egress without offload); at real tc ingress the "
-       "kernel has already moved an outer VLAN tag into metadata and skb->protocol is the inner "
-       "type, while XDP sees the tag in the data and this reads 0x8100/0x88a8",
-       "BPFCARVE_XDP_PROTOCOL"},
-      {"__sk_buff", "xdp_md", "mark", "", "", false, "skb->mark has no XDP equivalent"},
-      {"__sk_buff", "xdp_md", "priority", "", "", false, "skb->priority has no XDP equivalent"},
-      {"__sk_buff", "xdp_md", "tc_index", "", "", false, "skb->tc_index has no XDP equivalent"},
-      {"__sk_buff", "xdp_md", "tc_classid", "", "", false, "skb->tc_classid has no XDP equivalent"},
-      {"__sk_buff", "xdp_md", "cb", "", "", false,
-       "skb->cb is per-packet scratch space; XDP has none (a per-CPU map could replace it)"},
-      {"__sk_buff", "xdp_md", "hash", "", "", false,
-       "skb->hash needs the device-bound kfunc bpf_xdp_metadata_rx_hash at XDP"},
-      {"__sk_buff", "xdp_md", "vlan_present", "", "", false,
-       "at TC ingress the kernel moved the VLAN tag into skb metadata; XDP sees it in the data"},
-      {"__sk_buff", "xdp_md", "vlan_tci", "", "", false,
-       "at TC ingress the kernel moved the VLAN tag into skb metadata; XDP sees it in the data"},
-      {"__sk_buff", "xdp_md", "vlan_proto", "", "", false,
-       "at TC ingress the kernel moved the VLAN tag into skb metadata; XDP sees it in the data"},
-      {"__sk_buff", "xdp_md", "pkt_type", "", "", false,
-       "skb->pkt_type needs the device's MAC address; XDP has no such field"},
-      {"__sk_buff", "xdp_md", "tstamp", "", "", false, "skb->tstamp has no XDP equivalent"},
-      {"__sk_buff", "xdp_md", "hwtstamp", "", "", false,
-       "skb->hwtstamp needs the device-bound kfunc bpf_xdp_metadata_rx_timestamp"},
-      {"__sk_buff", "xdp_md", "napi_id", "", "", false, "skb->napi_id has no XDP equivalent"},
-      {"__sk_buff", "xdp_md", "gso_segs", "", "", false, "XDP sees no GSO"},
-      {"__sk_buff", "xdp_md", "gso_size", "", "", false, "XDP sees no GSO"},
-      {"__sk_buff", "xdp_md", "sk", "", "", false, "XDP runs before any socket is known"},
-      {"__sk_buff", "xdp_md", "flow_keys", "", "", false, "flow_keys exist only in flow_dissector"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "protocol",
+       .to = "BPFCARVE_XDP_PROTOCOL($B)",
+       .caveat = "skb->protocol became the frame's Ethernet type as eth_type_trans() computes it "
+                 "(h_proto; 802.3 length fields as ETH_P_802_3/ETH_P_802_2): equal wherever the "
+                 "skb's data still holds its VLAN tag (test-run, tc egress without offload); at "
+                 "real tc ingress the kernel has already moved an outer VLAN tag into metadata "
+                 "and skb->protocol is the inner type, while XDP sees the tag in the data and "
+                 "this reads 0x8100/0x88a8",
+       .support = "BPFCARVE_XDP_PROTOCOL"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "mark",
+       .reason = "skb->mark has no XDP equivalent"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "priority",
+       .reason = "skb->priority has no XDP equivalent"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "tc_index",
+       .reason = "skb->tc_index has no XDP equivalent"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "tc_classid",
+       .reason = "skb->tc_classid has no XDP equivalent"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "cb",
+       .reason = "skb->cb is per-packet scratch space; XDP has none (a per-CPU map could replace "
+                 "it)"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "hash",
+       .reason = "skb->hash needs the device-bound kfunc bpf_xdp_metadata_rx_hash at XDP"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "vlan_present",
+       .reason = "at TC ingress the kernel moved the VLAN tag into skb metadata; XDP sees it in "
+                 "the data"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "vlan_tci",
+       .reason = "at TC ingress the kernel moved the VLAN tag into skb metadata; XDP sees it in "
+                 "the data"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "vlan_proto",
+       .reason = "at TC ingress the kernel moved the VLAN tag into skb metadata; XDP sees it in "
+                 "the data"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "pkt_type",
+       .reason = "skb->pkt_type needs the device's MAC address; XDP has no such field"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "tstamp",
+       .reason = "skb->tstamp has no XDP equivalent"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "hwtstamp",
+       .reason = "skb->hwtstamp needs the device-bound kfunc bpf_xdp_metadata_rx_timestamp"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "napi_id",
+       .reason = "skb->napi_id has no XDP equivalent"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "gso_segs",
+       .reason = "XDP sees no GSO"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "gso_size",
+       .reason = "XDP sees no GSO"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "sk",
+       .reason = "XDP runs before any socket is known"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .field = "flow_keys",
+       .reason = "flow_keys exist only in flow_dissector"},
   };
   return Rules;
 }
@@ -69,52 +93,54 @@ const std::vector<FieldRule> &fieldRules() {
 const std::vector<HelperRule> &helperRules() {
   static const std::vector<HelperRule> Rules = {
       // XDP -> TC
-      {"xdp_md", "__sk_buff", "bpf_xdp_adjust_head", HelperAction::AdjustHead, "", "",
-       "bpf_skb_adjust_room keeps the first 14 bytes: exact when the program rewrites the "
-       "Ethernet header after the pop; skb->protocol must be IPv4/IPv6",
-       false},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .helper = "bpf_xdp_adjust_head",
+       .action = HelperAction::AdjustHead,
+       .reason = "bpf_skb_adjust_room keeps the first 14 bytes: exact when the program rewrites "
+                 "the Ethernet header after the pop; skb->protocol must be IPv4/IPv6"},
       // test_xdp_adjust_tail_grow.c: `offset = 4096; /* test too large offset, 4k page size */`
       // then `if (bpf_xdp_adjust_tail(xdp, offset)) return XDP_DROP;`: XDP refuses the grow,
       // bpf_skb_change_tail reallocates and succeeds. Exact for a delta known to be negative.
-      {"xdp_md", "__sk_buff", "bpf_xdp_adjust_tail", HelperAction::AdjustTail, "", "",
-       "bpf_xdp_adjust_tail fails to grow a frame past its tailroom (test-run: a 4 KiB page less "
-       "256 bytes of headroom and 320 of skb_shared_info), bpf_skb_change_tail reallocates and "
-       "succeeds: exact only for a delta known to be negative (a shrink)",
-       false},
-      {"xdp_md", "__sk_buff", "bpf_xdp_load_bytes", HelperAction::Rename, "bpf_skb_load_bytes", "",
-       "", false},
-      {"xdp_md", "__sk_buff", "bpf_xdp_store_bytes", HelperAction::AppendArgs,
-       "bpf_skb_store_bytes", ", 0", "", false},
-      {"xdp_md", "__sk_buff", "bpf_xdp_get_buff_len", HelperAction::ReplaceCall, "($0)->len", "", "",
-       false},
-      {"xdp_md", "__sk_buff", "bpf_xdp_adjust_meta", HelperAction::Refuse, "", "",
-       "bpf_xdp_adjust_meta has no TC counterpart", false},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .helper = "bpf_xdp_adjust_tail",
+       .action = HelperAction::AdjustTail,
+       .reason = "bpf_xdp_adjust_tail fails to grow a frame past its tailroom (test-run: a 4 KiB "
+                 "page less 256 bytes of headroom and 320 of skb_shared_info), "
+                 "bpf_skb_change_tail reallocates and succeeds: exact only for a delta known to "
+                 "be negative (a shrink)"},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .helper = "bpf_xdp_load_bytes",
+       .action = HelperAction::Rename, .to = "bpf_skb_load_bytes"},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .helper = "bpf_xdp_store_bytes",
+       .action = HelperAction::AppendArgs, .to = "bpf_skb_store_bytes", .extra = ", 0"},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .helper = "bpf_xdp_get_buff_len",
+       .action = HelperAction::ReplaceCall, .to = "($0)->len"},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .helper = "bpf_xdp_adjust_meta",
+       .action = HelperAction::Refuse, .reason = "bpf_xdp_adjust_meta has no TC counterpart"},
       // test_xdp_with_devmap_helpers.c: `return bpf_redirect_map(&dm_ports, 1, 0);`. TC has
       // no map redirect; the verifier lets a tc program look a devmap up, but a devmap belongs
       // to the first program type that uses it (hooks.md §3: an XDP and a tc user of one devmap
       // fail with EINVAL), so the tc side gets its own map from the same key to the ifindex.
-      {"xdp_md", "__sk_buff", "bpf_redirect_map", HelperAction::RedirectMap,
-       "BPFCARVE_REDIRECT_DEV", "",
-       "tc has no map redirect: the call looks the key up in a generated hash map (key -> "
-       "ifindex) that the control plane fills with the ifindexes it puts in the devmap, and "
-       "redirects there with bpf_redirect(ifindex, 0); a devmap entry's own program "
-       "(bpf_devmap_val.bpf_prog) does not run at tc",
-       false},
+      {.fromStruct = "xdp_md", .toStruct = "__sk_buff", .helper = "bpf_redirect_map",
+       .action = HelperAction::RedirectMap, .to = "BPFCARVE_REDIRECT_DEV",
+       .reason = "tc has no map redirect: the call looks the key up in a generated hash map (key "
+                 "-> ifindex) that the control plane fills with the ifindexes it puts in the "
+                 "devmap, and redirects there with bpf_redirect(ifindex, 0); a devmap entry's "
+                 "own program (bpf_devmap_val.bpf_prog) does not run at tc"},
       // TC -> XDP
-      {"__sk_buff", "xdp_md", "bpf_skb_load_bytes", HelperAction::Rename, "bpf_xdp_load_bytes", "",
-       "", false},
-      {"__sk_buff", "xdp_md", "bpf_skb_pull_data", HelperAction::ReplaceCall, "0", "",
-       "XDP data is linear: pulling is a no-op", false},
-      {"__sk_buff", "xdp_md", "bpf_skb_change_tail", HelperAction::Refuse, "", "",
-       "bpf_skb_change_tail takes the new length; the XDP form needs the delta", false},
-      {"__sk_buff", "xdp_md", "bpf_skb_adjust_room", HelperAction::Refuse, "", "",
-       "bpf_skb_adjust_room moves headers behind L2; XDP needs adjust_head and a move of the "
-       "Ethernet header",
-       false},
-      {"__sk_buff", "xdp_md", "bpf_l3_csum_replace", HelperAction::Refuse, "", "",
-       "XDP has no checksum-replace helpers", false},
-      {"__sk_buff", "xdp_md", "bpf_l4_csum_replace", HelperAction::Refuse, "", "",
-       "XDP has no checksum-replace helpers", false},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .helper = "bpf_skb_load_bytes",
+       .action = HelperAction::Rename, .to = "bpf_xdp_load_bytes"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .helper = "bpf_skb_pull_data",
+       .action = HelperAction::ReplaceCall, .to = "0",
+       .reason = "XDP data is linear: pulling is a no-op"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .helper = "bpf_skb_change_tail",
+       .action = HelperAction::Refuse,
+       .reason = "bpf_skb_change_tail takes the new length; the XDP form needs the delta"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .helper = "bpf_skb_adjust_room",
+       .action = HelperAction::Refuse,
+       .reason = "bpf_skb_adjust_room moves headers behind L2; XDP needs adjust_head and a move "
+                 "of the Ethernet header"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .helper = "bpf_l3_csum_replace",
+       .action = HelperAction::Refuse, .reason = "XDP has no checksum-replace helpers"},
+      {.fromStruct = "__sk_buff", .toStruct = "xdp_md", .helper = "bpf_l4_csum_replace",
+       .action = HelperAction::Refuse, .reason = "XDP has no checksum-replace helpers"},
   };
   return Rules;
 }
@@ -148,8 +174,8 @@ const char *supportMacro(std::string_view Name) {
        "BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7) or _IPV6 (1ULL << 8) by the inner IP version */\n"
        "#define BPFCARVE_SKB_POP(skb, n) ({ struct __sk_buff *bpfcarve_s_ = (skb); "
        "int bpfcarve_n_ = (n); unsigned char bpfcarve_v_ = 0; "
-       "if (bpfcarve_n_ <= 0 || bpf_skb_load_bytes(bpfcarve_s_, 14 + bpfcarve_n_, &bpfcarve_v_, 1)) "
-       "bpfcarve_v_ = 0; "
+       "if (bpfcarve_n_ <= 0 || "
+       "bpf_skb_load_bytes(bpfcarve_s_, 14 + bpfcarve_n_, &bpfcarve_v_, 1)) bpfcarve_v_ = 0; "
        "bpf_skb_adjust_room(bpfcarve_s_, -bpfcarve_n_, BPF_ADJ_ROOM_MAC, "
        "(bpfcarve_v_ >> 4) == 4 ? (1ULL << 7) : (bpfcarve_v_ >> 4) == 6 ? (1ULL << 8) : 0); })"},
       // bpf_redirect_map(devmap, key, flags) at tc: `fallback` is the tc code of the flags'
@@ -172,9 +198,9 @@ const std::vector<ReturnCodeAlias> &returnCodeAliases() {
   // and `retval = BPF_DROP;`, `retval = BPF_REDIRECT;`: enum bpf_ret_code (the lwt codes) has
   // the values of TC_ACT_OK, TC_ACT_SHOT and TC_ACT_REDIRECT.
   static const std::vector<ReturnCodeAlias> Aliases = {
-      {"tc", "BPF_OK", "TC_ACT_OK"},
-      {"tc", "BPF_DROP", "TC_ACT_SHOT"},
-      {"tc", "BPF_REDIRECT", "TC_ACT_REDIRECT"},
+      {.hook = "tc", .name = "BPF_OK", .code = "TC_ACT_OK"},
+      {.hook = "tc", .name = "BPF_DROP", .code = "TC_ACT_SHOT"},
+      {.hook = "tc", .name = "BPF_REDIRECT", .code = "TC_ACT_REDIRECT"},
   };
   return Aliases;
 }
@@ -193,14 +219,16 @@ const SectionVariant *sectionVariant(std::string_view Section) {
       "an xdp/cpumap program runs on the CPU a cpumap redirect chose, before the kernel builds "
       "the skb (expected attach type BPF_XDP_CPUMAP): no tc hook runs there";
   static const std::vector<SectionVariant> Variants = {
-      {"xdp.frags", "xdp", "", "",
-       "xdp.frags: XDP sees a multi-buffer frame's first buffer through ctx->data; at tc, "
-       "bpf_skb_pull_data(ctx, 0) makes the whole packet linear (test-run frames are single "
-       "buffers)"},
-      {"xdp/devmap", "xdp", "egress", Devmap, DevmapCaveat},
-      {"xdp.frags/devmap", "xdp", "egress", Devmap, DevmapCaveat},
-      {"xdp/cpumap", "xdp", "", Cpumap, ""},
-      {"xdp.frags/cpumap", "xdp", "", Cpumap, ""},
+      {.section = "xdp.frags", .base = "xdp",
+       .caveat = "xdp.frags: XDP sees a multi-buffer frame's first buffer through ctx->data; at "
+                 "tc, bpf_skb_pull_data(ctx, 0) makes the whole packet linear (test-run frames "
+                 "are single buffers)"},
+      {.section = "xdp/devmap", .base = "xdp", .onlyDirection = "egress", .reason = Devmap,
+       .caveat = DevmapCaveat},
+      {.section = "xdp.frags/devmap", .base = "xdp", .onlyDirection = "egress", .reason = Devmap,
+       .caveat = DevmapCaveat},
+      {.section = "xdp/cpumap", .base = "xdp", .reason = Cpumap},
+      {.section = "xdp.frags/cpumap", .base = "xdp", .reason = Cpumap},
   };
   for (const SectionVariant &V : Variants)
     if (V.section == Section)
@@ -227,12 +255,12 @@ const std::vector<KfuncRule> &kfuncRules() {
   static const std::vector<KfuncRule> Rules = [] {
     std::vector<KfuncRule> R;
     for (std::string_view K : Neutral) {
-      R.push_back({"xdp_md", "__sk_buff", K, K});
-      R.push_back({"__sk_buff", "xdp_md", K, K});
+      R.push_back({.fromStruct = "xdp_md", .toStruct = "__sk_buff", .kfunc = K, .to = K});
+      R.push_back({.fromStruct = "__sk_buff", .toStruct = "xdp_md", .kfunc = K, .to = K});
     }
     for (auto [Xdp, Skb] : Bound) {
-      R.push_back({"xdp_md", "__sk_buff", Xdp, Skb});
-      R.push_back({"__sk_buff", "xdp_md", Skb, Xdp});
+      R.push_back({.fromStruct = "xdp_md", .toStruct = "__sk_buff", .kfunc = Xdp, .to = Skb});
+      R.push_back({.fromStruct = "__sk_buff", .toStruct = "xdp_md", .kfunc = Skb, .to = Xdp});
     }
     return R;
   }();
@@ -248,9 +276,9 @@ const std::vector<BuiltinRule> &builtinRules() {
       "compiles to a BPF_LD_ABS/BPF_LD_IND packet load (llvm.bpf.load.*), which only skb programs "
       "may contain; it ends the program with 0 when the offset is past the packet";
   static const std::vector<BuiltinRule> Rules = {
-      {"load_byte", "__sk_buff", LdAbs},
-      {"load_half", "__sk_buff", LdAbs},
-      {"load_word", "__sk_buff", LdAbs},
+      {.name = "load_byte", .ctxStruct = "__sk_buff", .reason = LdAbs},
+      {.name = "load_half", .ctxStruct = "__sk_buff", .reason = LdAbs},
+      {.name = "load_word", .ctxStruct = "__sk_buff", .reason = LdAbs},
   };
   return Rules;
 }

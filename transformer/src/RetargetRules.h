@@ -17,10 +17,10 @@ struct FieldRule {
   std::string_view fromStruct, toStruct, field;
   /// The replacement: a field name of the target struct, or an expression where $B is the
   /// access's base (`ctx`): the whole member access is then replaced.
-  std::string_view to;
-  std::string_view onlyDirection; ///< "ingress"/"egress": elsewhere refused with `reason`
+  std::string_view to = {};
+  std::string_view onlyDirection = {}; ///< "ingress"/"egress": elsewhere refused with `reason`
   bool approximate = false;
-  std::string_view reason; ///< why it is refused (to empty) or approximate
+  std::string_view reason = {};  ///< why it is refused (to empty) or approximate
   std::string_view caveat = {};  ///< what a test-run does not show about the rewrite
   std::string_view support = {}; ///< the support macro `to` names (supportMacro)
 };
@@ -35,7 +35,8 @@ enum class HelperAction {
   AppendArgs,    ///< rename, then add `extra` before the closing parenthesis
   AdjustHead,    ///< bpf_xdp_adjust_head: push (delta < 0) or pop (delta > 0) at TC
   AdjustTail,    ///< bpf_xdp_adjust_tail(ctx, d) -> bpf_skb_change_tail(ctx, ctx->len + d, 0)
-  RedirectMap,   ///< bpf_redirect_map(devmap, key, flags) -> lookup in a generated tc map + bpf_redirect
+  RedirectMap,   ///< bpf_redirect_map(devmap, key, flags) -> lookup in a generated tc map,
+                 ///< then bpf_redirect
   ReplaceCall,   ///< the whole call becomes `expr` ($0 = first argument)
   Refuse,
 };
@@ -44,9 +45,9 @@ struct HelperRule {
   std::string_view fromStruct, toStruct; ///< ctx structs of the source and target hooks
   std::string_view helper;
   HelperAction action;
-  std::string_view to;     ///< new helper name, or the expression for ReplaceCall
-  std::string_view extra;  ///< AppendArgs: text inserted before ')'
-  std::string_view reason; ///< Refuse: why; otherwise a caveat to report (may be empty)
+  std::string_view to = {};     ///< new helper name, or the expression for ReplaceCall
+  std::string_view extra = {};  ///< AppendArgs: text inserted before ')'
+  std::string_view reason = {}; ///< Refuse: why; otherwise a caveat to report (may be empty)
   bool approximate = false;
 };
 const std::vector<HelperRule> &helperRules();
@@ -67,11 +68,11 @@ const std::vector<ReturnCodeAlias> &returnCodeAliases();
 /// A libbpf section that selects a variant of a hook that no hook profile describes by itself
 /// (xdp.frags, xdp/devmap): retargeting reads the program as one of `base`, or refuses it.
 struct SectionVariant {
-  std::string_view section;       ///< as libbpf 1.1 names it
-  std::string_view base;          ///< the hook profile whose rules apply
-  std::string_view onlyDirection; ///< "ingress"/"egress": the tc direction it retargets to
-  std::string_view reason;        ///< refused (outside onlyDirection, or always): why
-  std::string_view caveat;        ///< when retargeted: what a test-run does not show
+  std::string_view section;            ///< as libbpf 1.1 names it
+  std::string_view base;               ///< the hook profile whose rules apply
+  std::string_view onlyDirection = {}; ///< "ingress"/"egress": the tc direction it retargets to
+  std::string_view reason = {};        ///< refused (outside onlyDirection, or always): why
+  std::string_view caveat = {};        ///< when retargeted: what a test-run does not show
 };
 const SectionVariant *sectionVariant(std::string_view Section);
 
