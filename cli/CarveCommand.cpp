@@ -2,25 +2,18 @@
 //
 // The whole job in one command, for people and CI: carve a feature out of a monolith, move it to
 // another hook, prove the result in the kernel verifier, and show it behaves like the carved
-// original on packets. Each stage is a library call; this file only chains them and reports.
+// original on packets. The pipeline is one library call (transformer::carve); this file parses
+// the flags and formats the report.
 //
 //===----------------------------------------------------------------------===//
 #include "Command.h"
 
-#include "bpfcarve/extractor/Extract.h"
 #include "bpfcarve/toolchain/OutputFile.h"
-#include "bpfcarve/toolchain/TempDir.h"
-#include "bpfcarve/transformer/Retarget.h"
-#include "bpfcarve/verifier/Compiler.h"
-#include "bpfcarve/verifier/DiffRun.h"
-#include "bpfcarve/verifier/Loader.h"
-#include "bpfcarve/verifier/MapState.h"
-#include "bpfcarve/verifier/Packets.h"
+#include "bpfcarve/transformer/Pipeline.h"
 #include "bpfcarve/verifier/ReportFormat.h"
 
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -31,6 +24,7 @@ namespace {
 struct CarveCliOptions {
   std::string file, functions, programs, lines, map, to, direction = "ingress", output, report,
       format = "text", packets = "gen:all", seed, harness;
+  std::string keepStages;
   bool allowApprox = false, noDiffRun = false;
 };
 
@@ -47,136 +41,51 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
     if (!Out.empty())
       if (auto W = toolchain::checkWritable(Out); !W)
         return report(W.failure(), Ctx);
-  // Bad packet or seed inputs are bad input before anything is written, not after -o exists.
-  if (!O.to.empty() && !O.noDiffRun) {
-    if (auto Packets = verifier::loadPackets(O.packets); !Packets)
-      return report(Packets.failure(), Ctx);
-    if (!O.seed.empty())
-      if (auto Seed = verifier::readMapSeed(O.seed); !Seed)
-        return report(Seed.failure(), Ctx);
-  }
 
-  // 1. extract (a harness for functions that are not programs, for the target hook or xdp/tc)
-  extractor::ParseOptions P = parseOptionsFor(O.file, Ctx);
-  extractor::EmitOptions E;
-  if (Sel->kind != extractor::Selection::Kind::Programs) {
-    auto H = harnessHookFor(!O.harness.empty() ? O.harness : !O.to.empty() ? O.to : "xdp");
-    if (!H)
-      return report(H.failure(), Ctx);
-    E.harness = *H;
+  transformer::CarveOptions CO;
+  CO.input = parseOptionsFor(O.file, Ctx);
+  CO.selection = *Sel;
+  CO.harness = O.harness;
+  CO.to = O.to;
+  CO.direction = O.direction;
+  CO.allowApprox = O.allowApprox;
+  CO.diffRun = !O.noDiffRun;
+  CO.packets = O.packets;
+  CO.seed = O.seed;
+  CO.output = O.output;
+  CO.keepStages = O.keepStages;
+  auto Carved = transformer::carve(CO);
+  if (!Carved) {
+    // A refused retarget lists every refusal, not only the first.
+    if (Carved.failure().kind != FailureKind::Rejected)
+      return report(Carved.failure(), Ctx);
+    std::cerr << Carved.failure().firstLine() << "\n" << Carved.failure().details;
+    return Carved.failure().exitCode();
   }
-  auto Ex = extractor::extract(P, *Sel, E, O.output);
-  if (!Ex)
-    return report(Ex.failure(), Ctx);
-  for (const std::string &W : Ex->warnings)
+  const extractor::ExtractResult &Ex = Carved->extract;
+  for (const std::string &W : Ex.warnings)
     std::cerr << "bpfcarve: warning: " << W << "\n";
-
-  // The carved slice stands where the input stands, so its includes resolve the same way.
-  std::string SliceName = std::filesystem::path(O.file).parent_path().string();
-  SliceName = (SliceName.empty() ? std::string(".") : SliceName) + "/" +
-              std::filesystem::path(O.file).stem().string() + ".carved.c";
-  std::vector<std::string> Flags = extractor::flagsOfCommand(Ex->model.flags, O.file);
-  Flags.push_back("-I" + Ex->model.inputDir);
-
-  // The program the slice holds: the selected one, or the generated harness.
-  std::string Program = "bpfcarve_harness";
-  if (Sel->kind == extractor::Selection::Kind::Programs)
-    Program = Sel->names.front();
-  else if (Ex->text.find("int bpfcarve_harness(") == std::string::npos && !Ex->model.programs.empty())
-    Program = ""; // a selection that contains its own entry
-
-  // 2. retarget
-  std::string Final = Ex->text;
-  std::optional<transformer::RetargetReport> Retargeted;
-  if (!O.to.empty()) {
-    // A program is retargeted from the input itself (retarget slices it the same way), so the
-    // report points into the input; a harness exists only in the carved slice.
-    extractor::ParseOptions SP = P;
-    if (Sel->kind != extractor::Selection::Kind::Programs) {
-      SP = extractor::ParseOptions();
-      SP.file = SliceName;
-      SP.contents = Ex->text;
-      SP.flags = Flags;
-    }
-    transformer::RetargetOptions RO;
-    RO.program = Program;
-    RO.to = O.to;
-    RO.direction = O.direction;
-    RO.allowApprox = O.allowApprox;
-    auto R = transformer::retarget(SP, RO);
-    if (!R) {
-      std::cerr << R.failure().firstLine() << "\n";
-      if (R.failure().kind == FailureKind::Rejected)
-        std::cerr << R.failure().details;
-      return R.failure().exitCode();
-    }
-    Final = R->text;
-    Retargeted = R->report;
-  }
-  if (auto W = toolchain::writeFileAtomically(O.output, Final); !W)
-    return report(W.failure(), Ctx);
-
-  // 3. verify the result in the kernel
-  auto Scratch = toolchain::TempDir::create("bpfcarve-carve");
-  if (!Scratch)
-    return report(Scratch.failure(), Ctx);
-  auto Obj = verifier::compileBpf(O.output, Flags, Scratch->path());
-  if (!Obj) {
-    Failure F = Failure::internal("the carved output does not compile: " + Obj.failure().message);
-    F.details = Obj.failure().details;
-    return report(F, Ctx);
-  }
-  auto Verified = verifier::verifyObject(*Obj, {Program, ""});
-  if (!Verified)
-    return report(Verified.failure(), Ctx);
-  Verified->object = O.output;
-  int Code = verifier::reportExitCode(*Verified);
-
-  // 4. diff-run the carved original against the retarget
-  std::optional<verifier::DiffRunReport> Diff;
-  std::string DiffSkipped;
-  if (Retargeted && !O.noDiffRun && Code == 0) {
-    std::string OrigDir = Scratch->path() + "/original";
-    std::filesystem::create_directory(OrigDir);
-    std::string OrigSrc = OrigDir + "/" + std::filesystem::path(SliceName).filename().string();
-    if (auto W = toolchain::writeFileAtomically(OrigSrc, Ex->text); !W)
-      return report(W.failure(), Ctx);
-    auto OrigObj = verifier::compileBpf(OrigSrc, Flags, OrigDir);
-    if (!OrigObj)
-      return report(OrigObj.failure(), Ctx);
-    verifier::DiffRunOptions DO;
-    DO.programA = Program;
-    DO.packets = O.packets;
-    DO.seedPath = O.seed;
-    auto D = verifier::diffRun(*OrigObj, *Obj, DO);
-    if (!D) {
-      if (D.failure().kind != FailureKind::Environment)
-        return report(D.failure(), Ctx);
-      DiffSkipped = D.failure().message;
-    } else {
-      D->a = "carved " + O.file;
-      D->b = O.output;
-      Diff = *D;
-      if (int C = verifier::diffRunExitCode(*D))
-        Code = std::max(Code == 3 ? 0 : Code, C);
-    }
-  }
+  const std::optional<transformer::RetargetReport> &Retargeted = Carved->retarget;
+  const verifier::ObjectReport &Verified = Carved->verify;
+  const std::optional<verifier::DiffRunReport> &Diff = Carved->diffRun;
+  const std::string &DiffSkipped = Carved->diffRunSkipped;
+  int Code = Carved->exitCode;
 
   ordered_json J;
   J["input"] = O.file;
   J["selection"] = Sel->describe();
   J["output"] = O.output;
   unsigned Local = 0;
-  for (const extractor::KeptEntity &K : Ex->slice.kept)
+  for (const extractor::KeptEntity &K : Ex.slice.kept)
     Local += K.origin != extractor::Origin::System;
-  J["extract"] = {{"kept", Ex->slice.kept.size()},
+  J["extract"] = {{"kept", Ex.slice.kept.size()},
                   {"kept_from_the_project", Local},
-                  {"warnings", Ex->warnings}};
+                  {"warnings", Ex.warnings}};
   if (Retargeted)
     J["retarget"] = nlohmann::ordered_json::parse(transformer::reportJson(*Retargeted));
   else
     J["retarget"] = nullptr;
-  J["verify"] = nlohmann::ordered_json::parse(verifier::reportJson(*Verified));
+  J["verify"] = nlohmann::ordered_json::parse(verifier::reportJson(Verified));
   if (Diff)
     J["diff_run"] = nlohmann::ordered_json::parse(verifier::diffRunJson(*Diff));
   else
@@ -194,7 +103,7 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
   }
   std::ostringstream T;
   T << "carve " << Sel->describe() << " from " << O.file << " -> " << O.output << "\n\n"
-    << "extract:  kept " << Ex->slice.kept.size() << " entities (" << Local
+    << "extract:  kept " << Ex.slice.kept.size() << " entities (" << Local
     << " from the project, the rest behind #include)\n";
   if (Retargeted) {
     T << "retarget: " << Retargeted->fromHook << " -> " << Retargeted->toHook << " ("
@@ -205,7 +114,7 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
     for (const std::string &C : Retargeted->caveats)
       T << "  caveat: " << C << "\n";
   }
-  T << "\nverify:\n" << verifier::reportText(*Verified);
+  T << "\nverify:\n" << verifier::reportText(Verified);
   if (Diff)
     T << "\ndiff-run (" << O.packets << (O.seed.empty() ? "" : ", maps from " + O.seed) << "):\n"
       << verifier::diffRunText(*Diff);
@@ -235,6 +144,9 @@ void addCarveCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--packets", O->packets, "frames for the differential run (pcap or gen:NAME)");
   Sub->add_option("--maps", O->seed, "SEED.json written into both programs' maps before the run");
   Sub->add_flag("--no-diff-run", O->noDiffRun, "skip the differential run");
+  Sub->add_option("--keep-stages", O->keepStages,
+                  "write every intermediate into DIR: slice, manifest, retargeted text, objects, "
+                  "verifier log, frames that diverged");
   Sub->add_option("-o", O->output, "output file")->required();
   Sub->add_option("--report", O->report, "write the whole report as JSON");
   Sub->add_option("--format", O->format, "output format")->check(CLI::IsMember({"text", "json"}));
@@ -244,7 +156,8 @@ void addCarveCommand(CLI::App &App, CommandContext &Ctx) {
               "Examples:\n"
               "  bpfcarve carve balancer.bpf.c --program gue_decap_only --to tc -o gue_tc.bpf.c\n"
               "  bpfcarve carve balancer.bpf.c --function flow_hash -o hash.bpf.c\n"
-              "  bpfcarve carve fw.bpf.c --program fw --to xdp --maps seed.json --format json");
+              "  bpfcarve carve fw.bpf.c --program fw --to xdp --maps seed.json --format json\n"
+              "  bpfcarve carve balancer.bpf.c --function decap --to tc -o d.bpf.c --keep-stages st/");
   Sub->callback([O, &Ctx] { Ctx.exitCode = runCarve(*O, Ctx); });
 }
 

@@ -59,7 +59,6 @@ void addProbeCommand(CLI::App &App, CommandContext &Ctx);
 /// Builds a Selection from the extract/carve options; exactly one must be given.
 Result<extractor::Selection> selectionFrom(const std::string &Functions, const std::string &Programs,
                                            const std::string &Lines, const std::string &Map);
-Result<extractor::HarnessHook> harnessHookFor(const std::string &Hook);
 
 void addExtractCommand(CLI::App &App, CommandContext &Ctx);
 void addRetargetCommand(CLI::App &App, CommandContext &Ctx);

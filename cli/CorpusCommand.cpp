@@ -12,6 +12,7 @@
 #include "bpfcarve/extractor/Extract.h"
 #include "bpfcarve/toolchain/KernelRecords.h"
 #include "bpfcarve/toolchain/Process.h"
+#include "bpfcarve/toolchain/CorpusManifest.h"
 #include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 #include "bpfcarve/transformer/Retarget.h"
@@ -53,22 +54,6 @@ struct CorpusCliOptions {
   int job = -1;
 };
 
-json readJsonFile(const std::string &Path) {
-  std::ifstream In(Path);
-  if (!In)
-    return nullptr;
-  return json::parse(In, nullptr, false);
-}
-
-std::string substitute(std::string S, const json &Vars) {
-  for (auto &[Name, Value] : Vars.items()) {
-    std::string Key = "${" + Name + "}";
-    for (size_t P; (P = S.find(Key)) != std::string::npos;)
-      S.replace(P, Key.size(), Value.get<std::string>());
-  }
-  return S;
-}
-
 /// One worker's checks: per stage, how many ran, succeeded, matched the manifest, and misses.
 struct StageResult {
   unsigned runs = 0, succeeded = 0, expected = 0, met = 0;
@@ -102,15 +87,16 @@ struct StageResult {
 
 /// The worker: all stages for file I of the manifest.
 int runJob(const CorpusCliOptions &O, const CommandContext &Ctx) {
-  json M = readJsonFile(O.manifest);
-  json Layout = readJsonFile(O.corpusDir + "/layout.json");
+  auto Manifest = toolchain::readCorpusManifest(O.manifest);
+  if (!Manifest)
+    return report(Manifest.failure(), Ctx);
+  auto Layout = toolchain::readCorpusLayout(O.corpusDir);
+  if (!Layout)
+    return report(Layout.failure(), Ctx);
+  const json &M = *Manifest;
   const json &F = M["files"][static_cast<size_t>(O.job)];
-  std::vector<std::string> Flags;
-  for (const json &X : M["common_flags"])
-    Flags.push_back(substitute(X, Layout["vars"]));
-  for (const json &X : F["flags"])
-    Flags.push_back(substitute(X, Layout["vars"]));
-  std::string Src = Layout["source_root"].get<std::string>() + "/" + F["path"].get<std::string>();
+  std::vector<std::string> Flags = toolchain::corpusFileFlags(M, F, *Layout);
+  std::string Src = toolchain::corpusSourcePath(F, *Layout);
   std::set<std::string> Want;
   std::stringstream SS(O.stages);
   for (std::string S; std::getline(SS, S, ',');)
@@ -156,11 +142,8 @@ int runJob(const CorpusCliOptions &O, const CommandContext &Ctx) {
       auto Ex = extractor::extract(P, Sel, {}, "");
       std::string Actual = Ex ? "ok" : "fail";
       if (Ex && Root && Pr.contains("extract_verify")) {
-        std::string Dir = Scratch->path() + "/x-" + Name;
-        std::filesystem::create_directory(Dir);
-        std::string Slice = Dir + "/" + std::filesystem::path(Src).filename().string();
-        std::ofstream(Slice) << Ex->text;
-        auto SO = verifier::compileBpf(Slice, Flags, Dir);
+        auto SO = verifier::compileText(Ex->text, Scratch->path() + "/x-" + Name,
+                                        std::filesystem::path(Src).filename().string(), Flags);
         auto V = SO ? verifier::verifyObject(*SO, {Name, ""}) : Result<verifier::ObjectReport>(SO.failure());
         std::string Verdict = V && !V->programs.empty() ? V->programs[0].verdict : "error";
         R["extract"].check(Verdict == "pass", Pr["extract_verify"], Verdict, What + " (verify)");
@@ -181,11 +164,8 @@ int runJob(const CorpusCliOptions &O, const CommandContext &Ctx) {
         R["retarget"].check(static_cast<bool>(Rt), Pr["retarget"], Actual, What + " -> " + RO.to);
       if (Rt && Want.count("diff-run") && Root && Obj && Pr.contains("retarget_diff") &&
           Pr["retarget_diff"].is_object()) {
-        std::string Dir = Scratch->path() + "/r-" + Name;
-        std::filesystem::create_directory(Dir);
-        std::string Out = Dir + "/" + std::filesystem::path(Src).filename().string();
-        std::ofstream(Out) << Rt->text;
-        auto RO2 = verifier::compileBpf(Out, Flags, Dir);
+        auto RO2 = verifier::compileText(Rt->text, Scratch->path() + "/r-" + Name,
+                                         std::filesystem::path(Src).filename().string(), Flags);
         std::string Outcome = "error";
         bool Same = false;
         if (RO2) {
@@ -220,66 +200,20 @@ std::string rate(unsigned A, unsigned B) {
   return S.str();
 }
 
-int runCorpus(const CorpusCliOptions &O, const CommandContext &Ctx) {
-  CorpusCliOptions Opt = O;
-  if (Opt.corpusDir.empty()) {
-    const char *E = std::getenv("BPFCARVE_CORPUS_DIR");
-    Opt.corpusDir = E && *E ? E : toolchain::cacheDir() + "/corpus";
-  }
-  // A records directory (corpus/records): the running kernel's record, or the nearest one, whose
-  // kernel-dependent expectations (verdicts, sizes) may then be missed for a kernel change.
-  std::string RecordNote;
-  if (Opt.job < 0 && std::filesystem::is_directory(Opt.manifest)) {
-    std::string Release = toolchain::kernelRelease();
-    auto R = toolchain::chooseKernelRecord(Opt.manifest, ".json", Release);
-    if (!R)
-      return report(Failure::badInput("no corpus record (<kernel release>.json) in '" +
-                                      Opt.manifest + "'"),
-                    Ctx);
-    RecordNote = R->exact ? "record of this kernel (" + Release + "): " + R->path
-                          : "no record of this kernel (" + Release + "); nearest: " + R->path +
-                                " - verdicts and sizes it records may differ here";
-    std::cerr << "bpfcarve: corpus: " << RecordNote << "\n";
-    Opt.manifest = R->path;
-  }
-  json M;
-  {
-    std::ifstream In(Opt.manifest);
-    if (!In || std::filesystem::is_directory(Opt.manifest))
-      return report(Failure::badInput("cannot read '" + Opt.manifest + "': " +
-                                      (std::filesystem::is_directory(Opt.manifest)
-                                           ? std::string("it is a directory")
-                                           : std::string(std::strerror(errno)))),
-                    Ctx);
-    try {
-      M = json::parse(In);
-    } catch (const json::parse_error &E) {
-      return report(Failure::badInput("malformed corpus manifest '" + Opt.manifest +
-                                      "': " + E.what()),
-                    Ctx);
-    }
-  }
-  if (!M.is_object() || !M.contains("files") || !M["files"].is_array())
-    return report(Failure::badInput("'" + Opt.manifest +
-                                    "' is not a corpus manifest (no \"files\" array)"),
-                  Ctx);
-  if (!readJsonFile(Opt.corpusDir + "/layout.json").is_object())
-    return report(Failure::environment("no corpus at '" + Opt.corpusDir +
-                                       "' (run corpus/fetch.sh; it needs Debian's mirror)"),
-                  Ctx);
-  if (Opt.job >= 0)
-    return runJob(Opt, Ctx);
+/// Every stage of the corpus, tallied over the manifest's files Jobs.
+struct CorpusTotals {
+  std::map<std::string, StageResult> stages;
+  std::vector<std::string> broken; ///< files whose worker failed
+};
 
-  std::vector<size_t> Jobs;
-  for (size_t I = 0; I < M["files"].size(); ++I)
-    if (M["files"][I]["compile"] == "ok" &&
-        (Opt.filter.empty() ||
-         M["files"][I]["path"].get<std::string>().find(Opt.filter) != std::string::npos))
-      Jobs.push_back(I);
-  unsigned N = Opt.jobs ? Opt.jobs : std::max(1u, std::thread::hardware_concurrency());
-  std::string Self = std::filesystem::read_symlink("/proc/self/exe").string();
+/// Runs `bpfcarve corpus --job I` for every file I of Jobs, Opt.jobs (default: one per CPU) at
+/// a time, with progress on stderr.
+CorpusTotals runWorkers(const CorpusCliOptions &Opt, const json &M,
+                        const std::vector<size_t> &Jobs) {
   std::map<std::string, StageResult> Total;
   std::vector<std::string> Broken;
+  unsigned N = Opt.jobs ? Opt.jobs : std::max(1u, std::thread::hardware_concurrency());
+  std::string Self = std::filesystem::read_symlink("/proc/self/exe").string();
   std::mutex Lock;
   std::atomic<size_t> Next{0}, Done{0};
   bool Tty = ::isatty(2);
@@ -323,29 +257,14 @@ int runCorpus(const CorpusCliOptions &O, const CommandContext &Ctx) {
   if (Tty)
     std::cerr << "\n";
 
-  bool Missed = !Broken.empty();
-  json Out;
-  Out["manifest"] = Opt.manifest;
-  Out["files"] = Jobs.size();
-  for (const char *Stage : Stages) {
-    auto It = Total.find(Stage);
-    if (It == Total.end())
-      continue;
-    Out["stages"][Stage] = It->second.toJson();
-    Missed |= It->second.met != It->second.expected;
-  }
-  Out["broken"] = Broken;
-  if (!RecordNote.empty())
-    Out["record"] = RecordNote;
-  if (::geteuid() != 0)
-    Out["note"] = "not root: verify, the extract slices' verify and diff-run were skipped";
-  if (Opt.format == "json") {
-    if (int E = emit(Out.dump(2) + "\n", Ctx))
-      return E;
-    return Missed ? 1 : 0;
-  }
+  return {std::move(Total), std::move(Broken)};
+}
+
+/// The text or markdown table of the totals.
+std::string corpusText(const CorpusTotals &Totals, bool Md) {
+  const std::map<std::string, StageResult> &Total = Totals.stages;
+  const std::vector<std::string> &Broken = Totals.broken;
   std::ostringstream T;
-  bool Md = Opt.format == "markdown";
   if (Md)
     T << "| stage | runs | succeeded | rate | expectations met |\n|---|---|---|---|---|\n";
   else
@@ -372,7 +291,72 @@ int runCorpus(const CorpusCliOptions &O, const CommandContext &Ctx) {
     T << (Md ? "- " : "") << B << "\n";
   if (::geteuid() != 0)
     T << "(not root: verify, the extract slices' verify and diff-run were skipped)\n";
-  if (int E = emit(T.str(), Ctx))
+  return T.str();
+}
+
+int runCorpus(const CorpusCliOptions &O, const CommandContext &Ctx) {
+  CorpusCliOptions Opt = O;
+  if (Opt.corpusDir.empty()) {
+    const char *E = std::getenv("BPFCARVE_CORPUS_DIR");
+    Opt.corpusDir = E && *E ? E : toolchain::cacheDir() + "/corpus";
+  }
+  // A records directory (corpus/records): the running kernel's record, or the nearest one, whose
+  // kernel-dependent expectations (verdicts, sizes) may then be missed for a kernel change.
+  std::string RecordNote;
+  if (Opt.job < 0 && std::filesystem::is_directory(Opt.manifest)) {
+    std::string Release = toolchain::kernelRelease();
+    auto R = toolchain::chooseKernelRecord(Opt.manifest, ".json", Release);
+    if (!R)
+      return report(Failure::badInput("no corpus record (<kernel release>.json) in '" +
+                                      Opt.manifest + "'"),
+                    Ctx);
+    RecordNote = R->exact ? "record of this kernel (" + Release + "): " + R->path
+                          : "no record of this kernel (" + Release + "); nearest: " + R->path +
+                                " - verdicts and sizes it records may differ here";
+    std::cerr << "bpfcarve: corpus: " << RecordNote << "\n";
+    Opt.manifest = R->path;
+  }
+  auto Manifest = toolchain::readCorpusManifest(Opt.manifest);
+  if (!Manifest)
+    return report(Manifest.failure(), Ctx);
+  const json &M = *Manifest;
+  if (auto Layout = toolchain::readCorpusLayout(Opt.corpusDir); !Layout)
+    return report(Layout.failure(), Ctx);
+  if (Opt.job >= 0)
+    return runJob(Opt, Ctx);
+
+  std::vector<size_t> Jobs;
+  for (size_t I = 0; I < M["files"].size(); ++I)
+    if (M["files"][I]["compile"] == "ok" &&
+        (Opt.filter.empty() ||
+         M["files"][I]["path"].get<std::string>().find(Opt.filter) != std::string::npos))
+      Jobs.push_back(I);
+  CorpusTotals Totals = runWorkers(Opt, M, Jobs);
+  const std::map<std::string, StageResult> &Total = Totals.stages;
+  const std::vector<std::string> &Broken = Totals.broken;
+
+  bool Missed = !Broken.empty();
+  json Out;
+  Out["manifest"] = Opt.manifest;
+  Out["files"] = Jobs.size();
+  for (const char *Stage : Stages) {
+    auto It = Total.find(Stage);
+    if (It == Total.end())
+      continue;
+    Out["stages"][Stage] = It->second.toJson();
+    Missed |= It->second.met != It->second.expected;
+  }
+  Out["broken"] = Broken;
+  if (!RecordNote.empty())
+    Out["record"] = RecordNote;
+  if (::geteuid() != 0)
+    Out["note"] = "not root: verify, the extract slices' verify and diff-run were skipped";
+  if (Opt.format == "json") {
+    if (int E = emit(Out.dump(2) + "\n", Ctx))
+      return E;
+    return Missed ? 1 : 0;
+  }
+  if (int E = emit(corpusText(Totals, Opt.format == "markdown"), Ctx))
     return E;
   return Missed ? 1 : 0;
 }

@@ -1,6 +1,8 @@
 //===- ExtractCommand.cpp - bpfcarve extract ------------------------------===//
 #include "Command.h"
 
+#include "bpfcarve/transformer/Pipeline.h"
+
 #include "bpfcarve/extractor/Extract.h"
 #include "bpfcarve/toolchain/Names.h"
 #include "bpfcarve/toolchain/OutputFile.h"
@@ -61,45 +63,6 @@ Result<extractor::Selection> selectionFrom(const std::string &Functions,
   return S;
 }
 
-/// The extractor's view of a hook, from verifier-check's hook profiles. Any hook whose ctx is a
-/// fixed struct can have a harness (the entry takes `struct CTX *ctx`); packet parameters are
-/// refused by the generator where the hook has no direct packet access (socket, sockops).
-Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
-  const verifier::HookProfile *P = verifier::findHook(Name);
-  if (!P || P->ctxStruct.empty()) {
-    std::vector<std::string> Hooks;
-    for (const verifier::HookProfile &H : verifier::hookProfiles())
-      if (!H.ctxStruct.empty())
-        Hooks.push_back(std::string(H.name));
-    std::string List;
-    for (const std::string &H : Hooks)
-      List += (List.empty() ? "" : ", ") + H;
-    return Failure::badInput("unknown or unsupported harness hook '" + Name + "'" +
-                             toolchain::didYouMean(Name, Hooks) + " (use " + List + ")");
-  }
-  extractor::HarnessHook H;
-  H.name = std::string(P->name);
-  H.section = std::string(P->sections.empty() ? P->name : P->sections.front());
-  if (!H.section.empty() && H.section.back() == '+')
-    H.section.pop_back();
-  H.ctxStruct = std::string(P->ctxStruct);
-  H.progType = std::string(P->progTypeName);
-  H.directPacketAccess = P->packetAccess != verifier::PacketAccess::None;
-  const verifier::ReturnCode *Pass = P->returnCodeFor(verifier::ReturnMeaning::Pass);
-  if (!Pass) // raw_tp: the kernel ignores the value
-    Pass = P->returnCodeFor(verifier::ReturnMeaning::Ignored);
-  H.passValue = Pass ? Pass->value : 0;
-  H.passName = Pass ? std::string(Pass->name) : "0";
-  for (const verifier::ReturnCode &C : P->returnCodes)
-    H.actionNames.push_back(std::string(C.name));
-  for (const verifier::HookProfile &Other : verifier::hookProfiles())
-    if (!Other.ctxStruct.empty() && Other.ctxStruct != P->ctxStruct &&
-        std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(), Other.ctxStruct) ==
-            H.foreignCtxStructs.end())
-      H.foreignCtxStructs.push_back(std::string(Other.ctxStruct));
-  return H;
-}
-
 namespace {
 int runExtract(const ExtractCliOptions &O, const CommandContext &Ctx) {
   auto Sel = selectionFrom(O.functions, O.programs, O.lines, O.map);
@@ -108,15 +71,16 @@ int runExtract(const ExtractCliOptions &O, const CommandContext &Ctx) {
   if (auto R = refuseOutputsOverInput({O.output, O.manifest}, O.file); !R)
     return report(R.failure(), Ctx);
   extractor::ParseOptions P = parseOptionsFor(O.file, Ctx);
-  extractor::EmitOptions E;
-  E.keepLocalIncludes = O.keepLocalIncludes;
+  extractor::ExtractOptions E;
+  E.emit.keepLocalIncludes = O.keepLocalIncludes;
+  E.selfCheck = !O.noSelfCheck;
   if (!O.harness.empty()) {
-    auto H = harnessHookFor(O.harness);
+    auto H = transformer::harnessHookFor(O.harness);
     if (!H)
       return report(H.failure(), Ctx);
     E.harness = *H;
   }
-  auto R = extractor::extract(P, *Sel, E, O.output, !O.noSelfCheck);
+  auto R = extractor::extract(P, *Sel, E, O.output);
   if (!R)
     return report(R.failure(), Ctx);
   return writeOutputs(R->warnings, O.manifest, R->manifest, O.output, R->text, Ctx);

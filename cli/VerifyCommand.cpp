@@ -31,7 +31,7 @@ int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
       return report(Loaded.failure(), Ctx);
     Packets = Loaded.take();
   }
-  verifier::VerifyOptions VO{O.program, O.type, O.packets.empty() ? nullptr : &Packets};
+  verifier::VerifyOptions VO{O.program, O.type, O.packets.empty() ? nullptr : &Packets, O.file};
   auto Report = verifier::verifyObject(*Object, VO);
   if (!Report)
     return report(Report.failure(), Ctx);

@@ -109,76 +109,87 @@ bool onlySpaceBetween(const std::string &Text, unsigned From, unsigned To) {
   return true;
 }
 
-bool sameSpan(const SourceSpan &A, const SourceSpan &B) {
-  return A.file == B.file && A.beginOffset == B.beginOffset && A.endOffset == B.endOffset;
-}
-
 unsigned lineOf(const std::string &Text, unsigned Offset) {
   return 1 + static_cast<unsigned>(std::count(Text.begin(), Text.begin() + Offset, '\n'));
 }
 
-} // namespace
+/// The slice's text, in steps: the includes that stay, the declaration units, co-located
+/// units merged, attached comments, the conditional directives around what is kept, render.
+class SliceEmitter {
+public:
+  SliceEmitter(const ProgramModel &M, const Slice &S, const EmitOptions &O) : M(M), S(S), O(O) {
+    for (const SourceFile &F : M.files)
+      if (F.origin != Origin::System)
+        Files[F.path] = &F;
+  }
 
-std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &O) {
-  std::map<std::string, const SourceFile *> Files;
-  for (const SourceFile &F : M.files)
-    if (F.origin != Origin::System)
-      Files[F.path] = &F;
-  auto isLocalFile = [&](const std::string &Path) {
+  std::string emit() {
+    addIncludes();
+    addDeclarations();
+    mergeUnits();
+    attachComments();
+    addConditionals();
+    return render();
+  }
+
+private:
+  bool isLocalFile(const std::string &Path) const {
     auto It = Files.find(Path);
     return It != Files.end() && It->second->origin == Origin::Local;
-  };
+  }
+  /// Text of a local header stays in that header with --keep-local-includes.
+  bool staysInLocalHeader(const std::string &Path) const {
+    return O.keepLocalIncludes && isLocalFile(Path);
+  }
+  const std::string &textOf(const std::string &Path) const { return Files.at(Path)->text; }
 
-  std::vector<Unit> Units;
-  auto addUnit = [&](const SourceSpan &Sp, UnitKind K) {
+  void addUnit(const SourceSpan &Sp, UnitKind K) {
     if (!Sp.valid() || !Files.count(Sp.file))
       return;
     Units.push_back({M.orderKey(Sp.file, Sp.beginOffset), Sp.file, Sp.beginOffset, Sp.endOffset,
                      Sp.beginLine, K, {}});
-  };
-
-  // Which includes stay: the ones that provide kept system entities, the system includes before
-  // them in the same file (headers often rely on earlier ones: <bpf/bpf_helpers.h> needs the
-  // __u32 of <linux/types.h>), and with --keep-local-includes the includes of local headers
-  // that kept entities come from.
-  std::set<std::string> KeptIncludes;
-  for (const Include &I : M.includes)
-    if (S.has(I.id))
-      KeptIncludes.insert(I.id);
-  if (O.keepLocalIncludes)
-    for (const auto &[Id, Spans] : M.spans)
-      if (S.has(Id))
-        for (const SourceSpan &Sp : Spans)
-          if (isLocalFile(Sp.file))
-            for (const Include &I : M.includes)
-              if (Files.count(Sp.file) && I.resolved == Files[Sp.file]->absPath) {
-                KeptIncludes.insert(I.id);
-                break;
-              }
-  for (const Include &Needed : M.includes) {
-    if (!KeptIncludes.count(Needed.id))
-      continue;
-    for (const Include &Before : M.includes)
-      if (Before.from == Needed.from && Before.line < Needed.line && Before.headerClass != "local")
-        KeptIncludes.insert(Before.id);
-  }
-  for (const Include &I : M.includes) {
-    if (!KeptIncludes.count(I.id))
-      continue;
-    if (I.headerClass == "local" && !O.keepLocalIncludes)
-      continue; // its declarations are copied instead
-    if (O.keepLocalIncludes && isLocalFile(I.from))
-      continue; // the local header keeps its own includes
-    addUnit(I.directive, UnitKind::Include);
   }
 
-  // A record kept code only points to needs no more than `struct foo;`: the input's own forward
-  // declarations of it where it has some, else one written where its definition was. Unless the
-  // definition shares its text with something kept whole (`typedef struct foo {...} foo_t;`).
-  std::map<std::string, const TypeEntity *> Types;
-  for (const TypeEntity &T : M.types)
-    Types[T.id] = &T;
-  auto overlapsKeptText = [&](const std::string &Id, const SourceSpan &Sp) {
+  /// Which includes stay: the ones that provide kept system entities, the system includes
+  /// before them in the same file (headers often rely on earlier ones: <bpf/bpf_helpers.h>
+  /// needs the __u32 of <linux/types.h>), and with --keep-local-includes the includes of local
+  /// headers that kept entities come from.
+  void addIncludes() {
+    std::set<std::string> KeptIncludes;
+    for (const Include &I : M.includes)
+      if (S.has(I.id))
+        KeptIncludes.insert(I.id);
+    if (O.keepLocalIncludes)
+      for (const auto &[Id, Spans] : M.spans)
+        if (S.has(Id))
+          for (const SourceSpan &Sp : Spans)
+            if (isLocalFile(Sp.file))
+              for (const Include &I : M.includes)
+                if (I.resolved == Files.at(Sp.file)->absPath) {
+                  KeptIncludes.insert(I.id);
+                  break;
+                }
+    for (const Include &Needed : M.includes) {
+      if (!KeptIncludes.count(Needed.id))
+        continue;
+      for (const Include &Before : M.includes)
+        if (Before.from == Needed.from && Before.line < Needed.line &&
+            Before.headerClass != "local")
+          KeptIncludes.insert(Before.id);
+    }
+    for (const Include &I : M.includes) {
+      if (!KeptIncludes.count(I.id))
+        continue;
+      if (I.headerClass == "local" && !O.keepLocalIncludes)
+        continue; // its declarations are copied instead
+      if (staysInLocalHeader(I.from))
+        continue; // the local header keeps its own includes
+      addUnit(I.directive, UnitKind::Include);
+    }
+  }
+
+  /// Whether the text at Sp is shared with an entity other than Id that is kept whole.
+  bool overlapsKeptText(const std::string &Id, const SourceSpan &Sp) const {
     for (const KeptEntity &K : S.kept) {
       if (K.id == Id || S.declarationOnly.count(K.id))
         continue;
@@ -188,124 +199,160 @@ std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &
             return true;
     }
     return false;
-  };
-  for (const KeptEntity &K : S.kept) {
-    auto It = M.spans.find(K.id);
-    if (It == M.spans.end())
-      continue;
-    const TypeEntity *T = S.declarationOnly.count(K.id) && Types.count(K.id) ? Types[K.id] : nullptr;
-    if (T && T->complete && !overlapsKeptText(K.id, T->decl)) {
-      bool Written = false;
+  }
+
+  void addDeclarations() {
+    std::map<std::string, const TypeEntity *> Types;
+    for (const TypeEntity &T : M.types)
+      Types[T.id] = &T;
+    for (const KeptEntity &K : S.kept) {
+      auto It = M.spans.find(K.id);
+      if (It == M.spans.end())
+        continue;
+      auto T = Types.find(K.id);
+      if (S.declarationOnly.count(K.id) && T != Types.end() && T->second->complete &&
+          !overlapsKeptText(K.id, T->second->decl)) {
+        addForwardDeclaration(*T->second, It->second);
+        continue;
+      }
       for (const SourceSpan &Sp : It->second)
-        if (!sameSpan(Sp, T->decl) && !(O.keepLocalIncludes && isLocalFile(Sp.file))) {
+        if (!staysInLocalHeader(Sp.file))
           addUnit(Sp, UnitKind::Decl);
-          Written = true;
+    }
+  }
+
+  /// A record kept code only points to needs no more than `struct foo;`: the input's own
+  /// forward declarations of it where it has some, else one written where its definition was.
+  /// Unless the definition shares its text with something kept whole
+  /// (`typedef struct foo {...} foo_t;`).
+  void addForwardDeclaration(const TypeEntity &T, const std::vector<SourceSpan> &Spans) {
+    bool Written = false;
+    for (const SourceSpan &Sp : Spans)
+      if (!sameSpan(Sp, T.decl) && !staysInLocalHeader(Sp.file)) {
+        addUnit(Sp, UnitKind::Decl);
+        Written = true;
+      }
+    if (!Written && T.decl.valid() && Files.count(T.decl.file) &&
+        !staysInLocalHeader(T.decl.file)) {
+      addUnit(T.decl, UnitKind::Decl);
+      Units.back().end = Units.back().begin;
+      Units.back().text = T.kind + " " + T.name + ";";
+    }
+  }
+
+  /// Co-located declarations share text; a declaration inside another's text is part of it.
+  void mergeUnits() {
+    std::sort(Units.begin(), Units.end(), [](const Unit &A, const Unit &B) {
+      return A.key != B.key ? A.key < B.key : A.end > B.end;
+    });
+    std::vector<Unit> Merged;
+    for (Unit &U : Units) {
+      if (!Merged.empty() && Merged.back().file == U.file && U.begin < Merged.back().end &&
+          U.text.empty()) {
+        Merged.back().end = std::max(Merged.back().end, U.end);
+        continue;
+      }
+      Merged.push_back(U);
+    }
+    Units = std::move(Merged);
+  }
+
+  /// Attached comments, never reaching into the previous or next unit of the same file.
+  void attachComments() {
+    for (size_t I = 0; I < Units.size(); ++I) {
+      Unit &U = Units[I];
+      if (U.kind != UnitKind::Decl || !U.text.empty())
+        continue;
+      const std::string &Text = textOf(U.file);
+      unsigned Ceiling = static_cast<unsigned>(Text.size());
+      for (size_t J = I + 1; J < Units.size(); ++J)
+        if (Units[J].file == U.file) {
+          Ceiling = Units[J].begin;
+          break;
         }
-      if (!Written && T->decl.valid() && Files.count(T->decl.file) &&
-          !(O.keepLocalIncludes && isLocalFile(T->decl.file))) {
-        addUnit(T->decl, UnitKind::Decl);
-        Units.back().end = Units.back().begin;
-        Units.back().text = T->kind + " " + T->name + ";";
-      }
-      continue;
-    }
-    for (const SourceSpan &Sp : It->second) {
-      if (O.keepLocalIncludes && isLocalFile(Sp.file))
-        continue;
-      addUnit(Sp, UnitKind::Decl);
+      U.end = withTrailingComment(Text, U.end, Ceiling);
+      unsigned Floor = 0;
+      for (size_t J = I; J-- > 0;)
+        if (Units[J].file == U.file) {
+          Floor = Units[J].end;
+          break;
+        }
+      U.begin = withLeadingComment(Text, U.begin, Floor);
+      U.line = lineOf(Text, U.begin);
     }
   }
 
-  std::sort(Units.begin(), Units.end(), [](const Unit &A, const Unit &B) {
-    return A.key != B.key ? A.key < B.key : A.end > B.end;
-  });
-  // Co-located declarations share text; a declaration inside another's text is part of it.
-  std::vector<Unit> Merged;
-  for (Unit &U : Units) {
-    if (!Merged.empty() && Merged.back().file == U.file && U.begin < Merged.back().end &&
-        U.text.empty()) {
-      Merged.back().end = std::max(Merged.back().end, U.end);
-      continue;
-    }
-    Merged.push_back(U);
-  }
-  // Attached comments, never reaching into the previous or next unit of the same file.
-  for (size_t I = 0; I < Merged.size(); ++I) {
-    Unit &U = Merged[I];
-    if (U.kind != UnitKind::Decl || !U.text.empty())
-      continue;
-    unsigned Ceiling = static_cast<unsigned>(Files[U.file]->text.size());
-    for (size_t J = I + 1; J < Merged.size(); ++J)
-      if (Merged[J].file == U.file) {
-        Ceiling = Merged[J].begin;
-        break;
-      }
-    U.end = withTrailingComment(Files[U.file]->text, U.end, Ceiling);
-    unsigned Floor = 0;
-    for (size_t J = I; J-- > 0;)
-      if (Merged[J].file == U.file) {
-        Floor = Merged[J].end;
-        break;
-      }
-    U.begin = withLeadingComment(Files[U.file]->text, U.begin, Floor);
-    U.line = lineOf(Files[U.file]->text, U.begin);
-  }
-
-  // Conditional directives around kept declarations, where the region holds at least one unit
-  // and none of its directives falls inside a unit (then it is part of that unit's text).
-  std::vector<Unit> Directives;
-  for (const Conditional &C : M.conditionals) {
-    if (!Files.count(C.file) || (O.keepLocalIncludes && isLocalFile(C.file)))
-      continue;
-    bool Holds = false, Inside = false;
-    for (const Unit &U : Merged) {
-      if (U.file != C.file)
+  /// Conditional directives around kept declarations, where the region holds at least one unit
+  /// and none of its directives falls inside a unit (then it is part of that unit's text).
+  void addConditionals() {
+    std::vector<Unit> Directives;
+    for (const Conditional &C : M.conditionals) {
+      if (!Files.count(C.file) || staysInLocalHeader(C.file))
         continue;
-      if (U.begin >= C.region.beginOffset && U.end <= C.region.endOffset)
-        Holds = true;
+      bool Holds = false, Inside = false;
+      for (const Unit &U : Units) {
+        if (U.file != C.file)
+          continue;
+        if (U.begin >= C.region.beginOffset && U.end <= C.region.endOffset)
+          Holds = true;
+        for (const SourceSpan &D : C.directives)
+          if (D.beginOffset >= U.begin && D.beginOffset < U.end)
+            Inside = true;
+      }
+      if (!Holds || Inside)
+        continue;
       for (const SourceSpan &D : C.directives)
-        if (D.beginOffset >= U.begin && D.beginOffset < U.end)
-          Inside = true;
+        Directives.push_back({M.orderKey(D.file, D.beginOffset), D.file, D.beginOffset,
+                              D.endOffset, D.beginLine, UnitKind::Directive, {}});
     }
-    if (!Holds || Inside)
-      continue;
-    for (const SourceSpan &D : C.directives)
-      Directives.push_back({M.orderKey(D.file, D.beginOffset), D.file, D.beginOffset, D.endOffset,
-                            D.beginLine, UnitKind::Directive, {}});
+    Units.insert(Units.end(), Directives.begin(), Directives.end());
+    std::sort(Units.begin(), Units.end(), [](const Unit &A, const Unit &B) {
+      return A.key != B.key ? A.key < B.key : A.kind < B.kind;
+    });
   }
-  Merged.insert(Merged.end(), Directives.begin(), Directives.end());
-  std::sort(Merged.begin(), Merged.end(), [](const Unit &A, const Unit &B) {
-    return A.key != B.key ? A.key < B.key : A.kind < B.kind;
-  });
 
-  std::string Out;
-  const Unit *PrevDecl = nullptr;
-  std::optional<UnitKind> Prev;
-  for (const std::string &Line : O.extraIncludes) {
-    Out += Line + "\n";
-    Prev = UnitKind::Include;
-  }
-  for (const Unit &U : Merged) {
-    const std::string &Text = Files[U.file]->text;
-    std::string Body = U.text.empty() ? Text.substr(U.begin, U.end - U.begin) : U.text;
-    // A blank line between declarations and after the block of includes; directives hug what
-    // they guard.
-    if (Prev && ((U.kind == UnitKind::Decl && *Prev == UnitKind::Decl) ||
-                 (U.kind != UnitKind::Include && *Prev == UnitKind::Include)))
-      Out += "\n";
-    if (U.kind == UnitKind::Decl) {
-      bool Adjacent = PrevDecl && PrevDecl->file == U.file && PrevDecl->end <= U.begin &&
-                      onlySpaceBetween(Text, PrevDecl->end, U.begin) && U.text.empty();
-      if (!Adjacent && Body.rfind("/* from ", 0) != 0)
-        Out += "/* from " + U.file + ":" + std::to_string(U.line) +
-               (U.text.empty() ? "" : ", declaration only") + " */\n";
-      PrevDecl = U.text.empty() ? &U : nullptr;
+  std::string render() const {
+    std::string Out;
+    const Unit *PrevDecl = nullptr;
+    std::optional<UnitKind> Prev;
+    for (const std::string &Line : O.extraIncludes) {
+      Out += Line + "\n";
+      Prev = UnitKind::Include;
     }
-    Out += Body;
-    Out += "\n";
-    Prev = U.kind;
+    for (const Unit &U : Units) {
+      const std::string &Text = textOf(U.file);
+      std::string Body = U.text.empty() ? Text.substr(U.begin, U.end - U.begin) : U.text;
+      // A blank line between declarations and after the block of includes; directives hug
+      // what they guard.
+      if (Prev && ((U.kind == UnitKind::Decl && *Prev == UnitKind::Decl) ||
+                   (U.kind != UnitKind::Include && *Prev == UnitKind::Include)))
+        Out += "\n";
+      if (U.kind == UnitKind::Decl) {
+        bool Adjacent = PrevDecl && PrevDecl->file == U.file && PrevDecl->end <= U.begin &&
+                        onlySpaceBetween(Text, PrevDecl->end, U.begin) && U.text.empty();
+        if (!Adjacent && Body.rfind("/* from ", 0) != 0)
+          Out += "/* from " + U.file + ":" + std::to_string(U.line) +
+                 (U.text.empty() ? "" : ", declaration only") + " */\n";
+        PrevDecl = U.text.empty() ? &U : nullptr;
+      }
+      Out += Body;
+      Out += "\n";
+      Prev = U.kind;
+    }
+    return Out;
   }
-  return Out;
+
+  const ProgramModel &M;
+  const Slice &S;
+  const EmitOptions &O;
+  std::map<std::string, const SourceFile *> Files;
+  std::vector<Unit> Units;
+};
+
+} // namespace
+
+std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &O) {
+  return SliceEmitter(M, S, O).emit();
 }
 
 std::string sliceManifestJson(const ProgramModel &M, const Slice &S, const std::string &Output) {

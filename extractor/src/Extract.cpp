@@ -59,8 +59,8 @@ std::string withInputLineEndings(std::string Text, const ParseOptions &Input) {
   return Out;
 }
 
-Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, const EmitOptions &E,
-                              const std::string &OutputName, bool SelfCheck) {
+Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
+                              const ExtractOptions &E, const std::string &OutputName) {
   // The model parse reads the leading #include <...> lines' headers from the preamble cache
   // when an entry with the record of their preprocessor events is there (the same model).
   auto Model = buildProgramModel(Input, /*UsePreamble=*/true);
@@ -72,7 +72,7 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, con
   if (!Sl)
     return Sl.failure();
   ExtractResult R;
-  R.text = emitSlice(*Model, *Sl, E);
+  R.text = emitSlice(*Model, *Sl, E.emit);
   R.manifest = sliceManifestJson(*Model, *Sl, OutputName);
   R.warnings = Sl->warnings;
   if (E.harness) {
@@ -95,11 +95,15 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, con
       if (!H)
         return H.failure();
       R.text += "\n" + *H;
+      R.entryProgram = HarnessEntry;
     }
   }
+  if (S.kind == Selection::Kind::Programs && !S.names.empty())
+    if (auto P = Model->findProgram(S.names.front()))
+      R.entryProgram = (*P)->name;
 
   R.text = withInputLineEndings(std::move(R.text), Input);
-  if (SelfCheck)
+  if (E.selfCheck)
     if (auto C = selfCheck(*Model, Input, R.text, "extracted code",
                            OutputName.empty() ? "out.c" : OutputName);
         !C)

@@ -35,8 +35,8 @@ std::string replaceAt(std::string Storage, const std::string &Name) {
 bool returnsAction(const ProgramModel &M, const Function &F, const HarnessHook &H) {
   std::set<std::string> Codes(H.actionNames.begin(), H.actionNames.end());
   for (const ReturnSite &R : F.returns)
-    for (const std::string &C : Codes)
-      if (R.text.find(C) != std::string::npos)
+    for (const std::string &N : R.names)
+      if (Codes.count(N))
         return true;
   if (F.returnType == "void")
     return false;
@@ -190,211 +190,259 @@ Result<BuiltRecord> buildRecordWithPointers(const ProgramModel &M, const Harness
   return B;
 }
 
-} // namespace
+/// The harness of one hook, written one selected function at a time: a map-value member, a
+/// local or an expression per parameter (one strategy per parameter shape), the offsets clamped
+/// into the packet, the call, then the rendered program.
+class HarnessWriter {
+public:
+  HarnessWriter(const ProgramModel &M, const HarnessHook &H) : M(M), H(H) {}
 
-Result<std::string> generateHarness(const ProgramModel &M,
-                                    const std::vector<const Function *> &Functions,
-                                    const HarnessHook &H) {
-  std::ostringstream Fields, Body, Calls, Locals;
-  std::vector<std::string> Refused;
-  bool NeedsPacket = false, NeedsArgs = false, ReturnsAction = false;
-  unsigned Sinks = 0;
-  unsigned FieldNo = 0;
-  for (const Function *F : Functions) {
+  void addFunction(const Function &F) {
     std::vector<std::string> Args;
-    bool PacketEnd = takesPacketEnd(*F);
-    for (const Param &P : F->parameters) {
-      std::string Label = F->name + "(" + (P.name.empty() ? "unnamed" : P.name) + ": " + P.type + ")";
-      if (!P.pointeeRecord.empty() && P.pointeeRecord == H.ctxStruct) {
-        if (P.shape != Param::Shape::PointerToPointerToObject) {
-          Args.push_back("ctx");
-          continue;
-        }
-        // The address of a local that holds the ctx.
-        std::string Local = "bpfcarve_ctx" + std::to_string(FieldNo++);
-        Locals << "\tstruct " << H.ctxStruct << " *" << Local << " = ctx;\n";
-        Args.push_back("&" + Local);
-        continue;
-      }
-      if (std::string Why = pointeeRefusal(M, H, P.pointeeRecord, P.pointeePointerMember);
-          !Why.empty()) {
-        Refused.push_back(Label + ": " + Why);
-        continue;
-      }
-      // A context passed untyped, as functions shared by xdp and tc programs take it.
-      if (P.shape == Param::Shape::VoidPointer && nameLooksLikeCtx(P.name)) {
-        Args.push_back("ctx");
-        continue;
-      }
-      // Next to data_end, a header pointer (void *transport_hdr, struct tcphdr *th) is the
-      // packet start: the function must bounds-check it against data_end itself.
-      if (PacketEnd && H.directPacketAccess && !nameLooksLikeDataEnd(P.name) &&
-          (P.shape == Param::Shape::VoidPointer ||
-           (P.shape == Param::Shape::PointerToObject && !P.pointeeRecord.empty() &&
-            P.pointeePointerMember.empty() && isSystemRecord(M, P.pointeeRecord)))) {
-        NeedsPacket = true;
-        Args.push_back(P.shape == Param::Shape::VoidPointer
-                           ? std::string("bpfcarve_data")
-                           : "(" + P.type + ")bpfcarve_data");
-        continue;
-      }
-      bool PacketName = nameLooksLikeData(P.name) || nameLooksLikeDataEnd(P.name);
-      if ((P.shape == Param::Shape::VoidPointer ||
-           (P.shape == Param::Shape::VoidPointerPointer)) && PacketName) {
-        if (!H.directPacketAccess) {
-          Refused.push_back(Label + ": " + H.name + " programs have no direct packet access");
-          continue;
-        }
-        NeedsPacket = true;
-        std::string Var = nameLooksLikeDataEnd(P.name) ? "bpfcarve_data_end" : "bpfcarve_data";
-        Args.push_back(P.shape == Param::Shape::VoidPointerPointer ? "&" + Var : Var);
-        continue;
-      }
-      // A record that holds pointers (buf_t with skb, head and tail; a header_pointers struct):
-      // read from a map value its pointers would be scalars the verifier does not dereference,
-      // so it is built on the stack instead, its plain data copied from the map value.
-      if ((P.shape == Param::Shape::PointerToObject || P.shape == Param::Shape::Record) &&
-          !P.pointerMembers.empty()) {
-        std::string Field = "p" + std::to_string(FieldNo++);
-        auto Built = buildRecordWithPointers(M, H, P, Field, Label);
-        if (!Built) {
-          Refused.push_back(Built.failure().message);
-          continue;
-        }
-        NeedsArgs = true;
-        NeedsPacket |= Built->needsPacket;
-        Fields << Built->fields;
-        Locals << Built->locals;
-        Args.push_back((P.shape == Param::Shape::PointerToObject ? "&bpfcarve_" : "bpfcarve_") +
-                       Field);
-        continue;
-      }
-      std::string Field = "p" + std::to_string(FieldNo++);
-      // An integer every caller passes as a constant (`jhash(key, 16, ...)`): each of those
-      // values, chosen by an unknown from the map value, so each is verified.
-      // Where programs of the hook's type are the callers, their values (`bool xdp`: 1).
-      auto ByType = P.callerValuesByProgramType.find(H.progType);
-      const std::vector<long long> &CallerValues =
-          ByType != P.callerValuesByProgramType.end() ? ByType->second : P.callerValues;
-      if (P.shape == Param::Shape::Scalar && !CallerValues.empty()) {
-        std::string Expr = literal(CallerValues.front());
-        if (CallerValues.size() > 1) {
-          NeedsArgs = true;
-          Fields << "\t__u32 " << Field << ";\n";
-          for (size_t I = CallerValues.size() - 1; I > 0; --I)
-            Expr = "bpfcarve_args->" + Field + " == " + std::to_string(I) + " ? " +
-                   literal(CallerValues[I]) + " : " + Expr;
-          Expr = "(" + Expr + ")";
-        }
-        std::string Values;
-        for (long long V : CallerValues)
-          Values += (Values.empty() ? "" : ", ") + std::to_string(V);
-        Locals << "\t/* " << F->name << "(" << P.name << "): its "
-               << (ByType != P.callerValuesByProgramType.end() ? H.progType + " " : "")
-               << "callers pass " << Values << " */\n";
-        Args.push_back(Expr);
-        continue;
-      }
-      // A map every caller passes (`connection_table_lookup(..., lru_map)` with
-      // `void *lru_map = &lru_cache`): that map, kept in the slice for the harness.
-      if (!P.callerMap.empty() &&
-          (P.shape == Param::Shape::VoidPointer || P.shape == Param::Shape::PointerToObject)) {
-        Locals << "\t/* " << F->name << "(" << P.name << "): its callers pass &" << P.callerMap
-               << " */\n";
-        Args.push_back("(" + P.type + ")&" + P.callerMap);
-        continue;
-      }
-      // A pointer whose callers pass a larger object than its type says (`__u8 *mac` given
-      // `eth->h_source`, `const void *key` given a 16-byte address): storage that large.
-      if (P.callerObjectBytes &&
-          ((P.shape == Param::Shape::PointerToObject && P.pointeeBytes &&
-            P.callerObjectBytes > P.pointeeBytes && P.storage.find('[') == std::string::npos) ||
-           P.shape == Param::Shape::VoidPointer)) {
-        NeedsArgs = true;
-        unsigned long long Elem = P.shape == Param::Shape::VoidPointer ? 1 : P.pointeeBytes;
-        std::string Storage = P.shape == Param::Shape::VoidPointer ? std::string("__u8 @")
-                                                                    : P.storage;
-        Fields << "\t"
-               << replaceAt(Storage, Field + "[" +
-                                         std::to_string((P.callerObjectBytes + Elem - 1) / Elem) +
-                                         "]")
-               << "; /* the largest object " << F->name << "'s callers pass as " << P.name
-               << " */\n";
-        Args.push_back("(" + P.type + ")bpfcarve_args->" + Field);
-        continue;
-      }
-      switch (P.shape) {
-      case Param::Shape::Scalar:
-      case Param::Shape::Record:
-        NeedsArgs = true;
-        Fields << "\t" << replaceAt(P.storage, Field) << ";\n";
-        Args.push_back("bpfcarve_args->" + Field);
-        break;
-      case Param::Shape::PointerToObject:
-        NeedsArgs = true;
-        Fields << "\t" << replaceAt(P.storage, Field) << ";\n";
-        // An array field decays to the pointer; a single object needs its address.
-        Args.push_back((P.storage.find('[') != std::string::npos ? "bpfcarve_args->"
-                                                                 : "&bpfcarve_args->") +
-                       Field);
-        break;
-      case Param::Shape::PointerToPointerToObject: {
-        // An out- (or in-out) parameter: the address of a local pointer that points into the
-        // map value, so the function may read through it or overwrite it.
-        NeedsArgs = true;
-        Fields << "\t" << replaceAt(P.storage, Field) << ";\n";
-        std::string Local = "bpfcarve_" + Field;
-        Locals << "\t" << replaceAt(P.storage, "(*" + Local + ")") << " = &bpfcarve_args->" << Field
-               << ";\n";
-        Args.push_back("(" + P.type + ")&" + Local);
-        break;
-      }
-      case Param::Shape::VoidPointer:
-        Refused.push_back(Label + ": a void * that is not named like data/data_end: its size "
-                                  "and meaning are unknown");
-        break;
-      case Param::Shape::VoidPointerPointer:
-        Refused.push_back(Label + ": a void ** that is not named like data/data_end");
-        break;
-      case Param::Shape::FunctionPointer:
-        Refused.push_back(Label + ": function pointers cannot be synthesised");
-        break;
-      case Param::Shape::Other:
-        Refused.push_back(Label + ": pointer to an incomplete type or to a pointer");
-        break;
-      }
+    bool PacketEnd = takesPacketEnd(F);
+    for (const Param &P : F.parameters)
+      addArgument(F, P, PacketEnd, Args);
+    if (Args.size() == F.parameters.size())
+      clampPacketOffsets(F, Args);
+    addCall(F, Args);
+  }
+
+  /// Every refusal at once, or the harness's C text.
+  Result<std::string> render(size_t FunctionCount) const;
+
+private:
+  void addArgument(const Function &F, const Param &P, bool PacketEnd,
+                   std::vector<std::string> &Args) {
+    std::string Label =
+        F.name + "(" + (P.name.empty() ? "unnamed" : P.name) + ": " + P.type + ")";
+    if (ctxArgument(P, Args))
+      return;
+    if (std::string Why = pointeeRefusal(M, H, P.pointeeRecord, P.pointeePointerMember);
+        !Why.empty()) {
+      Refused.push_back(Label + ": " + Why);
+      return;
     }
-    // An offset the function adds to the packet start (`tcp = data + off`): the verifier
-    // tracks no packet pointer plus an unbounded scalar, so every caller bounds it. The harness
-    // takes it as unknown in [0, 0x7fff], half of the verifier's packet range (MAX_PACKET_OFF,
-    // 0xffff); the other half is left for the header sizes the function adds before its
-    // bounds check (`tcp + 1 > data_end`).
-    if (Args.size() == F->parameters.size())
-      for (size_t I = 0; I < Args.size(); ++I) {
-        const Param &P = F->parameters[I];
-        if (P.shape != Param::Shape::Scalar || P.offsetOf.empty() || !P.callerValues.empty() ||
-            P.callerValuesByProgramType.count(H.progType))
-          continue;
-        for (size_t J = 0; J < Args.size(); ++J)
-          if (std::find(P.offsetOf.begin(), P.offsetOf.end(), F->parameters[J].name) !=
-                  P.offsetOf.end() &&
-              Args[J].find("bpfcarve_data") != std::string::npos &&
-              Args[J].find("bpfcarve_data_end") == std::string::npos) {
-            Locals << "\t/* " << F->name << "(" << P.name << "): an offset into the packet ("
-                   << F->parameters[J].name << " + " << P.name
-                   << "), unknown in [0, 0x7fff] */\n";
-            Args[I] = "(" + Args[I] + " & 0x7fff)";
-            break;
-          }
+    // A context passed untyped, as functions shared by xdp and tc programs take it.
+    if (P.shape == Param::Shape::VoidPointer && nameLooksLikeCtx(P.name)) {
+      Args.push_back("ctx");
+      return;
+    }
+    if (packetArgument(P, PacketEnd, Label, Args) || recordArgument(P, Label, Args))
+      return;
+    std::string Field = "p" + std::to_string(FieldNo++);
+    if (callerValuesArgument(F, P, Field, Args) || callerMapArgument(F, P, Args) ||
+        callerObjectArgument(F, P, Field, Args))
+      return;
+    mapValueArgument(P, Field, Label, Args);
+  }
+
+  /// The ctx as the hook's struct, or the address of a local that holds it.
+  bool ctxArgument(const Param &P, std::vector<std::string> &Args) {
+    if (!P.pointeeRecord.empty() && P.pointeeRecord == H.ctxStruct) {
+      if (P.shape != Param::Shape::PointerToPointerToObject) {
+        Args.push_back("ctx");
+        return true;
       }
-    std::string Call = F->name + "(";
+      std::string Local = "bpfcarve_ctx" + std::to_string(FieldNo++);
+      Locals << "\tstruct " << H.ctxStruct << " *" << Local << " = ctx;\n";
+      Args.push_back("&" + Local);
+      return true;
+    }
+    return false;
+  }
+
+  /// The packet start or end.
+  bool packetArgument(const Param &P, bool PacketEnd, const std::string &Label,
+                      std::vector<std::string> &Args) {
+    // Next to data_end, a header pointer (void *transport_hdr, struct tcphdr *th) is the
+    // packet start: the function must bounds-check it against data_end itself.
+    if (PacketEnd && H.directPacketAccess && !nameLooksLikeDataEnd(P.name) &&
+        (P.shape == Param::Shape::VoidPointer ||
+         (P.shape == Param::Shape::PointerToObject && !P.pointeeRecord.empty() &&
+          P.pointeePointerMember.empty() && isSystemRecord(M, P.pointeeRecord)))) {
+      NeedsPacket = true;
+      Args.push_back(P.shape == Param::Shape::VoidPointer ? std::string("bpfcarve_data")
+                                                          : "(" + P.type + ")bpfcarve_data");
+      return true;
+    }
+    bool PacketName = nameLooksLikeData(P.name) || nameLooksLikeDataEnd(P.name);
+    if ((P.shape != Param::Shape::VoidPointer && P.shape != Param::Shape::VoidPointerPointer) ||
+        !PacketName)
+      return false;
+    if (!H.directPacketAccess) {
+      Refused.push_back(Label + ": " + H.name + " programs have no direct packet access");
+      return true;
+    }
+    NeedsPacket = true;
+    std::string Var = nameLooksLikeDataEnd(P.name) ? "bpfcarve_data_end" : "bpfcarve_data";
+    Args.push_back(P.shape == Param::Shape::VoidPointerPointer ? "&" + Var : Var);
+    return true;
+  }
+
+  /// A record that holds pointers (buf_t with skb, head and tail; a header_pointers struct):
+  /// read from a map value its pointers would be scalars the verifier does not dereference, so
+  /// it is built on the stack instead, its plain data copied from the map value.
+  bool recordArgument(const Param &P, const std::string &Label, std::vector<std::string> &Args) {
+    if ((P.shape != Param::Shape::PointerToObject && P.shape != Param::Shape::Record) ||
+        P.pointerMembers.empty())
+      return false;
+    std::string Field = "p" + std::to_string(FieldNo++);
+    auto Built = buildRecordWithPointers(M, H, P, Field, Label);
+    if (!Built) {
+      Refused.push_back(Built.failure().message);
+      return true;
+    }
+    NeedsArgs = true;
+    NeedsPacket |= Built->needsPacket;
+    Fields << Built->fields;
+    Locals << Built->locals;
+    Args.push_back((P.shape == Param::Shape::PointerToObject ? "&bpfcarve_" : "bpfcarve_") +
+                   Field);
+    return true;
+  }
+
+  /// An integer every caller passes as a constant (`jhash(key, 16, ...)`): each of those
+  /// values, chosen by an unknown from the map value, so each is verified. Where programs of the
+  /// hook's type are the callers, their values (`bool xdp`: 1).
+  bool callerValuesArgument(const Function &F, const Param &P, const std::string &Field,
+                            std::vector<std::string> &Args) {
+    auto ByType = P.callerValuesByProgramType.find(H.progType);
+    const std::vector<long long> &CallerValues =
+        ByType != P.callerValuesByProgramType.end() ? ByType->second : P.callerValues;
+    if (P.shape != Param::Shape::Scalar || CallerValues.empty())
+      return false;
+    std::string Expr = literal(CallerValues.front());
+    if (CallerValues.size() > 1) {
+      NeedsArgs = true;
+      Fields << "\t__u32 " << Field << ";\n";
+      for (size_t I = CallerValues.size() - 1; I > 0; --I)
+        Expr = "bpfcarve_args->" + Field + " == " + std::to_string(I) + " ? " +
+               literal(CallerValues[I]) + " : " + Expr;
+      Expr = "(" + Expr + ")";
+    }
+    std::string Values;
+    for (long long V : CallerValues)
+      Values += (Values.empty() ? "" : ", ") + std::to_string(V);
+    Locals << "\t/* " << F.name << "(" << P.name << "): its "
+           << (ByType != P.callerValuesByProgramType.end() ? H.progType + " " : "")
+           << "callers pass " << Values << " */\n";
+    Args.push_back(Expr);
+    return true;
+  }
+
+  /// A map every caller passes (`connection_table_lookup(..., lru_map)` with
+  /// `void *lru_map = &lru_cache`): that map, kept in the slice for the harness.
+  bool callerMapArgument(const Function &F, const Param &P, std::vector<std::string> &Args) {
+    if (P.callerMap.empty() ||
+        (P.shape != Param::Shape::VoidPointer && P.shape != Param::Shape::PointerToObject))
+      return false;
+    Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass &" << P.callerMap
+           << " */\n";
+    Args.push_back("(" + P.type + ")&" + P.callerMap);
+    return true;
+  }
+
+  /// A pointer whose callers pass a larger object than its type says (`__u8 *mac` given
+  /// `eth->h_source`, `const void *key` given a 16-byte address): storage that large.
+  bool callerObjectArgument(const Function &F, const Param &P, const std::string &Field,
+                            std::vector<std::string> &Args) {
+    bool Larger = P.shape == Param::Shape::PointerToObject && P.pointeeBytes &&
+                  P.callerObjectBytes > P.pointeeBytes &&
+                  P.storage.find('[') == std::string::npos;
+    if (!P.callerObjectBytes || (!Larger && P.shape != Param::Shape::VoidPointer))
+      return false;
+    NeedsArgs = true;
+    unsigned long long Elem = P.shape == Param::Shape::VoidPointer ? 1 : P.pointeeBytes;
+    std::string Storage =
+        P.shape == Param::Shape::VoidPointer ? std::string("__u8 @") : P.storage;
+    Fields << "\t"
+           << replaceAt(Storage, Field + "[" +
+                                     std::to_string((P.callerObjectBytes + Elem - 1) / Elem) +
+                                     "]")
+           << "; /* the largest object " << F.name << "'s callers pass as " << P.name
+           << " */\n";
+    Args.push_back("(" + P.type + ")bpfcarve_args->" + Field);
+    return true;
+  }
+
+  /// Otherwise, by shape: storage in the map value, or a refusal.
+  void mapValueArgument(const Param &P, const std::string &Field, const std::string &Label,
+                        std::vector<std::string> &Args) {
+    switch (P.shape) {
+    case Param::Shape::Scalar:
+    case Param::Shape::Record:
+      NeedsArgs = true;
+      Fields << "\t" << replaceAt(P.storage, Field) << ";\n";
+      Args.push_back("bpfcarve_args->" + Field);
+      break;
+    case Param::Shape::PointerToObject:
+      NeedsArgs = true;
+      Fields << "\t" << replaceAt(P.storage, Field) << ";\n";
+      // An array field decays to the pointer; a single object needs its address.
+      Args.push_back(
+          (P.storage.find('[') != std::string::npos ? "bpfcarve_args->" : "&bpfcarve_args->") +
+          Field);
+      break;
+    case Param::Shape::PointerToPointerToObject: {
+      // An out- (or in-out) parameter: the address of a local pointer that points into the
+      // map value, so the function may read through it or overwrite it.
+      NeedsArgs = true;
+      Fields << "\t" << replaceAt(P.storage, Field) << ";\n";
+      std::string Local = "bpfcarve_" + Field;
+      Locals << "\t" << replaceAt(P.storage, "(*" + Local + ")") << " = &bpfcarve_args->" << Field
+             << ";\n";
+      Args.push_back("(" + P.type + ")&" + Local);
+      break;
+    }
+    case Param::Shape::VoidPointer:
+      Refused.push_back(Label + ": a void * that is not named like data/data_end: its size "
+                                "and meaning are unknown");
+      break;
+    case Param::Shape::VoidPointerPointer:
+      Refused.push_back(Label + ": a void ** that is not named like data/data_end");
+      break;
+    case Param::Shape::FunctionPointer:
+      Refused.push_back(Label + ": function pointers cannot be synthesised");
+      break;
+    case Param::Shape::Other:
+      Refused.push_back(Label + ": pointer to an incomplete type or to a pointer");
+      break;
+    }
+  }
+
+  /// An offset the function adds to the packet start (`tcp = data + off`): the verifier tracks
+  /// no packet pointer plus an unbounded scalar, so every caller bounds it. The harness takes it
+  /// as unknown in [0, 0x7fff], half of the verifier's packet range (MAX_PACKET_OFF, 0xffff);
+  /// the other half is left for the header sizes the function adds before its bounds check
+  /// (`tcp + 1 > data_end`).
+  void clampPacketOffsets(const Function &F, std::vector<std::string> &Args) {
+    for (size_t I = 0; I < Args.size(); ++I) {
+      const Param &P = F.parameters[I];
+      if (P.shape != Param::Shape::Scalar || P.offsetOf.empty() || !P.callerValues.empty() ||
+          P.callerValuesByProgramType.count(H.progType))
+        continue;
+      for (size_t J = 0; J < Args.size(); ++J)
+        if (std::find(P.offsetOf.begin(), P.offsetOf.end(), F.parameters[J].name) !=
+                P.offsetOf.end() &&
+            Args[J].find("bpfcarve_data") != std::string::npos &&
+            Args[J].find("bpfcarve_data_end") == std::string::npos) {
+          Locals << "\t/* " << F.name << "(" << P.name << "): an offset into the packet ("
+                 << F.parameters[J].name << " + " << P.name << "), unknown in [0, 0x7fff] */\n";
+          Args[I] = "(" + Args[I] + " & 0x7fff)";
+          break;
+        }
+    }
+  }
+
+  void addCall(const Function &F, const std::vector<std::string> &Args) {
+    std::string Call = F.name + "(";
     for (size_t I = 0; I < Args.size(); ++I)
       Call += (I ? ", " : "") + Args[I];
     Call += ")";
-    if (returnsAction(M, *F, H)) {
+    if (returnsAction(M, F, H)) {
       ReturnsAction = true;
       Calls << "\tbpfcarve_ret = " << Call << ";\n";
-    } else if (F->returnType == "void") {
+    } else if (F.returnType == "void") {
       Calls << "\t" << Call << ";\n";
     } else {
       // Keep the result: an unused call to an inlined pure function would be deleted by the
@@ -404,22 +452,32 @@ Result<std::string> generateHarness(const ProgramModel &M,
       Fields << "\t__u64 " << Sink << ";\n";
       // A pointer result is stored as whether it is null: a kernel address must not land in a
       // map user space reads (and differs from run to run).
-      if (F->returnType.find('*') != std::string::npos)
+      if (F.returnType.find('*') != std::string::npos)
         Calls << "\tbpfcarve_args->" << Sink << " = " << Call << " != 0;\n";
       else
         Calls << "\tbpfcarve_args->" << Sink << " = (__u64)" << Call << ";\n";
     }
   }
+
+  const ProgramModel &M;
+  const HarnessHook &H;
+  std::ostringstream Fields, Calls, Locals;
+  std::vector<std::string> Refused;
+  bool NeedsPacket = false, NeedsArgs = false, ReturnsAction = false;
+  unsigned Sinks = 0;
+  unsigned FieldNo = 0;
+};
+
+Result<std::string> HarnessWriter::render(size_t FunctionCount) const {
   if (!Refused.empty()) {
     std::string Msg = "cannot generate a " + H.name + " harness: ";
     for (size_t I = 0; I < Refused.size(); ++I)
       Msg += (I ? "; " : "") + Refused[I];
     return Failure::badInput(Msg);
   }
-
   std::ostringstream O;
   O << "/* bpfcarve harness: a " << H.name << " entry that calls the selected function"
-    << (Functions.size() > 1 ? "s" : "")
+    << (FunctionCount > 1 ? "s" : "")
     << " with arguments the verifier must treat as unknown (map contents, packet pointers). */\n";
   // vmlinux.h already declares what <linux/bpf.h> would, and both in one file clash.
   bool Vmlinux = false;
@@ -434,7 +492,8 @@ Result<std::string> generateHarness(const ProgramModel &M,
       << "\t__type(key, __u32);\n\t__type(value, struct bpfcarve_harness_args);\n"
       << "} bpfcarve_harness_map SEC(\".maps\");\n\n";
   }
-  O << "SEC(\"" << H.section << "\")\nint bpfcarve_harness(struct " << H.ctxStruct << " *ctx)\n{\n";
+  O << "SEC(\"" << H.section << "\")\nint " << HarnessEntry << "(struct " << H.ctxStruct
+    << " *ctx)\n{\n";
   if (NeedsPacket)
     O << "\tvoid *bpfcarve_data = (void *)(long)ctx->data;\n"
       << "\tvoid *bpfcarve_data_end = (void *)(long)ctx->data_end;\n";
@@ -452,6 +511,17 @@ Result<std::string> generateHarness(const ProgramModel &M,
   else
     O << "\treturn " << H.passValue << "; /* " << H.passName << " */\n}\n";
   return O.str();
+}
+
+} // namespace
+
+Result<std::string> generateHarness(const ProgramModel &M,
+                                    const std::vector<const Function *> &Functions,
+                                    const HarnessHook &H) {
+  HarnessWriter W(M, H);
+  for (const Function *F : Functions)
+    W.addFunction(*F);
+  return W.render(Functions.size());
 }
 
 } // namespace bpfcarve::extractor

@@ -70,176 +70,175 @@ ProgramSummary summarize(const ProgramModel &M, const Program &P) {
   return S;
 }
 
+namespace {
+
+ordered_json programJson(const ProgramModel &M, const Program &P) {
+  ProgramSummary S = summarize(M, P);
+  return {{"id", P.id},
+          {"name", P.name},
+          {"section", P.section},
+          {"type", P.type},
+          {"expected_attach_type", P.expectedAttachType},
+          {"attach_target", P.attachTarget},
+          {"autoload", P.autoload},
+          {"function", P.function},
+          {"functions_reached", S.functions},
+          {"maps", S.maps},
+          {"helpers", S.helpers},
+          {"ctx_fields", S.ctxFields},
+          {"lines", S.lines}};
+}
+
+ordered_json functionJson(const ProgramModel &M, const Function &F) {
+  ordered_json Fn = {{"id", F.id},
+                     {"name", F.name},
+                     {"origin", originName(F.origin)},
+                     {"location", spanJson(F.decl)},
+                     {"definition", F.definition},
+                     {"static", F.isStatic},
+                     {"inline", F.isInline},
+                     {"always_inline", F.alwaysInline},
+                     {"noinline", F.noInline},
+                     {"kfunc", F.isKfunc},
+                     {"section", F.section},
+                     {"signature", F.signature},
+                     {"params", F.params}};
+  std::vector<std::string> Callers, Callees;
+  for (const Edge *E : M.edgesFrom(F.id))
+    if (E->kind == edge::Calls || E->kind == edge::Callback)
+      Callees.push_back(E->to);
+  for (const Edge &E : M.edges)
+    if (E.to == F.id && (E.kind == edge::Calls || E.kind == edge::Callback))
+      Callers.push_back(E.from);
+  Fn["callees"] = Callees;
+  Fn["callers"] = Callers;
+  ordered_json Helpers = ordered_json::array();
+  for (const HelperCall &H : F.helperCalls)
+    Helpers.push_back({{"name", H.name},
+                       {"helper_id", H.helperId},
+                       {"kfunc", H.kfunc},
+                       {"line", H.site.beginLine}});
+  Fn["helper_calls"] = Helpers;
+  ordered_json Ctx = ordered_json::array();
+  for (const CtxAccess &A : F.ctxAccesses)
+    Ctx.push_back({{"struct", A.record},
+                   {"field", A.field},
+                   {"access", accessName(A.access)},
+                   {"location", spanJson(A.site)}});
+  Fn["ctx_accesses"] = Ctx;
+  ordered_json Returns = ordered_json::array();
+  for (const ReturnSite &R : F.returns) {
+    ordered_json Rj = {{"text", R.text}, {"location", spanJson(R.site)}};
+    putOptional(Rj, "value", R.value);
+    Returns.push_back(Rj);
+  }
+  Fn["returns"] = Returns;
+  return Fn;
+}
+
+ordered_json mapJson(const Map &Mp) {
+  ordered_json Mj = {{"id", Mp.id},
+                     {"name", Mp.name},
+                     {"origin", originName(Mp.origin)},
+                     {"location", spanJson(Mp.decl)},
+                     {"style", Mp.style},
+                     {"type", Mp.type},
+                     {"type_constant", Mp.typeConstant},
+                     {"key_type", Mp.keyType},
+                     {"value_type", Mp.valueType}};
+  putOptional(Mj, "key_size", Mp.keySize);
+  putOptional(Mj, "value_size", Mp.valueSize);
+  putOptional(Mj, "max_entries", Mp.maxEntries);
+  putOptional(Mj, "flags", Mp.flags);
+  putOptional(Mj, "pinning", Mp.pinning);
+  Mj["inner_map"] = Mp.innerMap;
+  ordered_json Slots = ordered_json::array();
+  for (const MapSlot &S : Mp.slots)
+    Slots.push_back({{"index", S.index}, {"target", S.target}});
+  Mj["slots"] = Slots;
+  return Mj;
+}
+
+ordered_json globalJson(const Global &G) {
+  return {{"id", G.id},
+          {"name", G.name},
+          {"origin", originName(G.origin)},
+          {"location", spanJson(G.decl)},
+          {"type", G.type},
+          {"section", G.section},
+          {"const_volatile", G.constVolatile},
+          {"extern", G.isExtern}};
+}
+
+ordered_json typeJson(const TypeEntity &T) {
+  return {{"id", T.id},
+          {"name", T.name},
+          {"kind", T.kind},
+          {"origin", originName(T.origin)},
+          {"location", spanJson(T.decl)},
+          {"complete", T.complete},
+          {"underlying", T.underlying},
+          {"members", T.members}};
+}
+
+ordered_json macroJson(const Macro &Mc) {
+  ordered_json Uses = ordered_json::array();
+  for (const MacroUse &U : Mc.uses)
+    Uses.push_back({{"kind", U.kind}, {"file", U.site.file}, {"line", U.site.beginLine},
+                    {"column", U.site.beginColumn}});
+  return {{"id", Mc.id},
+          {"name", Mc.name},
+          {"origin", originName(Mc.origin)},
+          {"location", spanJson(Mc.decl)},
+          {"function_like", Mc.functionLike},
+          {"definition", Mc.definition},
+          {"uses", Uses}};
+}
+
+ordered_json includeJson(const Include &I) {
+  return {{"id", I.id},         {"spelled", I.spelled}, {"resolved", I.resolved},
+          {"from", I.from},     {"line", I.line},       {"class", I.headerClass}};
+}
+
+ordered_json edgeJson(const Edge &E) {
+  ordered_json Ej = {{"from", E.from}, {"to", E.to}, {"kind", E.kind}};
+  if (E.line)
+    Ej["line"] = E.line;
+  return Ej;
+}
+
+/// Each element of Items through ToJson, as a JSON array.
+template <typename T, typename F> ordered_json arrayOf(const std::vector<T> &Items, F ToJson) {
+  ordered_json A = ordered_json::array();
+  for (const T &X : Items)
+    A.push_back(ToJson(X));
+  return A;
+}
+
+} // namespace
+
 std::string toJson(const ProgramModel &M, int Indent) {
   ordered_json J;
   J["file"] = M.mainFile;
   J["flags"] = M.flags;
   J["license"] = M.license;
-
-  ordered_json Files = ordered_json::array();
-  for (const SourceFile &F : M.files)
-    Files.push_back({{"path", F.path},
-                     {"origin", originName(F.origin)},
-                     {"class", F.headerClass},
-                     {"lines", F.lines}});
-  J["files"] = Files;
-
-  ordered_json Programs = ordered_json::array();
-  for (const Program &P : M.programs) {
-    ProgramSummary S = summarize(M, P);
-    Programs.push_back({{"id", P.id},
-                        {"name", P.name},
-                        {"section", P.section},
-                        {"type", P.type},
-                        {"expected_attach_type", P.expectedAttachType},
-                        {"attach_target", P.attachTarget},
-                        {"autoload", P.autoload},
-                        {"function", P.function},
-                        {"functions_reached", S.functions},
-                        {"maps", S.maps},
-                        {"helpers", S.helpers},
-                        {"ctx_fields", S.ctxFields},
-                        {"lines", S.lines}});
-  }
-  J["programs"] = Programs;
-
-  ordered_json Functions = ordered_json::array();
-  for (const Function &F : M.functions) {
-    ordered_json Fn = {{"id", F.id},
-                       {"name", F.name},
-                       {"origin", originName(F.origin)},
-                       {"location", spanJson(F.decl)},
-                       {"definition", F.definition},
-                       {"static", F.isStatic},
-                       {"inline", F.isInline},
-                       {"always_inline", F.alwaysInline},
-                       {"noinline", F.noInline},
-                       {"kfunc", F.isKfunc},
-                       {"section", F.section},
-                       {"signature", F.signature},
-                       {"params", F.params}};
-    std::vector<std::string> Callers, Callees;
-    for (const Edge *E : M.edgesFrom(F.id))
-      if (E->kind == edge::Calls || E->kind == edge::Callback)
-        Callees.push_back(E->to);
-    for (const Edge &E : M.edges)
-      if (E.to == F.id && (E.kind == edge::Calls || E.kind == edge::Callback))
-        Callers.push_back(E.from);
-    Fn["callees"] = Callees;
-    Fn["callers"] = Callers;
-    ordered_json Helpers = ordered_json::array();
-    for (const HelperCall &H : F.helperCalls)
-      Helpers.push_back({{"name", H.name},
-                         {"helper_id", H.helperId},
-                         {"kfunc", H.kfunc},
-                         {"line", H.site.beginLine}});
-    Fn["helper_calls"] = Helpers;
-    ordered_json Ctx = ordered_json::array();
-    for (const CtxAccess &A : F.ctxAccesses)
-      Ctx.push_back({{"struct", A.record},
-                     {"field", A.field},
-                     {"access", accessName(A.access)},
-                     {"location", spanJson(A.site)}});
-    Fn["ctx_accesses"] = Ctx;
-    ordered_json Returns = ordered_json::array();
-    for (const ReturnSite &R : F.returns) {
-      ordered_json Rj = {{"text", R.text}, {"location", spanJson(R.site)}};
-      putOptional(Rj, "value", R.value);
-      Returns.push_back(Rj);
-    }
-    Fn["returns"] = Returns;
-    Functions.push_back(Fn);
-  }
-  J["functions"] = Functions;
-
-  ordered_json Maps = ordered_json::array();
-  for (const Map &Mp : M.maps) {
-    ordered_json Mj = {{"id", Mp.id},
-                       {"name", Mp.name},
-                       {"origin", originName(Mp.origin)},
-                       {"location", spanJson(Mp.decl)},
-                       {"style", Mp.style},
-                       {"type", Mp.type},
-                       {"type_constant", Mp.typeConstant},
-                       {"key_type", Mp.keyType},
-                       {"value_type", Mp.valueType}};
-    putOptional(Mj, "key_size", Mp.keySize);
-    putOptional(Mj, "value_size", Mp.valueSize);
-    putOptional(Mj, "max_entries", Mp.maxEntries);
-    putOptional(Mj, "flags", Mp.flags);
-    putOptional(Mj, "pinning", Mp.pinning);
-    Mj["inner_map"] = Mp.innerMap;
-    ordered_json Slots = ordered_json::array();
-    for (const MapSlot &S : Mp.slots)
-      Slots.push_back({{"index", S.index}, {"target", S.target}});
-    Mj["slots"] = Slots;
-    Maps.push_back(Mj);
-  }
-  J["maps"] = Maps;
-
-  ordered_json Globals = ordered_json::array();
-  for (const Global &G : M.globals)
-    Globals.push_back({{"id", G.id},
-                       {"name", G.name},
-                       {"origin", originName(G.origin)},
-                       {"location", spanJson(G.decl)},
-                       {"type", G.type},
-                       {"section", G.section},
-                       {"const_volatile", G.constVolatile},
-                       {"extern", G.isExtern}});
-  J["globals"] = Globals;
-
-  ordered_json Types = ordered_json::array();
-  for (const TypeEntity &T : M.types)
-    Types.push_back({{"id", T.id},
-                     {"name", T.name},
-                     {"kind", T.kind},
-                     {"origin", originName(T.origin)},
-                     {"location", spanJson(T.decl)},
-                     {"complete", T.complete},
-                     {"underlying", T.underlying},
-                     {"members", T.members}});
-  J["types"] = Types;
-
-  ordered_json Macros = ordered_json::array();
-  for (const Macro &Mc : M.macros) {
-    ordered_json Uses = ordered_json::array();
-    for (const MacroUse &U : Mc.uses)
-      Uses.push_back({{"kind", U.kind}, {"file", U.site.file}, {"line", U.site.beginLine},
-                      {"column", U.site.beginColumn}});
-    Macros.push_back({{"id", Mc.id},
-                      {"name", Mc.name},
-                      {"origin", originName(Mc.origin)},
-                      {"location", spanJson(Mc.decl)},
-                      {"function_like", Mc.functionLike},
-                      {"definition", Mc.definition},
-                      {"uses", Uses}});
-  }
-  J["macros"] = Macros;
-
-  ordered_json Includes = ordered_json::array();
-  for (const Include &I : M.includes)
-    Includes.push_back({{"id", I.id},
-                        {"spelled", I.spelled},
-                        {"resolved", I.resolved},
-                        {"from", I.from},
-                        {"line", I.line},
-                        {"class", I.headerClass}});
-  J["includes"] = Includes;
-
-  ordered_json Helpers = ordered_json::array();
-  for (const HelperEntity &H : M.helpers)
-    Helpers.push_back({{"id", H.id}, {"name", H.name}, {"helper_id", H.helperId}});
-  J["helpers"] = Helpers;
-
-  ordered_json Edges = ordered_json::array();
-  for (const Edge &E : M.edges) {
-    ordered_json Ej = {{"from", E.from}, {"to", E.to}, {"kind", E.kind}};
-    if (E.line)
-      Ej["line"] = E.line;
-    Edges.push_back(Ej);
-  }
-  J["edges"] = Edges;
+  J["files"] = arrayOf(M.files, [](const SourceFile &F) {
+    return ordered_json{{"path", F.path},
+                        {"origin", originName(F.origin)},
+                        {"class", F.headerClass},
+                        {"lines", F.lines}};
+  });
+  J["programs"] = arrayOf(M.programs, [&](const Program &P) { return programJson(M, P); });
+  J["functions"] = arrayOf(M.functions, [&](const Function &F) { return functionJson(M, F); });
+  J["maps"] = arrayOf(M.maps, mapJson);
+  J["globals"] = arrayOf(M.globals, globalJson);
+  J["types"] = arrayOf(M.types, typeJson);
+  J["macros"] = arrayOf(M.macros, macroJson);
+  J["includes"] = arrayOf(M.includes, includeJson);
+  J["helpers"] = arrayOf(M.helpers, [](const HelperEntity &H) {
+    return ordered_json{{"id", H.id}, {"name", H.name}, {"helper_id", H.helperId}};
+  });
+  J["edges"] = arrayOf(M.edges, edgeJson);
   return J.dump(Indent) + "\n";
 }
 

@@ -324,6 +324,84 @@ std::string cacheDirectory() {
   return toolchain::cacheDir() + "/preamble";
 }
 
+namespace {
+
+/// A preamble built in this run: its PCH and the model's record of its headers.
+struct BuiltPreamble {
+  std::string pch, index;
+};
+
+/// Builds the preamble of the main file's first Prefix bytes, and stores it in the cache when
+/// its headers are files on disk. nullopt, with the reason added to Note, when it cannot be
+/// built.
+std::optional<BuiltPreamble>
+buildPreamble(const CompilerInvocation &Invocation, llvm::MemoryBuffer &Main,
+              llvm::StringRef Prefix, const IntrusiveRefCntPtr<llvm::vfs::FileSystem> &FS,
+              const std::shared_ptr<PCHContainerOperations> &PCHContainerOps, bool ForModel,
+              const std::string &Dir, const std::string &File, const std::string &Key,
+              std::string &Note) {
+  DependencyRecorder Recorder(ForModel);
+  ErrorCounter Errors;
+  auto Inv = std::make_shared<CompilerInvocation>(Invocation);
+  IntrusiveRefCntPtr<DiagnosticsEngine> Diags = CompilerInstance::createDiagnostics(
+      &Inv->getDiagnosticOpts(), &Errors, /*ShouldOwnClient=*/false);
+  auto Pre = PrecompiledPreamble::Build(*Inv, &Main, PreambleBounds(Prefix.size(), true), *Diags,
+                                        FS, PCHContainerOps, /*StoreInMemory=*/true, "", Recorder);
+  if (!Pre || Errors.getNumErrors() > 0) {
+    Note += Pre ? "; the headers report errors" : "; no preamble: " + Pre.getError().message();
+    return std::nullopt;
+  }
+  // The in-memory PCH is reachable only through the file system AddImplicitPreamble returns.
+  auto Scratch = std::make_shared<CompilerInvocation>(Invocation);
+  Scratch->getPreprocessorOpts().RetainRemappedFileBuffers = true;
+  IntrusiveRefCntPtr<llvm::vfs::FileSystem> WithPch = FS;
+  Pre->AddImplicitPreamble(*Scratch, WithPch, &Main);
+  auto Bytes = WithPch->getBufferForFile(Scratch->getPreprocessorOpts().ImplicitPCHInclude);
+  if (!Bytes) {
+    Note += "; no preamble: its PCH is unreadable";
+    return std::nullopt;
+  }
+  BuiltPreamble B{(*Bytes)->getBuffer().str(), std::move(Recorder.Record)};
+  // Headers that exist only in memory (unit tests' virtual files) have no modification time
+  // to validate a later run against: such a preamble serves this parse only.
+  bool OnDisk = std::all_of(Recorder.Deps.begin(), Recorder.Deps.end(), [](const Dependency &D) {
+    return D.mtime != 0 && D.path.find('\n') == std::string::npos;
+  });
+  if (OnDisk)
+    store(Dir, File, Key, B.pch, B.index, Recorder.Deps);
+  Note += OnDisk ? "; built and cached " + File : "; built (in-memory headers: not cached)";
+  return B;
+}
+
+/// The parse itself: the invocation as given, told that the first PrefixSize bytes of the main
+/// file are Pch's. Whether it ran without errors.
+bool parseWithPch(tooling::FrontendActionFactory &Factory, const CompilerInvocation &Invocation,
+                  FileManager *Files, const IntrusiveRefCntPtr<llvm::vfs::FileSystem> &FS,
+                  const std::shared_ptr<PCHContainerOperations> &PCHContainerOps,
+                  size_t PrefixSize, llvm::StringRef Pch) {
+  auto Inv = std::make_shared<CompilerInvocation>(Invocation);
+  PreprocessorOptions &PPO = Inv->getPreprocessorOpts();
+  PPO.PrecompiledPreambleBytes = {static_cast<unsigned>(PrefixSize), true};
+  PPO.DisablePCHOrModuleValidation = DisableValidationForModuleKind::PCH;
+  PPO.UsePredefines = false;
+  PPO.ImplicitPCHInclude = PchPath;
+  auto Mem = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
+  Mem->addFile(PchPath, 0, llvm::MemoryBuffer::getMemBuffer(Pch, PchPath, false));
+  auto Overlay = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(FS);
+  Overlay->pushOverlay(Mem);
+  auto FM = llvm::makeIntrusiveRefCnt<FileManager>(Files->getFileSystemOpts(), Overlay);
+  ErrorCounter Errors;
+  CompilerInstance Compiler(PCHContainerOps);
+  Compiler.setInvocation(std::move(Inv));
+  Compiler.setFileManager(FM.get());
+  std::unique_ptr<FrontendAction> Action(Factory.create());
+  Compiler.createDiagnostics(&Errors, /*ShouldOwnClient=*/false);
+  Compiler.createSourceManager(*FM);
+  return Compiler.ExecuteAction(*Action) && Errors.getNumErrors() == 0;
+}
+
+} // namespace
+
 bool runWithPreamble(tooling::FrontendActionFactory &Factory,
                      const std::shared_ptr<CompilerInvocation> &Invocation, FileManager *Files,
                      const std::shared_ptr<PCHContainerOperations> &PCHContainerOps,
@@ -381,41 +459,16 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
       // The note cannot be written (no writable cache): a stored entry cannot follow either,
       // build for this run only.
     }
-    DependencyRecorder Recorder(ForModel);
-    ErrorCounter Errors;
-    IntrusiveRefCntPtr<DiagnosticsEngine> Diags = CompilerInstance::createDiagnostics(
-        &Invocation->getDiagnosticOpts(), &Errors, /*ShouldOwnClient=*/false);
-    auto Pre = PrecompiledPreamble::Build(*Invocation, Main->get(),
-                                          PreambleBounds(Prefix.size(), true), *Diags, FS,
-                                          PCHContainerOps, /*StoreInMemory=*/true, "", Recorder);
-    if (!Pre || Errors.getNumErrors() > 0) {
-      Note += Pre ? "; the headers report errors" : "; no preamble: " + Pre.getError().message();
+    auto B = buildPreamble(*Invocation, **Main, Prefix, FS, PCHContainerOps, ForModel, Dir, File,
+                           Key, Note);
+    if (!B)
       return false;
-    }
-    // The in-memory PCH is reachable only through the file system AddImplicitPreamble returns.
-    auto Scratch = std::make_shared<CompilerInvocation>(*Invocation);
-    Scratch->getPreprocessorOpts().RetainRemappedFileBuffers = true;
-    IntrusiveRefCntPtr<llvm::vfs::FileSystem> WithPch = FS;
-    Pre->AddImplicitPreamble(*Scratch, WithPch, Main->get());
-    auto Bytes = WithPch->getBufferForFile(Scratch->getPreprocessorOpts().ImplicitPCHInclude);
-    if (!Bytes) {
-      Note += "; no preamble: its PCH is unreadable";
-      return false;
-    }
-    Built = (*Bytes)->getBuffer().str();
+    Built = std::move(B->pch);
+    BuiltIndex = std::move(B->index);
     Pch = Built;
-    BuiltIndex = std::move(Recorder.Record);
     Index = BuiltIndex;
-    // Headers that exist only in memory (unit tests' virtual files) have no modification time
-    // to validate a later run against: such a preamble serves this parse only.
-    bool OnDisk = std::all_of(Recorder.Deps.begin(), Recorder.Deps.end(), [](const Dependency &D) {
-      return D.mtime != 0 && D.path.find('\n') == std::string::npos;
-    });
-    if (OnDisk)
-      store(Dir, File, Key, Pch, Index, Recorder.Deps);
     std::error_code EC;
     fs::remove(Seen, EC);
-    Note += OnDisk ? "; built and cached " + File : "; built (in-memory headers: not cached)";
   } else {
     Note = "loaded " + File;
   }
@@ -430,31 +483,7 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
   if (ForModel)
     *ModelRecord = Index.str();
 
-  // The parse itself: the invocation as given, told that the first Prefix.size() bytes of the
-  // main file are the PCH's.
-  auto Inv = std::make_shared<CompilerInvocation>(*Invocation);
-  PreprocessorOptions &PPO = Inv->getPreprocessorOpts();
-  PPO.PrecompiledPreambleBytes = {static_cast<unsigned>(Prefix.size()), true};
-  PPO.DisablePCHOrModuleValidation = DisableValidationForModuleKind::PCH;
-  PPO.UsePredefines = false;
-  PPO.ImplicitPCHInclude = PchPath;
-  auto Mem = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
-  Mem->addFile(PchPath, 0, llvm::MemoryBuffer::getMemBuffer(Pch, PchPath, false));
-  auto Overlay = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(FS);
-  Overlay->pushOverlay(Mem);
-  auto FM = llvm::makeIntrusiveRefCnt<FileManager>(Files->getFileSystemOpts(), Overlay);
-
-  ErrorCounter Errors;
-  bool Ok;
-  {
-    CompilerInstance Compiler(PCHContainerOps);
-    Compiler.setInvocation(std::move(Inv));
-    Compiler.setFileManager(FM.get());
-    std::unique_ptr<FrontendAction> Action(Factory.create());
-    Compiler.createDiagnostics(&Errors, /*ShouldOwnClient=*/false);
-    Compiler.createSourceManager(*FM);
-    Ok = Compiler.ExecuteAction(*Action) && Errors.getNumErrors() == 0;
-  }
+  bool Ok = parseWithPch(Factory, *Invocation, Files, FS, PCHContainerOps, Prefix.size(), Pch);
   if (!Ok) {
     // Most likely the file's own text is wrong (the full parse will say where); a cached entry
     // is dropped all the same, so that a preamble never stands between a file and its check.

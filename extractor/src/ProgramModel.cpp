@@ -1,5 +1,6 @@
 //===- ProgramModel.cpp ---------------------------------------------------===//
 #include "bpfcarve/extractor/ProgramModel.h"
+#include "bpfcarve/toolchain/Names.h"
 
 #include <algorithm>
 #include <set>
@@ -42,6 +43,18 @@ const Map *ProgramModel::findMap(const std::string &Name) const {
     if (Mp.name == Name)
       return &Mp;
   return nullptr;
+}
+
+Result<const Program *> ProgramModel::findProgram(const std::string &NameOrSection) const {
+  std::vector<std::string> Names, Sections;
+  for (const Program &P : programs) {
+    Names.push_back(P.name);
+    Sections.push_back(P.section);
+  }
+  auto Index = toolchain::findProgram(Names, Sections, NameOrSection, mainFile);
+  if (!Index)
+    return Index.failure();
+  return &programs[*Index];
 }
 
 const SourceFile *ProgramModel::findFile(const std::string &DisplayPath) const {

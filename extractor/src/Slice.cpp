@@ -27,14 +27,7 @@ std::string Selection::describe() const {
 
 namespace {
 
-std::string nameList(const std::vector<std::string> &V) {
-  std::string S;
-  for (size_t I = 0; I < V.size() && I < 12; ++I)
-    S += (S.empty() ? "" : ", ") + V[I];
-  if (V.size() > 12)
-    S += ", ...";
-  return S.empty() ? "none" : S;
-}
+using toolchain::nameList;
 
 Result<std::vector<std::string>> seedsFor(const ProgramModel &M, const Selection &S) {
   std::vector<std::string> Seeds;
@@ -58,29 +51,10 @@ Result<std::vector<std::string>> seedsFor(const ProgramModel &M, const Selection
     break;
   case Selection::Kind::Programs:
     for (const std::string &N : S.names) {
-      std::vector<const Program *> ByName, BySection;
-      std::vector<std::string> All;
-      for (const Program &P : M.programs) {
-        All.push_back(P.name);
-        if (P.name == N)
-          ByName.push_back(&P);
-        if (P.section == N)
-          BySection.push_back(&P);
-      }
-      if (!ByName.empty())
-        Seeds.push_back(ByName.front()->id);
-      else if (BySection.size() == 1)
-        Seeds.push_back(BySection.front()->id);
-      else if (BySection.size() > 1) {
-        std::vector<std::string> Names;
-        for (const Program *P : BySection)
-          Names.push_back(P->name);
-        return Failure::badInput("section '" + N + "' is ambiguous in '" + M.mainFile +
-                                 "': it holds " + nameList(Names) + "; name the program");
-      } else
-        return Failure::badInput("no program '" + N + "' in '" + M.mainFile + "'" +
-                                 toolchain::didYouMean(N, All) + " (programs: " +
-                                 nameList(All) + ")");
+      auto P = M.findProgram(N);
+      if (!P)
+        return P.failure();
+      Seeds.push_back((*P)->id);
     }
     break;
   case Selection::Kind::Map: {

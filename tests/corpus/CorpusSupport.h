@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "bpfcarve/toolchain/CorpusManifest.h"
 #include "bpfcarve/toolchain/KernelRecords.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/TempDir.h"
@@ -76,7 +77,12 @@ inline bool exactRecord() { return record().exact; }
 
 /// The chosen record's manifest.
 inline const nlohmann::json &manifest() {
-  static nlohmann::json M = readJson(record().path);
+  static nlohmann::json M = [] {
+    auto R = toolchain::readCorpusManifest(record().path);
+    if (!R)
+      std::cout << "corpus: " << R.failure().message << "\n";
+    return R ? *R : nlohmann::json();
+  }();
   return M;
 }
 
@@ -176,24 +182,9 @@ inline nlohmann::json reference(const std::string &Path, std::string *Why = null
   return One["files"][Path];
 }
 
-/// A manifest flag with ${INC}, ${SELFTESTS}, ... resolved by layout.json's vars.
-inline std::string substitute(std::string Flag, const nlohmann::json &Vars) {
-  for (auto &[Name, Value] : Vars.items()) {
-    std::string Key = "${" + Name + "}";
-    for (size_t P; (P = Flag.find(Key)) != std::string::npos;)
-      Flag.replace(P, Key.size(), Value.get<std::string>());
-  }
-  return Flag;
-}
-
 /// The compile flags of a manifest file entry: the manifest's common_flags, then its own, resolved.
 inline std::vector<std::string> fileFlags(const nlohmann::json &File, const nlohmann::json &Layout) {
-  std::vector<std::string> Flags;
-  for (const nlohmann::json &X : manifest()["common_flags"])
-    Flags.push_back(substitute(X, Layout["vars"]));
-  for (const nlohmann::json &X : File["flags"])
-    Flags.push_back(substitute(X, Layout["vars"]));
-  return Flags;
+  return toolchain::corpusFileFlags(manifest(), File, Layout);
 }
 
 inline void replaceAll(std::string &S, const std::string &From, const std::string &To) {

@@ -68,6 +68,44 @@ protected:
   std::set<std::string> Before;
 };
 
+TEST_F(DiffRun, CarveKeepStagesWritesEveryIntermediate) {
+  auto Tmp = toolchain::TempDir::create("bpfcarve-stages-test");
+  ASSERT_TRUE(Tmp);
+  std::string Out = Tmp->path() + "/out.bpf.c", Stages = Tmp->path() + "/stages";
+  Run R = run({"carve", In + "filter_tc.bpf.c", "--program", "port_filter", "--to", "xdp",
+               "--maps", In + "seed.json", "-o", Out, "--keep-stages", Stages, "--format",
+               "json"});
+  ASSERT_EQ(R.code, 0) << R.err;
+  auto Read = [](const std::string &P) {
+    std::ifstream F(P, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(F), {});
+  };
+  std::string Slice = Read(Stages + "/1-slice.c");
+  EXPECT_NE(Slice.find("int port_filter(struct __sk_buff *skb)"), std::string::npos)
+      << "the slice is the carved original, before the retarget";
+  json Manifest = json::parse(Read(Stages + "/1-slice.manifest.json"), nullptr, false);
+  EXPECT_TRUE(Manifest.is_object());
+  EXPECT_EQ(Read(Stages + "/2-retargeted.c"), Read(Out)) << "the retargeted text is the output";
+  for (const char *Obj : {"/3-result.o", "/5-original.o"})
+    EXPECT_EQ(Read(Stages + Obj).substr(0, 4), "\x7f" "ELF") << Obj;
+  std::string Log = Read(Stages + "/4-verifier.log");
+  EXPECT_NE(Log.find("; program port_filter (SEC(\"xdp\")): pass"), std::string::npos) << Log;
+  EXPECT_EQ(R.out["diff_run"]["divergent"], 0);
+  EXPECT_FALSE(fs::exists(Stages + "/5-diverged.pcap")) << "no frame diverged";
+}
+
+TEST_F(DiffRun, CarveKeepStagesWhereNoDirectoryCanBeIsBadInput) {
+  auto Tmp = toolchain::TempDir::create("bpfcarve-stages-test");
+  ASSERT_TRUE(Tmp);
+  std::string Out = Tmp->path() + "/out.bpf.c", File = Tmp->path() + "/file";
+  std::ofstream(File) << "x";
+  Run R = run({"carve", In + "filter_tc.bpf.c", "--program", "port_filter", "-o", Out,
+               "--keep-stages", File + "/stages"});
+  EXPECT_EQ(R.code, 2) << R.err;
+  EXPECT_EQ(R.err.rfind("bpfcarve: error: --keep-stages '" + File + "/stages'", 0), 0u) << R.err;
+  EXPECT_FALSE(fs::exists(Out)) << "nothing is written after bad input";
+}
+
 TEST_F(DiffRun, HandPortedFilterBehavesTheSameAtXdpAndTc) {
   Run R = diff("filter_tc.bpf.c");
   EXPECT_EQ(R.code, 0) << R.err;

@@ -281,8 +281,8 @@ std::vector<Case> cases() {
        "bpfcarve: error: no map 'count' in 'prog.bpf.c'; did you mean 'counts'\\? \\(maps: counts\\)",
        WithProg});
   add({"ambiguous_section", {"extract", P, "--program", "xdp"}, 2,
-       "bpfcarve: error: section 'xdp' is ambiguous in 'prog.bpf.c': it holds first, second; name "
-       "the program",
+       "bpfcarve: error: section 'xdp' in 'prog.bpf.c' holds 2 programs \\(first, second\\); "
+       "name one of them",
        WithProg});
   add({"program_in_a_file_without_programs", {"extract", "@D/user.c", "--program", "main"}, 2,
        "bpfcarve: error: no program 'main' in 'user.c' \\(programs: none\\)",
@@ -359,9 +359,13 @@ std::vector<Case> cases() {
        WithProgAndOut});
   add({"retarget_unknown_program_with_suggestion",
        {"retarget", P, "--program", "frist", "--to", "tc"}, 2,
-       "bpfcarve: error: no program 'frist' in 'prog.bpf.c'; did you mean 'first'\\?", WithProg});
+       "bpfcarve: error: no program 'frist' in 'prog.bpf.c'; did you mean 'first'\\? "
+       "\\(programs: first, second\\)",
+       WithProg});
   add({"retarget_ambiguous_section", {"retarget", P, "--program", "xdp", "--to", "tc"}, 2,
-       "bpfcarve: error: section 'xdp' is ambiguous in 'prog.bpf.c'; name the program", WithProg});
+       "bpfcarve: error: section 'xdp' in 'prog.bpf.c' holds 2 programs \\(first, second\\); "
+       "name one of them",
+       WithProg});
   add({"retarget_from_mismatch", {"retarget", P, "--program", "first", "--from", "tc", "--to", "tc"},
        2, "bpfcarve: error: program 'first' is a xdp program, not tc", WithProg});
   add({"retarget_section_without_profile", {"retarget", "@D/perf.c", "--to", "tc"}, 2,
@@ -397,7 +401,8 @@ std::vector<Case> cases() {
        "bare\\)",
        {}, compileBare});
   add({"verify_ambiguous_section", {"verify", P, "--program", "xdp"}, 2,
-       "bpfcarve: error: section 'xdp' holds 2 programs \\(first, second\\); name one of them",
+       "bpfcarve: error: section 'xdp' in '@D/prog.bpf.c' holds 2 programs \\(first, second\\); "
+       "name one of them",
        WithProg});
   add({"verify_unknown_type_with_suggestion", {"verify", "@D/bare.o", "--type", "xpd"}, 2,
        "bpfcarve: error: unknown hook 'xpd'; did you mean 'xdp'\\? .*", {}, compileBare});
@@ -471,6 +476,11 @@ std::vector<Case> cases() {
        {"carve", P, "--program", "first", "--to", "tc", "--maps", "@D/s.json", "-o", "@D/out.c"}, 2,
        "bpfcarve: error: map seed '@D/s.json' must be an object with a \"maps\" object",
        {{"prog.bpf.c", Prog}, {"s.json", "[]"}, {"out.c", "previous output\n"}}});
+  add({"carve_keep_stages_not_a_directory",
+       {"carve", P, "--program", "first", "-o", "@D/out.c", "--keep-stages", "@D/file/stages"}, 2,
+       "bpfcarve: error: --keep-stages '@D/file/stages' is not a directory bpfcarve can create: "
+       ".+",
+       {{"prog.bpf.c", Prog}, {"file", "x"}, {"out.c", "previous output\n"}}});
 
   // --- corpus ---
   add({"corpus_manifest_missing", {"corpus", "@D/none.json"}, 2,

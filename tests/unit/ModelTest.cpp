@@ -1570,6 +1570,93 @@ static void nothing(void) { return; }
   EXPECT_TRUE(N.returns[0].site.valid());
 }
 
+TEST(ReturnSites, NamesOfTheEnumeratorsAndMacrosReturned) {
+  const std::string Src = bpf(R"c(
+#define DROP_IT XDP_DROP
+#define MY_SHOT TC_ACT_SHOT_V
+#define TC_ACT_SHOT_V 2
+SEC("xdp") int names(struct xdp_md *ctx) {
+  if (ctx->data == ctx->data_end)
+    return DROP_IT;
+  if (ctx->ingress_ifindex)
+    return MY_SHOT;
+  if (ctx->rx_queue_index)
+    return ctx->rx_queue_index > 3 ? XDP_PASS : XDP_TX;
+  return XDP_DROP_LIKE_NOTHING;
+}
+)c");
+  // XDP_DROP_LIKE_NOTHING: a name that only contains a code's name as text.
+  ProgramModel M = parse("#define XDP_DROP_LIKE_NOTHING 7\n" + Src);
+  const Function &F = function(M, "names");
+  ASSERT_EQ(F.returns.size(), 4u);
+  EXPECT_EQ(F.returns[0].names, (std::vector<std::string>{"DROP_IT", "XDP_DROP"}));
+  EXPECT_EQ(F.returns[1].names, (std::vector<std::string>{"MY_SHOT", "TC_ACT_SHOT_V"}));
+  EXPECT_EQ(F.returns[2].names, (std::vector<std::string>{"XDP_PASS", "XDP_TX"}));
+  EXPECT_EQ(F.returns[3].names, (std::vector<std::string>{"XDP_DROP_LIKE_NOTHING"}));
+}
+
+TEST(Helpers, TheMapAnArgumentNames) {
+  const std::string Src = bpf(R"c(
+struct {
+  __uint(type, BPF_MAP_TYPE_DEVMAP);
+  __uint(max_entries, 4);
+  __type(key, __u32);
+  __type(value, __u32);
+} ports SEC(".maps");
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4);
+  __type(key, __u32);
+  __type(value, __u32);
+} counts SEC(".maps");
+SEC("xdp") int redir(struct xdp_md *ctx) {
+  __u32 k = 0;
+  __u32 *v = bpf_map_lookup_elem((void *)(&counts), &k);
+  if (v)
+    return bpf_redirect_map(&ports, *v, 0);
+  return bpf_redirect_map((void *)ports_alias(), 0, 0);
+}
+)c");
+  ProgramModel M = parse("static void *ports_alias(void);\n" + Src);
+  const Function &F = function(M, "redir");
+  ASSERT_EQ(F.helperCalls.size(), 3u);
+  EXPECT_EQ(F.helperCalls[0].map, M.findMap("counts")->id) << "through a cast and parentheses";
+  EXPECT_EQ(F.helperCalls[1].map, M.findMap("ports")->id);
+  EXPECT_EQ(F.helperCalls[2].map, "") << "a call's result is no map the model can name";
+}
+
+TEST(FunctionPointers, ReferencesAndDeclarationsWhereTheyAreSpelled) {
+  const std::string Src = bpf(R"c(
+static int target(int x) { return x; }
+int proto(int a, struct __sk_buff *skb);
+SEC("tc") int fp(struct __sk_buff *skb) {
+  long p = (long)target;
+  return proto((int)p, skb) + (int)(long)&target;
+}
+int proto(int a, struct __sk_buff *skb) { return a + skb->len; }
+)c");
+  ProgramModel M = parse(Src);
+  const Function &F = function(M, "fp");
+  ASSERT_EQ(F.functionRefs.size(), 2u);
+  unsigned Line = lineOf(Src, "long p = (long)target;");
+  EXPECT_EQ(F.functionRefs[0].name, "target");
+  EXPECT_EQ(F.functionRefs[0].spelled.beginLine, Line);
+  EXPECT_EQ(F.functionRefs[0].spelled.beginColumn, 18u);
+  EXPECT_EQ(F.functionRefs[1].spelled.beginLine, Line + 1);
+  // The edge keeps the column of the first reference on its line.
+  for (const Edge *E : M.edgesFrom(F.id))
+    if (E->kind == edge::FunctionPointer && E->line == Line)
+      EXPECT_EQ(E->column, 18u);
+  // A prototype's ctx type and name are recorded with the definition's.
+  const Function &P = function(M, "proto");
+  ASSERT_EQ(P.nameSpans.size(), 2u);
+  EXPECT_EQ(P.nameSpans[0].beginLine, lineOf(Src, "int proto(int a, struct __sk_buff *skb);"));
+  unsigned SkBuffs = 0;
+  for (const TokenRef &T : P.typeRefs)
+    SkBuffs += T.name == "__sk_buff";
+  EXPECT_EQ(SkBuffs, 2u) << "one in the prototype, one in the definition";
+}
+
 //===----------------------------------------------------------------------===//
 // Failures: no partial model
 //===----------------------------------------------------------------------===//

@@ -1,4 +1,6 @@
 //===- ToolchainTest.cpp - clang-19 facts, flags, vmlinux.h, processes ----===//
+#include "bpfcarve/toolchain/CorpusManifest.h"
+#include "bpfcarve/toolchain/Names.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/toolchain/Toolchain.h"
@@ -196,4 +198,68 @@ TEST(TempDir, SignalDuringAllocationRemovesTheTreeAndDiesOfTheSignal) {
       ASSERT_FALSE(Dir.empty());
       EXPECT_FALSE(fs::exists(Dir)) << "left behind after " << strsignal(Sig) << ": " << Dir;
     }
+}
+
+TEST(Names, ProgramByNameElseTheOnlyOneInThatSection) {
+  std::vector<std::string> Names{"first", "second", "egress"}, Sections{"xdp", "xdp", "tc"};
+  auto ByName = findProgram(Names, Sections, "second", "p.c");
+  ASSERT_TRUE(ByName);
+  EXPECT_EQ(*ByName, 1u);
+  auto BySection = findProgram(Names, Sections, "tc", "p.c");
+  ASSERT_TRUE(BySection);
+  EXPECT_EQ(*BySection, 2u);
+  auto Ambiguous = findProgram(Names, Sections, "xdp", "p.c");
+  ASSERT_FALSE(Ambiguous);
+  EXPECT_EQ(Ambiguous.failure().kind, bpfcarve::FailureKind::BadInput);
+  EXPECT_EQ(Ambiguous.failure().message,
+            "section 'xdp' in 'p.c' holds 2 programs (first, second); name one of them");
+  auto Typo = findProgram(Names, Sections, "frist", "p.c");
+  ASSERT_FALSE(Typo);
+  EXPECT_EQ(Typo.failure().message,
+            "no program 'frist' in 'p.c'; did you mean 'first'? (programs: first, second, egress)");
+  auto None = findProgram({}, {}, "main", "user.c");
+  ASSERT_FALSE(None);
+  EXPECT_EQ(None.failure().message, "no program 'main' in 'user.c' (programs: none)");
+}
+
+TEST(Names, UnknownNameAndLongLists) {
+  bpfcarve::Failure F = unknownName("unknown hook", "xpd", {"xdp", "tc"});
+  EXPECT_EQ(F.kind, bpfcarve::FailureKind::BadInput);
+  EXPECT_EQ(F.message, "unknown hook 'xpd'; did you mean 'xdp'? (use xdp, tc)");
+  EXPECT_EQ(unknownName("unknown hook", "zzz", {"xdp"}, "a section name").message,
+            "unknown hook 'zzz' (use a section name)");
+  std::vector<std::string> Many;
+  for (int I = 0; I < 13; ++I)
+    Many.push_back("m" + std::to_string(I));
+  EXPECT_EQ(nameList(Many), "m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, ...");
+}
+
+TEST(CorpusManifest, TheOneReaderChecksTheFileAndResolvesFlags) {
+  auto Dir = TempDir::create("bpfcarve-manifest-test");
+  ASSERT_TRUE(Dir);
+  std::string D = Dir->path();
+  std::ofstream(D + "/good.json")
+      << R"({"common_flags": ["-I${INC}", "-O2"], "files": [{"path": "a/b.c", "flags": ["-DX=${INC}"]}]})";
+  std::ofstream(D + "/nofiles.json") << R"({"files": 3})";
+  std::ofstream(D + "/broken.json") << "{";
+  std::ofstream(D + "/layout.json") << R"({"source_root": "/src", "vars": {"INC": "/inc"}})";
+  auto M = readCorpusManifest(D + "/good.json");
+  ASSERT_TRUE(M);
+  auto L = readCorpusLayout(D);
+  ASSERT_TRUE(L);
+  EXPECT_EQ(corpusFileFlags(*M, (*M)["files"][0], *L),
+            (std::vector<std::string>{"-I/inc", "-O2", "-DX=/inc"}));
+  EXPECT_EQ(corpusSourcePath((*M)["files"][0], *L), "/src/a/b.c");
+  auto NoFiles = readCorpusManifest(D + "/nofiles.json");
+  ASSERT_FALSE(NoFiles);
+  EXPECT_NE(NoFiles.failure().message.find("no \"files\" array"), std::string::npos);
+  auto Broken = readCorpusManifest(D + "/broken.json");
+  ASSERT_FALSE(Broken);
+  EXPECT_NE(Broken.failure().message.find("malformed corpus manifest"), std::string::npos);
+  auto IsDir = readCorpusManifest(D);
+  ASSERT_FALSE(IsDir);
+  EXPECT_NE(IsDir.failure().message.find("it is a directory"), std::string::npos);
+  auto NoLayout = readCorpusLayout(D + "/missing");
+  ASSERT_FALSE(NoLayout);
+  EXPECT_EQ(NoLayout.failure().kind, bpfcarve::FailureKind::Environment);
 }

@@ -50,4 +50,43 @@ std::string didYouMean(const std::string &Wanted, const std::vector<std::string>
   return C.empty() ? std::string() : "; did you mean '" + C + "'?";
 }
 
+std::string nameList(const std::vector<std::string> &Names) {
+  constexpr size_t Shown = 12; // a file with 300 maps names the first dozen
+  std::string Out;
+  for (size_t I = 0; I < Names.size() && I < Shown; ++I)
+    Out += (Out.empty() ? "" : ", ") + Names[I];
+  if (Names.size() > Shown)
+    Out += ", ...";
+  return Out.empty() ? "none" : Out;
+}
+
+Failure unknownName(const std::string &What, const std::string &Wanted,
+                    const std::vector<std::string> &Known, const std::string &Use) {
+  return Failure::badInput(What + " '" + Wanted + "'" + didYouMean(Wanted, Known) + " (use " +
+                           (Use.empty() ? nameList(Known) : Use) + ")");
+}
+
+Result<size_t> findProgram(const std::vector<std::string> &Names,
+                           const std::vector<std::string> &Sections, const std::string &Wanted,
+                           const std::string &Where) {
+  std::vector<std::string> InSection;
+  size_t BySection = 0;
+  for (size_t I = 0; I < Names.size(); ++I) {
+    if (Names[I] == Wanted)
+      return I;
+    if (I < Sections.size() && Sections[I] == Wanted) {
+      InSection.push_back(Names[I]);
+      BySection = I;
+    }
+  }
+  if (InSection.size() == 1)
+    return BySection;
+  if (InSection.size() > 1)
+    return Failure::badInput("section '" + Wanted + "' in '" + Where + "' holds " +
+                             std::to_string(InSection.size()) + " programs (" +
+                             nameList(InSection) + "); name one of them");
+  return Failure::badInput("no program '" + Wanted + "' in '" + Where + "'" +
+                           didYouMean(Wanted, Names) + " (programs: " + nameList(Names) + ")");
+}
+
 } // namespace bpfcarve::toolchain

@@ -28,22 +28,13 @@ using verifier::ReturnMeaning;
 
 namespace {
 
-bool isIdentChar(char C) { return std::isalnum(static_cast<unsigned char>(C)) || C == '_'; }
-
 /// The hook `--to` names, once `--direction` is known to be one.
 Result<const HookProfile *> targetHook(const RetargetOptions &O) {
   if (O.direction != "ingress" && O.direction != "egress")
     return Failure::badInput("--direction takes ingress or egress, not '" + O.direction + "'");
   if (const HookProfile *To = verifier::findHook(O.to))
     return To;
-  std::vector<std::string> Hooks;
-  std::string List;
-  for (const verifier::HookProfile &H : verifier::hookProfiles()) {
-    Hooks.push_back(std::string(H.name));
-    List += (List.empty() ? "" : ", ") + std::string(H.name);
-  }
-  return Failure::badInput("unknown hook '" + O.to + "'" + toolchain::didYouMean(O.to, Hooks) +
-                           " (use " + List + ")");
+  return toolchain::unknownName("unknown hook", O.to, verifier::hookNames());
 }
 
 /// The hook of P's section, or of the hook its section is a variant of (then in Variant); it
@@ -67,33 +58,14 @@ Result<const Program *> pickProgram(const ProgramModel &M, const std::string &Na
   if (Name.empty()) {
     if (M.programs.size() == 1)
       return &M.programs.front();
-    std::string All;
+    std::vector<std::string> All;
     for (const Program &P : M.programs)
-      All += (All.empty() ? "" : ", ") + P.name;
+      All.push_back(P.name);
     return Failure::badInput("'" + M.mainFile + "' has " + std::to_string(M.programs.size()) +
-                             " programs (" + (All.empty() ? "none" : All) +
+                             " programs (" + toolchain::nameList(All) +
                              "); name one with --program");
   }
-  const Program *BySection = nullptr;
-  int Sections = 0;
-  for (const Program &P : M.programs) {
-    if (P.name == Name)
-      return &P;
-    if (P.section == Name) {
-      BySection = &P;
-      ++Sections;
-    }
-  }
-  if (Sections == 1)
-    return BySection;
-  std::vector<std::string> Names;
-  for (const Program &P : M.programs)
-    Names.push_back(P.name);
-  if (Sections > 1)
-    return Failure::badInput("section '" + Name + "' is ambiguous in '" + M.mainFile +
-                             "'; name the program");
-  return Failure::badInput("no program '" + Name + "' in '" + M.mainFile + "'" +
-                           toolchain::didYouMean(Name, Names));
+  return M.findProgram(Name);
 }
 
 } // namespace
@@ -103,67 +75,6 @@ std::string textOf(const ProgramModel &M, const SourceSpan &S) {
   if (!F || S.endOffset > F->text.size() || S.beginOffset > S.endOffset)
     return "";
   return F->text.substr(S.beginOffset, S.endOffset - S.beginOffset);
-}
-
-std::vector<unsigned> findWord(const std::string &Text, unsigned Begin, unsigned End,
-                               std::string_view Word) {
-  std::vector<unsigned> Out;
-  for (size_t P = Text.find(Word, Begin); P != std::string::npos && P + Word.size() <= End;
-       P = Text.find(Word, P + 1))
-    if ((P == 0 || !isIdentChar(Text[P - 1])) &&
-        (P + Word.size() >= Text.size() || !isIdentChar(Text[P + Word.size()])))
-      Out.push_back(static_cast<unsigned>(P));
-  return Out;
-}
-
-SourceSpan lineOf(const ProgramModel &M, const std::string &File, unsigned Line) {
-  SourceSpan S;
-  S.file = File;
-  const SourceFile *F = M.findFile(File);
-  if (!F || Line == 0)
-    return S;
-  size_t Begin = 0;
-  for (unsigned I = 1; I < Line && Begin != std::string::npos; ++I)
-    if ((Begin = F->text.find('\n', Begin)) != std::string::npos)
-      ++Begin;
-  if (Begin == std::string::npos)
-    return S;
-  size_t End = F->text.find('\n', Begin);
-  S.beginOffset = static_cast<unsigned>(Begin);
-  S.endOffset = static_cast<unsigned>(End == std::string::npos ? F->text.size() : End);
-  S.beginLine = S.endLine = Line;
-  S.beginColumn = 1;
-  S.endColumn = S.endOffset - S.beginOffset + 1;
-  return S;
-}
-
-Location referenceAt(const ProgramModel &M, const std::string &File, unsigned Line,
-                     std::string_view Name) {
-  Location L{File, Line, 1};
-  SourceSpan S = lineOf(M, File, Line);
-  if (!S.valid())
-    return L;
-  auto Hits = findWord(M.findFile(File)->text, S.beginOffset, S.endOffset, Name);
-  if (!Hits.empty())
-    L.column = Hits.front() - S.beginOffset + 1;
-  return L;
-}
-
-SourceSpan Retargeter::spanAt(const SourceSpan &Within, unsigned Off, size_t Len) const {
-  SourceSpan T = Within;
-  const SourceFile *File = M.findFile(Within.file);
-  T.beginOffset = Off;
-  T.endOffset = Off + static_cast<unsigned>(Len);
-  if (!File)
-    return T;
-  T.beginLine = 1 + static_cast<unsigned>(
-                        std::count(File->text.begin(), File->text.begin() + Off, '\n'));
-  size_t LineStart = Off == 0 ? std::string::npos : File->text.rfind('\n', Off - 1);
-  T.beginColumn =
-      Off - static_cast<unsigned>(LineStart == std::string::npos ? 0 : LineStart + 1) + 1;
-  T.endLine = T.beginLine;
-  T.endColumn = T.beginColumn + static_cast<unsigned>(Len);
-  return T;
 }
 
 void Retargeter::run() {
@@ -226,13 +137,20 @@ std::vector<std::string> Retargeter::extraLines() const {
 }
 
 Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions &O) {
-  auto To = targetHook(O);
-  if (!To)
-    return To.failure();
+  if (auto To = targetHook(O); !To)
+    return To.failure(); // before the parse: a wrong --to is found at once
   auto Model = buildProgramModel(Input);
   if (!Model)
     return Model.failure();
-  auto P = pickProgram(*Model, O.program);
+  return retarget(*Model, Input, O);
+}
+
+Result<RetargetResult> retarget(const ProgramModel &Model, const ParseOptions &Input,
+                                const RetargetOptions &O) {
+  auto To = targetHook(O);
+  if (!To)
+    return To.failure();
+  auto P = pickProgram(Model, O.program);
   if (!P)
     return P.failure();
   const SectionVariant *Variant = nullptr;
@@ -240,7 +158,7 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   if (!From)
     return From.failure();
 
-  Retargeter R(*Model, **P, **From, **To, O, Variant);
+  Retargeter R(Model, **P, **From, **To, O, Variant);
   R.Report.input = Input.file;
   R.Report.program = (*P)->name;
   R.Report.fromHook = std::string((*From)->name);
@@ -254,7 +172,7 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   if (auto C = R.Edits.conflict())
     return Failure::internal("conflicting rewrites: " + *C);
 
-  ProgramModel Edited = R.Edits.applyTo(*Model);
+  ProgramModel Edited = R.Edits.applyTo(Model);
   Selection Sel;
   Sel.kind = Selection::Kind::Programs;
   Sel.names = {(*P)->name};
@@ -268,7 +186,7 @@ Result<RetargetResult> retarget(const ParseOptions &Input, const RetargetOptions
   R.Report.warnings = Sl->warnings;
   Result.report = R.Report;
 
-  if (auto C = selfCheck(*Model, Input, Result.text, "retargeted code", "retargeted.c"); !C)
+  if (auto C = selfCheck(Model, Input, Result.text, "retargeted code", "retargeted.c"); !C)
     return C.failure();
   return Result;
 }

@@ -14,13 +14,6 @@ using verifier::HookProfile;
 
 namespace {
 
-std::string sectionName(const HookProfile &H) {
-  std::string S(H.sections.empty() ? H.name : H.sections.front());
-  if (!S.empty() && S.back() == '+')
-    S.pop_back();
-  return S;
-}
-
 /// A PacketBaseRule's reason for the two hooks.
 std::string packetBaseReason(std::string_view Template, const HookProfile &From,
                              const HookProfile &To) {
@@ -116,7 +109,7 @@ void Retargeter::rewriteSection() {
   // The section, keeping an autoload-off '?'.
   if (Entry->sectionLiteral.valid())
     rewrite("section", Entry->sectionLiteral,
-            "\"" + std::string(P.autoload ? "" : "?") + sectionName(To) + "\"");
+            "\"" + std::string(P.autoload ? "" : "?") + To.sectionToWrite() + "\"");
   else if (std::string D = textOf(M, Entry->decl);
            Entry->decl.valid() && D.find("\"" + P.section + "\"") == std::string::npos)
     // tailcall1.c: `#define TAIL_FUNC(x) SEC("tc") int classifier_##x(...) { return x; }` and

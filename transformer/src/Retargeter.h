@@ -33,26 +33,14 @@ inline bool contains(const extractor::SourceSpan &Outer, const extractor::Source
          Inner.beginOffset >= Outer.beginOffset && Inner.endOffset <= Outer.endOffset;
 }
 
-inline bool sameSpan(const extractor::SourceSpan &A, const extractor::SourceSpan &B) {
-  return A.valid() && B.valid() && A.file == B.file && A.beginOffset == B.beginOffset &&
-         A.endOffset == B.endOffset;
-}
 
 /// The text of S in its file; empty when S is not inside the file.
 std::string textOf(const extractor::ProgramModel &M, const extractor::SourceSpan &S);
 
-/// Offsets of `Word` as a whole identifier in Text[Begin, End).
-std::vector<unsigned> findWord(const std::string &Text, unsigned Begin, unsigned End,
-                               std::string_view Word);
-
-/// The whole line `Line` of `File` (without its newline); invalid when there is no such line.
-extractor::SourceSpan lineOf(const extractor::ProgramModel &M, const std::string &File,
-                             unsigned Line);
-
-/// Where an edge's reference is: its line in `File`, at the first `Name` on that line (the model
-/// records only the line of a function-pointer or call reference).
-Location referenceAt(const extractor::ProgramModel &M, const std::string &File, unsigned Line,
-                     std::string_view Name);
+/// Where an edge's reference is: its line and column in the file of function F, where it is.
+inline Location referenceAt(const extractor::Function &F, const extractor::Edge &E) {
+  return {F.decl.file, E.line, E.column ? E.column : 1};
+}
 
 /// XDP_TX as a value: its XDP number, which no mapped code takes at tc. The entry's returns turn
 /// it into bpf_redirect(skb->ifindex, 0); callees, variables and comparisons keep the value.
@@ -105,8 +93,6 @@ private:
   }
   /// A macro of supportMacro() the output must define.
   void needSupport(std::string_view Name) { Support.insert(std::string(Name)); }
-  /// The span of Len bytes at offset Off of Within's file, with its line and column.
-  extractor::SourceSpan spanAt(const extractor::SourceSpan &Within, unsigned Off, size_t Len) const;
   std::string ctxParamOf(const extractor::Function &F) const {
     for (const extractor::Param &Pa : F.parameters)
       if (Pa.pointeeRecord == From.ctxStruct)
@@ -125,10 +111,8 @@ private:
   void addHookPairRewrites();
 
   // RewriteCtxFields.cpp
-  /// `struct <source ctx>` in F's type references and prototypes.
+  /// `struct <source ctx>` in the type references of F's declarations.
   void rewriteCtxTypes(const extractor::Function &F);
-  /// `struct <source ctx>` inside S becomes `struct <target ctx>`.
-  void rewriteCtxStructIn(const extractor::SourceSpan &S);
   void rewriteCtxFields(const extractor::Function &F);
   /// The same ctx struct at both hooks: the access is refused when the target forbids it.
   void checkCtxFieldAccess(const extractor::CtxAccess &A);

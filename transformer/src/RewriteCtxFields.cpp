@@ -26,35 +26,15 @@ std::string withBase(std::string_view To, const std::string &Base) {
 } // namespace
 
 void Retargeter::rewriteCtxTypes(const Function &F) {
-  if (From.ctxStruct == To.ctxStruct)
+  // A function declared without a body here (a kfunc, an extern) keeps its declaration; a
+  // renamed kfunc's is rewritten with its name (renameKfuncDeclarations).
+  if (From.ctxStruct == To.ctxStruct || !F.definition)
     return;
+  // Every declaration's: test_global_func1.c has `int f3(int, struct __sk_buff *skb, int);`
+  // before f3's definition.
   for (const TokenRef &T : F.typeRefs)
     if (T.name == From.ctxStruct && T.spelled.valid())
       rewrite("ctx-type", T.spelled, std::string(To.ctxStruct));
-  // test_global_func1.c: `int f3(int, struct __sk_buff *skb, int);` before f3's definition. The
-  // model's ctx type references are those of the definition; a prototype is another of the
-  // function's declaration spans, rewritten the same way.
-  auto It = M.spans.find(F.id);
-  if (It == M.spans.end())
-    return;
-  for (const SourceSpan &S : It->second)
-    if (!contains(F.decl, S) && !contains(S, F.decl))
-      rewriteCtxStructIn(S);
-}
-
-void Retargeter::rewriteCtxStructIn(const SourceSpan &S) {
-  const SourceFile *File = M.findFile(S.file);
-  if (!File || S.endOffset > File->text.size())
-    return;
-  for (unsigned Off : findWord(File->text, S.beginOffset, S.endOffset, From.ctxStruct)) {
-    // Only `struct NAME`: the word after `struct` and blanks.
-    size_t K = Off;
-    while (K > S.beginOffset && std::isspace(static_cast<unsigned char>(File->text[K - 1])))
-      --K;
-    if (K < S.beginOffset + 6 || File->text.compare(K - 6, 6, "struct") != 0)
-      continue;
-    rewrite("ctx-type", spanAt(S, Off, From.ctxStruct.size()), std::string(To.ctxStruct));
-  }
 }
 
 void Retargeter::rewriteCtxFields(const Function &F) {

@@ -224,13 +224,9 @@ void Retargeter::rewriteRedirectMap(const HelperCall &H) {
 }
 
 const Map *Retargeter::redirectDevmap(const HelperCall &H) {
-  // The map: `&name` (or `name`) of a map the model knows.
-  std::string MapText;
-  for (char C : H.argTexts[0])
-    if (!std::isspace(static_cast<unsigned char>(C)) && C != '&' && C != '(' && C != ')')
-      MapText += C;
+  // The map the model resolved the first argument to (`&name`, `name`, through casts).
   auto MapIt = std::find_if(M.maps.begin(), M.maps.end(),
-                            [&](const Map &Mp) { return Mp.name == MapText; });
+                            [&](const Map &Mp) { return !H.map.empty() && Mp.id == H.map; });
   std::string Construct = H.name + "(" + H.argTexts[0] + ", ...)";
   if (MapIt == M.maps.end()) {
     refuse(Construct, "the map argument is no map defined by name in the file", H.site);
@@ -332,20 +328,21 @@ void Retargeter::rewriteReferences(const Function &F) {
     // A kfunc whose address is taken (test_bpf_nf.c: `nf_ct_test((void *)bpf_xdp_ct_lookup,
     // ...)`) is called all the same once inlined.
     if (E->kind == edge::FunctionPointer && T->isKfunc && From.ctxStruct != To.ctxStruct) {
-      Location L = referenceAt(M, F.decl.file, E->line, T->name);
+      Location L = referenceAt(F, *E);
       const KfuncRule *K = kfuncRule(T->name);
       if (!K) {
         refuse(T->name, "kfunc " + T->name + " has no translation to " + std::string(To.name), L);
       } else if (K->to != K->kfunc) {
-        // The model has the line of the reference only: rename the name on that line.
-        SourceSpan Line = lineOf(M, F.decl.file, E->line);
-        const SourceFile *File = M.findFile(F.decl.file);
-        if (!File || !contains(F.decl, Line))
-          refuse(T->name, "kfunc " + T->name + " is referenced where bpfcarve cannot rename it",
-                 L);
-        else
-          for (unsigned Off : findWord(File->text, Line.beginOffset, Line.endOffset, T->name))
-            rewrite("kfunc", spanAt(Line, Off, T->name.size()), std::string(K->to));
+        // Each reference on the edge's line, where its name is spelled.
+        for (const TokenRef &R : F.functionRefs) {
+          if (R.name != T->name || R.spelled.beginLine != E->line)
+            continue;
+          if (R.inMacroBody || !contains(F.decl, R.spelled))
+            refuse(T->name, "kfunc " + T->name + " is referenced where bpfcarve cannot rename it",
+                   at(R.spelled));
+          else
+            rewrite("kfunc", R.spelled, std::string(K->to));
+        }
         Renamed[T->id] = std::string(K->to);
       }
     }
@@ -354,7 +351,7 @@ void Retargeter::rewriteReferences(const Function &F) {
         if (B.name == T->name && B.ctxStruct != To.ctxStruct)
           refuse(T->name, std::string(B.reason) + "; " + std::string(To.name) +
                               " programs cannot contain it",
-                 referenceAt(M, F.decl.file, E->line, T->name));
+                 referenceAt(F, *E));
   }
 }
 
@@ -380,7 +377,7 @@ void Retargeter::checkTailCall(const Function &F, const Edge &E) {
                (H ? std::string(H->name) : "SEC(\"" + T->section + "\")") + " program " +
                T->name + " (slot " + std::to_string(Slot.index) + "), which keeps its hook: a " +
                std::string(To.name) + " program cannot tail-call it",
-           referenceAt(M, F.decl.file, E.line, MapIt->name));
+           referenceAt(F, E));
   }
 }
 
@@ -398,17 +395,11 @@ void Retargeter::renameKfuncDeclarations() {
              K->decl);
       continue;
     }
-    std::vector<SourceSpan> Decls{K->decl};
-    if (auto It = M.spans.find(Id); It != M.spans.end())
-      Decls = It->second;
-    for (const SourceSpan &S : Decls) {
-      const SourceFile *File = M.findFile(S.file);
-      if (!File || S.endOffset > File->text.size())
-        continue;
-      for (unsigned Off : findWord(File->text, S.beginOffset, S.endOffset, K->name))
-        rewrite("kfunc", spanAt(S, Off, K->name.size()), NewName);
-      rewriteCtxStructIn(S);
-    }
+    for (const SourceSpan &S : K->nameSpans)
+      rewrite("kfunc", S, NewName);
+    for (const TokenRef &T : K->typeRefs)
+      if (T.name == From.ctxStruct && T.spelled.valid())
+        rewrite("ctx-type", T.spelled, std::string(To.ctxStruct));
   }
 }
 

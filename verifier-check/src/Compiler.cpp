@@ -1,6 +1,7 @@
 //===- Compiler.cpp -------------------------------------------------------===//
 #include "bpfcarve/verifier/Compiler.h"
 
+#include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 
@@ -97,6 +98,19 @@ Result<std::string> compileBpf(const std::string &Source,
   if (!R->ok())
     return failureFromClangOutput(R->err, "clang-19 failed to compile '" + Source + "'");
   return Object;
+}
+
+Result<std::string> compileText(const std::string &Text, const std::string &Dir,
+                                const std::string &FileName,
+                                const std::optional<std::vector<std::string>> &Flags) {
+  std::error_code EC;
+  std::filesystem::create_directories(Dir, EC);
+  if (EC)
+    return Failure::environment("cannot create '" + Dir + "': " + EC.message());
+  std::string Source = Dir + "/" + FileName;
+  if (auto W = toolchain::writeFileAtomically(Source, Text); !W)
+    return W.failure();
+  return compileBpf(Source, Flags, Dir);
 }
 
 } // namespace bpfcarve::verifier

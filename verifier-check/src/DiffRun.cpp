@@ -125,6 +125,100 @@ std::string describeMapDifference(const MapContents &A, const MapContents &B) {
   return "equal";
 }
 
+/// Frame I through both sides, counted into Rep.
+void compareFrame(const Side &A, const Side &B, const Packet &P, size_t I, DiffRunReport &Rep) {
+  ++Rep.packets;
+  RunOutcome RA = testRunFrame(A.loaded->fd(), *A.hook, P.bytes);
+  RunOutcome RB = testRunFrame(B.loaded->fd(), *B.hook, P.bytes);
+  if (!RA.ran || !RB.ran) {
+    ++Rep.notComparable;
+    std::string Why = !RA.ran && !RB.ran ? "both: " + explainRunError(*A.hook, RA.err, P.bytes)
+                      : !RA.ran          ? "A: " + explainRunError(*A.hook, RA.err, P.bytes)
+                                         : "B: " + explainRunError(*B.hook, RB.err, P.bytes);
+    ++Rep.notComparableReasons[Why];
+    return;
+  }
+  ++Rep.compared;
+  bool Same = sameVerdict(*A.hook, RA.retval, *B.hook, RB.retval);
+  std::optional<size_t> DiffAt;
+  std::string Detail;
+  if (Same && packetGoesOn(*A.hook, RA.retval)) {
+    std::vector<std::uint8_t> OutA = RA.dataOut, OutB = RB.dataOut;
+    Base At = Base::L2;
+    if (A.hook->packetBase != B.hook->packetBase) {
+      OutA = fromOffset(OutA, l3Offset(OutA, A.hook->packetBase));
+      OutB = fromOffset(OutB, l3Offset(OutB, B.hook->packetBase));
+      At = Base::L3;
+    }
+    if (auto D = firstDifference(OutA, OutB, At)) {
+      DiffAt = D->offset;
+      Detail = describeDifference(OutA, OutB, At);
+    }
+  } else if (!Same) {
+    Detail = "verdict " + verdictName(*A.hook, RA.retval) + " vs " +
+             verdictName(*B.hook, RB.retval) + " (= " + mapVerdict(*B.hook, RB.retval, *A.hook) +
+             " at " + Rep.hookA + ")";
+  }
+  if (Same && !DiffAt) {
+    ++Rep.matched;
+    return;
+  }
+  ++Rep.divergent;
+  Rep.divergentIndices.push_back(I);
+  if (!Rep.firstDivergence) {
+    Divergence D;
+    D.index = I;
+    D.packet = P.name;
+    std::string Path;
+    for (const Layer &L : decodeLayers(P.bytes, Base::L2))
+      Path += (Path.empty() ? "" : "\n") + L.summary;
+    D.layers = Path;
+    D.verdictA = verdictName(*A.hook, RA.retval);
+    D.verdictB = verdictName(*B.hook, RB.retval);
+    D.mappedB = mapVerdict(*B.hook, RB.retval, *A.hook);
+    D.bytesDifferAt = DiffAt;
+    D.detail = Detail;
+    Rep.firstDivergence = D;
+  }
+}
+
+/// The maps of both sides after every frame ran: compared by name where both have them.
+void compareMaps(const Side &A, const Side &B, DiffRunReport &Rep) {
+  Rep.mapsA = dumpMaps(A.loaded->object());
+  Rep.mapsB = dumpMaps(B.loaded->object());
+  for (const Side *S : {&A, &B})
+    for (std::uint32_t Id : S->loaded->helperIds())
+      if (std::find(std::begin(NondeterministicHelpers), std::end(NondeterministicHelpers), Id) !=
+          std::end(NondeterministicHelpers)) {
+        std::string Name = std::string(helperName(Id));
+        std::string Entry = S->label + " calls " + (Name.empty() ? std::to_string(Id) : Name);
+        if (std::find(Rep.nondeterministicHelpers.begin(), Rep.nondeterministicHelpers.end(),
+                      Entry) == Rep.nondeterministicHelpers.end())
+          Rep.nondeterministicHelpers.push_back(Entry);
+      }
+  bool AllEqual = true;
+  for (const auto &[Name, CA] : Rep.mapsA) {
+    auto It = Rep.mapsB.find(Name);
+    if (It == Rep.mapsB.end())
+      continue;
+    // Global data (.bss, .data, .rodata) holds every program's variables of its object: when A is
+    // a whole monolith and B one program's slice, the two sections hold different variables.
+    if (!Name.empty() && Name[0] == '.' && CA.valueSize != It->second.valueSize) {
+      Rep.maps.push_back({Name, true, "not compared: A and B hold different variables (" +
+                                          std::to_string(CA.valueSize) + " vs " +
+                                          std::to_string(It->second.valueSize) + " bytes)"});
+      continue;
+    }
+    MapComparison C{Name, CA.entries == It->second.entries, describeMapDifference(CA, It->second)};
+    AllEqual &= C.equal;
+    Rep.maps.push_back(C);
+  }
+  // Equal maps are equal whatever the helpers; a difference is only conclusive when no
+  // nondeterministic helper (ktime, prandom, smp_processor_id) can explain it.
+  if (AllEqual || Rep.nondeterministicHelpers.empty())
+    Rep.mapsEqual = AllEqual;
+}
+
 } // namespace
 
 Result<DiffRunReport> diffRun(const std::string &ObjA, const std::string &ObjB,
@@ -174,96 +268,9 @@ Result<DiffRunReport> diffRun(const std::string &ObjA, const std::string &ObjB,
                                  "', which neither A nor B has");
   }
 
-  for (size_t I = 0; I < Packets->size(); ++I) {
-    const Packet &P = (*Packets)[I];
-    ++Rep.packets;
-    RunOutcome RA = testRunFrame(A.loaded->fd(), *A.hook, P.bytes);
-    RunOutcome RB = testRunFrame(B.loaded->fd(), *B.hook, P.bytes);
-    if (!RA.ran || !RB.ran) {
-      ++Rep.notComparable;
-      std::string Why = !RA.ran && !RB.ran ? "both: " + explainRunError(*A.hook, RA.err, P.bytes)
-                        : !RA.ran          ? "A: " + explainRunError(*A.hook, RA.err, P.bytes)
-                                           : "B: " + explainRunError(*B.hook, RB.err, P.bytes);
-      ++Rep.notComparableReasons[Why];
-      continue;
-    }
-    ++Rep.compared;
-    bool Same = sameVerdict(*A.hook, RA.retval, *B.hook, RB.retval);
-    std::optional<size_t> DiffAt;
-    std::string Detail;
-    if (Same && packetGoesOn(*A.hook, RA.retval)) {
-      std::vector<std::uint8_t> OutA = RA.dataOut, OutB = RB.dataOut;
-      Base At = Base::L2;
-      if (A.hook->packetBase != B.hook->packetBase) {
-        OutA = fromOffset(OutA, l3Offset(OutA, A.hook->packetBase));
-        OutB = fromOffset(OutB, l3Offset(OutB, B.hook->packetBase));
-        At = Base::L3;
-      }
-      if (auto D = firstDifference(OutA, OutB, At)) {
-        DiffAt = D->offset;
-        Detail = describeDifference(OutA, OutB, At);
-      }
-    } else if (!Same) {
-      Detail = "verdict " + verdictName(*A.hook, RA.retval) + " vs " +
-               verdictName(*B.hook, RB.retval) + " (= " + mapVerdict(*B.hook, RB.retval, *A.hook) +
-               " at " + Rep.hookA + ")";
-    }
-    if (Same && !DiffAt) {
-      ++Rep.matched;
-      continue;
-    }
-    ++Rep.divergent;
-    if (!Rep.firstDivergence) {
-      Divergence D;
-      D.index = I;
-      D.packet = P.name;
-      std::string Path;
-      for (const Layer &L : decodeLayers(P.bytes, Base::L2))
-        Path += (Path.empty() ? "" : "\n") + L.summary;
-      D.layers = Path;
-      D.verdictA = verdictName(*A.hook, RA.retval);
-      D.verdictB = verdictName(*B.hook, RB.retval);
-      D.mappedB = mapVerdict(*B.hook, RB.retval, *A.hook);
-      D.bytesDifferAt = DiffAt;
-      D.detail = Detail;
-      Rep.firstDivergence = D;
-    }
-  }
-
-  // Maps: compared by name where both sides have them, after every packet ran.
-  Rep.mapsA = dumpMaps(A.loaded->object());
-  Rep.mapsB = dumpMaps(B.loaded->object());
-  for (const Side *S : {&A, &B})
-    for (std::uint32_t Id : S->loaded->helperIds())
-      if (std::find(std::begin(NondeterministicHelpers), std::end(NondeterministicHelpers), Id) !=
-          std::end(NondeterministicHelpers)) {
-        std::string Name = std::string(helperName(Id));
-        std::string Entry = S->label + " calls " + (Name.empty() ? std::to_string(Id) : Name);
-        if (std::find(Rep.nondeterministicHelpers.begin(), Rep.nondeterministicHelpers.end(),
-                      Entry) == Rep.nondeterministicHelpers.end())
-          Rep.nondeterministicHelpers.push_back(Entry);
-      }
-  bool AllEqual = true;
-  for (const auto &[Name, CA] : Rep.mapsA) {
-    auto It = Rep.mapsB.find(Name);
-    if (It == Rep.mapsB.end())
-      continue;
-    // Global data (.bss, .data, .rodata) holds every program's variables of its object: when A is
-    // a whole monolith and B one program's slice, the two sections hold different variables.
-    if (!Name.empty() && Name[0] == '.' && CA.valueSize != It->second.valueSize) {
-      Rep.maps.push_back({Name, true, "not compared: A and B hold different variables (" +
-                                          std::to_string(CA.valueSize) + " vs " +
-                                          std::to_string(It->second.valueSize) + " bytes)"});
-      continue;
-    }
-    MapComparison C{Name, CA.entries == It->second.entries, describeMapDifference(CA, It->second)};
-    AllEqual &= C.equal;
-    Rep.maps.push_back(C);
-  }
-  // Equal maps are equal whatever the helpers; a difference is only conclusive when no
-  // nondeterministic helper (ktime, prandom, smp_processor_id) can explain it.
-  if (AllEqual || Rep.nondeterministicHelpers.empty())
-    Rep.mapsEqual = AllEqual;
+  for (size_t I = 0; I < Packets->size(); ++I)
+    compareFrame(A, B, (*Packets)[I], I, Rep);
+  compareMaps(A, B, Rep);
   return Rep;
 }
 

@@ -742,6 +742,21 @@ const std::vector<HookProfile> &hookProfiles() {
   return Profiles;
 }
 
+std::string HookProfile::sectionToWrite() const {
+  std::string S(sections.empty() ? name : sections.front());
+  if (!S.empty() && S.back() == '+')
+    S.pop_back();
+  return S;
+}
+
+std::vector<std::string> hookNames(bool CtxStructOnly) {
+  std::vector<std::string> Out;
+  for (const HookProfile &H : hookProfiles())
+    if (!CtxStructOnly || !H.ctxStruct.empty())
+      Out.emplace_back(H.name);
+  return Out;
+}
+
 const HookProfile *findHook(std::string_view SectionOrName) {
   const auto &All = hookProfiles();
   for (const HookProfile &P : All)

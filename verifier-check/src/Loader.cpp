@@ -262,32 +262,15 @@ Result<ObjectInfo> readObject(const std::string &Path) {
 Result<std::vector<ObjectProgram>> selectPrograms(const ObjectInfo &Info, const std::string &Name) {
   if (Name.empty())
     return Info.programs;
-  std::vector<ObjectProgram> ByName, BySection;
-  std::string All;
+  std::vector<std::string> Names, Sections;
   for (const ObjectProgram &P : Info.programs) {
-    if (P.name == Name)
-      ByName.push_back(P);
-    if (P.section == Name)
-      BySection.push_back(P);
-    All += (All.empty() ? "" : ", ") + P.name;
-  }
-  if (!ByName.empty())
-    return ByName;
-  if (BySection.size() == 1)
-    return BySection;
-  if (BySection.size() > 1) {
-    std::string Names;
-    for (const ObjectProgram &P : BySection)
-      Names += (Names.empty() ? "" : ", ") + P.name;
-    return Failure::badInput("section '" + Name + "' holds " + std::to_string(BySection.size()) +
-                             " programs (" + Names + "); name one of them");
-  }
-  std::vector<std::string> Names;
-  for (const ObjectProgram &P : Info.programs)
     Names.push_back(P.name);
-  return Failure::badInput("no program '" + Name + "' in '" + Info.path + "'" +
-                           toolchain::didYouMean(Name, Names) + " (programs: " +
-                           (All.empty() ? "none" : All) + ")");
+    Sections.push_back(P.section);
+  }
+  auto Index = toolchain::findProgram(Names, Sections, Name, Info.path);
+  if (!Index)
+    return Index.failure();
+  return std::vector<ObjectProgram>{Info.programs[*Index]};
 }
 
 LoadedProgram::~LoadedProgram() {
@@ -343,13 +326,9 @@ Result<LoadedProgram> loadProgram(const std::string &Path, const ObjectProgram &
       bpf_prog_type Type{};
       bpf_attach_type Attach{};
       if (libbpf_prog_type_by_name(Options.type.c_str(), &Type, &Attach) != 0) {
-        std::vector<std::string> Hooks;
-        for (const HookProfile &H : hookProfiles())
-          Hooks.push_back(std::string(H.name));
-        return Failure::badInput("unknown hook '" + Options.type + "'" +
-                                 toolchain::didYouMean(Options.type, Hooks) +
-                                 " (use a libbpf section name such as xdp, tc, socket, "
-                                 "cgroup_skb/ingress, raw_tp/NAME)");
+        return toolchain::unknownName("unknown hook", Options.type, hookNames(),
+                                      "a libbpf section name such as xdp, tc, socket, "
+                                      "cgroup_skb/ingress, raw_tp/NAME");
       }
       bpf_program__set_type(Target, Type);
       bpf_program__set_expected_attach_type(Target, Attach);
@@ -413,6 +392,8 @@ Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &
   auto Info = readObject(Path);
   if (!Info)
     return Info.failure();
+  if (!Options.source.empty())
+    Info->path = Options.source;
   auto Selected = selectPrograms(*Info, Options.program);
   if (!Selected)
     return Selected.failure();

@@ -509,34 +509,16 @@ void truncations(Set &S, const std::string &BaseName, const Bytes &Base,
   }
 }
 
-Set malformedSet() {
-  Set S;
-  S.push_back({"empty-frame", "zero bytes (test-run rejects frames under 15 bytes)", {}});
-  S.push_back({"one-byte-frame", "a single byte", Bytes{0x02}});
-  S.push_back({"eth-header-only", "14 bytes: an Ethernet header saying IPv4 and nothing after it "
-               "(test-run: EINVAL)", eth(EthIPv4)});
-  S.push_back({"vlan-tag-truncated", "an 802.1Q ethertype followed by only 2 of the 4 tag bytes",
-               cat({eth(EthVlan), Bytes{0x00, 0x64}})});
+/// An IPv4 frame from the client to the VIP holding L4 (a UDP datagram when empty), with the
+/// IPv4 header options O.
+Bytes malformedV4(V4 O, const Bytes &L4 = {}) {
+  return frame4(ipv4(Client4, Vip4, ProtoUDP,
+                     L4.empty() ? udp(Client4, Vip4, 40001, 5000, Bytes(16, 0x55)) : L4, O));
+}
 
-  truncations(S, "gue4-in-ipv4", gueOver4(ProtoIPIP, tcpSyn4()),
-              {{"eth", 14}, {"ipv4", 20}, {"udp", 8}, {"gue", 4}, {"inner-ipv4", 20}, {"tcp", 20}});
-  truncations(S, "ipv6-ext-tcp",
-              frame6(ipv6(Client6, Vip6, ProtoHopByHop,
-                          ipv6Options(ProtoRouting, {5, 2, 0, 0},
-                                      ipv6Srh(ProtoFragment, 0, {Vip6},
-                                              ipv6Fragment(ProtoTCP, 0, false, 1,
-                                                           tcp(Client6, Vip6,
-                                                               synOf(40000, 80, false))))))),
-              {{"eth", 14}, {"ipv6", 40}, {"hbh", 8}, {"srh", 24}, {"frag", 8}, {"tcp", 20}}, false);
-  truncations(S, "qinq-ipv4-udp", cat({eth(EthIPv4, {{EthQinQ, 200}, {EthVlan, 100}}), udpDns4()}),
-              {{"eth", 14}, {"stag", 4}, {"ctag", 4}, {"ipv4", 20}, {"udp", 8},
-               {"dns", dnsWww().size()}},
-              false);
-
-  const Bytes Udp4 = udp(Client4, Vip4, 40001, 5000, Bytes(16, 0x55));
-  auto v4 = [&](V4 O, const Bytes &L4 = {}) {
-    return frame4(ipv4(Client4, Vip4, ProtoUDP, L4.empty() ? Udp4 : L4, O));
-  };
+/// IPv4 headers that lie: IHL, total length, version, checksums, fragment offset.
+void malformedIpv4(Set &S) {
+  auto v4 = [](V4 O, const Bytes &L4 = {}) { return malformedV4(O, L4); };
   {
     V4 O;
     O.ihl = 4;
@@ -591,6 +573,11 @@ Set malformedSet() {
     S.push_back({"ipv4-frag-offset-overflow", "IPv4 fragment at offset 65528 carrying 24 bytes: "
                  "reassembly would exceed 65535", v4(O)});
   }
+}
+
+/// TCP and UDP headers that lie about their length.
+void malformedTransport(Set &S) {
+  auto v4 = [](V4 O, const Bytes &L4 = {}) { return malformedV4(O, L4); };
   {
     Tcp T = synOf(40000, 80, false);
     T.dataOffset = 4;
@@ -609,6 +596,10 @@ Set malformedSet() {
     S.push_back({"udp-length-below-header", "UDP length 4 (< 8)",
                  v4({}, udp(Client4, Vip4, 40001, 5000, Bytes(16, 0x55), U))});
   }
+}
+
+/// IPv6 lengths, version and extension headers that lie.
+void malformedIpv6(Set &S) {
   {
     V6 O;
     O.payloadLength = 1000;
@@ -629,6 +620,10 @@ Set malformedSet() {
     S.push_back({"ipv6-ext-length-past-end", "hop-by-hop header claiming 2048 bytes in a 24-byte "
                  "payload", frame6(ipv6(Client6, Vip6, ProtoHopByHop, Hbh))});
   }
+}
+
+/// Tunnels whose headers are wrong: GUE variant, control messages, lengths; GRE version, flags.
+void malformedTunnels(Set &S) {
   {
     const Bytes In4 = tcpSyn4();
     auto gueRaw = [&](Bytes Hdr) {
@@ -649,6 +644,36 @@ Set malformedSet() {
     S.push_back({"gre-routing-flag", "GRE with the deprecated routing-present bit",
                  frame4(ipv4(Lb4, Vip4, ProtoGRE, R))});
   }
+}
+
+Set malformedSet() {
+  Set S;
+  S.push_back({"empty-frame", "zero bytes (test-run rejects frames under 15 bytes)", {}});
+  S.push_back({"one-byte-frame", "a single byte", Bytes{0x02}});
+  S.push_back({"eth-header-only", "14 bytes: an Ethernet header saying IPv4 and nothing after it "
+               "(test-run: EINVAL)", eth(EthIPv4)});
+  S.push_back({"vlan-tag-truncated", "an 802.1Q ethertype followed by only 2 of the 4 tag bytes",
+               cat({eth(EthVlan), Bytes{0x00, 0x64}})});
+
+  truncations(S, "gue4-in-ipv4", gueOver4(ProtoIPIP, tcpSyn4()),
+              {{"eth", 14}, {"ipv4", 20}, {"udp", 8}, {"gue", 4}, {"inner-ipv4", 20}, {"tcp", 20}});
+  truncations(S, "ipv6-ext-tcp",
+              frame6(ipv6(Client6, Vip6, ProtoHopByHop,
+                          ipv6Options(ProtoRouting, {5, 2, 0, 0},
+                                      ipv6Srh(ProtoFragment, 0, {Vip6},
+                                              ipv6Fragment(ProtoTCP, 0, false, 1,
+                                                           tcp(Client6, Vip6,
+                                                               synOf(40000, 80, false))))))),
+              {{"eth", 14}, {"ipv6", 40}, {"hbh", 8}, {"srh", 24}, {"frag", 8}, {"tcp", 20}}, false);
+  truncations(S, "qinq-ipv4-udp", cat({eth(EthIPv4, {{EthQinQ, 200}, {EthVlan, 100}}), udpDns4()}),
+              {{"eth", 14}, {"stag", 4}, {"ctag", 4}, {"ipv4", 20}, {"udp", 8},
+               {"dns", dnsWww().size()}},
+              false);
+
+  malformedIpv4(S);
+  malformedTransport(S);
+  malformedIpv6(S);
+  malformedTunnels(S);
   return S;
 }
 

@@ -9,11 +9,9 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "bpfcarve/extractor/Harness.h"
 #include "bpfcarve/extractor/ProgramModel.h"
 #include "bpfcarve/extractor/Slice.h"
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,8 +21,6 @@ struct EmitOptions {
   /// Keep `#include "local.h"` for the project's own headers instead of copying what is needed
   /// from them.
   bool keepLocalIncludes = false;
-  /// Append a generated entry program for this hook when no selected function is an entry.
-  std::optional<HarnessHook> harness;
   /// Generated #include lines to put first (a retarget's target-hook headers).
   std::vector<std::string> extraIncludes;
 };

@@ -3,8 +3,10 @@
 
 #include "bpfcarve/extractor/Emitter.h"
 #include "bpfcarve/extractor/Frontend.h"
+#include "bpfcarve/extractor/Harness.h"
 #include "bpfcarve/extractor/Slice.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,10 @@ struct ExtractResult {
   std::string text;     ///< the emitted C file
   std::string manifest; ///< JSON
   std::vector<std::string> warnings;
+  /// The program the text is verified by: the generated harness (`bpfcarve_harness`) or the
+  /// selected program, by name; empty when every program the text holds is one (a selection of
+  /// functions or lines that holds its own entry).
+  std::string entryProgram;
   ProgramModel model;   ///< of the input
   Slice slice;
 };
@@ -30,9 +36,16 @@ Result<bool> selfCheck(const ProgramModel &Input, const ParseOptions &Options,
                        const std::string &Text, const std::string &What,
                        const std::string &FileName, ParseReport *Report = nullptr);
 
-/// SelfCheck false skips the second parse (benchmarks measure what it costs).
-Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S, const EmitOptions &E,
-                              const std::string &OutputName, bool SelfCheck = true);
+struct ExtractOptions {
+  EmitOptions emit;
+  /// Append a generated entry program for this hook that calls the selected functions.
+  std::optional<HarnessHook> harness;
+  /// Parse the output again (false: benchmarks measure what that costs).
+  bool selfCheck = true;
+};
+
+Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
+                              const ExtractOptions &E, const std::string &OutputName);
 
 /// Text with the input's line endings: when every line of the input ends in CRLF, the lines
 /// bpfcarve adds (provenance comments, separators, a harness, rewrites) end in CRLF too, so the

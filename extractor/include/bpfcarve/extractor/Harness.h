@@ -48,6 +48,9 @@ struct HarnessHook {
   std::vector<std::string> foreignCtxStructs;
 };
 
+/// The name of the generated entry program.
+inline constexpr const char *HarnessEntry = "bpfcarve_harness";
+
 /// C text of the harness for Functions (which must all be non-entry functions of M).
 Result<std::string> generateHarness(const ProgramModel &M,
                                     const std::vector<const Function *> &Functions,

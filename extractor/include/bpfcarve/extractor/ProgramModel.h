@@ -12,6 +12,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "bpfcarve/toolchain/Result.h"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -34,6 +36,12 @@ struct SourceSpan {
   unsigned lineCount() const { return valid() ? endLine - beginLine + 1 : 0; }
 };
 
+/// Whether A and B are the same piece of text: both valid, same file, same offsets.
+inline bool sameSpan(const SourceSpan &A, const SourceSpan &B) {
+  return A.valid() && B.valid() && A.file == B.file && A.beginOffset == B.beginOffset &&
+         A.endOffset == B.endOffset;
+}
+
 enum class AccessKind { Read, Write, ReadWrite };
 const char *accessName(AccessKind K);
 
@@ -50,6 +58,9 @@ struct HelperCall {
   /// call); the expansion range when no one range of a file holds it.
   std::vector<SourceSpan> args;
   std::vector<std::string> argTexts; ///< the text of `args`
+  /// The id of the map an argument names (`&lb_map`, `lb_map`, through casts); empty when no
+  /// argument names one.
+  std::string map;
   std::vector<std::optional<long long>> argValues; ///< when an argument is a constant
   /// Per argument: +1 known non-negative (a positive constant, an unsigned value, sizeof), -1
   /// known non-positive (minus one of those), 0 unknown.
@@ -87,6 +98,9 @@ struct ReturnSite {
   SourceSpan site;                ///< the returned expression (or the `return` when empty)
   std::string text;               ///< the expression as written
   std::optional<long long> value; ///< when it is a constant expression
+  /// The enumerators and macros the expression names (`XDP_DROP`, `TC_ACT_SHOT`, and the
+  /// project's `#define DROP TC_ACT_SHOT` with what it expands to), sorted.
+  std::vector<std::string> names;
 };
 
 /// A function parameter, described for generating calls (the harness) without Clang types.
@@ -170,7 +184,14 @@ struct Function {
   std::vector<CtxAccess> ctxAccesses;
   std::vector<ReturnSite> returns;
   std::vector<TokenRef> enumRefs; ///< enumerators used in the body
-  std::vector<TokenRef> typeRefs; ///< ctx record names written in the signature or body
+  /// Ctx record names written in the signatures (of every declaration: prototypes too) or body.
+  std::vector<TokenRef> typeRefs;
+  /// Functions the body names without calling them (`(void *)bpf_xdp_ct_lookup`), where each
+  /// name is spelled.
+  std::vector<TokenRef> functionRefs;
+  /// The name token of each declaration of the function in the project (prototype, definition,
+  /// `extern ... __ksym`).
+  std::vector<SourceSpan> nameSpans;
   SourceSpan sectionLiteral;      ///< the string literal of SEC("..."), where it is spelled
   SourceSpan body;                ///< the compound statement, braces included
 };
@@ -273,6 +294,9 @@ inline constexpr const char *DeclaredIn = "declared_in";  // system entity -> in
 struct Edge {
   std::string from, to, kind;
   unsigned line = 0; ///< where the reference is, in `from`'s file (0 when not meaningful)
+  /// Column of the first reference on that line (expansion location); not part of the edge's
+  /// identity.
+  unsigned column = 0;
   bool operator<(const Edge &O) const {
     return std::tie(from, to, kind, line) < std::tie(O.from, O.to, O.kind, O.line);
   }
@@ -332,6 +356,9 @@ struct ProgramModel {
 
   const Function *findFunction(const std::string &Name) const;
   const Map *findMap(const std::string &Name) const;
+  /// The program a user names with --program: by name, else the only one in that section
+  /// (toolchain::findProgram's rule and wording).
+  Result<const Program *> findProgram(const std::string &NameOrSection) const;
   const SourceFile *findFile(const std::string &DisplayPath) const;
   /// Translation-unit order key of a position: the file's includeChain plus the offset.
   std::vector<unsigned> orderKey(const std::string &DisplayPath, unsigned Offset) const;

@@ -1,6 +1,8 @@
 //===- Names.h - closest-name suggestions for unknown names ------*- C++ -*-===//
 #pragma once
 
+#include "bpfcarve/toolchain/Result.h"
+
 #include <string>
 #include <vector>
 
@@ -13,5 +15,22 @@ std::string closestName(const std::string &Wanted, const std::vector<std::string
 
 /// "; did you mean 'X'?" for the closest name, or empty.
 std::string didYouMean(const std::string &Wanted, const std::vector<std::string> &Known);
+
+/// "a, b, c" (the first twelve, then "..."), or "none".
+std::string nameList(const std::vector<std::string> &Names);
+
+/// The bad-input failure for a name that is not one of Known:
+///   WHAT 'X'; did you mean 'Y'? (use a, b, c)
+/// Use replaces the list of Known after "use" when the accepted names are not a closed set.
+Failure unknownName(const std::string &What, const std::string &Wanted,
+                    const std::vector<std::string> &Known, const std::string &Use = {});
+
+/// The program a user names with --program: the one with that name, else the only one whose
+/// section is that name. Names and Sections are parallel; Where names the file. The index, or
+///   no program 'X' in 'FILE'; did you mean 'Y'? (programs: a, b)
+///   section 'S' in 'FILE' holds 2 programs (a, b); name one of them
+Result<size_t> findProgram(const std::vector<std::string> &Names,
+                           const std::vector<std::string> &Sections, const std::string &Wanted,
+                           const std::string &Where);
 
 } // namespace bpfcarve::toolchain

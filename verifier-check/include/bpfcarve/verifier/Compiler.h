@@ -17,6 +17,12 @@ Result<std::string> compileBpf(const std::string &Source,
                                const std::optional<std::vector<std::string>> &Flags,
                                const std::string &OutDir);
 
+/// Writes Text as Dir/FileName and compiles it there (compileBpf): how carved, retargeted and
+/// corpus outputs are built, standing in a private directory with the input's flags.
+Result<std::string> compileText(const std::string &Text, const std::string &Dir,
+                                const std::string &FileName,
+                                const std::optional<std::vector<std::string>> &Flags);
+
 /// Parses `file:line:col: error: message` (also `fatal error:`) from clang's stderr.
 Failure failureFromClangOutput(const std::string &Stderr, const std::string &Fallback);
 

@@ -50,6 +50,7 @@ struct DiffRunReport {
   std::vector<std::string> nondeterministicHelpers; ///< why maps were only reported
   std::map<std::string, MapContents> mapsA, mapsB;  ///< final contents, for reports
   std::optional<Divergence> firstDivergence;
+  std::vector<size_t> divergentIndices; ///< every divergent frame, by index in the packet set
 };
 
 /// ObjA/ObjB are BPF object files (the CLI compiles .c inputs first).

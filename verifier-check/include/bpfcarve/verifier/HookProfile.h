@@ -145,10 +145,17 @@ struct HookProfile {
   bool helperAllowed(std::string_view Name) const;
   /// Whether `Section` (a SEC() string) selects this hook.
   bool matchesSection(std::string_view Section) const;
+  /// The SEC() string bpfcarve writes for a program of this hook: its first section, without the
+  /// '+' by which libbpf marks a section that takes a suffix.
+  std::string sectionToWrite() const;
 };
 
 /// All hook profiles, in a fixed order (networking hooks first, then tracing).
 const std::vector<HookProfile> &hookProfiles();
+
+/// The names of all hook profiles, or of those whose ctx is a fixed struct (the hooks a harness
+/// can be written for): what an unknown hook name is checked against for "did you mean".
+std::vector<std::string> hookNames(bool CtxStructOnly = false);
 
 /// The hook for a CLI HOOK name ("tc"), a section ("classifier", "raw_tp/sys_enter") or a
 /// program type name that only one hook uses ("sched_cls", "raw_tracepoint"). Null if none or

@@ -111,6 +111,8 @@ struct VerifyOptions {
   std::string program; ///< function or unique section name; empty: all programs
   std::string type;    ///< hook overriding every selected program's SEC()
   const std::vector<Packet> *packets = nullptr; ///< run these through every passing program
+  /// What messages call the object: the C file it was compiled from; empty: its path.
+  std::string source;
 };
 
 struct ObjectReport {
