@@ -9,6 +9,8 @@ PACKAGES=(
   cmake ninja-build ccache pkg-config
   # compiler + LibTooling (clang-cpp + LLVM), FileCheck/lit, sanitizer and libFuzzer runtimes
   clang-19 llvm-19 llvm-19-dev libclang-19-dev libclang-cpp19-dev libclang-rt-19-dev llvm-19-tools
+  # formatting and lint of product code (scripts/format.sh, the habits.format test; scripts/tidy.sh)
+  clang-format-19 clang-tidy-19
   # kernel side
   libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool libpcap-dev
   # libraries

@@ -13,10 +13,11 @@
 //   "absent": {KIND: [names]}: entities of the file that must not be kept (documents intent;
 //             also checked against system-origin entities)
 // The output must also pass its self-check (extract exits 0). Without the corpus the tests skip
-// and say why.
+// and say why. A key not listed here fails the case, with or without the corpus (GoldenSpec.h).
 //
 //===----------------------------------------------------------------------===//
 #include "CorpusSupport.h"
+#include "GoldenSpec.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/TempDir.h"
 
@@ -70,6 +71,7 @@ class CorpusGolden : public ::testing::TestWithParam<std::string> {};
 TEST_P(CorpusGolden, KeptEntitiesMatchTheReading) {
   json Spec = readJson(Dir + "/" + GetParam() + ".json");
   ASSERT_TRUE(Spec.is_object()) << GetParam() << ".json unreadable";
+  ASSERT_EQ(golden::corpusSpecError(Spec, Dir + "/" + GetParam() + ".json"), "");
   ASSERT_TRUE(Spec["kept"].is_object() && !Spec["kept"].empty()) << "no expectation";
   json Layout = readJson(corpusDir() + "/layout.json");
   if (!Layout.is_object())
@@ -134,6 +136,7 @@ TEST(CorpusGoldenSpecs, TenFunctionalitiesWithKeptAndAbsent) {
   for (const std::string &C : All) {
     json Spec = readJson(Dir + "/" + C + ".json");
     ASSERT_TRUE(Spec.is_object()) << C;
+    EXPECT_EQ(golden::corpusSpecError(Spec, Dir + "/" + C + ".json"), "");
     size_t Kept = 0, Absent = 0;
     for (auto &[Kind, Names] : Spec["kept"].items())
       Kept += Names.size();

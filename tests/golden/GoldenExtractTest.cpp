@@ -5,10 +5,12 @@
 //   // KEEP: <regex the output must contain>      (ECMAScript; \n matches a newline)
 //   // DROP: <regex the output must not contain>
 //   // VERIFY: pass                                (the output loads in the kernel; root only)
+// Any other `// KEY:` annotation fails the case (GoldenSpec.h reads them strictly).
 // Every case also checks determinism (same bytes twice) and, unless it adds a harness,
 // idempotence (extracting the output again with the same arguments gives the same bytes).
 //
 //===----------------------------------------------------------------------===//
+#include "GoldenSpec.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/TempDir.h"
 
@@ -45,43 +47,12 @@ std::string slurp(const std::string &P) {
   return S.str();
 }
 
-struct Spec {
-  std::vector<std::string> args;
-  std::vector<std::string> keep, drop;
-  bool verify = false;
-};
-
-Spec readSpec(const std::string &Text) {
-  Spec S;
-  std::stringstream SS(Text);
-  std::string Line;
-  while (std::getline(SS, Line)) {
-    auto Value = [&](const char *Key) -> std::optional<std::string> {
-      std::string K = std::string("// ") + Key + ": ";
-      if (Line.rfind(K, 0) != 0)
-        return std::nullopt;
-      return Line.substr(K.size());
-    };
-    if (auto V = Value("ARGS")) {
-      std::stringstream A(*V);
-      for (std::string W; A >> W;)
-        S.args.push_back(W);
-    } else if (auto V = Value("KEEP")) {
-      S.keep.push_back(*V);
-    } else if (auto V = Value("DROP")) {
-      S.drop.push_back(*V);
-    } else if (auto V = Value("VERIFY")) {
-      S.verify = *V == "pass";
-    }
-  }
-  return S;
-}
-
 class GoldenExtract : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenExtract, MatchesItsAnnotations) {
   std::string Input = Dir + "/" + GetParam();
-  Spec S = readSpec(slurp(Input));
+  golden::ExtractSpec S = golden::readExtractSpec(slurp(Input), Input);
+  ASSERT_EQ(S.error, "");
   ASSERT_FALSE(S.args.empty()) << "no // ARGS: line in " << Input;
 
   auto Run = [&](const std::string &File) {

@@ -9,9 +9,11 @@
 //      and pcap files; one run per DIFFRUN line)
 // Every accepted case also checks that text outside the edits stays as the input's slice (the
 // output differs from `extract --program` only on lines holding a reported rewrite) and that a
-// second run gives the same bytes.
+// second run gives the same bytes. Any other `// KEY:` annotation fails the case (GoldenSpec.h
+// reads them strictly).
 //
 //===----------------------------------------------------------------------===//
+#include "GoldenSpec.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/TempDir.h"
 
@@ -55,39 +57,13 @@ class GoldenRetarget : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenRetarget, MatchesItsAnnotations) {
   std::string Input = Dir + "/" + GetParam();
-  std::ifstream In(Input);
-  std::vector<std::string> Args, Keep, Drop;
-  std::string Refuse;
-  std::vector<std::vector<std::string>> DiffRuns; ///< the arguments of each DIFFRUN line
-  for (std::string Line; std::getline(In, Line);) {
-    auto Value = [&](const std::string &Key) -> std::optional<std::string> {
-      std::string K = "// " + Key + ": ";
-      return Line.rfind(K, 0) == 0 ? std::optional(Line.substr(K.size())) : std::nullopt;
-    };
-    if (auto V = Value("ARGS")) {
-      std::stringstream A(*V);
-      for (std::string W; A >> W;)
-        Args.push_back(W);
-    } else if (auto V = Value("KEEP"))
-      Keep.push_back(*V);
-    else if (auto V = Value("DROP"))
-      Drop.push_back(*V);
-    else if (auto V = Value("REFUSE"))
-      Refuse = *V;
-    else if (auto V = Value("DIFFRUN")) {
-      std::stringstream A(*V);
-      std::string W;
-      A >> W;
-      ASSERT_EQ(W, "pass") << Line;
-      std::vector<std::string> Args;
-      while (A >> W) {
-        if (size_t P = W.find("${DIR}"); P != std::string::npos)
-          W.replace(P, 6, Dir);
-        Args.push_back(W);
-      }
-      DiffRuns.push_back(Args);
-    }
-  }
+  std::stringstream Text;
+  Text << std::ifstream(Input).rdbuf();
+  golden::RetargetSpec S = golden::readRetargetSpec(Text.str(), Input, Dir);
+  ASSERT_EQ(S.error, "");
+  const std::vector<std::string> &Args = S.args, &Keep = S.keep, &Drop = S.drop;
+  const std::string &Refuse = S.refuse;
+  const std::vector<std::vector<std::string>> &DiffRuns = S.diffRuns;
   auto Tmp = toolchain::TempDir::create();
   ASSERT_TRUE(static_cast<bool>(Tmp));
   std::string Report = Tmp->path() + "/report.json";

@@ -29,6 +29,9 @@
 //   "carve": true (also run `bpfcarve carve`),
 //   "known_bugs": [{"stage": "retarget tc" | "verify tc" | "diff-run tc" | "witness tc" |
 //                   "carve" | "extract" | "verify" | "diff-run original" ..., "symptom", "bug"}]}]}
+// A key not listed here is an error naming the file and the key (tests/golden/GoldenSpec.h);
+// "why" (in extract, verify, retargets, exercised_by), "not_retargetable" and "$comment" are
+// prose for the reader.
 // DIFF: {"packets": "gen:SET" | ["gen:SET", "gen:SET:frame-name", ...], "maps": [names from the
 //   seed file], "harness_args": {"p0.flow.src": "c000020a", "p1": 14} (hex strings of exactly
 //   the field's size, or integers), "nondeterministic": true (maps_equal must be null),
@@ -37,6 +40,7 @@
 //   "harness_results": {FIELD: {"values": [...], "min_distinct": N, "nonzero": true}}}}
 //
 //===----------------------------------------------------------------------===//
+#include "GoldenSpec.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/verifier/Compiler.h"
@@ -177,6 +181,8 @@ const std::vector<SampleFile> &sampleFiles() {
         F.doc = json::parse(slurp(J.string()), nullptr, false);
         if (F.doc.is_discarded() || !F.doc.contains("targets"))
           F.error = J.string() + ": not JSON with a \"targets\" array";
+        else // a misspelt key would be an expectation silently dropped
+          F.error = golden::carveTargetsError(F.doc, J.string());
       }
       Out.push_back(std::move(F));
     }
