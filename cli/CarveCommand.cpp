@@ -22,8 +22,8 @@ namespace bpfcarve::cli {
 
 namespace {
 struct CarveCliOptions {
-  std::string file, functions, programs, lines, map, to, direction = "ingress", output, report,
-      format = "text", packets = "gen:all", seed, harness;
+  std::string file, functions, programs, lines, map, to,
+      direction = "ingress", output, report, format = "text", packets = "gen:all", seed, harness;
   std::string keepStages;
   bool allowApprox = false, noDiffRun = false;
 };
@@ -78,9 +78,8 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
   unsigned Local = 0;
   for (const extractor::KeptEntity &K : Ex.slice.kept)
     Local += K.origin != extractor::Origin::System;
-  J["extract"] = {{"kept", Ex.slice.kept.size()},
-                  {"kept_from_the_project", Local},
-                  {"warnings", Ex.warnings}};
+  J["extract"] = {
+      {"kept", Ex.slice.kept.size()}, {"kept_from_the_project", Local}, {"warnings", Ex.warnings}};
   if (Retargeted)
     J["retarget"] = nlohmann::ordered_json::parse(transformer::reportJson(*Retargeted));
   else
@@ -140,7 +139,8 @@ void addCarveCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--direction", O->direction, "tc direction: ingress (default) or egress")
       ->check(CLI::IsMember({"ingress", "egress"}));
   Sub->add_flag("--allow-approx", O->allowApprox, "allow approximate rewrites");
-  Sub->add_option("--harness", O->harness, "hook of the harness for --function (default: --to, else xdp)");
+  Sub->add_option("--harness", O->harness,
+                  "hook of the harness for --function (default: --to, else xdp)");
   Sub->add_option("--packets", O->packets, "frames for the differential run (pcap or gen:NAME)");
   Sub->add_option("--maps", O->seed, "SEED.json written into both programs' maps before the run");
   Sub->add_flag("--no-diff-run", O->noDiffRun, "skip the differential run");
@@ -151,13 +151,14 @@ void addCarveCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--report", O->report, "write the whole report as JSON");
   Sub->add_option("--format", O->format, "output format")->check(CLI::IsMember({"text", "json"}));
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
-  Sub->footer("Exit: 0 carved, verified and (with --to) behaving the same; 1 rejected, refused or\n"
-              "different; 2 bad input; 3 the kernel cannot do it here; 4 internal error.\n"
-              "Examples:\n"
-              "  bpfcarve carve balancer.bpf.c --program gue_decap_only --to tc -o gue_tc.bpf.c\n"
-              "  bpfcarve carve balancer.bpf.c --function flow_hash -o hash.bpf.c\n"
-              "  bpfcarve carve fw.bpf.c --program fw --to xdp --maps seed.json --format json\n"
-              "  bpfcarve carve balancer.bpf.c --function decap --to tc -o d.bpf.c --keep-stages st/");
+  Sub->footer(
+      "Exit: 0 carved, verified and (with --to) behaving the same; 1 rejected, refused or\n"
+      "different; 2 bad input; 3 the kernel cannot do it here; 4 internal error.\n"
+      "Examples:\n"
+      "  bpfcarve carve balancer.bpf.c --program gue_decap_only --to tc -o gue_tc.bpf.c\n"
+      "  bpfcarve carve balancer.bpf.c --function flow_hash -o hash.bpf.c\n"
+      "  bpfcarve carve fw.bpf.c --program fw --to xdp --maps seed.json --format json\n"
+      "  bpfcarve carve balancer.bpf.c --function decap --to tc -o d.bpf.c --keep-stages st/");
   Sub->callback([O, &Ctx] { Ctx.exitCode = runCarve(*O, Ctx); });
 }
 

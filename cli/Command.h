@@ -57,8 +57,9 @@ void addVerifyCommand(CLI::App &App, CommandContext &Ctx);
 void addDiffRunCommand(CLI::App &App, CommandContext &Ctx);
 void addProbeCommand(CLI::App &App, CommandContext &Ctx);
 /// Builds a Selection from the extract/carve options; exactly one must be given.
-Result<extractor::Selection> selectionFrom(const std::string &Functions, const std::string &Programs,
-                                           const std::string &Lines, const std::string &Map);
+Result<extractor::Selection> selectionFrom(const std::string &Functions,
+                                           const std::string &Programs, const std::string &Lines,
+                                           const std::string &Map);
 
 void addExtractCommand(CLI::App &App, CommandContext &Ctx);
 void addRetargetCommand(CLI::App &App, CommandContext &Ctx);

@@ -1,18 +1,18 @@
 //===- CorpusCommand.cpp - bpfcarve corpus: every stage over a manifest ---===//
 //
 // Runs inspect, verify, extract, retarget and diff-run over the files of a corpus manifest
-// (the corpus record (corpus/records/<release>.json), docs/corpus-manifest.md), one worker process per file, N at a time, and
-// compares every outcome with what the manifest records. The parent only schedules, shows
-// progress and tabulates; each worker (`corpus --job I`, internal) runs the library stages for
-// one file and prints one JSON line.
+// (the corpus record (corpus/records/<release>.json), docs/corpus-manifest.md), one worker process
+// per file, N at a time, and compares every outcome with what the manifest records. The parent only
+// schedules, shows progress and tabulates; each worker (`corpus --job I`, internal) runs the
+// library stages for one file and prints one JSON line.
 //
 //===----------------------------------------------------------------------===//
 #include "Command.h"
 
 #include "bpfcarve/extractor/Extract.h"
+#include "bpfcarve/toolchain/CorpusManifest.h"
 #include "bpfcarve/toolchain/KernelRecords.h"
 #include "bpfcarve/toolchain/Process.h"
-#include "bpfcarve/toolchain/CorpusManifest.h"
 #include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 #include "bpfcarve/transformer/Retarget.h"
@@ -24,17 +24,17 @@
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
-#include <set>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -48,8 +48,8 @@ namespace {
 const char *Stages[] = {"inspect", "verify", "extract", "retarget", "diff-run"};
 
 struct CorpusCliOptions {
-  std::string manifest, format = "text", corpusDir, stages = "inspect,verify,extract,retarget,diff-run",
-                        filter;
+  std::string manifest, format = "text", corpusDir,
+                        stages = "inspect,verify,extract,retarget,diff-run", filter;
   unsigned jobs = 0;
   int job = -1;
 };
@@ -59,7 +59,10 @@ struct StageResult {
   unsigned runs = 0, succeeded = 0, expected = 0, met = 0;
   std::vector<std::string> missed;
   json toJson() const {
-    return {{"runs", runs}, {"succeeded", succeeded}, {"expected", expected}, {"met", met},
+    return {{"runs", runs},
+            {"succeeded", succeeded},
+            {"expected", expected},
+            {"met", met},
             {"missed", missed}};
   }
   void add(const json &J) {
@@ -77,7 +80,8 @@ struct StageResult {
     if (Expectation.is_null())
       return;
     ++expected;
-    std::string Want = Expectation.is_string() ? Expectation.get<std::string>() : Expectation.dump();
+    std::string Want =
+        Expectation.is_string() ? Expectation.get<std::string>() : Expectation.dump();
     if (Want == Actual)
       ++met;
     else
@@ -130,8 +134,10 @@ int runJob(const CorpusCliOptions &O, const CommandContext &Ctx) {
   bool Root = ::geteuid() == 0;
   for (const json &Pr : F["programs"]) {
     std::string Name = Pr["name"], What = F["path"].get<std::string>() + " " + Name;
+    verifier::VerifyOptions ThisProgram;
+    ThisProgram.program = Name;
     if (Want.count("verify") && Obj && Root && Pr.contains("verify")) {
-      auto V = verifier::verifyObject(*Obj, {Name, ""});
+      auto V = verifier::verifyObject(*Obj, ThisProgram);
       std::string Actual = V && !V->programs.empty() ? V->programs[0].verdict : "error";
       R["verify"].check(Actual == "pass", Pr["verify"], Actual, What);
     }
@@ -144,7 +150,8 @@ int runJob(const CorpusCliOptions &O, const CommandContext &Ctx) {
       if (Ex && Root && Pr.contains("extract_verify")) {
         auto SO = verifier::compileText(Ex->text, Scratch->path() + "/x-" + Name,
                                         std::filesystem::path(Src).filename().string(), Flags);
-        auto V = SO ? verifier::verifyObject(*SO, {Name, ""}) : Result<verifier::ObjectReport>(SO.failure());
+        auto V = SO ? verifier::verifyObject(*SO, ThisProgram)
+                    : Result<verifier::ObjectReport>(SO.failure());
         std::string Verdict = V && !V->programs.empty() ? V->programs[0].verdict : "error";
         R["extract"].check(Verdict == "pass", Pr["extract_verify"], Verdict, What + " (verify)");
       } else {
@@ -157,7 +164,7 @@ int runJob(const CorpusCliOptions &O, const CommandContext &Ctx) {
       RO.program = Name;
       RO.to = Pr["retarget_to"];
       auto Rt = transformer::retarget(P, RO);
-      std::string Actual = Rt ? "ok"
+      std::string Actual = Rt                                           ? "ok"
                            : Rt.failure().kind == FailureKind::Rejected ? "refused"
                                                                         : "error";
       if (Want.count("retarget"))
@@ -233,8 +240,9 @@ CorpusTotals runWorkers(const CorpusCliOptions &Opt, const json &M,
     Workers.emplace_back([&] {
       for (size_t K; (K = Next++) < Jobs.size();) {
         size_t I = Jobs[K];
-        std::vector<std::string> Argv{Self, "corpus", Opt.manifest, "--job", std::to_string(I),
-                                      "--corpus-dir", Opt.corpusDir, "--stages", Opt.stages};
+        std::vector<std::string> Argv{Self,          "corpus",          Opt.manifest,
+                                      "--job",       std::to_string(I), "--corpus-dir",
+                                      Opt.corpusDir, "--stages",        Opt.stages};
         auto R = toolchain::runProcess(Argv);
         std::string File = M["files"][I]["path"];
         json J = R && R->ok() ? json::parse(R->out, nullptr, false) : json();
@@ -307,9 +315,9 @@ int runCorpus(const CorpusCliOptions &O, const CommandContext &Ctx) {
     std::string Release = toolchain::kernelRelease();
     auto R = toolchain::chooseKernelRecord(Opt.manifest, ".json", Release);
     if (!R)
-      return report(Failure::badInput("no corpus record (<kernel release>.json) in '" +
-                                      Opt.manifest + "'"),
-                    Ctx);
+      return report(
+          Failure::badInput("no corpus record (<kernel release>.json) in '" + Opt.manifest + "'"),
+          Ctx);
     RecordNote = R->exact ? "record of this kernel (" + Release + "): " + R->path
                           : "no record of this kernel (" + Release + "); nearest: " + R->path +
                                 " - verdicts and sizes it records may differ here";

@@ -39,11 +39,14 @@ int runDiffRun(const DiffRunCliOptions &O, const CommandContext &Ctx) {
   int Code = verifier::diffRunExitCode(*R);
   if (Code)
     report(Failure{FailureKind::Rejected,
-                   R->divergent ? std::to_string(R->divergent) + " of " +
-                                      std::to_string(R->compared) +
-                                      " compared packets behave differently"
-                                : "map contents differ after the run",
-                   {}, 0, 0, {}},
+                   R->divergent
+                       ? std::to_string(R->divergent) + " of " + std::to_string(R->compared) +
+                             " compared packets behave differently"
+                       : "map contents differ after the run",
+                   {},
+                   0,
+                   0,
+                   {}},
            Ctx);
   if (int E = emit(O.format == "json" ? verifier::diffRunJson(*R) : verifier::diffRunText(*R), Ctx))
     return E;
@@ -60,8 +63,9 @@ void addDiffRunCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("B", O->b, "second program: BPF C source or object")->required();
   Sub->add_option("--program", O->program, "program in A (and in B unless --program-b)");
   Sub->add_option("--program-b", O->programB, "program in B when its name differs");
-  Sub->add_option("--packets", O->packets, "pcap file or gen:NAME (gen:all, gen:ipv4, gen:ipv6, "
-                                           "gen:vlan, gen:tunnels, gen:icmp, gen:malformed)");
+  Sub->add_option("--packets", O->packets,
+                  "pcap file or gen:NAME (gen:all, gen:ipv4, gen:ipv6, "
+                  "gen:vlan, gen:tunnels, gen:icmp, gen:malformed)");
   Sub->add_option("--maps", O->seed, "SEED.json: map entries written into both before the run");
   Sub->add_option("--format", O->format, "output format")->check(CLI::IsMember({"text", "json"}));
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");

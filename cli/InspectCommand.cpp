@@ -37,7 +37,7 @@ int runInspect(const InspectOptions &O, const CommandContext &Ctx) {
   auto Model = extractor::buildProgramModel(P, O.preamble, &Report);
   if (O.preamble && Ctx.verbose)
     std::cerr << "bpfcarve: model parse preamble: " << preambleUseName(Report.preamble) << " ("
-                 << Report.note << ")\n";
+              << Report.note << ")\n";
   if (!Model)
     return report(Model.failure(), Ctx);
   if (O.format == "json")
@@ -57,8 +57,8 @@ void addInspectCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--format", O->format, "output format")
       ->check(CLI::IsMember({"text", "json", "dot"}));
   Sub->add_flag("--preamble", O->preamble,
-                 "read the headers of the leading #include <...> lines from the preamble cache "
-                 "(as extract does; the model is the same)");
+                "read the headers of the leading #include <...> lines from the preamble cache "
+                "(as extract does; the model is the same)");
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("Examples:\n"
               "  bpfcarve inspect balancer.bpf.c\n"

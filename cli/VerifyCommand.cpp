@@ -68,7 +68,8 @@ void addVerifyCommand(CLI::App &App, CommandContext &Ctx) {
                 "verdict, statistics, failure class and source line");
   Sub->add_option("FILE", O->file, "BPF C source or BPF object (.o)")->required();
   Sub->add_option("--program", O->program, "only this program (function or unique section)");
-  Sub->add_option("--type", O->type, "hook overriding SEC(): xdp, tc, socket, cgroup_skb/ingress, ...");
+  Sub->add_option("--type", O->type,
+                  "hook overriding SEC(): xdp, tc, socket, cgroup_skb/ingress, ...");
   Sub->add_option("--format", O->format, "output format")
       ->check(CLI::IsMember({"text", "json", "sarif"}));
   Sub->add_option("--packets", O->packets,

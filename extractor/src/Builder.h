@@ -11,8 +11,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "bpfcarve/extractor/ProgramModel.h"
 #include "PreprocessorIndex.h"
+#include "bpfcarve/extractor/ProgramModel.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/Basic/SourceManager.h"
@@ -87,9 +87,7 @@ public:
   CharSourceRange writtenRange(SourceRange R);
   /// The text of writtenSpan(R), or of R's expansion range when it has none.
   std::string writtenTextOf(SourceRange R);
-  bool spelledInMacroBody(SourceLocation L) {
-    return L.isMacroID() && !SM.isMacroArgExpansion(L);
-  }
+  bool spelledInMacroBody(SourceLocation L) { return L.isMacroID() && !SM.isMacroArgExpansion(L); }
   std::string textOf(SourceRange R);
   std::string writtenText(SourceRange R); ///< R as written at the use site, even in a macro arg
   long functionIndex(const std::string &Id) const {

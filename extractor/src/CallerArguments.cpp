@@ -167,7 +167,6 @@ private:
 };
 } // namespace
 
-
 namespace {
 /// What one call site passes for one parameter, as far as the harness cares.
 struct ArgFact {
@@ -279,9 +278,9 @@ private:
         return F;
       }
     if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
-      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
-          V && V->isLocalVarDecl() && V->getType()->isIntegerType() &&
-          A->getType()->isIntegerType()) {
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V->isLocalVarDecl() &&
+                                                             V->getType()->isIntegerType() &&
+                                                             A->getType()->isIntegerType()) {
         F.kind = ArgFact::Kind::Local;
         F.local = V;
         return F;
@@ -474,8 +473,9 @@ private:
 } // namespace
 
 void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bodies) {
-  CallSites Sites(Ctx, Bodies,
-                  [this](const FunctionDecl *FD) -> const LocalConstants & { return localsOf(FD); });
+  CallSites Sites(Ctx, Bodies, [this](const FunctionDecl *FD) -> const LocalConstants & {
+    return localsOf(FD);
+  });
   for (const auto &[FD, Calls] : Sites.Calls) {
     long Index = functionIndex(entityFor(FD));
     if (Index < 0)
@@ -607,8 +607,8 @@ void Builder::collectPointerMembers(const RecordDecl *RD, const std::string &Pre
       std::string InnerPrefix = F->getName().empty() ? Prefix : Path + ".";
       std::string InnerUnion = UnionPath;
       if (Inner->isUnion())
-        InnerUnion = F->getName().empty() ? Prefix + "(anonymous " + std::to_string(Index) + ")"
-                                          : Path;
+        InnerUnion =
+            F->getName().empty() ? Prefix + "(anonymous " + std::to_string(Index) + ")" : Path;
       collectPointerMembers(Inner, InnerPrefix, InnerUnion, Array, Depth + 1, Out);
     }
   }
@@ -647,8 +647,8 @@ Param Builder::describeParam(const ParmVarDecl *P) {
       R.shape = Param::Shape::PointerToObject;
       // `__u8 buf[16]` decays to `__u8 *`: keep the array for the storage.
       QualType Original = P->getOriginalType();
-      R.storage = Original->isConstantArrayType() ? storageOf(Original)
-                                                   : storageOf(T->getPointeeType());
+      R.storage =
+          Original->isConstantArrayType() ? storageOf(Original) : storageOf(T->getPointeeType());
       if (Pointee->isConstantSizeType())
         R.pointeeBytes = Ctx.getTypeSizeInChars(Pointee).getQuantity();
       if (const RecordDecl *RD = Pointee->getAsRecordDecl()) {

@@ -23,7 +23,9 @@ struct Unit {
   std::string text; ///< generated text (a forward declaration) instead of [begin, end)
 };
 
-bool isSpace(char C) { return C == ' ' || C == '\t' || C == '\n' || C == '\r' || C == '\f' || C == '\v'; }
+bool isSpace(char C) {
+  return C == ' ' || C == '\t' || C == '\n' || C == '\r' || C == '\f' || C == '\v';
+}
 
 /// Extends [Begin, ...) backwards over the comment attached to a declaration: comments that end
 /// on the line right before it (or on its own line), consecutive `//` lines included; a blank
@@ -146,8 +148,13 @@ private:
   void addUnit(const SourceSpan &Sp, UnitKind K) {
     if (!Sp.valid() || !Files.count(Sp.file))
       return;
-    Units.push_back({M.orderKey(Sp.file, Sp.beginOffset), Sp.file, Sp.beginOffset, Sp.endOffset,
-                     Sp.beginLine, K, {}});
+    Units.push_back({M.orderKey(Sp.file, Sp.beginOffset),
+                     Sp.file,
+                     Sp.beginOffset,
+                     Sp.endOffset,
+                     Sp.beginLine,
+                     K,
+                     {}});
   }
 
   /// Which includes stay: the ones that provide kept system entities, the system includes
@@ -302,8 +309,13 @@ private:
       if (!Holds || Inside)
         continue;
       for (const SourceSpan &D : C.directives)
-        Directives.push_back({M.orderKey(D.file, D.beginOffset), D.file, D.beginOffset,
-                              D.endOffset, D.beginLine, UnitKind::Directive, {}});
+        Directives.push_back({M.orderKey(D.file, D.beginOffset),
+                              D.file,
+                              D.beginOffset,
+                              D.endOffset,
+                              D.beginLine,
+                              UnitKind::Directive,
+                              {}});
     }
     Units.insert(Units.end(), Directives.begin(), Directives.end());
     std::sort(Units.begin(), Units.end(), [](const Unit &A, const Unit &B) {
@@ -388,11 +400,8 @@ std::string sliceManifestJson(const ProgramModel &M, const Slice &S, const std::
     std::string At = It != Where.end() && It->second.valid()
                          ? It->second.file + ":" + std::to_string(It->second.beginLine)
                          : "";
-    ordered_json Entry = {{"id", K.id},
-                          {"kind", K.kind},
-                          {"origin", originName(K.origin)},
-                          {"at", At},
-                          {"why", Why}};
+    ordered_json Entry = {
+        {"id", K.id}, {"kind", K.kind}, {"origin", originName(K.origin)}, {"at", At}, {"why", Why}};
     if (S.declarationOnly.count(K.id))
       Entry["declaration_only"] = true;
     Kept.push_back(std::move(Entry));

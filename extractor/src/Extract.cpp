@@ -12,8 +12,8 @@ Result<bool> selfCheck(const ProgramModel &Model, const ParseOptions &Input,
                        const std::string &Text, const std::string &What,
                        const std::string &FileName, ParseReport *Report) {
   ParseOptions Check;
-  Check.file = Model.inputDir + "/" +
-               std::filesystem::path(Input.file).stem().string() + ".bpfcarve-self-check.c";
+  Check.file = Model.inputDir + "/" + std::filesystem::path(Input.file).stem().string() +
+               ".bpfcarve-self-check.c";
   Check.contents = Text;
   Check.virtualFiles = Input.virtualFiles;
   Check.flags = flagsOfCommand(Model.flags, Input.file);

@@ -166,7 +166,7 @@ compilationDatabase(const ParseOptions &O, const toolchain::ClangInstallation &C
   if (!O.buildDir.empty()) {
     std::string Err;
     std::string DbFile = O.buildDir + "/compile_commands.json";
-    struct stat St {};
+    struct stat St{};
     if (::stat(DbFile.c_str(), &St) != 0)
       return Failure::badInput("cannot read '" + DbFile + "': " + std::strerror(errno));
     auto DB = tooling::JSONCompilationDatabase::loadFromFile(
@@ -197,7 +197,8 @@ Result<std::vector<std::string>> effectiveFlags(const ParseOptions &O) {
   return Cmds.front().CommandLine;
 }
 
-std::vector<std::string> flagsOfCommand(const std::vector<std::string> &C, const std::string &File) {
+std::vector<std::string> flagsOfCommand(const std::vector<std::string> &C,
+                                        const std::string &File) {
   std::vector<std::string> Flags;
   std::string Abs = absolutePath(File);
   for (size_t I = 1; I < C.size(); ++I) {
@@ -218,7 +219,7 @@ std::vector<std::string> flagsOfCommand(const std::vector<std::string> &C, const
 Result<bool> checkSourceFile(const std::string &File, const std::string *Contents) {
   std::string Text;
   if (!Contents) {
-    struct stat St {};
+    struct stat St{};
     if (::stat(File.c_str(), &St) != 0)
       return Failure::badInput("cannot read '" + File + "': " + std::strerror(errno));
     if (S_ISDIR(St.st_mode))
@@ -270,8 +271,8 @@ Result<std::vector<std::string>> runFrontend(const ParseOptions &O, tooling::Too
 
   // -target bpf first so that a target in the user's own flags wins; what -target bpf does not
   // bring (clang's resource dir, Debian's multiarch dir, the stubs-32.h shim) goes last.
-  Tool.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
-      "--target=bpf", tooling::ArgumentInsertPosition::BEGIN));
+  Tool.appendArgumentsAdjuster(
+      tooling::getInsertArgumentAdjuster("--target=bpf", tooling::ArgumentInsertPosition::BEGIN));
   Tool.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
       toolchain::frontendSupportFlags(*Clang), tooling::ArgumentInsertPosition::END));
 

@@ -9,9 +9,7 @@ namespace bpfcarve::extractor {
 
 namespace {
 
-bool nameLooksLikeDataEnd(const std::string &N) {
-  return N.find("end") != std::string::npos;
-}
+bool nameLooksLikeDataEnd(const std::string &N) { return N.find("end") != std::string::npos; }
 bool nameLooksLikeData(const std::string &N) {
   return N.find("data") != std::string::npos || N == "pkt" || N == "packet" || N == "p";
 }
@@ -146,8 +144,8 @@ Result<BuiltRecord> buildRecordWithPointers(const ProgramModel &M, const Harness
                           " programs have no direct packet access");
         continue;
       }
-      bool End = PM.filledFrom == "data_end" ||
-                 (PM.filledFrom.empty() && nameLooksLikeDataEnd(PM.name));
+      bool End =
+          PM.filledFrom == "data_end" || (PM.filledFrom.empty() && nameLooksLikeDataEnd(PM.name));
       B.needsPacket = true;
       Value = "(" + PM.type + ")" + (End ? "bpfcarve_data_end" : "bpfcarve_data");
     } else if (PM.filledFrom == "data_meta") {
@@ -213,8 +211,7 @@ public:
 private:
   void addArgument(const Function &F, const Param &P, bool PacketEnd,
                    std::vector<std::string> &Args) {
-    std::string Label =
-        F.name + "(" + (P.name.empty() ? "unnamed" : P.name) + ": " + P.type + ")";
+    std::string Label = F.name + "(" + (P.name.empty() ? "unnamed" : P.name) + ": " + P.type + ")";
     if (ctxArgument(P, Args))
       return;
     if (std::string Why = pointeeRefusal(M, H, P.pointeeRecord, P.pointeePointerMember);
@@ -296,8 +293,7 @@ private:
     NeedsPacket |= Built->needsPacket;
     Fields << Built->fields;
     Locals << Built->locals;
-    Args.push_back((P.shape == Param::Shape::PointerToObject ? "&bpfcarve_" : "bpfcarve_") +
-                   Field);
+    Args.push_back((P.shape == Param::Shape::PointerToObject ? "&bpfcarve_" : "bpfcarve_") + Field);
     return true;
   }
 
@@ -347,20 +343,16 @@ private:
   bool callerObjectArgument(const Function &F, const Param &P, const std::string &Field,
                             std::vector<std::string> &Args) {
     bool Larger = P.shape == Param::Shape::PointerToObject && P.pointeeBytes &&
-                  P.callerObjectBytes > P.pointeeBytes &&
-                  P.storage.find('[') == std::string::npos;
+                  P.callerObjectBytes > P.pointeeBytes && P.storage.find('[') == std::string::npos;
     if (!P.callerObjectBytes || (!Larger && P.shape != Param::Shape::VoidPointer))
       return false;
     NeedsArgs = true;
     unsigned long long Elem = P.shape == Param::Shape::VoidPointer ? 1 : P.pointeeBytes;
-    std::string Storage =
-        P.shape == Param::Shape::VoidPointer ? std::string("__u8 @") : P.storage;
+    std::string Storage = P.shape == Param::Shape::VoidPointer ? std::string("__u8 @") : P.storage;
     Fields << "\t"
-           << replaceAt(Storage, Field + "[" +
-                                     std::to_string((P.callerObjectBytes + Elem - 1) / Elem) +
-                                     "]")
-           << "; /* the largest object " << F.name << "'s callers pass as " << P.name
-           << " */\n";
+           << replaceAt(Storage,
+                        Field + "[" + std::to_string((P.callerObjectBytes + Elem - 1) / Elem) + "]")
+           << "; /* the largest object " << F.name << "'s callers pass as " << P.name << " */\n";
     Args.push_back("(" + P.type + ")bpfcarve_args->" + Field);
     return true;
   }
@@ -487,7 +479,8 @@ Result<std::string> HarnessWriter::render(size_t FunctionCount) const {
     O << "#include <linux/bpf.h>\n";
   O << "#include <bpf/bpf_helpers.h>\n\n";
   if (NeedsArgs) {
-    O << "struct bpfcarve_harness_args {\n" << Fields.str() << "};\n\n"
+    O << "struct bpfcarve_harness_args {\n"
+      << Fields.str() << "};\n\n"
       << "struct {\n\t__uint(type, BPF_MAP_TYPE_ARRAY);\n\t__uint(max_entries, 1);\n"
       << "\t__type(key, __u32);\n\t__type(value, struct bpfcarve_harness_args);\n"
       << "} bpfcarve_harness_map SEC(\".maps\");\n\n";

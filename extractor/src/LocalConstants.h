@@ -32,8 +32,8 @@ public:
     return true;
   }
   bool VisitUnaryOperator(UnaryOperator *UO) {
-    if (auto *V = localOf(UO->getSubExpr()); V && (UO->isIncrementDecrementOp() ||
-                                                   UO->getOpcode() == UO_AddrOf))
+    if (auto *V = localOf(UO->getSubExpr());
+        V && (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf))
       store(V, nullptr, true);
     return true;
   }
@@ -88,6 +88,5 @@ private:
   std::map<const VarDecl *, std::optional<std::set<long long>>> Values;
   std::set<const VarDecl *> Negative;
 };
-
 
 } // namespace bpfcarve::extractor::builder

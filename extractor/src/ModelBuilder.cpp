@@ -24,11 +24,20 @@ namespace builder {
 /// UAPI context structs whose field accesses the verifier rewrites (hooks.md §1). Accesses to
 /// these records are what retargeting must translate.
 const std::set<std::string> &ctxRecords() {
-  static const std::set<std::string> R = {
-      "xdp_md",         "__sk_buff",       "bpf_sock_ops", "sk_msg_md",   "sk_reuseport_md",
-      "bpf_sock_addr",  "bpf_sockopt",     "bpf_sysctl",   "bpf_sk_lookup",
-      "bpf_cgroup_dev_ctx", "bpf_perf_event_data", "bpf_nf_ctx", "pt_regs",
-      "bpf_raw_tracepoint_args"};
+  static const std::set<std::string> R = {"xdp_md",
+                                          "__sk_buff",
+                                          "bpf_sock_ops",
+                                          "sk_msg_md",
+                                          "sk_reuseport_md",
+                                          "bpf_sock_addr",
+                                          "bpf_sockopt",
+                                          "bpf_sysctl",
+                                          "bpf_sk_lookup",
+                                          "bpf_cgroup_dev_ctx",
+                                          "bpf_perf_event_data",
+                                          "bpf_nf_ctx",
+                                          "pt_regs",
+                                          "bpf_raw_tracepoint_args"};
   return R;
 }
 
@@ -154,7 +163,8 @@ std::string Builder::createVar(const VarDecl *VD) {
   std::string Name = Rep->getName().str();
 
   if (int HelperId = helperIdOf(Rep); HelperId >= 0) {
-    HelperEntity H{makeId("helper", Name, Rep->getLocation()), Name, HelperId, false};
+    HelperEntity H{makeId("helper", Name, Rep->getLocation()), Name, HelperId, false,
+                   factsAt(Rep->getLocation()).headerClass};
     M.helpers.push_back(H);
     return H.id;
   }
@@ -238,7 +248,6 @@ std::string Builder::createType(const TypeDecl *TD) {
   return M.types.back().id;
 }
 
-
 void Builder::addProgram(const FunctionDecl *FD, const Function &F) {
   Program P;
   P.name = F.name;
@@ -257,9 +266,9 @@ void Builder::addProgram(const FunctionDecl *FD, const Function &F) {
     P.type = T ? T : std::to_string(Type);
     const char *A = libbpf_bpf_attach_type_str(Attach);
     P.expectedAttachType = A ? A : "";
-    static const std::set<std::string> Targeted = {"kprobe",  "tracepoint", "raw_tracepoint",
-                                                   "tracing", "lsm",        "ext",
-                                                   "raw_tracepoint_writable"};
+    static const std::set<std::string> Targeted = {
+        "kprobe", "tracepoint", "raw_tracepoint",         "tracing",
+        "lsm",    "ext",        "raw_tracepoint_writable"};
     size_t Slash = Sec.find('/');
     if (Targeted.count(P.type) && Slash != std::string::npos)
       P.attachTarget = Sec.substr(Slash + 1);
@@ -268,7 +277,6 @@ void Builder::addProgram(const FunctionDecl *FD, const Function &F) {
   }
   M.programs.push_back(std::move(P));
 }
-
 
 void Builder::run() {
   facts(SM.getMainFileID());
@@ -288,7 +296,7 @@ void Builder::run() {
       SourceSpan S = declSpan(D);
       if (S.valid())
         Spans[SM.getFileID(SM.getExpansionLoc(D->getBeginLoc()))].emplace_back(S.beginOffset,
-                                                                              S.endOffset, Id);
+                                                                               S.endOffset, Id);
       if (S.valid())
         M.spans[Id].push_back(S);
     }
@@ -361,7 +369,6 @@ void Builder::run() {
   recordConditionals();
   M.edges.assign(EdgeSet.begin(), EdgeSet.end());
 }
-
 
 } // namespace builder
 

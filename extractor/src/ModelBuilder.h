@@ -1,8 +1,8 @@
 //===- ModelBuilder.h - AST + preprocessor index -> ProgramModel -*- C++ -*-===//
 #pragma once
 
-#include "bpfcarve/extractor/ProgramModel.h"
 #include "PreprocessorIndex.h"
+#include "bpfcarve/extractor/ProgramModel.h"
 
 #include "clang/AST/ASTContext.h"
 

@@ -16,12 +16,13 @@ namespace {
 ordered_json spanJson(const SourceSpan &S) {
   if (!S.valid())
     return nullptr;
-  return {{"file", S.file},          {"line", S.beginLine},        {"column", S.beginColumn},
-          {"end_line", S.endLine},   {"end_column", S.endColumn},  {"offset", S.beginOffset},
+  return {{"file", S.file},           {"line", S.beginLine},       {"column", S.beginColumn},
+          {"end_line", S.endLine},    {"end_column", S.endColumn}, {"offset", S.beginOffset},
           {"end_offset", S.endOffset}};
 }
 
-template <typename T> void putOptional(ordered_json &J, const char *Key, const std::optional<T> &V) {
+template <typename T>
+void putOptional(ordered_json &J, const char *Key, const std::optional<T> &V) {
   J[Key] = V ? ordered_json(*V) : ordered_json(nullptr);
 }
 
@@ -184,7 +185,9 @@ ordered_json typeJson(const TypeEntity &T) {
 ordered_json macroJson(const Macro &Mc) {
   ordered_json Uses = ordered_json::array();
   for (const MacroUse &U : Mc.uses)
-    Uses.push_back({{"kind", U.kind}, {"file", U.site.file}, {"line", U.site.beginLine},
+    Uses.push_back({{"kind", U.kind},
+                    {"file", U.site.file},
+                    {"line", U.site.beginLine},
                     {"column", U.site.beginColumn}});
   return {{"id", Mc.id},
           {"name", Mc.name},
@@ -196,8 +199,8 @@ ordered_json macroJson(const Macro &Mc) {
 }
 
 ordered_json includeJson(const Include &I) {
-  return {{"id", I.id},         {"spelled", I.spelled}, {"resolved", I.resolved},
-          {"from", I.from},     {"line", I.line},       {"class", I.headerClass}};
+  return {{"id", I.id},     {"spelled", I.spelled}, {"resolved", I.resolved},
+          {"from", I.from}, {"line", I.line},       {"class", I.headerClass}};
 }
 
 ordered_json edgeJson(const Edge &E) {
@@ -257,11 +260,11 @@ std::string dotQuote(const std::string &S) {
 std::string toDot(const ProgramModel &M) {
   // One shape and colour per entity kind.
   static const std::map<std::string, std::pair<const char *, const char *>> Style = {
-      {"program", {"doubleoctagon", "gold"}},  {"function", {"box", "lightblue"}},
-      {"map", {"cylinder", "palegreen"}},       {"global", {"note", "khaki"}},
-      {"struct", {"component", "plum"}},        {"union", {"component", "thistle"}},
-      {"enum", {"tab", "lightpink"}},           {"typedef", {"folder", "lavender"}},
-      {"macro", {"hexagon", "orange"}},         {"include", {"invhouse", "lightgrey"}},
+      {"program", {"doubleoctagon", "gold"}}, {"function", {"box", "lightblue"}},
+      {"map", {"cylinder", "palegreen"}},     {"global", {"note", "khaki"}},
+      {"struct", {"component", "plum"}},      {"union", {"component", "thistle"}},
+      {"enum", {"tab", "lightpink"}},         {"typedef", {"folder", "lavender"}},
+      {"macro", {"hexagon", "orange"}},       {"include", {"invhouse", "lightgrey"}},
       {"helper", {"ellipse", "salmon"}}};
   std::ostringstream O;
   O << "digraph " << dotQuote(M.mainFile) << " {\n  rankdir=LR;\n  node [style=filled];\n";
@@ -325,8 +328,8 @@ std::string toText(const ProgramModel &M) {
       O << "  target " << P.attachTarget;
     if (!P.autoload)
       O << "  (autoload off)";
-    O << "\n  functions (" << S.functions.size() << ", " << S.lines << " lines): "
-      << Names(S.functions) << "\n"
+    O << "\n  functions (" << S.functions.size() << ", " << S.lines
+      << " lines): " << Names(S.functions) << "\n"
       << "  maps:      " << Names(S.maps) << "\n"
       << "  helpers:   " << Join(S.helpers) << "\n"
       << "  ctx:       " << Join(S.ctxFields) << "\n";
@@ -351,13 +354,13 @@ std::string toText(const ProgramModel &M) {
       O << "  " << Mp.name << "  " << (Mp.type.empty() ? "?" : Mp.type);
       if (Mp.maxEntries)
         O << "  max_entries " << *Mp.maxEntries;
-      std::string Value = !Mp.valueType.empty() ? Mp.valueType
+      std::string Value = !Mp.valueType.empty()  ? Mp.valueType
                           : !Mp.innerMap.empty() ? "map " + Names({Mp.innerMap})
-                          : Mp.valueSize           ? std::to_string(*Mp.valueSize) + " bytes"
-                                                   : "?";
+                          : Mp.valueSize         ? std::to_string(*Mp.valueSize) + " bytes"
+                                                 : "?";
       std::string Key = !Mp.keyType.empty() ? Mp.keyType
-                        : Mp.keySize         ? std::to_string(*Mp.keySize) + " bytes"
-                                             : "?";
+                        : Mp.keySize        ? std::to_string(*Mp.keySize) + " bytes"
+                                            : "?";
       O << "  " << Key << " -> " << Value;
       if (Mp.style == "legacy")
         O << "  (legacy bpf_map_def)";

@@ -1,9 +1,9 @@
 //===- PreambleCache.cpp - the headers of a self-check, parsed once -------===//
 #include "PreambleCache.h"
 
+#include "PreprocessorIndex.h"
 #include "bpfcarve/extractor/Frontend.h"
 #include "bpfcarve/toolchain/Toolchain.h"
-#include "PreprocessorIndex.h"
 
 #include "clang/Basic/Version.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -20,8 +20,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fcntl.h>
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -140,8 +140,7 @@ std::unique_ptr<llvm::MemoryBuffer> load(const std::string &File, const std::str
       return nullptr;
     Deps.push_back(std::move(D));
   }
-  if (!line(L) || !L.empty() || Rest.size() != IndexSize + Size ||
-      llvm::xxh3_64bits(Rest) != Hash)
+  if (!line(L) || !L.empty() || Rest.size() != IndexSize + Size || llvm::xxh3_64bits(Rest) != Hash)
     return nullptr;
   if (!unchanged(Deps, FS)) {
     Why = "a header changed since the preamble was cached";
@@ -377,8 +376,8 @@ buildPreamble(const CompilerInvocation &Invocation, llvm::MemoryBuffer &Main,
 /// file are Pch's. Whether it ran without errors.
 bool parseWithPch(tooling::FrontendActionFactory &Factory, const CompilerInvocation &Invocation,
                   FileManager *Files, const IntrusiveRefCntPtr<llvm::vfs::FileSystem> &FS,
-                  const std::shared_ptr<PCHContainerOperations> &PCHContainerOps,
-                  size_t PrefixSize, llvm::StringRef Pch) {
+                  const std::shared_ptr<PCHContainerOperations> &PCHContainerOps, size_t PrefixSize,
+                  llvm::StringRef Pch) {
   auto Inv = std::make_shared<CompilerInvocation>(Invocation);
   PreprocessorOptions &PPO = Inv->getPreprocessorOpts();
   PPO.PrecompiledPreambleBytes = {static_cast<unsigned>(PrefixSize), true};
@@ -438,7 +437,7 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
   std::string Key = keyOf(*Invocation, Prefix, ForModel);
   std::string File = Dir + "/" + Key + ".pch";
   llvm::StringRef Pch, Index;
-  std::string Built;      // owns the PCH when it is built now
+  std::string Built; // owns the PCH when it is built now
   std::string BuiltIndex; // and the model's record of its headers
   auto Cached = load(File, Key, *FS, Pch, Index, Note);
   if (!Cached) {

@@ -48,8 +48,7 @@ bool runWithPreamble(clang::tooling::FrontendActionFactory &Factory,
                      const std::shared_ptr<clang::CompilerInvocation> &Invocation,
                      clang::FileManager *Files,
                      const std::shared_ptr<clang::PCHContainerOperations> &PCHContainerOps,
-                     PreambleUse &Use, std::string &Note,
-                     std::string *ModelRecord = nullptr);
+                     PreambleUse &Use, std::string &Note, std::string *ModelRecord = nullptr);
 
 } // namespace preamble
 } // namespace bpfcarve::extractor

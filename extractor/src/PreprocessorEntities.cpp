@@ -39,7 +39,6 @@ void Builder::recordConditionals() {
             });
 }
 
-
 std::string Builder::includeProviding(SourceLocation L) {
   FileID F = SM.getFileID(SM.getExpansionLoc(L));
   for (int Guard = 0; Guard < 256 && F.isValid(); ++Guard) {

@@ -12,10 +12,10 @@ namespace bpfcarve::extractor {
 
 using namespace clang;
 
-void PreprocessorIndex::InclusionDirective(SourceLocation HashLoc, const Token &, StringRef FileName,
-                                           bool IsAngled, CharSourceRange, OptionalFileEntryRef File,
-                                           StringRef, StringRef, const Module *, bool,
-                                           SrcMgr::CharacteristicKind) {
+void PreprocessorIndex::InclusionDirective(SourceLocation HashLoc, const Token &,
+                                           StringRef FileName, bool IsAngled, CharSourceRange,
+                                           OptionalFileEntryRef File, StringRef, StringRef,
+                                           const Module *, bool, SrcMgr::CharacteristicKind) {
   importPreamble();
   RecordedInclude I;
   I.hashLoc = HashLoc;
@@ -303,7 +303,8 @@ bool PreprocessorIndex::importRecord(llvm::StringRef Record) {
       if (Fields[2] == "1") {
         if (HaveMain)
           return false;
-        MainDelta = static_cast<long long>(PreStart.getRawEncoding()) - static_cast<long long>(Start);
+        MainDelta =
+            static_cast<long long>(PreStart.getRawEncoding()) - static_cast<long long>(Start);
         HaveMain = true;
       }
       if (!HaveMain) {
@@ -313,7 +314,8 @@ bool PreprocessorIndex::importRecord(llvm::StringRef Record) {
       long long Mapped = static_cast<long long>(Start) + MainDelta;
       if (Mapped <= 0 || Mapped >= (1ll << 31))
         return false;
-      SourceLocation L = SourceLocation::getFromRawEncoding(static_cast<SourceLocation::UIntTy>(Mapped));
+      SourceLocation L =
+          SourceLocation::getFromRawEncoding(static_cast<SourceLocation::UIntTy>(Mapped));
       auto [FID, Off] = SM.getDecomposedLoc(L);
       OptionalFileEntryRef FE = FID.isValid() ? SM.getFileEntryRefForID(FID) : std::nullopt;
       if (Off != 0 || !FE || FE->getName() != Fields[3] || !SM.isLoadedFileID(FID))

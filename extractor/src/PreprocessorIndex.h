@@ -115,8 +115,7 @@ private:
   bool Imported = false, ImportOk = true, WithPreamble = false;
   /// Macros of the record by raw definition location until the parse meets their MacroInfo.
   std::map<clang::SourceLocation::UIntTy, size_t> PendingMacros;
-  void recordTest(const clang::Token &NameTok, const clang::MacroDefinition &MD,
-                  const char *Kind);
+  void recordTest(const clang::Token &NameTok, const clang::MacroDefinition &MD, const char *Kind);
   clang::SourceManager &SM;
   /// Per file: definition begin offset -> (end offset, index in macros), for macroDefinedAround.
   std::map<clang::FileID, std::map<unsigned, std::pair<unsigned, size_t>>> bodies;

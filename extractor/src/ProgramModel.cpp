@@ -64,7 +64,8 @@ const SourceFile *ProgramModel::findFile(const std::string &DisplayPath) const {
   return nullptr;
 }
 
-std::vector<unsigned> ProgramModel::orderKey(const std::string &DisplayPath, unsigned Offset) const {
+std::vector<unsigned> ProgramModel::orderKey(const std::string &DisplayPath,
+                                             unsigned Offset) const {
   std::vector<unsigned> K;
   if (const SourceFile *F = findFile(DisplayPath))
     K = F->includeChain;

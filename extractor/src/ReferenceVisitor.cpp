@@ -75,8 +75,8 @@ public:
         Kind = edge::Callback;
       B.addEdge(From, To, Kind, Loc);
       if (Kind == edge::FunctionPointer && FnIndex >= 0)
-        fn().functionRefs.push_back({FD->getName().str(), "", B.spellingSpan(Loc),
-                                     B.spelledInMacroBody(Loc)});
+        fn().functionRefs.push_back(
+            {FD->getName().str(), "", B.spellingSpan(Loc), B.spelledInMacroBody(Loc)});
       return true;
     }
     if (auto *VD = dyn_cast<VarDecl>(D)) {
@@ -143,9 +143,9 @@ public:
         K = It->second ? AccessKind::ReadWrite : AccessKind::Write;
       SourceSpan Written = B.writtenSpan(ME->getSourceRange());
       fn().ctxAccesses.push_back({RD->getName().str(), ME->getMemberDecl()->getName().str(), K,
-                                 B.argSpellingSpan(ME->getSourceRange()), Written,
-                                 B.spellingSpan(ME->getMemberLoc()),
-                                 B.writtenTextOf(ME->getBase()->getSourceRange())});
+                                  B.argSpellingSpan(ME->getSourceRange()), Written,
+                                  B.spellingSpan(ME->getMemberLoc()),
+                                  B.writtenTextOf(ME->getBase()->getSourceRange())});
     }
     return true;
   }
@@ -228,8 +228,8 @@ public:
       B.addEdge(From, B.entityFor(D),
                 InPointee && forwardDeclarable(D) ? edge::PointsToType : edge::UsesType,
                 TL.getBeginLoc());
-    if (auto T = TL.getAs<RecordTypeLoc>(); T && FnIndex >= 0 &&
-        ctxRecords().count(T.getDecl()->getName().str()))
+    if (auto T = TL.getAs<RecordTypeLoc>();
+        T && FnIndex >= 0 && ctxRecords().count(T.getDecl()->getName().str()))
       fn().typeRefs.push_back({T.getDecl()->getName().str(), "", B.spellingSpan(T.getNameLoc()),
                                B.spelledInMacroBody(T.getNameLoc())});
     return true;
@@ -300,16 +300,13 @@ public:
 
   HelperCall describeCall(const CallExpr *CE, const DeclRefExpr *Callee, std::string Name, int Id,
                           bool Kfunc) {
-    HelperCall H{std::move(Name),
-                 Id,
-                 Kfunc,
-                 B.spanOfRange(CE->getSourceRange()),
-                 B.writtenSpan(CE->getSourceRange()),
-                 B.spellingSpan(Callee->getLocation()),
-                 {},
-                 {},
-                 {},
-                 {}};
+    HelperCall H;
+    H.name = std::move(Name);
+    H.helperId = Id;
+    H.kfunc = Kfunc;
+    H.site = B.spanOfRange(CE->getSourceRange());
+    H.written = B.writtenSpan(CE->getSourceRange());
+    H.callee = B.spellingSpan(Callee->getLocation());
     for (const Expr *A : CE->arguments()) {
       SourceSpan W = B.writtenSpan(A->getSourceRange());
       H.args.push_back(W.valid() ? W : B.spanOfRange(A->getSourceRange()));
@@ -380,13 +377,24 @@ private:
 } // namespace
 
 int helperIdOf(const VarDecl *VD) {
-  // libbpf's bpf_helper_defs.h: `static void *(*bpf_map_lookup_elem)(void *map, ...) = (void *) 1;`
+  // A function pointer whose initialiser is a helper id, however it is spelt:
+  //   libbpf's bpf_helper_defs.h: `static void *(*bpf_map_lookup_elem)(void *map, ...) = (void *)
+  //   1;` by the enum: `static void *(*bpf_map_lookup_elem)(void *, void *) =
+  //                    (void *) BPF_FUNC_map_lookup_elem;`
+  //   iproute2's bpf_api.h: `static void *BPF_FUNC(map_lookup_elem, void *map, const void *key);`
+  //   with `#define BPF_FUNC(NAME, ...) (*NAME)(__VA_ARGS__) = (void *) BPF_FUNC_##NAME`.
+  // The constant evaluator decides; NULL (0) is no id, nor is a value wider than 16 bits (ids
+  // past this build's <linux/bpf.h> are: a newer kernel's helpers).
   if (!VD->hasGlobalStorage() || !VD->getType()->isFunctionPointerType() || !VD->hasInit())
     return -1;
   const Expr *Init = VD->getInit()->IgnoreParenCasts();
-  if (auto *IL = dyn_cast<IntegerLiteral>(Init))
-    return static_cast<int>(IL->getValue().getZExtValue());
-  return -1;
+  Expr::EvalResult R;
+  if (Init->isValueDependent() || !Init->EvaluateAsInt(R, VD->getASTContext()))
+    return -1;
+  const llvm::APSInt &V = R.Val.getInt();
+  if (V.isNegative() || V.getActiveBits() > 16 || V.getZExtValue() == 0)
+    return -1;
+  return static_cast<int>(V.getZExtValue());
 }
 
 bool isKfunc(const FunctionDecl *FD) {

@@ -44,8 +44,8 @@ Result<std::vector<std::string>> seedsFor(const ProgramModel &M, const Selection
         }
       if (!F)
         return Failure::badInput("no function '" + N + "' defined in '" + M.mainFile + "'" +
-                                 toolchain::didYouMean(N, All) + " (functions: " +
-                                 nameList(All) + ")");
+                                 toolchain::didYouMean(N, All) + " (functions: " + nameList(All) +
+                                 ")");
       Seeds.push_back(F->id);
     }
     break;
@@ -161,8 +161,7 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
   std::deque<std::string> Work;
   auto keep = [&](const std::string &Id, const std::string &EdgeKind, const std::string &From,
                   bool Complete = true) {
-    bool DeclOnly = EdgeKind == edge::PointsToType && !Complete &&
-                    originOf(Id) != Origin::System;
+    bool DeclOnly = EdgeKind == edge::PointsToType && !Complete && originOf(Id) != Origin::System;
     auto It = Index.find(Id);
     if (It != Index.end()) {
       S.kept[It->second].why.emplace_back(EdgeKind, From);

@@ -90,8 +90,9 @@ std::string Builder::displayPath(llvm::StringRef Abs) {
 
 std::string Builder::makeId(const std::string &Kind, const std::string &Name, SourceLocation Loc) {
   SourceLocation E = SM.getExpansionLoc(Loc);
-  std::string Id = Kind + ":" + (Name.empty() ? "(anonymous)" : Name) + "@" + facts(SM.getFileID(E)).display +
-                   ":" + std::to_string(SM.getExpansionLineNumber(E));
+  std::string Id = Kind + ":" + (Name.empty() ? "(anonymous)" : Name) + "@" +
+                   facts(SM.getFileID(E)).display + ":" +
+                   std::to_string(SM.getExpansionLineNumber(E));
   // Two anonymous entities on one line (rare) still get distinct ids.
   std::string Unique = Id;
   for (int N = 2; UsedIds.count(Unique); ++N)
@@ -320,7 +321,6 @@ SourceSpan Builder::lineSpanAt(SourceLocation L) {
   S.endColumn = SM.getColumnNumber(F, End);
   return S;
 }
-
 
 /// Where the section name of `SEC("xdp") int f(...)` is written: the attribute's argument is a
 /// macro argument spelled in the file, found as the quoted name right before the declarator.

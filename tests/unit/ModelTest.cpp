@@ -12,6 +12,7 @@
 #include "bpfcarve/extractor/ModelFormat.h"
 
 #include <gtest/gtest.h>
+#include <linux/bpf.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -1593,6 +1594,37 @@ SEC("xdp") int names(struct xdp_md *ctx) {
   EXPECT_EQ(F.returns[1].names, (std::vector<std::string>{"MY_SHOT", "TC_ACT_SHOT_V"}));
   EXPECT_EQ(F.returns[2].names, (std::vector<std::string>{"XDP_PASS", "XDP_TX"}));
   EXPECT_EQ(F.returns[3].names, (std::vector<std::string>{"XDP_DROP_LIKE_NOTHING"}));
+}
+
+TEST(Helpers, DeclaredByEnumValueOrThroughAMacroAreHelpers) {
+  // No libbpf helper header: helpers declared the way hand-written and iproute2-style headers
+  // do, by the BPF_FUNC_* enumerator of <linux/bpf.h>; a NULL function pointer is no helper.
+  const std::string Src = R"c(#include <linux/bpf.h>
+#define SEC(n) __attribute__((section(n), used))
+#define HELPER(NAME, ...) (*NAME)(__VA_ARGS__) = (void *)BPF_FUNC_##NAME
+static void *(*map_lookup)(void *map, const void *key) = (void *) BPF_FUNC_map_lookup_elem;
+static long HELPER(xdp_adjust_head, struct xdp_md *ctx, int delta);
+static unsigned long long (*ktime_get_ns)(void) = (void *)(long)(BPF_FUNC_ktime_get_ns + 0);
+static int (*not_a_helper)(int) = (void *)0;
+SEC("xdp") int h(struct xdp_md *ctx) {
+  if (xdp_adjust_head(ctx, 4))
+    return XDP_ABORTED;
+  if (not_a_helper)
+    return not_a_helper(1);
+  return map_lookup(0, 0) || ktime_get_ns() ? XDP_PASS : XDP_DROP;
+}
+char LICENSE[] SEC("license") = "GPL";
+)c";
+  ProgramModel M = parse(Src);
+  EXPECT_EQ(helper(M, "map_lookup").helperId, BPF_FUNC_map_lookup_elem);
+  EXPECT_EQ(helper(M, "xdp_adjust_head").helperId, BPF_FUNC_xdp_adjust_head);
+  EXPECT_EQ(helper(M, "ktime_get_ns").helperId, BPF_FUNC_ktime_get_ns);
+  EXPECT_EQ(M.helpers.size(), 3u) << "a NULL function pointer is a global, not a helper";
+  const Function &F = function(M, "h");
+  ASSERT_EQ(F.helperCalls.size(), 3u);
+  EXPECT_EQ(F.helperCalls[0].name, "xdp_adjust_head");
+  EXPECT_EQ(F.helperCalls[0].helperId, BPF_FUNC_xdp_adjust_head);
+  EXPECT_TRUE(hasEdge(M, "function:h@", "global:not_a_helper@", edge::UsesGlobal));
 }
 
 TEST(Helpers, TheMapAnArgumentNames) {

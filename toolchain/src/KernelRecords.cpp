@@ -12,7 +12,7 @@ namespace bpfcarve::toolchain {
 std::string kernelRelease() {
   if (const char *E = std::getenv("BPFCARVE_KERNEL_RELEASE"); E && *E)
     return E;
-  struct utsname U {};
+  struct utsname U{};
   return ::uname(&U) == 0 ? U.release : "";
 }
 
@@ -24,7 +24,8 @@ bool versionLess(const std::string &A, const std::string &B) {
   auto Run = [](const std::string &S, size_t &P) {
     size_t Start = P;
     bool Digit = std::isdigit(static_cast<unsigned char>(S[P]));
-    while (P < S.size() && static_cast<bool>(std::isdigit(static_cast<unsigned char>(S[P]))) == Digit)
+    while (P < S.size() &&
+           static_cast<bool>(std::isdigit(static_cast<unsigned char>(S[P]))) == Digit)
       ++P;
     return std::make_pair(Digit, S.substr(Start, P - Start));
   };
@@ -50,8 +51,8 @@ std::vector<KernelRecord> kernelRecords(const std::string &Dir, std::string_view
   std::error_code EC;
   for (const auto &E : std::filesystem::directory_iterator(Dir, EC)) {
     std::string Name = E.path().filename().string();
-    if (Name.size() > Suffix.size() && Name.compare(Name.size() - Suffix.size(), Suffix.size(),
-                                                    Suffix) == 0)
+    if (Name.size() > Suffix.size() &&
+        Name.compare(Name.size() - Suffix.size(), Suffix.size(), Suffix) == 0)
       Out.push_back({E.path().string(), Name.substr(0, Name.size() - Suffix.size()), false});
   }
   std::sort(Out.begin(), Out.end(), [](const KernelRecord &A, const KernelRecord &B) {

@@ -11,7 +11,8 @@ namespace {
 /// of neighbours ("frist" -> "first") cost 1 each; letters compare case-insensitively.
 size_t editDistance(const std::string &A, const std::string &B) {
   auto Same = [](char X, char Y) {
-    return std::tolower(static_cast<unsigned char>(X)) == std::tolower(static_cast<unsigned char>(Y));
+    return std::tolower(static_cast<unsigned char>(X)) ==
+           std::tolower(static_cast<unsigned char>(Y));
   };
   std::vector<std::vector<size_t>> D(A.size() + 1, std::vector<size_t>(B.size() + 1));
   for (size_t I = 0; I <= A.size(); ++I)
@@ -20,8 +21,8 @@ size_t editDistance(const std::string &A, const std::string &B) {
     D[0][J] = J;
   for (size_t I = 1; I <= A.size(); ++I)
     for (size_t J = 1; J <= B.size(); ++J) {
-      D[I][J] = std::min({D[I - 1][J] + 1, D[I][J - 1] + 1,
-                          D[I - 1][J - 1] + (Same(A[I - 1], B[J - 1]) ? 0 : 1)});
+      D[I][J] = std::min(
+          {D[I - 1][J] + 1, D[I][J - 1] + 1, D[I - 1][J - 1] + (Same(A[I - 1], B[J - 1]) ? 0 : 1)});
       if (I > 1 && J > 1 && Same(A[I - 1], B[J - 2]) && Same(A[I - 2], B[J - 1]))
         D[I][J] = std::min(D[I][J], D[I - 2][J - 2] + 1);
     }

@@ -70,11 +70,11 @@ Result<bool> checkWritable(const std::string &Path) {
 
 Result<bool> refuseOverwritingInput(const std::string &Output,
                                     const std::vector<std::string> &Inputs) {
-  struct stat O {};
+  struct stat O{};
   if (::stat(Output.c_str(), &O) != 0)
     return true; // does not exist yet: cannot be an input
   for (const std::string &In : Inputs) {
-    struct stat I {};
+    struct stat I{};
     if (::stat(In.c_str(), &I) == 0 && I.st_dev == O.st_dev && I.st_ino == O.st_ino)
       return Failure::badInput("output '" + Output + "' is the input '" + In +
                                "'; bpfcarve never overwrites its input");

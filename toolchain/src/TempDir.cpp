@@ -81,7 +81,7 @@ void removeLiveAndDie(int Sig) {
 } // namespace
 
 void removeTempDirsOnSignals() {
-  struct sigaction SA {};
+  struct sigaction SA{};
   SA.sa_handler = removeLiveAndDie;
   sigemptyset(&SA.sa_mask);
   // A second signal while the handler removes directories waits for it (then kills the process).

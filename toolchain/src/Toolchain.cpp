@@ -63,7 +63,8 @@ Result<ClangInstallation> computeInstallation(const std::string &Clang) {
   if (!Res)
     return Res.failure();
   if (!Res->ok())
-    return Failure::environment("'" + Clang + " -print-resource-dir' failed: " + firstLine(Res->err));
+    return Failure::environment("'" + Clang +
+                                " -print-resource-dir' failed: " + firstLine(Res->err));
   I.resourceDir = trim(Res->out);
   // Debian's multiarch tuple is the host triple without its vendor: x86_64-pc-linux-gnu ->
   // x86_64-linux-gnu. -target bpf drops that dir from the search path, but <linux/types.h>
@@ -137,7 +138,7 @@ Result<ClangInstallation> clangInstallation() {
   if (EC)
     Real = Clang;
 
-  struct stat St {};
+  struct stat St{};
   ::stat(Real.c_str(), &St);
   std::string Key = Real + "|" + std::to_string(St.st_size) + "|" + std::to_string(St.st_mtime);
   std::string CacheFile =

@@ -85,8 +85,8 @@ Result<std::string> vmlinuxIncludeDir() {
   unsigned N = btf__type_cnt(Btf.get());
   for (unsigned Id = 1; Id < N; ++Id)
     if (int Err = btf_dump__dump_type(Dump.get(), Id))
-      return Failure::internal("btf_dump of type " + std::to_string(Id) + " failed: " +
-                               std::strerror(-Err));
+      return Failure::internal("btf_dump of type " + std::to_string(Id) +
+                               " failed: " + std::strerror(-Err));
   Text += "\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n"
           "#endif /* __VMLINUX_H__ */\n";
 

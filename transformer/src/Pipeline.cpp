@@ -55,7 +55,8 @@ public:
     std::error_code EC;
     fs::create_directories(Dir, EC);
     if (EC || !fs::is_directory(Dir))
-      return Failure::badInput("--keep-stages '" + Dir + "' is not a directory bpfcarve can create" +
+      return Failure::badInput("--keep-stages '" + Dir +
+                               "' is not a directory bpfcarve can create" +
                                (EC ? ": " + EC.message() : std::string()));
     S.Dir = Dir;
     return S;
@@ -75,7 +76,8 @@ public:
     return true;
   }
   /// The frames of the differential run that diverged, as a pcap.
-  Result<bool> writeDiverged(const std::string &PacketSpec, const verifier::DiffRunReport &D) const {
+  Result<bool> writeDiverged(const std::string &PacketSpec,
+                             const verifier::DiffRunReport &D) const {
     if (Dir.empty() || D.divergentIndices.empty())
       return true;
     auto Frames = verifier::loadPackets(PacketSpec);
@@ -145,8 +147,9 @@ Result<CarveResult> carve(const CarveOptions &O) {
 
   // The carved slice stands where the input stands, so its includes resolve the same way.
   fs::path In(O.input.file);
-  std::string SliceName = (In.parent_path().empty() ? std::string(".") : In.parent_path().string()) +
-                          "/" + In.stem().string() + ".carved.c";
+  std::string SliceName =
+      (In.parent_path().empty() ? std::string(".") : In.parent_path().string()) + "/" +
+      In.stem().string() + ".carved.c";
   std::vector<std::string> Flags = extractor::flagsOfCommand(X.model.flags, O.input.file);
   Flags.push_back("-I" + X.model.inputDir);
 

@@ -66,8 +66,9 @@ bool Retargeter::checkCompatibility(const std::vector<std::string> &SliceFunctio
        ToNoPacket = To.packetBase == verifier::PacketBase::None;
   if (To.ctxStruct.empty() || NoPacket != ToNoPacket ||
       (NoPacket && ToNoPacket && !From.ctxStruct.empty() && From.ctxStruct != To.ctxStruct)) {
-    refuse(P.name, std::string(From.name) + " and " + std::string(To.name) +
-                       " programs see different kinds of context: no sound rewrite",
+    refuse(P.name,
+           std::string(From.name) + " and " + std::string(To.name) +
+               " programs see different kinds of context: no sound rewrite",
            Entry->decl);
     return false;
   }
@@ -83,11 +84,11 @@ bool Retargeter::checkCompatibility(const std::vector<std::string> &SliceFunctio
     refuse(P.name, std::string(To.name) + " programs have no direct packet access (ctx->data)",
            Entry->decl);
   else if (ReadsPacket && From.packetBase != To.packetBase)
-    refuse(P.name, std::string(To.name) + " sees packets from " +
-                       std::string(verifier::toString(To.packetBase)) + ", " +
-                       std::string(From.name) + " from " +
-                       std::string(verifier::toString(From.packetBase)) +
-                       ": every packet offset would shift",
+    refuse(P.name,
+           std::string(To.name) + " sees packets from " +
+               std::string(verifier::toString(To.packetBase)) + ", " + std::string(From.name) +
+               " from " + std::string(verifier::toString(From.packetBase)) +
+               ": every packet offset would shift",
            Entry->decl);
   return true;
 }
@@ -100,7 +101,7 @@ void Retargeter::refusePacketBaseUses(const std::vector<std::string> &SliceFunct
             R && A.record == From.ctxStruct)
           refuse(A.base + "->" + A.field, packetBaseReason(R->reason, From, To), A.site);
       for (const HelperCall &H : F->helperCalls)
-        if (const PacketBaseRule *R = packetBaseRule(PacketBaseRule::Helper, H.name))
+        if (const PacketBaseRule *R = packetBaseRule(PacketBaseRule::Helper, helperKey(H)))
           refuse(H.name, packetBaseReason(R->reason, From, To), H.site);
     }
 }

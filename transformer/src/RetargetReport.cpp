@@ -24,9 +24,12 @@ Failure refusalFailure(const RetargetReport &R, const std::string &Program,
                        std::string_view ToHook) {
   const Refusal &First = R.refusals.front();
   Failure F{FailureKind::Rejected,
-            "cannot retarget '" + Program + "' to " + std::string(ToHook) + ": " +
-                First.construct + ": " + First.reason,
-            First.at.file, First.at.line, First.at.column, {}};
+            "cannot retarget '" + Program + "' to " + std::string(ToHook) + ": " + First.construct +
+                ": " + First.reason,
+            First.at.file,
+            First.at.line,
+            First.at.column,
+            {}};
   for (const Refusal &X : R.refusals)
     F.details += X.at.file + ":" + std::to_string(X.at.line) + ":" + std::to_string(X.at.column) +
                  ": refused: " + X.construct + ": " + X.reason + "\n";

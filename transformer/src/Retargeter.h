@@ -17,6 +17,7 @@
 #include "bpfcarve/transformer/Retarget.h"
 #include "bpfcarve/verifier/HookProfile.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -33,9 +34,18 @@ inline bool contains(const extractor::SourceSpan &Outer, const extractor::Source
          Inner.beginOffset >= Outer.beginOffset && Inner.endOffset <= Outer.endOffset;
 }
 
-
 /// The text of S in its file; empty when S is not inside the file.
 std::string textOf(const extractor::ProgramModel &M, const extractor::SourceSpan &S);
+
+/// The helper's libbpf name, found by its id: a file may declare a helper under any name
+/// (`static void *(*lookup)(void *, const void *) = (void *) BPF_FUNC_map_lookup_elem;`). The
+/// rules match this; messages show the name as written. The written name for an id the table
+/// does not know.
+inline std::string helperKey(const extractor::HelperCall &H) {
+  std::string_view Known =
+      H.helperId > 0 ? verifier::helperName(static_cast<std::uint32_t>(H.helperId)) : "";
+  return Known.empty() ? H.name : std::string(Known);
+}
 
 /// Where an edge's reference is: its line and column in the file of function F, where it is.
 inline Location referenceAt(const extractor::Function &F, const extractor::Edge &E) {
@@ -90,6 +100,13 @@ private:
   }
   void reportCall(const extractor::HelperCall &H, const std::string &After) {
     Report.rewrites.push_back({"helper", at(H.site), textOf(M, H.site), After, false});
+  }
+  /// Whether helper H is declared by libbpf's bpf_helper_defs.h, which then declares every
+  /// helper a rewrite may call instead.
+  bool declaredByLibbpf(const extractor::HelperCall &H) const {
+    return std::any_of(M.helpers.begin(), M.helpers.end(), [&](const extractor::HelperEntity &E) {
+      return E.name == H.name && E.headerClass == "libbpf";
+    });
   }
   /// A macro of supportMacro() the output must define.
   void needSupport(std::string_view Name) { Support.insert(std::string(Name)); }
@@ -186,8 +203,8 @@ private:
   /// XDP_TX travels as a value (see rewriteTxValueReturns): where the value was written.
   std::vector<extractor::SourceSpan> TxValueSites;
   std::map<std::string, std::string> Renamed; ///< kfunc id -> its counterpart's name
-  std::set<std::string> Support;              ///< support macros the output defines
-  std::map<std::string, std::string> TcMaps;  ///< devmap id -> the generated tc map's name
+  std::set<std::string> Support; ///< support macros the output defines
+  std::map<std::string, std::string> TcMaps; ///< devmap id -> the generated tc map's name
 };
 
 /// The report as the caller gets it: rewrites in source order, each caveat once.

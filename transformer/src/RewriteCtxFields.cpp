@@ -67,9 +67,9 @@ const FieldRule *Retargeter::fieldRuleFor(const CtxAccess &A) {
     if (R.fromStruct == From.ctxStruct && R.toStruct == To.ctxStruct && R.field == A.field)
       Rule = &R;
   if (!Rule || Rule->to.empty()) {
-    refuse(Construct, Rule ? std::string(Rule->reason)
-                           : A.record + "." + A.field + " has no " + std::string(To.ctxStruct) +
-                                 " equivalent",
+    refuse(Construct,
+           Rule ? std::string(Rule->reason)
+                : A.record + "." + A.field + " has no " + std::string(To.ctxStruct) + " equivalent",
            A.site);
     return nullptr;
   }
@@ -78,8 +78,9 @@ const FieldRule *Retargeter::fieldRuleFor(const CtxAccess &A) {
     return nullptr;
   }
   if (Rule->approximate && !O.allowApprox) {
-    refuse(Construct, "only an approximate rewrite exists: " + std::string(Rule->reason) +
-                          " (allow it with --allow-approx)",
+    refuse(Construct,
+           "only an approximate rewrite exists: " + std::string(Rule->reason) +
+               " (allow it with --allow-approx)",
            A.site);
     return nullptr;
   }
@@ -87,9 +88,11 @@ const FieldRule *Retargeter::fieldRuleFor(const CtxAccess &A) {
   if (A.access != AccessKind::Read) {
     const verifier::CtxField *T = IsName ? To.field(Rule->to) : nullptr;
     if (!T || !T->writable) {
-      refuse(Construct, std::string(To.name) + " programs cannot write " + A.record + "." +
-                            A.field + " (" + std::string(To.ctxStruct) + " has no writable "
-                            "counterpart)",
+      refuse(Construct,
+             std::string(To.name) + " programs cannot write " + A.record + "." + A.field + " (" +
+                 std::string(To.ctxStruct) +
+                 " has no writable "
+                 "counterpart)",
              A.site);
       return nullptr;
     }
@@ -97,9 +100,10 @@ const FieldRule *Retargeter::fieldRuleFor(const CtxAccess &A) {
   if (!IsName && !A.written.valid()) {
     // test_pkt_md_access.c: `TYPE tmp = *(volatile TYPE *)&skb->FIELD;` in the body of
     // TEST_FIELD, FIELD its argument: no one range of the file is the access.
-    refuse(Construct, "the access is written partly in a macro's body and partly in its "
-                      "arguments: there is no one text to replace with " +
-                          withBase(Rule->to, A.base),
+    refuse(Construct,
+           "the access is written partly in a macro's body and partly in its "
+           "arguments: there is no one text to replace with " +
+               withBase(Rule->to, A.base),
            A.site);
     return nullptr;
   }

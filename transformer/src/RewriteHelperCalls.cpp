@@ -52,12 +52,14 @@ void Retargeter::rewriteHelperCalls(const Function &F) {
         rewriteKfuncCall(H);
       continue;
     }
+    const std::string Key = helperKey(H);
     const HelperRule *Rule = nullptr;
     for (const HelperRule &R : helperRules())
-      if (R.fromStruct == From.ctxStruct && R.toStruct == To.ctxStruct && R.helper == H.name)
+      if (R.fromStruct == From.ctxStruct && R.toStruct == To.ctxStruct && R.helper == Key)
         Rule = &R;
     if (!Rule) {
-      if (!To.helperAllowed(std::string_view(H.name)))
+      if (H.helperId > 0 ? !To.helperAllowed(static_cast<std::uint32_t>(H.helperId))
+                         : !To.helperAllowed(std::string_view(H.name)))
         refuse(H.name, std::string(To.name) + " programs cannot call " + H.name, H.site);
       continue;
     }
@@ -65,9 +67,24 @@ void Retargeter::rewriteHelperCalls(const Function &F) {
       refuse(H.name, std::string(Rule->reason), H.site);
       continue;
     }
+    // Every other action writes a libbpf helper name (or a support macro calling one). A helper
+    // the file declares itself (`static long (*adjust)(struct xdp_md *, int) =
+    // (void *) BPF_FUNC_xdp_adjust_head;`) comes without libbpf's declaration of that name.
+    if (!declaredByLibbpf(H)) {
+      refuse(H.name,
+             "its rewrite for " + std::string(To.name) +
+                 " calls libbpf helpers by name, which this file does not declare (it "
+                 "declares " +
+                 H.name +
+                 " itself, not through libbpf's <bpf/bpf_helpers.h>); bpfcarve does not add "
+                 "helper declarations yet",
+             H.site);
+      continue;
+    }
     if (Rule->approximate && !O.allowApprox) {
-      refuse(H.name, "only an approximate rewrite exists: " + std::string(Rule->reason) +
-                         " (allow it with --allow-approx)",
+      refuse(H.name,
+             "only an approximate rewrite exists: " + std::string(Rule->reason) +
+                 " (allow it with --allow-approx)",
              H.site);
       continue;
     }
@@ -115,8 +132,9 @@ void Retargeter::rewriteKfuncCall(const HelperCall &H) {
 
 void Retargeter::rewriteAdjustHead(const HelperCall &H, const HelperRule &Rule) {
   if (H.args.size() != 2 || H.argSigns[1] == 0) {
-    refuse(H.name, "the sign of the delta must be known: a push becomes "
-                   "bpf_skb_change_head, a pop bpf_skb_adjust_room",
+    refuse(H.name,
+           "the sign of the delta must be known: a push becomes "
+           "bpf_skb_change_head, a pop bpf_skb_adjust_room",
            H.site);
     return;
   }
@@ -176,8 +194,10 @@ void Retargeter::rewriteReplaceCall(const HelperCall &H, const HelperRule &Rule)
   if (size_t Pos = Expr.find("$0"); Pos != std::string::npos)
     Expr.replace(Pos, 2, H.argTexts.empty() ? "" : H.argTexts[0]);
   if (!H.written.valid()) {
-    refuse(H.name, "the call is written partly in a macro's body and partly in its "
-                   "arguments: there is no one text to replace with " + Expr,
+    refuse(H.name,
+           "the call is written partly in a macro's body and partly in its "
+           "arguments: there is no one text to replace with " +
+               Expr,
            H.site);
     return;
   }
@@ -312,8 +332,8 @@ std::string Retargeter::declareTcMap(const Map &Dev) {
   End.beginColumn = End.endColumn;
   Edits.add({End.file, End.endOffset, End.endOffset, Def});
   Report.rewrites.push_back({"tc-map", at(End), "", Def, false});
-  Report.generatedMaps.push_back({Tc, Dev.name, "hash", "__u32", "__u32 (ifindex)",
-                                  *Dev.maxEntries});
+  Report.generatedMaps.push_back(
+      {Tc, Dev.name, "hash", "__u32", "__u32 (ifindex)", *Dev.maxEntries});
   return Tc;
 }
 
@@ -349,8 +369,9 @@ void Retargeter::rewriteReferences(const Function &F) {
     if (E->kind == edge::Calls && !T->definition)
       for (const BuiltinRule &B : builtinRules())
         if (B.name == T->name && B.ctxStruct != To.ctxStruct)
-          refuse(T->name, std::string(B.reason) + "; " + std::string(To.name) +
-                              " programs cannot contain it",
+          refuse(T->name,
+                 std::string(B.reason) + "; " + std::string(To.name) +
+                     " programs cannot contain it",
                  referenceAt(F, *E));
   }
 }
@@ -359,8 +380,8 @@ void Retargeter::checkTailCall(const Function &F, const Edge &E) {
   // bpf-samples/l4lb/balancer.bpf.c: `bpf_tail_call(ctx, &lb_progs, LB_PROG_GUE_DECAP);` with
   // `.values = { [LB_PROG_GUE_DECAP] = (void *)&gue_decap_only }`: the slot programs load with
   // the retargeted one and keep their own type; a prog array takes programs of one type only.
-  auto MapIt = std::find_if(M.maps.begin(), M.maps.end(),
-                            [&](const Map &Mp) { return Mp.id == E.to; });
+  auto MapIt =
+      std::find_if(M.maps.begin(), M.maps.end(), [&](const Map &Mp) { return Mp.id == E.to; });
   if (MapIt == M.maps.end())
     return;
   for (const MapSlot &Slot : MapIt->slots) {
@@ -374,8 +395,8 @@ void Retargeter::checkTailCall(const Function &F, const Edge &E) {
       continue;
     refuse(MapIt->name,
            "prog array " + MapIt->name + " holds " +
-               (H ? std::string(H->name) : "SEC(\"" + T->section + "\")") + " program " +
-               T->name + " (slot " + std::to_string(Slot.index) + "), which keeps its hook: a " +
+               (H ? std::string(H->name) : "SEC(\"" + T->section + "\")") + " program " + T->name +
+               " (slot " + std::to_string(Slot.index) + "), which keeps its hook: a " +
                std::string(To.name) + " program cannot tail-call it",
            referenceAt(F, E));
   }
@@ -390,8 +411,11 @@ void Retargeter::renameKfuncDeclarations() {
     if (!K)
       continue;
     if (K->origin == Origin::System) {
-      refuse(K->name, "kfunc " + K->name + " is declared in a system header: bpfcarve cannot "
-                      "declare " + NewName + " in its place",
+      refuse(K->name,
+             "kfunc " + K->name +
+                 " is declared in a system header: bpfcarve cannot "
+                 "declare " +
+                 NewName + " in its place",
              K->decl);
       continue;
     }

@@ -20,9 +20,8 @@ namespace {
 /// `return bpf_redirect(ifindex, 0);`: the helper returns the hook's own verdict.
 bool returnsVerdictHelper(const Function &F, const ReturnSite &R) {
   for (const HelperCall &H : F.helperCalls)
-    if (contains(R.site, H.site) &&
-        std::find(verdictHelpers().begin(), verdictHelpers().end(), H.name) !=
-            verdictHelpers().end())
+    if (contains(R.site, H.site) && std::find(verdictHelpers().begin(), verdictHelpers().end(),
+                                              helperKey(H)) != verdictHelpers().end())
       return true;
   return false;
 }
@@ -60,13 +59,13 @@ void Retargeter::mapCodeToken(const Function &F, const std::string &Name, const 
   const verifier::ReturnCode *T = mapCode(*C);
   if (!T) {
     std::string Note(C->note);
-    refuse(Name, C->meaning == ReturnMeaning::HookSpecific
-                     ? Name + (Note.empty() ? "" : " (" + Note + ")") + " is specific to " +
-                           std::string(From.name) + ": " + std::string(To.name) +
-                           " has no such verdict"
-                     : std::string(To.name) + " has no return code that means " +
-                           std::string(verifier::toString(C->meaning)) +
-                           (Note.empty() ? "" : " (" + Name + ": " + Note + ")"),
+    refuse(Name,
+           C->meaning == ReturnMeaning::HookSpecific
+               ? Name + (Note.empty() ? "" : " (" + Note + ")") + " is specific to " +
+                     std::string(From.name) + ": " + std::string(To.name) + " has no such verdict"
+               : std::string(To.name) + " has no return code that means " +
+                     std::string(verifier::toString(C->meaning)) +
+                     (Note.empty() ? "" : " (" + Name + ": " + Note + ")"),
            Where);
     return;
   }
@@ -88,8 +87,9 @@ void Retargeter::mapTxToken(const std::string &Name, const SourceSpan &Spelled,
   std::string Ctx = Entry ? ctxParamOf(*Entry) : "";
   if (!To.returnCodeFor(ReturnMeaning::Redirect) || To.ctxStruct != "__sk_buff" ||
       O.direction != "ingress" || Ctx.empty()) {
-    refuse(Name, "bounces the frame out of its ingress interface: only tc ingress can do that "
-                 "(bpf_redirect(skb->ifindex, 0)), from an entry whose ctx has a name",
+    refuse(Name,
+           "bounces the frame out of its ingress interface: only tc ingress can do that "
+           "(bpf_redirect(skb->ifindex, 0)), from an entry whose ctx has a name",
            Where);
     return;
   }
@@ -141,7 +141,7 @@ std::vector<SourceSpan> Retargeter::mapNamedCodes(const Function &F, bool IsEntr
   // (rewriteRedirectMap): a code written there (`XDP_DROP`) is not mapped on its own.
   std::vector<SourceSpan> Replaced;
   for (const HelperCall &H : F.helperCalls)
-    if (H.name == "bpf_redirect_map" && H.args.size() == 3 && From.ctxStruct != To.ctxStruct)
+    if (helperKey(H) == "bpf_redirect_map" && H.args.size() == 3 && From.ctxStruct != To.ctxStruct)
       Replaced.push_back(H.args[2]);
   auto replaced = [&](const SourceSpan &S) {
     return std::any_of(Replaced.begin(), Replaced.end(),

@@ -89,8 +89,7 @@ Result<std::string> compileBpf(const std::string &Source,
     Argv.push_back("-idirafter");
     Argv.push_back(Clang->multiarchDir);
   }
-  std::string Object =
-      OutDir + "/" + std::filesystem::path(Source).stem().string() + ".o";
+  std::string Object = OutDir + "/" + std::filesystem::path(Source).stem().string() + ".o";
   Argv.insert(Argv.end(), {"-c", Source, "-o", Object});
   auto R = toolchain::runProcess(Argv);
   if (!R)

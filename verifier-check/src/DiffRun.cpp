@@ -45,7 +45,10 @@ Result<bool> prepare(Side &S, const std::string &Name) {
   if (!S.info.openError.empty())
     return Failure{FailureKind::Rejected,
                    S.label + ": libbpf cannot open '" + S.path + "': " + S.info.openError,
-                   {}, 0, 0, {}};
+                   {},
+                   0,
+                   0,
+                   {}};
   if (Name.empty()) {
     if (S.info.programs.size() != 1) {
       std::string All;
@@ -70,9 +73,12 @@ Result<bool> prepare(Side &S, const std::string &Name) {
   if (!L->loaded()) {
     VerifierError E = classifyFailure(L->log(), L->loadErrno(), L->libbpfMessages());
     return Failure{FailureKind::Rejected,
-                   S.label + ": the kernel rejects program '" + S.program.name + "': " +
-                       E.message + " [" + E.cls + "]",
-                   {}, 0, 0, L->log()};
+                   S.label + ": the kernel rejects program '" + S.program.name + "': " + E.message +
+                       " [" + E.cls + "]",
+                   {},
+                   0,
+                   0,
+                   L->log()};
   }
   S.hook = findHook(S.program.section);
   if (!S.hook) {
@@ -81,8 +87,8 @@ Result<bool> prepare(Side &S, const std::string &Name) {
       S.hook = ByType.front();
   }
   if (!S.hook)
-    return Failure::environment(S.label + ": no hook profile for program type " +
-                                L->progType() + " (section '" + S.program.section + "')");
+    return Failure::environment(S.label + ": no hook profile for program type " + L->progType() +
+                                " (section '" + S.program.section + "')");
   if (!S.hook->testRun.supported || S.hook->testRun.input != TestRunInput::Packet)
     return Failure::environment(S.label + ": BPF_PROG_TEST_RUN cannot run packets through " +
                                 std::string(S.hook->name) + " programs on this kernel");
@@ -204,9 +210,10 @@ void compareMaps(const Side &A, const Side &B, DiffRunReport &Rep) {
     // Global data (.bss, .data, .rodata) holds every program's variables of its object: when A is
     // a whole monolith and B one program's slice, the two sections hold different variables.
     if (!Name.empty() && Name[0] == '.' && CA.valueSize != It->second.valueSize) {
-      Rep.maps.push_back({Name, true, "not compared: A and B hold different variables (" +
-                                          std::to_string(CA.valueSize) + " vs " +
-                                          std::to_string(It->second.valueSize) + " bytes)"});
+      Rep.maps.push_back({Name, true,
+                          "not compared: A and B hold different variables (" +
+                              std::to_string(CA.valueSize) + " vs " +
+                              std::to_string(It->second.valueSize) + " bytes)"});
       continue;
     }
     MapComparison C{Name, CA.entries == It->second.entries, describeMapDifference(CA, It->second)};
@@ -332,12 +339,14 @@ std::string diffRunText(const DiffRunReport &R) {
   if (R.mapsEqual)
     O << "maps: " << (*R.mapsEqual ? "equal" : "differ") << "\n";
   else
-    O << "maps: reported, not compared (" << [&] {
-      std::string S;
-      for (const std::string &H : R.nondeterministicHelpers)
-        S += (S.empty() ? "" : ", ") + H;
-      return S;
-    }() << ")\n";
+    O << "maps: reported, not compared (" <<
+        [&] {
+          std::string S;
+          for (const std::string &H : R.nondeterministicHelpers)
+            S += (S.empty() ? "" : ", ") + H;
+          return S;
+        }()
+      << ")\n";
   for (const MapComparison &M : R.maps)
     if (!M.equal || !R.mapsEqual)
       O << "  " << M.name << ": " << M.detail << "\n";

@@ -1,7 +1,7 @@
 //===- Loader.cpp - load BPF programs through the kernel verifier ---------===//
 #include "bpfcarve/verifier/Loader.h"
-#include "bpfcarve/verifier/HookProfile.h"
 #include "bpfcarve/toolchain/Names.h"
+#include "bpfcarve/verifier/HookProfile.h"
 #include "bpfcarve/verifier/Packets.h"
 #include "bpfcarve/verifier/TestRun.h"
 
@@ -172,7 +172,7 @@ std::string firstLineOf(const std::string &S) {
 }
 
 Result<bool> checkReadableObject(const std::string &Path) {
-  struct stat St {};
+  struct stat St{};
   if (::stat(Path.c_str(), &St) != 0)
     return Failure::badInput("cannot read '" + Path + "': " + std::strerror(errno));
   if (S_ISDIR(St.st_mode))
@@ -293,8 +293,8 @@ std::vector<std::uint32_t> LoadedProgram::helperIds() const {
 }
 
 LoadedProgram::LoadedProgram(LoadedProgram &&O) noexcept
-    : Obj(O.Obj), Fd(O.Fd), Errno(O.Errno), Log(std::move(O.Log)),
-      Messages(std::move(O.Messages)), ProgType(std::move(O.ProgType)), Name(std::move(O.Name)) {
+    : Obj(O.Obj), Fd(O.Fd), Errno(O.Errno), Log(std::move(O.Log)), Messages(std::move(O.Messages)),
+      ProgType(std::move(O.ProgType)), Name(std::move(O.Name)) {
   O.Obj = nullptr;
   O.Fd = -1;
 }
@@ -371,8 +371,8 @@ TestRunSummary runPackets(const LoadedProgram &L, const ObjectProgram &P, const 
     Hook = ByType.empty() ? nullptr : ByType.front();
   }
   if (!Hook || !Hook->testRun.supported || Hook->testRun.input != TestRunInput::Packet) {
-    S.unsupported = "BPF_PROG_TEST_RUN cannot run packets through " + L.progType() +
-                    " programs on this kernel";
+    S.unsupported =
+        "BPF_PROG_TEST_RUN cannot run packets through " + L.progType() + " programs on this kernel";
     return S;
   }
   for (const Packet &Pk : Packets) {

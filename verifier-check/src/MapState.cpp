@@ -181,7 +181,8 @@ Result<std::vector<std::string>> applyMapSeed(bpf_object *Obj, const MapSeed &Se
     size_t Stride = (ValueSize + 7) / 8 * 8;
     size_t I = 0;
     for (const MapSeedEntry &E : Entries) {
-      std::string Where = "map seed '" + Seed.path + "': maps." + Name + "[" + std::to_string(I++) + "]";
+      std::string Where =
+          "map seed '" + Seed.path + "': maps." + Name + "[" + std::to_string(I++) + "]";
       std::vector<std::uint8_t> Key = sized(E.key, KeySize), Value = sized(E.value, ValueSize);
       if (Key.size() != KeySize)
         return Failure::badInput(Where + ".key has " + std::to_string(Key.size()) +

@@ -32,8 +32,14 @@ uint32_t pseudoHeaderSum(const uint8_t *Src, const uint8_t *Dst, size_t AddrLen,
                          uint32_t Length) {
   uint32_t S = sumWords(Src, AddrLen, 0);
   S = sumWords(Dst, AddrLen, S);
-  uint8_t Tail[8] = {uint8_t(Length >> 24), uint8_t(Length >> 16), uint8_t(Length >> 8),
-                     uint8_t(Length), 0, 0, 0, Proto};
+  uint8_t Tail[8] = {uint8_t(Length >> 24),
+                     uint8_t(Length >> 16),
+                     uint8_t(Length >> 8),
+                     uint8_t(Length),
+                     0,
+                     0,
+                     0,
+                     Proto};
   return sumWords(Tail, sizeof Tail, S);
 }
 
@@ -160,8 +166,14 @@ Bytes ipv6Options(uint8_t Next, const Bytes &Options, const Bytes &Payload) {
 
 Bytes ipv6Srh(uint8_t Next, uint8_t SegmentsLeft, const std::vector<Bytes> &Segments,
               const Bytes &Payload) {
-  Bytes H{Next, uint8_t(Segments.size() * 2), 4, SegmentsLeft,
-          uint8_t(Segments.empty() ? 0 : Segments.size() - 1), 0, 0, 0};
+  Bytes H{Next,
+          uint8_t(Segments.size() * 2),
+          4,
+          SegmentsLeft,
+          uint8_t(Segments.empty() ? 0 : Segments.size() - 1),
+          0,
+          0,
+          0};
   for (const Bytes &S : Segments)
     H.insert(H.end(), S.begin(), S.end());
   H.insert(H.end(), Payload.begin(), Payload.end());

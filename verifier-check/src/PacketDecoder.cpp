@@ -142,7 +142,9 @@ private:
         return truncated(At, End, "vlan tag", 4, Depth);
       uint16_t Tci = u16(At);
       uint16_t Next = u16(At + 2);
-      std::string Kind = Type == pkt::EthVlan ? "802.1Q" : Type == pkt::EthQinQ ? "802.1ad" : "0x9100";
+      std::string Kind = Type == pkt::EthVlan   ? "802.1Q"
+                         : Type == pkt::EthQinQ ? "802.1ad"
+                                                : "0x9100";
       add("vlan", At, 4,
           "vlan " + Kind + " id " + std::to_string(Tci & 0xFFF) + " pcp " +
               std::to_string(Tci >> 13) + " type " + hex16(Next),
@@ -182,8 +184,8 @@ private:
       S += " (quoted)";
     if (Version != 4) {
       add("ipv4", Off, 20, S + " bad version " + std::to_string(Version), Depth);
-      return payload(Off + 20, End, Depth, "after an ipv4 header with version " +
-                                               std::to_string(Version));
+      return payload(Off + 20, End, Depth,
+                     "after an ipv4 header with version " + std::to_string(Version));
     }
     if (Ihl < 5) {
       add("ipv4", Off, 20, S + " bad ihl " + std::to_string(Ihl), Depth);
@@ -207,8 +209,8 @@ private:
     if (Total < Hl) {
       S += " bad len < header " + std::to_string(Hl);
       add("ipv4", Off, Hl, S, Depth);
-      return payload(Off + Hl, End, Depth, "after an ipv4 header with length " +
-                                               std::to_string(Total));
+      return payload(Off + Hl, End, Depth,
+                     "after an ipv4 header with length " + std::to_string(Total));
     }
     if (Total > End - Off) {
       Complete = false;
@@ -241,8 +243,8 @@ private:
       S += " (quoted)";
     if (Version != 6) {
       add("ipv6", Off, 40, S + " bad version " + std::to_string(Version), Depth);
-      return payload(Off + 40, End, Depth, "after an ipv6 header with version " +
-                                               std::to_string(Version));
+      return payload(Off + 40, End, Depth,
+                     "after an ipv6 header with version " + std::to_string(Version));
     }
     size_t DgEnd = End;
     bool Complete = true;
@@ -262,8 +264,8 @@ private:
           Next != pkt::ProtoDstOpts && Next != 51 /* AH */)
         break;
       if (K >= MaxExtHeaders) {
-        payload(At, DgEnd, Depth, "more than " + std::to_string(MaxExtHeaders) +
-                                      " extension headers");
+        payload(At, DgEnd, Depth,
+                "more than " + std::to_string(MaxExtHeaders) + " extension headers");
         Stop = true;
         break;
       }
@@ -276,8 +278,8 @@ private:
       size_t Len = Next == pkt::ProtoFragment ? 8
                    : Next == 51               ? (size_t(u8(At + 1)) + 2) * 4
                                               : (size_t(u8(At + 1)) + 1) * 8;
-      std::string What = Next == 0                  ? "hop-by-hop"
-                         : Next == pkt::ProtoRouting ? "routing"
+      std::string What = Next == 0                    ? "hop-by-hop"
+                         : Next == pkt::ProtoRouting  ? "routing"
                          : Next == pkt::ProtoFragment ? "fragment"
                          : Next == 51                 ? "ah"
                                                       : "dest-options";
@@ -286,8 +288,8 @@ private:
         Stop = true;
         break;
       }
-      std::string ES = "ipv6-ext " + What + " next " + std::to_string(Nh) + " len " +
-                       std::to_string(Len);
+      std::string ES =
+          "ipv6-ext " + What + " next " + std::to_string(Nh) + " len " + std::to_string(Len);
       if (Next == pkt::ProtoRouting) {
         uint8_t Type = u8(At + 2), Left = u8(At + 3);
         ES += " type " + std::to_string(Type) + " segleft " + std::to_string(Left);
@@ -387,8 +389,8 @@ private:
     }
     if (!has(Off, Hl, End)) {
       if (C.quoted)
-        return add("tcp", Off, End - Off, S + " (quoted, first " + std::to_string(End - Off) +
-                                              " bytes)", Depth);
+        return add("tcp", Off, End - Off,
+                   S + " (quoted, first " + std::to_string(End - Off) + " bytes)", Depth);
       return truncated(Off, End, "tcp header with doff " + std::to_string(Doff), Hl, Depth);
     }
     if (Doff > 5)
@@ -550,9 +552,9 @@ private:
     case 0:
       return "echo-reply";
     case 3: {
-      static const char *const Codes[] = {"net-unreachable", "host-unreachable",
+      static const char *const Codes[] = {"net-unreachable",      "host-unreachable",
                                           "protocol-unreachable", "port-unreachable",
-                                          "frag-needed", "source-route-failed"};
+                                          "frag-needed",          "source-route-failed"};
       if (Code < 6)
         return std::string("dest-unreachable ") + Codes[Code];
       if (Code == 13)
@@ -583,8 +585,9 @@ private:
     if (Type == 3 && Code == 4)
       S += " mtu " + std::to_string(u16(Off + 6));
     if (C.complete && !C.fragment)
-      S += pkt::internetChecksum(P + Off, End - Off) == 0 ? " csum ok"
-                                                        : " csum bad (" + hex16(u16(Off + 2)) + ")";
+      S += pkt::internetChecksum(P + Off, End - Off) == 0
+               ? " csum ok"
+               : " csum bad (" + hex16(u16(Off + 2)) + ")";
     add("icmp", Off, 8, S, Depth);
     bool Error = Type == 3 || Type == 4 || Type == 5 || Type == 11 || Type == 12;
     if (Error && !C.quoted && Depth + 1 < MaxDepth && End > Off + 8)
@@ -651,21 +654,31 @@ std::string fieldAt(const Layer &L, size_t Rel) {
   };
   static const F Eth[] = {{0, 6, "dst mac"}, {6, 12, "src mac"}, {12, 14, "ethertype"}};
   static const F Vlan[] = {{0, 2, "tci"}, {2, 4, "ethertype"}};
-  static const F V4[] = {{0, 1, "version/ihl"}, {1, 2, "tos"}, {2, 4, "total length"},
-                         {4, 6, "id"}, {6, 8, "flags/fragment offset"}, {8, 9, "ttl"},
-                         {9, 10, "protocol"}, {10, 12, "checksum"}, {12, 16, "src"},
-                         {16, 20, "dst"}, {20, 60, "options"}};
-  static const F V6[] = {{0, 4, "version/traffic class/flow label"}, {4, 6, "payload length"},
-                         {6, 7, "next header"}, {7, 8, "hop limit"}, {8, 24, "src"},
+  static const F V4[] = {{0, 1, "version/ihl"},
+                         {1, 2, "tos"},
+                         {2, 4, "total length"},
+                         {4, 6, "id"},
+                         {6, 8, "flags/fragment offset"},
+                         {8, 9, "ttl"},
+                         {9, 10, "protocol"},
+                         {10, 12, "checksum"},
+                         {12, 16, "src"},
+                         {16, 20, "dst"},
+                         {20, 60, "options"}};
+  static const F V6[] = {{0, 4, "version/traffic class/flow label"},
+                         {4, 6, "payload length"},
+                         {6, 7, "next header"},
+                         {7, 8, "hop limit"},
+                         {8, 24, "src"},
                          {24, 40, "dst"}};
-  static const F Tcp[] = {{0, 2, "src port"}, {2, 4, "dst port"}, {4, 8, "seq"},
-                          {8, 12, "ack"}, {12, 13, "data offset"}, {13, 14, "flags"},
-                          {14, 16, "window"}, {16, 18, "checksum"}, {18, 20, "urgent pointer"},
+  static const F Tcp[] = {{0, 2, "src port"}, {2, 4, "dst port"},      {4, 8, "seq"},
+                          {8, 12, "ack"},     {12, 13, "data offset"}, {13, 14, "flags"},
+                          {14, 16, "window"}, {16, 18, "checksum"},    {18, 20, "urgent pointer"},
                           {20, 60, "options"}};
-  static const F Udp[] = {{0, 2, "src port"}, {2, 4, "dst port"}, {4, 6, "length"},
-                          {6, 8, "checksum"}};
-  static const F Icmp[] = {{0, 1, "type"}, {1, 2, "code"}, {2, 4, "checksum"},
-                           {4, 8, "rest of header"}};
+  static const F Udp[] = {
+      {0, 2, "src port"}, {2, 4, "dst port"}, {4, 6, "length"}, {6, 8, "checksum"}};
+  static const F Icmp[] = {
+      {0, 1, "type"}, {1, 2, "code"}, {2, 4, "checksum"}, {4, 8, "rest of header"}};
   static const F Gue[] = {{0, 1, "version/C/hlen"}, {1, 2, "proto/ctype"}, {2, 4, "flags"}};
   static const F Gre[] = {{0, 2, "flags/version"}, {2, 4, "protocol"}};
   auto find = [&](const auto &Table) -> std::string {
@@ -756,9 +769,8 @@ std::string describeDifference(const std::vector<uint8_t> &A, const std::vector<
   S += "first difference at byte " + std::to_string(D->offset) + " (" + byteHex(A, D->offset) +
        " vs " + byteHex(B, D->offset) + ")";
   if (D->layer) {
-    S += ", " + D->layer->name + (D->layer->name == "payload" || D->layer->name == "truncated"
-                                      ? " at "
-                                      : " header at ") +
+    S += ", " + D->layer->name +
+         (D->layer->name == "payload" || D->layer->name == "truncated" ? " at " : " header at ") +
          std::to_string(D->layer->offset);
     if (!D->field.empty())
       S += ", field " + D->field;

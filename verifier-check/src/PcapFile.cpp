@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <sys/stat.h>
 #include <memory>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace bpfcarve::verifier {
@@ -93,9 +93,8 @@ Result<std::vector<Packet>> loadPackets(const std::string &Spec) {
       // SLL2 (20-byte header).
       size_t Hl = Link == DLT_LINUX_SLL ? 16 : 20, ProtoAt = Link == DLT_LINUX_SLL ? 14 : 0;
       if (Len < Hl)
-        return Failure::badInput(Where + ": " + std::to_string(Len) +
-                                 " bytes, shorter than the " + std::to_string(Hl) +
-                                 "-byte Linux cooked header");
+        return Failure::badInput(Where + ": " + std::to_string(Len) + " bytes, shorter than the " +
+                                 std::to_string(Hl) + "-byte Linux cooked header");
       Bytes = syntheticEth(uint16_t(Data[ProtoAt] << 8 | Data[ProtoAt + 1]));
       Bytes.insert(Bytes.end(), Data + Hl, Data + Len);
     }
@@ -128,8 +127,10 @@ Result<bool> writePcap(const std::string &Path, const std::vector<Packet> &Packe
     const auto &B = Packets[I].bytes;
     if (B.size() > SnapLen)
       return Failure::badInput(Path + ": packet " + std::to_string(I) + " (" + Packets[I].name +
-                               ") is " + std::to_string(B.size()) + " bytes, more than the pcap "
-                               "snap length " + std::to_string(SnapLen));
+                               ") is " + std::to_string(B.size()) +
+                               " bytes, more than the pcap "
+                               "snap length " +
+                               std::to_string(SnapLen));
     le32(uint32_t(I / 1000000));
     le32(uint32_t(I % 1000000));
     le32(uint32_t(B.size()));

@@ -67,15 +67,14 @@ ordered_json programJson(const ProgramReport &P) {
 std::string reportText(const ObjectReport &R) {
   std::ostringstream O;
   const int W[] = {24, 16, 12, 8, 9, 9, 11, 12, 9, 8, 8};
-  const char *Head[] = {"program", "section", "type", "verdict", "insns", "verified",
-                        "states",  "stack",   "time_us", "xlated", "jited"};
+  const char *Head[] = {"program", "section", "type",    "verdict", "insns", "verified",
+                        "states",  "stack",   "time_us", "xlated",  "jited"};
   for (int I = 0; I < 11; ++I)
     O << std::left << std::setw(W[I]) << Head[I];
   O << "\n";
   for (const ProgramReport &P : R.programs) {
-    std::string States = P.stats.totalStates
-                             ? num(P.stats.totalStates) + "/" + num(P.stats.peakStates)
-                             : "-";
+    std::string States =
+        P.stats.totalStates ? num(P.stats.totalStates) + "/" + num(P.stats.peakStates) : "-";
     std::string Cells[] = {P.name,
                            P.section,
                            P.type,
@@ -112,16 +111,15 @@ std::string reportText(const ObjectReport &R) {
     }
     if (!P.error)
       continue;
-    O << "\n" << P.name << ": " << P.verdict << " [" << P.error->cls << "] "
-      << P.error->message << "\n";
+    O << "\n"
+      << P.name << ": " << P.verdict << " [" << P.error->cls << "] " << P.error->message << "\n";
     if (!P.error->file.empty())
-      O << "  at " << P.error->file << ":" << P.error->line << ": " << P.error->sourceText
-        << "\n";
+      O << "  at " << P.error->file << ":" << P.error->line << ": " << P.error->sourceText << "\n";
     if (!P.error->detail.empty())
       O << "  " << P.error->detail << "\n";
   }
-  O << "\n" << R.object << ": " << Pass << " passed, " << Fail << " failed, " << Skip
-    << " skipped\n";
+  O << "\n"
+    << R.object << ": " << Pass << " passed, " << Fail << " failed, " << Skip << " skipped\n";
   return O.str();
 }
 
@@ -164,14 +162,13 @@ std::string reportSarif(const ObjectReport &R, const std::string &SourcePath) {
   ordered_json Sarif = {
       {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
       {"version", "2.1.0"},
-      {"runs",
-       ordered_json::array({{{"tool",
-                              {{"driver",
-                                {{"name", "bpfcarve"},
-                                 {"informationUri", "https://bpfcarve.dev"},
-                                 {"version", "0.1.0"},
-                                 {"rules", Rules}}}}},
-                             {"results", Results}}})}};
+      {"runs", ordered_json::array({{{"tool",
+                                      {{"driver",
+                                        {{"name", "bpfcarve"},
+                                         {"informationUri", "https://bpfcarve.dev"},
+                                         {"version", "0.1.0"},
+                                         {"rules", Rules}}}}},
+                                     {"results", Results}}})}};
   return Sarif.dump(2) + "\n";
 }
 

@@ -101,10 +101,10 @@ std::string mapVerdict(const HookProfile &HB, std::int64_t B, const HookProfile 
 
 std::string explainRunError(const HookProfile &Hook, int Err,
                             const std::vector<std::uint8_t> &Frame) {
-  std::string Name = Err == EINVAL    ? "EINVAL"
+  std::string Name = Err == EINVAL                  ? "EINVAL"
                      : Err == ENOTSUP || Err == 524 ? "ENOTSUPP"
-                     : Err == EPERM   ? "EPERM"
-                                      : std::strerror(Err);
+                     : Err == EPERM                 ? "EPERM"
+                                                    : std::strerror(Err);
   const TestRunRule &T = Hook.testRun;
   if (Err == EINVAL && T.minFrameBytes && Frame.size() < T.minFrameBytes)
     return Name + ": frames shorter than " + std::to_string(T.minFrameBytes) +

@@ -30,7 +30,9 @@ std::vector<std::string> lines(std::string_view Text) {
 }
 
 bool startsWith(std::string_view S, std::string_view P) { return S.substr(0, P.size()) == P; }
-bool contains(std::string_view S, std::string_view P) { return S.find(P) != std::string_view::npos; }
+bool contains(std::string_view S, std::string_view P) {
+  return S.find(P) != std::string_view::npos;
+}
 
 /// `\s*\d+: .*`: an instruction (`12: (61) r1 = ...`) or a register state line.
 bool isInsnLine(std::string_view L) {
@@ -53,12 +55,11 @@ bool fullStats(std::string_view L, std::string_view (&Out)[5]) {
   for (size_t At = L.find("processed "); At != std::string_view::npos;
        At = L.find("processed ", At + 1)) {
     size_t I = At;
-    if (literal(L, I, "processed ") && digits(L, I, &Out[0]) &&
-        literal(L, I, " insns (limit ") && digits(L, I) &&
-        literal(L, I, ") max_states_per_insn ") && digits(L, I, &Out[1]) &&
+    if (literal(L, I, "processed ") && digits(L, I, &Out[0]) && literal(L, I, " insns (limit ") &&
+        digits(L, I) && literal(L, I, ") max_states_per_insn ") && digits(L, I, &Out[1]) &&
         literal(L, I, " total_states ") && digits(L, I, &Out[2]) &&
-        literal(L, I, " peak_states ") && digits(L, I, &Out[3]) &&
-        literal(L, I, " mark_read ") && digits(L, I, &Out[4]))
+        literal(L, I, " peak_states ") && digits(L, I, &Out[3]) && literal(L, I, " mark_read ") &&
+        digits(L, I, &Out[4]))
       return true;
   }
   return false;
@@ -103,10 +104,9 @@ bool sourceLine(std::string_view L, std::string_view &Code, std::string_view &Fi
 /// source lines (`; x @ f.c:3`), state dumps, branch headers, live-register listings.
 bool isTraceLine(const std::string &L) {
   return L.empty() || startsWith(L, ";") || isInsnLine(L) || isBranchLine(L) ||
-         startsWith(L, "func#") ||
-         startsWith(L, "Live regs") || startsWith(L, "Func#") || startsWith(L, "Validating ") ||
-         startsWith(L, "mark_precise") || startsWith(L, "last_idx") ||
-         startsWith(L, "propagating") || startsWith(L, "processed ") ||
+         startsWith(L, "func#") || startsWith(L, "Live regs") || startsWith(L, "Func#") ||
+         startsWith(L, "Validating ") || startsWith(L, "mark_precise") ||
+         startsWith(L, "last_idx") || startsWith(L, "propagating") || startsWith(L, "processed ") ||
          startsWith(L, "verification time") || startsWith(L, "stack depth") ||
          startsWith(L, "R0=") || startsWith(L, "R1=") || startsWith(L, "caller:") ||
          startsWith(L, "callee:") || startsWith(L, "returning from callee") ||
@@ -177,8 +177,7 @@ VerifierStats parseVerifierStats(std::string_view Log) {
       S.insnsProcessed = number(*N);
     } else if ((N = numberBetween(L, "verification time ", " usec"))) {
       S.verifyTimeUs = number(*N);
-    } else if (startsWith(L, "stack depth ") && L.size() > 12 &&
-               (isDigit(L[12]) || L[12] == '+')) {
+    } else if (startsWith(L, "stack depth ") && L.size() > 12 && (isDigit(L[12]) || L[12] == '+')) {
       // `stack depth 16+0+32`: one number per subprogram.
       S.stackDepth.clear();
       std::string_view Rest = std::string_view(L).substr(12);

@@ -272,23 +272,23 @@ struct Include {
 namespace edge {
 inline constexpr const char *Entry = "entry";             // program -> its function
 inline constexpr const char *Calls = "calls";             // function -> callee
-inline constexpr const char *Callback = "callback";       // function -> fn passed to bpf_loop & co
+inline constexpr const char *Callback = "callback"; // function -> fn passed to bpf_loop & co
 inline constexpr const char *FunctionPointer = "function_pointer"; // fn address taken otherwise
-inline constexpr const char *UsesMap = "uses_map";        // function/global -> map
-inline constexpr const char *TailCall = "tail_call";      // function -> prog array it jumps through
-inline constexpr const char *MapSlot = "map_slot";        // prog array / map-in-map -> slot value
-inline constexpr const char *InnerMap = "inner_map";      // map-in-map -> inner map definition
-inline constexpr const char *UsesGlobal = "uses_global";  // -> global variable
-inline constexpr const char *UsesType = "uses_type";      // -> record/enum/typedef, complete
+inline constexpr const char *UsesMap = "uses_map"; // function/global -> map
+inline constexpr const char *TailCall = "tail_call"; // function -> prog array it jumps through
+inline constexpr const char *MapSlot = "map_slot"; // prog array / map-in-map -> slot value
+inline constexpr const char *InnerMap = "inner_map"; // map-in-map -> inner map definition
+inline constexpr const char *UsesGlobal = "uses_global"; // -> global variable
+inline constexpr const char *UsesType = "uses_type"; // -> record/enum/typedef, complete
 inline constexpr const char *PointsToType = "points_to_type"; // -> record only pointed to
 inline constexpr const char *UsesEnumConstant = "uses_enum_constant"; // -> enum (via a constant)
 inline constexpr const char *ExpandsMacro = "expands_macro"; // entity/macro -> macro expanded
-inline constexpr const char *TestsMacro = "tests_macro";  // entity -> macro tested by #if inside
-inline constexpr const char *GuardedBy = "guarded_by";    // entity -> macro tested by enclosing #if
+inline constexpr const char *TestsMacro = "tests_macro"; // entity -> macro tested by #if inside
+inline constexpr const char *GuardedBy = "guarded_by"; // entity -> macro tested by enclosing #if
 inline constexpr const char *CallsHelper = "calls_helper";
 inline constexpr const char *CallsKfunc = "calls_kfunc";
-inline constexpr const char *Includes = "includes";       // include -> include nested in it
-inline constexpr const char *DeclaredIn = "declared_in";  // system entity -> include providing it
+inline constexpr const char *Includes = "includes"; // include -> include nested in it
+inline constexpr const char *DeclaredIn = "declared_in"; // system entity -> include providing it
 } // namespace edge
 
 struct Edge {
@@ -309,11 +309,14 @@ struct HelperEntity {
   std::string id, name;
   int helperId = -1;
   bool kfunc = false;
+  /// The class of the file that declares it: "libbpf" (bpf_helper_defs.h), "main", "local",
+  /// "system", "vmlinux".
+  std::string headerClass;
 };
 
 /// A source file taking part in the translation unit.
 struct SourceFile {
-  std::string path;    ///< display path
+  std::string path; ///< display path
   std::string absPath;
   Origin origin = Origin::Main;
   std::string headerClass; ///< "main", "local", "system", "libbpf", "vmlinux"
@@ -329,13 +332,13 @@ struct SourceFile {
 /// the preprocessor reached are recorded (none inside skipped branches).
 struct Conditional {
   std::string file;
-  SourceSpan region;                 ///< from the #if line to the end of the #endif line
+  SourceSpan region; ///< from the #if line to the end of the #endif line
   std::vector<SourceSpan> directives; ///< #if, then each #elif/#else, then #endif: whole lines
 };
 
 struct ProgramModel {
-  std::string mainFile;      ///< display path of the input
-  std::string inputDir;      ///< absolute directory display paths are relative to
+  std::string mainFile; ///< display path of the input
+  std::string inputDir; ///< absolute directory display paths are relative to
   std::vector<std::string> flags; ///< the compile flags used for the parse
   std::vector<SourceFile> files;
   std::vector<Program> programs;
@@ -352,7 +355,7 @@ struct ProgramModel {
   /// extern and definition, ...), by entity id, in file order. Co-located declarations
   /// (`struct {...} m SEC(".maps");`) share one span.
   std::map<std::string, std::vector<SourceSpan>> spans;
-  std::string license;     ///< the LICENSE string, empty when none
+  std::string license; ///< the LICENSE string, empty when none
 
   const Function *findFunction(const std::string &Name) const;
   const Map *findMap(const std::string &Name) const;

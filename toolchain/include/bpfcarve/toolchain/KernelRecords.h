@@ -35,8 +35,8 @@ std::vector<KernelRecord> kernelRecords(const std::string &Dir, std::string_view
 std::optional<size_t> nearestRelease(const std::vector<std::string> &Releases,
                                      const std::string &Release);
 
-/// The record of Release in Dir, else the nearest one: the longest common prefix with Release, then the
-/// highest version (6.18.44-fc-v1252 is nearer 6.18.44-fc-v1272 than 6.12.9). nullopt when Dir
+/// The record of Release in Dir, else the nearest one: the longest common prefix with Release, then
+/// the highest version (6.18.44-fc-v1252 is nearer 6.18.44-fc-v1272 than 6.12.9). nullopt when Dir
 /// holds none.
 std::optional<KernelRecord> chooseKernelRecord(const std::string &Dir, std::string_view Suffix,
                                                const std::string &Release);

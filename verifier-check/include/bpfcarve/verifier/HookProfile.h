@@ -101,8 +101,8 @@ struct TestRunRule {
   std::uint32_t minFrameBytes = 0;     ///< shorter data_in is EINVAL (0 = no packet input)
   std::uint32_t minIpv4FrameBytes = 0; ///< an IPv4-ethertype frame shorter than this is EINVAL
                                        ///< (skb types need 14 + 20); 0 = no such rule
-  bool repeatMustBeZero = false;       ///< raw_tp: repeat > 0 is EINVAL
-  std::string_view notes;              ///< defaults that differ between hooks, caveats
+  bool repeatMustBeZero = false; ///< raw_tp: repeat > 0 is EINVAL
+  std::string_view notes; ///< defaults that differ between hooks, caveats
 };
 
 /// One hook: a libbpf section (family) with its program type and expected attach type.
@@ -112,8 +112,8 @@ struct HookProfile {
   /// followed by '/' and a target" as in libbpf's section table: "kprobe+" matches "kprobe" and
   /// "kprobe/do_unlinkat". libbpf 1.1 knows no "tc/ingress": direction is not part of "tc".
   std::vector<std::string_view> sections;
-  std::string_view progTypeName;   ///< libbpf's name of the program type: "sched_cls"
-  std::uint32_t progType = 0;      ///< enum bpf_prog_type
+  std::string_view progTypeName; ///< libbpf's name of the program type: "sched_cls"
+  std::uint32_t progType = 0; ///< enum bpf_prog_type
   std::string_view attachTypeName; ///< libbpf's name of the expected attach type, "" if none
   std::optional<std::uint32_t> expectedAttachType; ///< what libbpf sends at load; none = 0
   /// The ctx struct the program's argument points to ("__sk_buff", "xdp_md", "pt_regs");
@@ -184,9 +184,9 @@ std::uint32_t maxKnownHelperId();
 /// data/data_end fields contradict, ...). Empty when the tables are consistent.
 std::vector<std::string> checkHookProfiles();
 
-std::string_view toString(PacketBase Base);       ///< "none", "L2", "L3"
-std::string_view toString(PacketAccess Access);   ///< "none", "read", "read_write"
+std::string_view toString(PacketBase Base); ///< "none", "L2", "L3"
+std::string_view toString(PacketAccess Access); ///< "none", "read", "read_write"
 std::string_view toString(ReturnMeaning Meaning); ///< "pass", "drop", "error", ... "ignored"
-std::string_view toString(TestRunInput Input);    ///< "none", "packet", "ctx"
+std::string_view toString(TestRunInput Input); ///< "none", "packet", "ctx"
 
 } // namespace bpfcarve::verifier

@@ -92,10 +92,10 @@ std::string layerPath(const std::vector<Layer> &Layers);
 std::optional<size_t> layerAt(const std::vector<Layer> &Layers, size_t Offset);
 
 struct ByteDifference {
-  size_t offset = 0;        ///< first differing byte (or the shorter length if one is a prefix)
+  size_t offset = 0; ///< first differing byte (or the shorter length if one is a prefix)
   size_t sizeA = 0, sizeB = 0;
   std::optional<Layer> layer; ///< the layer of A holding `offset` (of B if A is shorter)
-  std::string field;          ///< header field at `offset` when known ("src", "checksum", ...)
+  std::string field; ///< header field at `offset` when known ("src", "checksum", ...)
 };
 
 /// The first difference between A and B, or nothing when they are equal.

@@ -35,9 +35,9 @@ namespace bpfcarve::verifier {
 enum class HelperVerdict {
   Usable,        ///< loaded, or failed for another reason (missing arguments): the type has it
   Unusable,      ///< "program of this type cannot use helper", "unknown func", "not supported
-                 ///< for program type", "not allowed in probe", "supported only for fentry"
+            ///< for program type", "not allowed in probe", "supported only for fentry"
   SleepableOnly, ///< "helper call might sleep in a non-sleepable prog"
-  UnknownId,     ///< "invalid func": past the kernel's last helper id
+  UnknownId, ///< "invalid func": past the kernel's last helper id
 };
 
 /// Classifies one helper load: `Err` is bpf_prog_load's result (fd >= 0 or -errno), `Log` the
@@ -62,7 +62,7 @@ struct MeasuredField {
 struct MeasuredTestRun {
   bool supported = false;
   TestRunInput input = TestRunInput::None; ///< the input that worked; None when unsupported
-  int error = 0;            ///< errno of the last failed attempt (524 = ENOTSUPP), 0 on success
+  int error = 0; ///< errno of the last failed attempt (524 = ENOTSUPP), 0 on success
   std::uint32_t retval = 0; ///< the program's return value on success
   /// For packet hooks: the packet length the program saw for the 64-byte frame (64 = from L2,
   /// 50 = from L3); 0 when not observed.
@@ -72,15 +72,15 @@ struct MeasuredTestRun {
 
 /// Everything measured for one hook of HookProfile.h.
 struct MeasuredHook {
-  std::string hook;         ///< HookProfile::name
+  std::string hook; ///< HookProfile::name
   std::string progTypeName; ///< "sched_cls"
   std::uint32_t progType = 0;
   std::optional<std::uint32_t> expectedAttachType;
-  bool loads = false;                 ///< a trivial `r0 = 0; exit` of this type loads at all
-  std::string loadError;              ///< why not (errno and the verifier's last line), when !loads
+  bool loads = false; ///< a trivial `r0 = 0; exit` of this type loads at all
+  std::string loadError; ///< why not (errno and the verifier's last line), when !loads
   std::vector<std::uint32_t> helpers; ///< usable helper ids, sorted
   std::vector<std::uint32_t> sleepableOnly; ///< ids the kernel refuses only for non-sleepable
-  std::vector<MeasuredField> fields;        ///< the profile's fields, in the profile's order
+  std::vector<MeasuredField> fields; ///< the profile's fields, in the profile's order
   /// Direct packet access through data/data_end; none when the ctx has no such fields.
   std::optional<PacketAccess> packetAccess;
   std::vector<std::int64_t> returnAccepted; ///< values of probedReturnValues() that loaded
@@ -94,15 +94,15 @@ struct MeasuredHook {
 /// One probe of the running kernel.
 struct ProbeResult {
   static constexpr int FormatVersion = 1; ///< of the cache file; a mismatch re-probes
-  std::string kernelRelease;              ///< uname -r
-  std::string btfHash;       ///< FNV-1a of /sys/kernel/btf/vmlinux (BPFCARVE_BTF), 16 hex digits;
-                             ///< "nobtf" when the kernel exposes none
+  std::string kernelRelease; ///< uname -r
+  std::string btfHash; ///< FNV-1a of /sys/kernel/btf/vmlinux (BPFCARVE_BTF), 16 hex digits;
+                       ///< "nobtf" when the kernel exposes none
   std::string libbpfVersion; ///< "v1.1"
-  std::uint32_t helperIdMax = 0;        ///< the kernel's highest helper id (211 on 6.18)
+  std::uint32_t helperIdMax = 0; ///< the kernel's highest helper id (211 on 6.18)
   std::vector<std::string> helperNames; ///< index = id, from the kernel's BTF; may be empty
-  std::string measuredAt;               ///< UTC, ISO 8601
-  double probeSeconds = 0;              ///< wall time of the measurement
-  std::vector<MeasuredHook> hooks;      ///< one per HookProfile, in hookProfiles() order
+  std::string measuredAt; ///< UTC, ISO 8601
+  double probeSeconds = 0; ///< wall time of the measurement
+  std::vector<MeasuredHook> hooks; ///< one per HookProfile, in hookProfiles() order
 
   // Where this result came from; not part of the cache file.
   std::string cacheFile; ///< the cache file it was read from or written to; empty if none

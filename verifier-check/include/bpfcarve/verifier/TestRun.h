@@ -20,7 +20,8 @@ struct RunOutcome {
 /// hooks (hooks.md §6): the frame arrives on ifindex 1 (lo) at XDP and at every skb hook
 /// (`ingress_ifindex` = `ifindex` = 1), so a program reading its ingress interface sees the same
 /// value wherever it runs.
-RunOutcome testRunFrame(int ProgFd, const HookProfile &Hook, const std::vector<std::uint8_t> &Frame);
+RunOutcome testRunFrame(int ProgFd, const HookProfile &Hook,
+                        const std::vector<std::uint8_t> &Frame);
 
 /// The return code's name at this hook ("XDP_PASS"), or the number.
 std::string verdictName(const HookProfile &Hook, std::int64_t Retval);
@@ -38,6 +39,7 @@ bool sameVerdict(const HookProfile &HA, std::int64_t A, const HookProfile &HB, s
 std::string mapVerdict(const HookProfile &HB, std::int64_t B, const HookProfile &HA);
 
 /// "EINVAL" etc. plus why test-run refuses such a frame at this hook, when the profile says.
-std::string explainRunError(const HookProfile &Hook, int Err, const std::vector<std::uint8_t> &Frame);
+std::string explainRunError(const HookProfile &Hook, int Err,
+                            const std::vector<std::uint8_t> &Frame);
 
 } // namespace bpfcarve::verifier
