@@ -236,6 +236,7 @@ CorpusTotals runWorkers(const CorpusCliOptions &Opt, const json &M,
     }
   };
   std::vector<std::thread> Workers;
+  Workers.reserve(N);
   for (unsigned W = 0; W < N; ++W)
     Workers.emplace_back([&] {
       for (size_t K; (K = Next++) < Jobs.size();) {
@@ -254,7 +255,7 @@ CorpusTotals runWorkers(const CorpusCliOptions &Opt, const json &M,
                                       std::to_string(R->signal) + ")"
                                 : ""));
           else
-            for (auto &[Stage, S] : J["stages"].items())
+            for (const auto &[Stage, S] : J["stages"].items())
               Total[Stage].add(S);
         }
         Progress(File);

@@ -12,7 +12,8 @@
 
 using namespace bpfcarve;
 
-int main(int argc, char **argv) {
+namespace {
+int run(int argc, char **argv) {
   // Interrupted runs leave no scratch directory behind (the kernel frees programs and maps by
   // itself when our file descriptors close).
   toolchain::removeTempDirsOnSignals();
@@ -56,4 +57,18 @@ int main(int argc, char **argv) {
     return 2;
   }
   return Ctx.exitCode;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  // The commands run inside run() (CLI11 calls them from parse()): an exception that escapes
+  // one is a bug in bpfcarve, reported as one (exit 4) instead of an abort.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception &E) {
+    std::cerr << "bpfcarve: error: internal error: " << E.what() << "\n";
+  } catch (...) {
+    std::cerr << "bpfcarve: error: internal error: an unknown exception\n";
+  }
+  return 4;
 }

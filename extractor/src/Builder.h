@@ -12,6 +12,7 @@
 #pragma once
 
 #include "PreprocessorIndex.h"
+#include "bpfcarve/extractor/Frontend.h"
 #include "bpfcarve/extractor/ProgramModel.h"
 
 #include "clang/AST/ASTContext.h"
@@ -57,10 +58,7 @@ public:
   Builder(ASTContext &Ctx, const PreprocessorIndex &PP, const std::string &InputPath,
           ProgramModel &M)
       : Ctx(Ctx), SM(Ctx.getSourceManager()), PP(PP), M(M) {
-    llvm::SmallString<256> Abs(InputPath);
-    llvm::sys::fs::make_absolute(Abs);
-    llvm::sys::path::remove_dots(Abs, true);
-    InputDir = llvm::sys::path::parent_path(Abs).str();
+    InputDir = llvm::sys::path::parent_path(absolutePath(InputPath)).str();
     M.inputDir = InputDir;
   }
 
@@ -84,12 +82,15 @@ public:
   /// R where its text is written, the range an edit of R replaces (CtxAccess::written);
   /// invalid when no one range of a file holds exactly R.
   SourceSpan writtenSpan(SourceRange R);
-  CharSourceRange writtenRange(SourceRange R);
+  CharSourceRange writtenRange(SourceRange R) const;
   /// The text of writtenSpan(R), or of R's expansion range when it has none.
-  std::string writtenTextOf(SourceRange R);
-  bool spelledInMacroBody(SourceLocation L) { return L.isMacroID() && !SM.isMacroArgExpansion(L); }
-  std::string textOf(SourceRange R);
-  std::string writtenText(SourceRange R); ///< R as written at the use site, even in a macro arg
+  std::string writtenTextOf(SourceRange R) const;
+  bool spelledInMacroBody(SourceLocation L) const {
+    return L.isMacroID() && !SM.isMacroArgExpansion(L);
+  }
+  std::string textOf(SourceRange R) const;
+  std::string
+  writtenText(SourceRange R) const; ///< R as written at the use site, even in a macro arg
   long functionIndex(const std::string &Id) const {
     auto It = FunctionIndex.find(Id);
     return It == FunctionIndex.end() ? -1 : static_cast<long>(It->second);
@@ -104,14 +105,14 @@ public:
 
 private:
   const FileFacts &facts(FileID F);
-  unsigned lineOf(SourceLocation L) { return SM.getExpansionLineNumber(L); }
+  unsigned lineOf(SourceLocation L) const { return SM.getExpansionLineNumber(L); }
   std::string displayPath(llvm::StringRef Abs);
   std::string makeId(const std::string &Kind, const std::string &Name, SourceLocation Loc);
   SourceSpan declSpan(const Decl *D);
   SourceSpan lineSpanAt(SourceLocation L);
   void recordConditionals();
-  unsigned scanToSemicolon(FileID F, unsigned Offset);
-  const Decl *topLevelOf(const Decl *D);
+  unsigned scanToSemicolon(FileID F, unsigned Offset) const;
+  static const Decl *topLevelOf(const Decl *D);
   std::string createEntity(const Decl *D);
   std::string createFunction(const FunctionDecl *FD);
   Param describeParam(const ParmVarDecl *P);
@@ -128,7 +129,7 @@ private:
   std::string createVar(const VarDecl *VD);
   std::string createType(const TypeDecl *TD);
   void describeBtfMap(const VarDecl *VD, const RecordDecl *RD, Map &Out);
-  void describeLegacyMap(const VarDecl *VD, Map &Out);
+  void describeLegacyMap(const VarDecl *VD, Map &Out) const;
   /// One attribute of either map style, by the name both styles give it.
   static void setMapAttribute(llvm::StringRef Name, unsigned long long Value,
                               const std::string &Written, Map &Out);

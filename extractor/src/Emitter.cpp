@@ -271,7 +271,7 @@ private:
       if (U.kind != UnitKind::Decl || !U.text.empty())
         continue;
       const std::string &Text = textOf(U.file);
-      unsigned Ceiling = static_cast<unsigned>(Text.size());
+      auto Ceiling = static_cast<unsigned>(Text.size());
       for (size_t J = I + 1; J < Units.size(); ++J)
         if (Units[J].file == U.file) {
           Ceiling = Units[J].begin;
@@ -342,7 +342,7 @@ private:
       if (U.kind == UnitKind::Decl) {
         bool Adjacent = PrevDecl && PrevDecl->file == U.file && PrevDecl->end <= U.begin &&
                         onlySpaceBetween(Text, PrevDecl->end, U.begin) && U.text.empty();
-        if (!Adjacent && Body.rfind("/* from ", 0) != 0)
+        if (!Adjacent && !Body.starts_with("/* from "))
           Out += "/* from " + U.file + ":" + std::to_string(U.line) +
                  (U.text.empty() ? "" : ", declaration only") + " */\n";
         PrevDecl = U.text.empty() ? &U : nullptr;

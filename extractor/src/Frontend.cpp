@@ -154,13 +154,6 @@ private:
   std::string Record; ///< set by runWithPreamble for the parse with a preamble
 };
 
-std::string absolutePath(const std::string &P) {
-  llvm::SmallString<256> Abs(P);
-  llvm::sys::fs::make_absolute(Abs);
-  llvm::sys::path::remove_dots(Abs, true);
-  return Abs.str().str();
-}
-
 Result<std::unique_ptr<tooling::CompilationDatabase>>
 compilationDatabase(const ParseOptions &O, const toolchain::ClangInstallation &Clang) {
   if (!O.buildDir.empty()) {
@@ -183,6 +176,15 @@ compilationDatabase(const ParseOptions &O, const toolchain::ClangInstallation &C
 }
 
 } // namespace
+
+std::string absolutePath(const std::string &P) {
+  llvm::SmallString<256> Abs(P);
+  // Without a readable working directory a relative path stays relative: still usable.
+  if (std::error_code EC = llvm::sys::fs::make_absolute(Abs))
+    Abs = P;
+  llvm::sys::path::remove_dots(Abs, true);
+  return Abs.str().str();
+}
 
 Result<std::vector<std::string>> effectiveFlags(const ParseOptions &O) {
   auto Clang = toolchain::clangInstallation();
@@ -209,7 +211,7 @@ std::vector<std::string> flagsOfCommand(const std::vector<std::string> &C,
       ++I;
       continue;
     }
-    if (A == "-MD" || A == "-MMD" || (A.rfind("-o", 0) == 0 && A.size() > 2))
+    if (A == "-MD" || A == "-MMD" || (A.starts_with("-o") && A.size() > 2))
       continue;
     Flags.push_back(A);
   }

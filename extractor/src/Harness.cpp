@@ -221,7 +221,7 @@ private:
     }
     // A context passed untyped, as functions shared by xdp and tc programs take it.
     if (P.shape == Param::Shape::VoidPointer && nameLooksLikeCtx(P.name)) {
-      Args.push_back("ctx");
+      Args.emplace_back("ctx");
       return;
     }
     if (packetArgument(P, PacketEnd, Label, Args) || recordArgument(P, Label, Args))
@@ -237,7 +237,7 @@ private:
   bool ctxArgument(const Param &P, std::vector<std::string> &Args) {
     if (!P.pointeeRecord.empty() && P.pointeeRecord == H.ctxStruct) {
       if (P.shape != Param::Shape::PointerToPointerToObject) {
-        Args.push_back("ctx");
+        Args.emplace_back("ctx");
         return true;
       }
       std::string Local = "bpfcarve_ctx" + std::to_string(FieldNo++);

@@ -64,7 +64,7 @@ public:
   }
 
 private:
-  VarDecl *localOf(Expr *E) {
+  static VarDecl *localOf(Expr *E) {
     auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
     auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
     return V && V->isLocalVarDecl() && V->getType()->isIntegerType() ? V : nullptr;

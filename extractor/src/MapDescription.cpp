@@ -113,7 +113,7 @@ void Builder::describeBtfMap(const VarDecl *VD, const RecordDecl *RD, Map &Out) 
   }
 }
 
-void Builder::describeLegacyMap(const VarDecl *VD, Map &Out) {
+void Builder::describeLegacyMap(const VarDecl *VD, Map &Out) const {
   // struct bpf_map_def { type, key_size, value_size, max_entries, map_flags, ... }
   const RecordDecl *RD = VD->getType()->getAsRecordDecl();
   const auto *Init = dyn_cast_or_null<InitListExpr>(VD->getInit());

@@ -104,11 +104,11 @@ std::string Builder::entityFor(const Decl *D) {
 }
 
 std::string Builder::createEntity(const Decl *D) {
-  if (auto *FD = dyn_cast<FunctionDecl>(D))
+  if (const auto *FD = dyn_cast<FunctionDecl>(D))
     return createFunction(FD);
-  if (auto *VD = dyn_cast<VarDecl>(D))
+  if (const auto *VD = dyn_cast<VarDecl>(D))
     return createVar(VD);
-  if (auto *TD = dyn_cast<TypeDecl>(D))
+  if (const auto *TD = dyn_cast<TypeDecl>(D))
     return createType(TD);
   return {};
 }
@@ -203,13 +203,13 @@ std::string Builder::createVar(const VarDecl *VD) {
     if (const Expr *Init = Rep->getInit()) {
       Expr::EvalResult R;
       Zero = Init->EvaluateAsInt(R, Ctx) && R.Val.getInt() == 0;
-      if (auto *ILE = dyn_cast<InitListExpr>(Init->IgnoreParenImpCasts()))
+      if (const auto *ILE = dyn_cast<InitListExpr>(Init->IgnoreParenImpCasts()))
         Zero = ILE->getNumInits() == 0;
     }
     G.section = Zero ? ".bss" : ".data";
   }
   if (G.section == "license")
-    if (auto *SL = dyn_cast_or_null<StringLiteral>(
+    if (const auto *SL = dyn_cast_or_null<StringLiteral>(
             Rep->getInit() ? Rep->getInit()->IgnoreParenImpCasts() : nullptr))
       M.license = SL->getString().str();
   M.globals.push_back(std::move(G));
@@ -218,7 +218,7 @@ std::string Builder::createVar(const VarDecl *VD) {
 
 std::string Builder::createType(const TypeDecl *TD) {
   TypeEntity T;
-  if (auto *Tag = dyn_cast<TagDecl>(TD)) {
+  if (const auto *Tag = dyn_cast<TagDecl>(TD)) {
     const TagDecl *Def = Tag->getDefinition();
     const TagDecl *Rep = Def ? Def : Tag;
     T.kind = Rep->getKindName().str();
@@ -227,13 +227,13 @@ std::string Builder::createType(const TypeDecl *TD) {
     T.id = makeId(T.kind, T.name, Rep->getLocation());
     T.origin = factsAt(Rep->getLocation()).origin;
     T.decl = declSpan(Rep);
-    if (auto *RD = dyn_cast<RecordDecl>(Rep); RD && Def)
+    if (const auto *RD = dyn_cast<RecordDecl>(Rep); RD && Def)
       for (const FieldDecl *FDl : RD->fields())
         T.members.push_back(FDl->getName().str());
-    if (auto *ED = dyn_cast<EnumDecl>(Rep); ED && Def)
+    if (const auto *ED = dyn_cast<EnumDecl>(Rep); ED && Def)
       for (const EnumConstantDecl *EC : ED->enumerators())
         T.members.push_back(EC->getName().str());
-  } else if (auto *TND = dyn_cast<TypedefNameDecl>(TD)) {
+  } else if (const auto *TND = dyn_cast<TypedefNameDecl>(TD)) {
     T.kind = "typedef";
     T.name = TND->getName().str();
     T.complete = true;
@@ -309,7 +309,7 @@ void Builder::run() {
     // Every declaration of a function records into it: a prototype's signature names ctx
     // types too (`int f3(int, struct __sk_buff *skb, int);`), and each spells the name.
     long Fn = -1;
-    if (auto *FD = dyn_cast<FunctionDecl>(D)) {
+    if (const auto *FD = dyn_cast<FunctionDecl>(D)) {
       Fn = functionIndex(Id);
       if (Fn >= 0)
         functionAt(static_cast<size_t>(Fn)).nameSpans.push_back(spellingSpan(FD->getLocation()));
@@ -320,7 +320,7 @@ void Builder::run() {
   // What callers pass, for the harness: constants, and the size of the objects pointed to.
   std::vector<const FunctionDecl *> Bodies;
   for (auto &[D, Id] : Owned)
-    if (auto *FD = dyn_cast<FunctionDecl>(D); FD && FD->doesThisDeclarationHaveABody())
+    if (const auto *FD = dyn_cast<FunctionDecl>(D); FD && FD->doesThisDeclarationHaveABody())
       Bodies.push_back(FD);
   recordCallerArguments(Bodies);
 

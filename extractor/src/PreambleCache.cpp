@@ -193,7 +193,7 @@ void store(const std::string &Dir, const std::string &File, const std::string &K
     std::vector<std::pair<fs::file_time_type, fs::path>> Entries;
     for (const auto &E : fs::directory_iterator(Dir, EC))
       if (E.path().extension() == Ext)
-        Entries.push_back({E.last_write_time(EC), E.path()});
+        Entries.emplace_back(E.last_write_time(EC), E.path());
     if (Entries.size() <= Max)
       continue;
     std::sort(Entries.begin(), Entries.end());

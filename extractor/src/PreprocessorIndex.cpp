@@ -1,6 +1,8 @@
 //===- PreprocessorIndex.cpp ----------------------------------------------===//
 #include "PreprocessorIndex.h"
 
+#include "bpfcarve/extractor/Frontend.h"
+
 #include "clang/Basic/IdentifierTable.h"
 #include "clang/Lex/Token.h"
 #include "llvm/Support/FileSystem.h"
@@ -152,10 +154,7 @@ constexpr llvm::StringLiteral RecordMagic = "bpfcarve-preamble-index 1";
 bool isSystemForModel(SourceManager &SM, FileID F, FileEntryRef FE) {
   std::string Real = FE.getFileEntry().tryGetRealPathName().str();
   if (Real.empty()) {
-    llvm::SmallString<256> Abs(FE.getName());
-    llvm::sys::fs::make_absolute(Abs);
-    llvm::sys::path::remove_dots(Abs, true);
-    Real = Abs.str().str();
+    Real = absolutePath(FE.getName().str());
   }
   return llvm::StringRef(Real).starts_with("/usr/include/bpf/") ||
          llvm::sys::path::filename(Real) == "vmlinux.h" ||
@@ -234,6 +233,7 @@ std::string PreprocessorIndex::serializePreamble() const {
     }
   };
   std::vector<SourceLocation> Locs;
+  Locs.reserve(uses.size());
   for (const RecordedMacroUse &U : uses)
     Locs.push_back(U.fileLoc);
   files('U', Locs);

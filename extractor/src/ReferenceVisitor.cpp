@@ -25,7 +25,7 @@ public:
   ReferenceVisitor(Builder &B, std::string From, long FnIndex)
       : B(B), From(std::move(From)), FnIndex(FnIndex) {}
 
-  bool shouldVisitImplicitCode() const { return false; }
+  static bool shouldVisitImplicitCode() { return false; }
 
   bool VisitCallExpr(CallExpr *CE) {
     auto *Callee = dyn_cast<DeclRefExpr>(CE->getCallee()->IgnoreParenImpCasts());
@@ -62,7 +62,7 @@ public:
   bool VisitDeclRefExpr(DeclRefExpr *E) {
     const ValueDecl *D = E->getDecl();
     SourceLocation Loc = E->getLocation();
-    if (auto *FD = dyn_cast<FunctionDecl>(D)) {
+    if (const auto *FD = dyn_cast<FunctionDecl>(D)) {
       if (FD->getBuiltinID() || FD->isImplicit())
         return true;
       std::string To = B.entityFor(FD);
@@ -79,7 +79,7 @@ public:
             {FD->getName().str(), "", B.spellingSpan(Loc), B.spelledInMacroBody(Loc)});
       return true;
     }
-    if (auto *VD = dyn_cast<VarDecl>(D)) {
+    if (const auto *VD = dyn_cast<VarDecl>(D)) {
       if (!VD->hasGlobalStorage() || VD->isStaticLocal())
         return true;
       std::string To = B.entityFor(VD);
@@ -92,7 +92,7 @@ public:
       B.addEdge(From, To, Kind, Loc);
       return true;
     }
-    if (auto *EC = dyn_cast<EnumConstantDecl>(D)) {
+    if (const auto *EC = dyn_cast<EnumConstantDecl>(D)) {
       B.addEdge(From, B.entityFor(EC), edge::UsesEnumConstant, Loc);
       if (FnIndex >= 0) {
         const auto *ED = dyn_cast<EnumDecl>(EC->getDeclContext());
@@ -237,7 +237,7 @@ public:
 
   /// The enumerators E refers to and the macros its tokens come from, innermost expansion
   /// first up to the one written in the function, sorted and unique.
-  std::vector<std::string> namesIn(const Expr *E) {
+  std::vector<std::string> namesIn(const Expr *E) const {
     std::set<std::string> Out;
     std::vector<const Stmt *> Work{E};
     while (!Work.empty()) {
@@ -313,9 +313,9 @@ public:
       H.argTexts.push_back(B.writtenTextOf(A->getSourceRange()));
       Expr::EvalResult R;
       if (!A->isValueDependent() && A->EvaluateAsInt(R, B.Ctx))
-        H.argValues.push_back(R.Val.getInt().getSExtValue());
+        H.argValues.emplace_back(R.Val.getInt().getSExtValue());
       else
-        H.argValues.push_back(std::nullopt);
+        H.argValues.emplace_back(std::nullopt);
       H.argSigns.push_back(signOf(A));
       const Expr *Named = A->IgnoreParenCasts();
       if (const auto *UO = dyn_cast<UnaryOperator>(Named); UO && UO->getOpcode() == UO_AddrOf)

@@ -61,6 +61,7 @@ Result<std::vector<std::string>> seedsFor(const ProgramModel &M, const Selection
     const Map *Mp = M.findMap(S.names.empty() ? "" : S.names.front());
     if (!Mp || Mp->origin == Origin::System) {
       std::vector<std::string> All;
+      All.reserve(M.maps.size());
       for (const Map &X : M.maps)
         All.push_back(X.name);
       std::string Wanted = S.names.empty() ? "" : S.names.front();
@@ -150,7 +151,7 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
   // kernel refuses the program (ENOTSUPP).
   std::map<std::string, std::vector<std::string>> StructOpsOf;
   for (const Global &G : M.globals)
-    if (G.origin != Origin::System && G.section.rfind(".struct_ops", 0) == 0)
+    if (G.origin != Origin::System && G.section.starts_with(".struct_ops"))
       for (const Edge *E : M.edgesFrom(G.id))
         if (E->kind == edge::FunctionPointer)
           StructOpsOf[E->to].push_back(G.id);

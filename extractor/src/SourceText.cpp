@@ -39,10 +39,7 @@ const FileFacts &Builder::facts(FileID F) {
       Real = P.str().str();
   }
   if (Real.empty()) {
-    llvm::SmallString<256> Abs(FE->getName());
-    llvm::sys::fs::make_absolute(Abs);
-    llvm::sys::path::remove_dots(Abs, true);
-    Real = Abs.str().str();
+    Real = absolutePath(FE->getName().str());
   }
   Facts.abs = Real;
   Facts.display = displayPath(Real);
@@ -122,7 +119,7 @@ SourceSpan Builder::spanOfRange(SourceRange R) {
   return S;
 }
 
-CharSourceRange Builder::writtenRange(SourceRange R) {
+CharSourceRange Builder::writtenRange(SourceRange R) const {
   if (R.isInvalid())
     return {};
   SourceLocation B = R.getBegin(), E = R.getEnd();
@@ -175,7 +172,7 @@ SourceSpan Builder::writtenSpan(SourceRange R) {
   return S;
 }
 
-std::string Builder::writtenTextOf(SourceRange R) {
+std::string Builder::writtenTextOf(SourceRange R) const {
   CharSourceRange CR = writtenRange(R);
   if (CR.isInvalid())
     return textOf(R);
@@ -211,12 +208,12 @@ SourceSpan Builder::spellingSpan(SourceLocation L) {
   return S;
 }
 
-std::string Builder::textOf(SourceRange R) {
+std::string Builder::textOf(SourceRange R) const {
   CharSourceRange CR = SM.getExpansionRange(R);
   return Lexer::getSourceText(CR, SM, Ctx.getLangOpts()).str();
 }
 
-std::string Builder::writtenText(SourceRange R) {
+std::string Builder::writtenText(SourceRange R) const {
   // textOf gives the whole `__uint(type, X)` for an expression inside a macro argument;
   // getFileLoc maps argument tokens to where they were spelled at the use site (X), and tokens
   // of a macro body to that macro's expansion (so a user macro naming the constant stays as is).
@@ -231,7 +228,7 @@ std::string Builder::writtenText(SourceRange R) {
 /// `SEC(".maps")` of `} pkt_count SEC(".maps");`, which Decl::getSourceRange leaves out) up to
 /// and including the terminating ';'. Comments and string literals are skipped; gives up at an
 /// unbalanced brace or after 4 KiB and then returns Offset unchanged.
-unsigned Builder::scanToSemicolon(FileID F, unsigned Offset) {
+unsigned Builder::scanToSemicolon(FileID F, unsigned Offset) const {
   bool Invalid = false;
   llvm::StringRef Buf = SM.getBufferData(F, &Invalid);
   if (Invalid)
@@ -271,7 +268,7 @@ SourceSpan Builder::declSpan(const Decl *D) {
   if (!S.valid())
     return S;
   bool EndsWithBody = false;
-  if (auto *FD = dyn_cast<FunctionDecl>(D))
+  if (const auto *FD = dyn_cast<FunctionDecl>(D))
     EndsWithBody = FD->doesThisDeclarationHaveABody();
   if (!EndsWithBody) {
     FileID F = SM.getFileID(SM.getExpansionLoc(D->getBeginLoc()));

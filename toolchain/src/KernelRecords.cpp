@@ -81,6 +81,7 @@ std::optional<KernelRecord> chooseKernelRecord(const std::string &Dir, std::stri
                                                const std::string &Release) {
   std::vector<KernelRecord> All = kernelRecords(Dir, Suffix);
   std::vector<std::string> Releases;
+  Releases.reserve(All.size());
   for (const KernelRecord &R : All)
     Releases.push_back(R.release);
   std::optional<size_t> I = nearestRelease(Releases, Release);

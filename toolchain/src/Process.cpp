@@ -34,6 +34,7 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv) {
     return Failure::environment(std::string("cannot create a pipe: ") + std::strerror(errno));
 
   std::vector<char *> Args;
+  Args.reserve(argv.size());
   for (const std::string &A : argv)
     Args.push_back(const_cast<char *>(A.c_str()));
   Args.push_back(nullptr);

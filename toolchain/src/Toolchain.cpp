@@ -74,7 +74,8 @@ Result<ClangInstallation> computeInstallation(const std::string &Clang) {
     std::string T = trim(Triple->out);
     std::string Arch = T.substr(0, T.find('-'));
     size_t Linux = T.find("-linux");
-    for (std::string Candidate : {Linux == std::string::npos ? T : Arch + T.substr(Linux), T})
+    for (const std::string &Candidate :
+         {Linux == std::string::npos ? T : Arch + T.substr(Linux), T})
       if (fs::exists("/usr/include/" + Candidate + "/asm/types.h")) {
         I.multiarchDir = "/usr/include/" + Candidate;
         break;
@@ -165,10 +166,10 @@ Result<ClangInstallation> clangInstallation() {
 std::vector<std::string> frontendSupportFlags(const ClangInstallation &Clang) {
   std::vector<std::string> F;
   F.push_back("-resource-dir=" + Clang.resourceDir);
-  F.push_back("-idirafter");
+  F.emplace_back("-idirafter");
   F.push_back(shimIncludeDir());
   if (!Clang.multiarchDir.empty()) {
-    F.push_back("-idirafter");
+    F.emplace_back("-idirafter");
     F.push_back(Clang.multiarchDir);
   }
   return F;

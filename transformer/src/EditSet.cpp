@@ -29,7 +29,7 @@ std::optional<std::string> EditSet::conflict() const {
   return std::nullopt;
 }
 
-unsigned EditSet::mapBegin(const std::vector<Edit> &Es, unsigned X) const {
+unsigned EditSet::mapBegin(const std::vector<Edit> &Es, unsigned X) {
   long D = 0;
   for (const Edit &E : Es) {
     bool InsertionAtX = E.begin == E.end && E.begin == X;
@@ -39,7 +39,7 @@ unsigned EditSet::mapBegin(const std::vector<Edit> &Es, unsigned X) const {
   return static_cast<unsigned>(static_cast<long>(X) + D);
 }
 
-unsigned EditSet::mapEnd(const std::vector<Edit> &Es, unsigned X) const {
+unsigned EditSet::mapEnd(const std::vector<Edit> &Es, unsigned X) {
   long D = 0;
   for (const Edit &E : Es)
     if (E.end <= X && (E.begin < X || E.begin == E.end))

@@ -37,8 +37,8 @@ public:
   extractor::ProgramModel applyTo(const extractor::ProgramModel &M) const;
 
 private:
-  unsigned mapBegin(const std::vector<Edit> &Es, unsigned X) const;
-  unsigned mapEnd(const std::vector<Edit> &Es, unsigned X) const;
+  static unsigned mapBegin(const std::vector<Edit> &Es, unsigned X);
+  static unsigned mapEnd(const std::vector<Edit> &Es, unsigned X);
   std::map<std::string, std::vector<Edit>> ByFile;
 };
 

@@ -32,12 +32,12 @@ Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
   H.passValue = Pass ? Pass->value : 0;
   H.passName = Pass ? std::string(Pass->name) : "0";
   for (const verifier::ReturnCode &C : P->returnCodes)
-    H.actionNames.push_back(std::string(C.name));
+    H.actionNames.emplace_back(C.name);
   for (const verifier::HookProfile &Other : verifier::hookProfiles())
     if (!Other.ctxStruct.empty() && Other.ctxStruct != P->ctxStruct &&
         std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(), Other.ctxStruct) ==
             H.foreignCtxStructs.end())
-      H.foreignCtxStructs.push_back(std::string(Other.ctxStruct));
+      H.foreignCtxStructs.emplace_back(Other.ctxStruct);
   return H;
 }
 

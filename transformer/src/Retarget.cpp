@@ -59,6 +59,7 @@ Result<const Program *> pickProgram(const ProgramModel &M, const std::string &Na
     if (M.programs.size() == 1)
       return &M.programs.front();
     std::vector<std::string> All;
+    All.reserve(M.programs.size());
     for (const Program &P : M.programs)
       All.push_back(P.name);
     return Failure::badInput("'" + M.mainFile + "' has " + std::to_string(M.programs.size()) +
@@ -132,7 +133,7 @@ std::vector<std::string> Retargeter::extraLines() const {
   }
   for (const std::string &Name : Support)
     if (const char *Def = supportMacro(Name))
-      Lines.push_back(Def);
+      Lines.emplace_back(Def);
   return Lines;
 }
 

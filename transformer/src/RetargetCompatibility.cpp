@@ -56,7 +56,7 @@ bool Retargeter::checkCompatibility(const std::vector<std::string> &SliceFunctio
     refuse("SEC(\"" + P.section + "\")", std::string(Variant->reason) + Where,
            Entry->sectionLiteral.valid() ? Entry->sectionLiteral : Entry->decl);
   } else if (Variant && !Variant->caveat.empty()) {
-    Report.caveats.push_back(std::string(Variant->caveat));
+    Report.caveats.emplace_back(Variant->caveat);
   }
 
   // Packet hooks have rewrite tables between their contexts; two other hooks with different
@@ -139,7 +139,7 @@ void Retargeter::addHookPairRewrites() {
                                "always linear, so this path is not exercised by diff-run");
     }
     for (std::string_view C : Pair.caveats)
-      Report.caveats.push_back(std::string(C));
+      Report.caveats.emplace_back(C);
   }
 }
 

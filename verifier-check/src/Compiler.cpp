@@ -83,10 +83,10 @@ Result<std::string> compileBpf(const std::string &Source,
   std::vector<std::string> Chosen = Flags ? *Flags : toolchain::defaultBpfFlags(*Clang);
   Argv.insert(Argv.end(), Chosen.begin(), Chosen.end());
   // What --target=bpf does not bring by itself (as for the frontend): shim, multiarch dir.
-  Argv.push_back("-idirafter");
+  Argv.emplace_back("-idirafter");
   Argv.push_back(toolchain::shimIncludeDir());
   if (!Clang->multiarchDir.empty()) {
-    Argv.push_back("-idirafter");
+    Argv.emplace_back("-idirafter");
     Argv.push_back(Clang->multiarchDir);
   }
   std::string Object = OutDir + "/" + std::filesystem::path(Source).stem().string() + ".o";

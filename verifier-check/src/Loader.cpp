@@ -88,7 +88,7 @@ std::vector<std::string> slotProgramsFromElf(const std::string &Path) {
             GELF_ST_TYPE(S.st_info) != STT_FUNC)
           continue;
         if (const char *SymName = elf_strptr(E, SymSh.sh_link, S.st_name))
-          Out.push_back(SymName);
+          Out.emplace_back(SymName);
       }
     }
   }
@@ -160,7 +160,7 @@ std::string firstLineOf(const std::string &S) {
   for (size_t Start = 0; Start < S.size();) {
     size_t End = S.find('\n', Start);
     Line = S.substr(Start, End == std::string::npos ? std::string::npos : End - Start);
-    if (Line.rfind("libbpf: ", 0) == 0)
+    if (Line.starts_with("libbpf: "))
       Line.erase(0, 8);
     if (!Line.empty())
       return Line;

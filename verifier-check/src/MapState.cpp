@@ -31,7 +31,7 @@ Result<SeedValue> parseSeedValue(const json &J, const std::string &Where) {
     for (char C : J.get<std::string>())
       if (!std::isspace(static_cast<unsigned char>(C)))
         Hex += C;
-    if (Hex.rfind("0x", 0) == 0)
+    if (Hex.starts_with("0x"))
       Hex.erase(0, 2);
     if (Hex.size() % 2)
       return Failure::badInput(Where + ": hex string has an odd number of digits");
@@ -131,7 +131,8 @@ Result<MapSeed> readMapSeed(const std::string &Path) {
   } catch (const json::parse_error &E) {
     // Turn the byte offset into a line for the first-line format.
     size_t Off = std::min<size_t>(E.byte ? E.byte - 1 : 0, Text.size());
-    unsigned Line = 1 + static_cast<unsigned>(std::count(Text.begin(), Text.begin() + Off, '\n'));
+    unsigned Line = 1 + static_cast<unsigned>(std::count(
+                            Text.begin(), Text.begin() + static_cast<std::ptrdiff_t>(Off), '\n'));
     std::string Msg = E.what();
     size_t Colon = Msg.find("]: ");
     return Failure::badInput("malformed map seed: " +
@@ -142,14 +143,14 @@ Result<MapSeed> readMapSeed(const std::string &Path) {
     return Failure::badInput("map seed '" + Path + "' must be an object with a \"maps\" object");
   MapSeed Seed;
   Seed.path = Path;
-  for (auto &[Name, Entries] : J["maps"].items()) {
+  for (const auto &[Name, Entries] : J["maps"].items()) {
     if (!Entries.is_array())
       return Failure::badInput("map seed '" + Path + "': maps." + Name + " must be an array");
     size_t I = 0;
     for (const json &E : Entries) {
       std::string Where = "map seed '" + Path + "': maps." + Name + "[" + std::to_string(I++) + "]";
       if (!E.is_object() || !E.contains("key") || !E.contains("value"))
-        return Failure::badInput(Where + " needs \"key\" and \"value\"");
+        return Failure::badInput(Where + R"( needs "key" and "value")");
       auto K = parseSeedValue(E["key"], Where + ".key");
       if (!K)
         return K.failure();

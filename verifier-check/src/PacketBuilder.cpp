@@ -268,8 +268,8 @@ Bytes gue(uint8_t Proto) { return Bytes{0, Proto, 0, 0}; }
 
 Bytes gre(uint16_t Proto, const Bytes &Payload, Gre O) {
   Bytes H;
-  uint16_t Flags = uint16_t((O.checksum ? 0x8000 : 0) | (O.key ? 0x2000 : 0) |
-                            (O.sequence ? 0x1000 : 0) | (O.version & 7));
+  auto Flags = uint16_t((O.checksum ? 0x8000 : 0) | (O.key ? 0x2000 : 0) |
+                        (O.sequence ? 0x1000 : 0) | (O.version & 7));
   put16(H, Flags);
   put16(H, Proto);
   size_t CsumAt = H.size();

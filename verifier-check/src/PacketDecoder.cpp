@@ -304,7 +304,7 @@ private:
         }
       } else if (Next == pkt::ProtoFragment) {
         uint16_t F = u16(At + 2);
-        size_t FOff = size_t(F & 0xFFF8);
+        auto FOff = size_t(F & 0xFFF8);
         bool More = F & 1;
         ES += " off " + std::to_string(FOff) + (More ? " M" : "") + " id " +
               std::to_string(u32(At + 4));

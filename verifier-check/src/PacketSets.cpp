@@ -12,6 +12,7 @@
 #include "bpfcarve/verifier/Packets.h"
 
 #include <functional>
+#include <utility>
 
 namespace bpfcarve::verifier {
 
@@ -337,9 +338,8 @@ Set ipv6Set() {
 Set vlanSet() {
   Set S;
   const std::pair<uint16_t, uint16_t> Q100{EthVlan, 100}, Ad200{EthQinQ, 200};
-  auto tagged = [](std::vector<std::pair<uint16_t, uint16_t>> Tags, uint16_t Type, Bytes Ip) {
-    return cat({eth(Type, Tags), Ip});
-  };
+  auto tagged = [](const std::vector<std::pair<uint16_t, uint16_t>> &Tags, uint16_t Type,
+                   Bytes Ip) { return cat({eth(Type, Tags), std::move(Ip)}); };
   S.push_back({"vlan-ipv4-tcp-syn", "802.1Q tag (VLAN 100) then IPv4 TCP SYN: IPv4 at offset 18",
                tagged({Q100}, EthIPv4, tcpSyn4())});
   S.push_back({"vlan-ipv6-udp-dns", "802.1Q tag (VLAN 100) then IPv6 UDP DNS",
@@ -369,7 +369,7 @@ Set vlanSet() {
 
 Bytes gueOver4(uint8_t InnerProto, const Bytes &Inner, bool Variant1 = false, V4 O = {}) {
   Bytes Payload = Variant1 ? Inner : cat({gue(InnerProto), Inner});
-  return frame4(ipv4(Lb4, Vip4, ProtoUDP, udp(Lb4, Vip4, 50000, GuePort, Payload), O));
+  return frame4(ipv4(Lb4, Vip4, ProtoUDP, udp(Lb4, Vip4, 50000, GuePort, Payload), std::move(O)));
 }
 Bytes gueOver6(uint8_t InnerProto, const Bytes &Inner) {
   return frame6(
@@ -556,12 +556,13 @@ void truncations(Set &S, const std::string &BaseName, const Bytes &Base,
 /// IPv4 header options O.
 Bytes malformedV4(V4 O, const Bytes &L4 = {}) {
   return frame4(ipv4(Client4, Vip4, ProtoUDP,
-                     L4.empty() ? udp(Client4, Vip4, 40001, 5000, Bytes(16, 0x55)) : L4, O));
+                     L4.empty() ? udp(Client4, Vip4, 40001, 5000, Bytes(16, 0x55)) : L4,
+                     std::move(O)));
 }
 
 /// IPv4 headers that lie: IHL, total length, version, checksums, fragment offset.
 void malformedIpv4(Set &S) {
-  auto v4 = [](V4 O, const Bytes &L4 = {}) { return malformedV4(O, L4); };
+  auto v4 = [](V4 O, const Bytes &L4 = {}) { return malformedV4(std::move(O), L4); };
   {
     V4 O;
     O.ihl = 4;
@@ -628,7 +629,7 @@ void malformedIpv4(Set &S) {
 
 /// TCP and UDP headers that lie about their length.
 void malformedTransport(Set &S) {
-  auto v4 = [](V4 O, const Bytes &L4 = {}) { return malformedV4(O, L4); };
+  auto v4 = [](V4 O, const Bytes &L4 = {}) { return malformedV4(std::move(O), L4); };
   {
     Tcp T = synOf(40000, 80, false);
     T.dataOffset = 4;
@@ -684,7 +685,8 @@ void malformedTunnels(Set &S) {
   {
     const Bytes In4 = tcpSyn4();
     auto gueRaw = [&](Bytes Hdr) {
-      return frame4(ipv4(Lb4, Vip4, ProtoUDP, udp(Lb4, Vip4, 50000, GuePort, cat({Hdr, In4}))));
+      return frame4(
+          ipv4(Lb4, Vip4, ProtoUDP, udp(Lb4, Vip4, 50000, GuePort, cat({std::move(Hdr), In4}))));
     };
     S.push_back({"gue-bad-variant", "UDP 6080 whose first byte says GUE variant 2",
                  gueRaw({0x80, ProtoIPIP, 0, 0})});
@@ -793,8 +795,8 @@ Set makeSet(const std::string &Name) {
 std::vector<std::string> generatedSetNames() {
   std::vector<std::string> Names;
   for (const SetDef &D : Sets)
-    Names.push_back(D.name);
-  Names.push_back("all");
+    Names.emplace_back(D.name);
+  Names.emplace_back("all");
   return Names;
 }
 

@@ -39,7 +39,7 @@ uint16_t typeOfRawIp(const uint8_t *Data, size_t Len) {
 } // namespace
 
 Result<std::vector<Packet>> loadPackets(const std::string &Spec) {
-  if (Spec.rfind(GenPrefix, 0) == 0)
+  if (Spec.starts_with(GenPrefix))
     return generatePackets(Spec.substr(sizeof GenPrefix - 1));
   if (Spec.empty())
     return Failure::badInput("empty packet spec: give a pcap file or gen:NAME");

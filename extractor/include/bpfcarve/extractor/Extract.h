@@ -32,7 +32,7 @@ struct ExtractResult {
 /// names a kept temporary directory holding Text. The headers of Text's leading #include lines
 /// come from a cached precompiled preamble when one is valid (parseOnly); Report, when given,
 /// tells whether it was used.
-Result<bool> selfCheck(const ProgramModel &Input, const ParseOptions &Options,
+Result<bool> selfCheck(const ProgramModel &Model, const ParseOptions &Input,
                        const std::string &Text, const std::string &What,
                        const std::string &FileName, ParseReport *Report = nullptr);
 

@@ -66,4 +66,7 @@ Result<std::vector<std::string>> effectiveFlags(const ParseOptions &Options);
 std::vector<std::string> flagsOfCommand(const std::vector<std::string> &Command,
                                         const std::string &File);
 
+/// P made absolute against the working directory, with `.` and `..` removed.
+std::string absolutePath(const std::string &P);
+
 } // namespace bpfcarve::extractor
