@@ -7,6 +7,7 @@
 //   CallerArguments.cpp       what callers pass each parameter (the harness's facts)
 //   MapDescription.cpp        BTF-defined and legacy map attributes
 //   PreprocessorEntities.cpp  includes, macros, #undef and conditionals
+//   Providers.cpp             where the names generated code uses are declared
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -148,6 +149,12 @@ private:
   std::string entityContaining(FileID F, unsigned Offset);
   std::vector<std::string> entitiesInside(FileID F, unsigned Begin, unsigned End);
   void recordIncludes();
+  /// ProgramModel::provided (Providers.cpp).
+  void recordProviders();
+  void providedBy(const Decl *D, Provider &P);
+  bool findDeclProvider(llvm::StringRef Kind, llvm::StringRef Name, long long Value, Provider &P);
+  bool findMacroProvider(llvm::StringRef Name, Provider &P);
+  bool findEnumeratorProvider(llvm::StringRef Enum, llvm::StringRef Name, Provider &P);
 
   const PreprocessorIndex &PP;
   ProgramModel &M;

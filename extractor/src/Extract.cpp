@@ -1,5 +1,6 @@
 //===- Extract.cpp --------------------------------------------------------===//
 #include "bpfcarve/extractor/Extract.h"
+#include "bpfcarve/extractor/Declarations.h"
 
 #include "bpfcarve/toolchain/TempDir.h"
 
@@ -72,9 +73,7 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
   if (!Sl)
     return Sl.failure();
   ExtractResult R;
-  R.text = emitSlice(*Model, *Sl, E.emit);
-  R.manifest = sliceManifestJson(*Model, *Sl, OutputName);
-  R.warnings = Sl->warnings;
+  std::string Harness;
   if (E.harness) {
     std::vector<const Function *> Selected;
     std::string Entry;
@@ -94,10 +93,29 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
       auto H = generateHarness(*Model, Selected, *E.harness);
       if (!H)
         return H.failure();
-      R.text += "\n" + *H;
+      // The input's declarations of what the harness writes join the slice; bpfcarve
+      // declares the rest.
+      auto P = provide(*Model, H->needs);
+      if (!P)
+        return P.failure();
+      if (!P->conflicts.empty())
+        return Failure::badInput("cannot generate a " + E.harness->name + " harness: it calls " +
+                                 P->conflicts.front().name + ", which the file declares as " +
+                                 P->conflicts.front().what);
+      if (!P->keep.empty()) {
+        Sel.generated = P->keep;
+        Sl = computeSlice(*Model, Sel);
+        if (!Sl)
+          return Sl.failure();
+      }
+      Harness =
+          "\n" + H->comment + P->declarations + (P->declarations.empty() ? "" : "\n") + H->body;
       R.entryProgram = HarnessEntry;
     }
   }
+  R.warnings.insert(R.warnings.begin(), Sl->warnings.begin(), Sl->warnings.end());
+  R.text = emitSlice(*Model, *Sl, E.emit) + Harness;
+  R.manifest = sliceManifestJson(*Model, *Sl, OutputName);
   if (S.kind == Selection::Kind::Programs && !S.names.empty())
     if (auto P = Model->findProgram(S.names.front()))
       R.entryProgram = (*P)->name;

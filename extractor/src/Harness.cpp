@@ -1,5 +1,6 @@
 //===- Harness.cpp --------------------------------------------------------===//
 #include "bpfcarve/extractor/Harness.h"
+#include "bpfcarve/extractor/Declarations.h"
 
 #include <algorithm>
 #include <set>
@@ -206,7 +207,7 @@ public:
   }
 
   /// Every refusal at once, or the harness's C text.
-  Result<std::string> render(size_t FunctionCount) const;
+  Result<GeneratedHarness> render(size_t FunctionCount) const;
 
 private:
   void addArgument(const Function &F, const Param &P, bool PacketEnd,
@@ -460,24 +461,34 @@ private:
   unsigned FieldNo = 0;
 };
 
-Result<std::string> HarnessWriter::render(size_t FunctionCount) const {
+Result<GeneratedHarness> HarnessWriter::render(size_t FunctionCount) const {
   if (!Refused.empty()) {
     std::string Msg = "cannot generate a " + H.name + " harness: ";
     for (size_t I = 0; I < Refused.size(); ++I)
       Msg += (I ? "; " : "") + Refused[I];
     return Failure::badInput(Msg);
   }
+  GeneratedHarness G;
+  G.comment = "/* bpfcarve harness: a " + H.name + " entry that calls the selected function" +
+              (FunctionCount > 1 ? "s" : "") +
+              " with arguments the verifier must treat as unknown (map contents, packet "
+              "pointers). */\n";
+  // Every name the text below writes that the selected code may not declare.
+  G.needs.push_back({"macro", "SEC"});
+  if (findGeneratedDeclaration("struct", H.ctxStruct))
+    G.needs.push_back({"struct", H.ctxStruct});
+  if (NeedsArgs) {
+    G.needs.push_back({"typedef", "__u32"});
+    G.needs.push_back({"typedef", "__u64"});
+    G.needs.push_back({"macro", "__uint"});
+    G.needs.push_back({"macro", "__type"});
+    G.needs.push_back({"constant", "BPF_MAP_TYPE_ARRAY"});
+    G.needs.push_back({"helper", "bpf_map_lookup_elem"});
+  }
   std::ostringstream O;
-  O << "/* bpfcarve harness: a " << H.name << " entry that calls the selected function"
-    << (FunctionCount > 1 ? "s" : "")
-    << " with arguments the verifier must treat as unknown (map contents, packet pointers). */\n";
-  // vmlinux.h already declares what <linux/bpf.h> would, and both in one file clash.
-  bool Vmlinux = false;
-  for (const Include &I : M.includes)
-    Vmlinux |= I.headerClass == "vmlinux";
-  if (!Vmlinux)
-    O << "#include <linux/bpf.h>\n";
-  O << "#include <bpf/bpf_helpers.h>\n\n";
+  // A ctx struct bpfcarve has no declaration of is only pointed to (no packet access).
+  if (!findGeneratedDeclaration("struct", H.ctxStruct))
+    O << "struct " << H.ctxStruct << ";\n\n";
   if (NeedsArgs) {
     O << "struct bpfcarve_harness_args {\n"
       << Fields.str() << "};\n\n"
@@ -503,14 +514,15 @@ Result<std::string> HarnessWriter::render(size_t FunctionCount) const {
     O << "\treturn bpfcarve_ret;\n}\n";
   else
     O << "\treturn " << H.passValue << "; /* " << H.passName << " */\n}\n";
-  return O.str();
+  G.body = O.str();
+  return G;
 }
 
 } // namespace
 
-Result<std::string> generateHarness(const ProgramModel &M,
-                                    const std::vector<const Function *> &Functions,
-                                    const HarnessHook &H) {
+Result<GeneratedHarness> generateHarness(const ProgramModel &M,
+                                         const std::vector<const Function *> &Functions,
+                                         const HarnessHook &H) {
   HarnessWriter W(M, H);
   for (const Function *F : Functions)
     W.addFunction(*F);

@@ -367,6 +367,7 @@ void Builder::run() {
       M.spans[Id].push_back(lineSpanAt(Loc));
   }
   recordConditionals();
+  recordProviders();
   M.edges.assign(EdgeSet.begin(), EdgeSet.end());
 }
 

@@ -111,16 +111,8 @@ Result<std::vector<std::string>> seedsFor(const ProgramModel &M, const Selection
   return Seeds;
 }
 
-} // namespace
-
-Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
-  auto Seeds = seedsFor(M, Sel);
-  if (!Seeds)
-    return Seeds.failure();
-  Slice S;
-  S.selection = Sel;
-  S.seeds = *Seeds;
-
+/// The origin of every entity of M that has one of its own (not includes and programs).
+std::map<std::string, Origin> originsOf(const ProgramModel &M) {
   std::map<std::string, Origin> OriginOf;
   for (const Function &F : M.functions)
     OriginOf[F.id] = F.origin;
@@ -132,12 +124,29 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
     OriginOf[T.id] = T.origin;
   for (const Macro &Mc : M.macros)
     OriginOf[Mc.id] = Mc.origin;
+  // A helper the file declares itself (`static void *(*lookup)(void *, const void *) = (void *)
+  // BPF_FUNC_map_lookup_elem;`) is its code: the types its prototype names come with it.
+  for (const HelperEntity &H : M.helpers)
+    if (H.headerClass == "main" || H.headerClass == "local")
+      OriginOf[H.id] = H.headerClass == "main" ? Origin::Main : Origin::Local;
+  return OriginOf;
+}
+
+} // namespace
+
+Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
+  auto Seeds = seedsFor(M, Sel);
+  if (!Seeds)
+    return Seeds.failure();
+  Slice S;
+  S.selection = Sel;
+  S.seeds = *Seeds;
+
+  const std::map<std::string, Origin> OriginOf = originsOf(M);
   auto originOf = [&](const std::string &Id) {
     std::string K = ProgramModel::kindOf(Id);
     if (K == "include" || K == "program")
       return Origin::Main;
-    if (K == "helper")
-      return Origin::System;
     auto It = OriginOf.find(Id);
     return It == OriginOf.end() ? Origin::System : It->second;
   };
@@ -201,6 +210,8 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
               if (Mp.name == P.callerMap)
                 keep(Mp.id, "harness", Id);
         }
+  for (const std::string &Id : Sel.generated)
+    keep(Id, "generated", "");
   // The license (and kernel version) decide which helpers the verifier allows: always kept.
   for (const Global &G : M.globals)
     if (G.origin != Origin::System && (G.section == "license" || G.section == "version"))

@@ -563,17 +563,17 @@ SEC("xdp") int entry(struct xdp_md *ctx) {
                   .actionNames = {"XDP_PASS", "XDP_DROP"}, .foreignCtxStructs = {"__sk_buff"}};
   auto H = generateHarness(M, {&Leaf, &B}, Xdp);
   ASSERT_TRUE(H) << H.failure().message;
-  EXPECT_NE(H->find("/* leaf(off): its callers pass 14, 34 */"), std::string::npos) << *H;
-  EXPECT_NE(H->find("leaf((bpfcarve_args->p0 == 1 ? 34ULL : 14ULL), bpfcarve_args->p1, "
+  EXPECT_NE(H->body.find("/* leaf(off): its callers pass 14, 34 */"), std::string::npos) << H->body;
+  EXPECT_NE(H->body.find("leaf((bpfcarve_args->p0 == 1 ? 34ULL : 14ULL), bpfcarve_args->p1, "
                     "bpfcarve_args->p2, (bpfcarve_args->p3 == 1 ? 9ULL : 7ULL), "
                     "bpfcarve_args->p4)"),
             std::string::npos)
-      << *H;
-  EXPECT_NE(H->find("__u8 p5[16]; /* the largest object bytes's callers pass as key */"),
-            std::string::npos) << *H;
-  EXPECT_NE(H->find("__u8 p6[16]; /* the largest object bytes's callers pass as mac */"), std::string::npos) << *H;
-  EXPECT_NE(H->find("__u8 p9[8];"), std::string::npos) << *H;
-  EXPECT_NE(H->find("(void *)&cache"), std::string::npos) << *H;
+      << H->body;
+  EXPECT_NE(H->body.find("__u8 p5[16]; /* the largest object bytes's callers pass as key */"),
+            std::string::npos) << H->body;
+  EXPECT_NE(H->body.find("__u8 p6[16]; /* the largest object bytes's callers pass as mac */"), std::string::npos) << H->body;
+  EXPECT_NE(H->body.find("__u8 p9[8];"), std::string::npos) << H->body;
+  EXPECT_NE(H->body.find("(void *)&cache"), std::string::npos) << H->body;
 }
 
 TEST(Params, CallerValuesPerProgramType) {
@@ -594,12 +594,12 @@ SEC("tc") int at_tc(struct __sk_buff *skb) { return part(skb, 0); }
                   .actionNames = {"XDP_PASS", "XDP_DROP"}, .foreignCtxStructs = {"__sk_buff"}};
   auto H = generateHarness(M, {&function(M, "lookup")}, Xdp);
   ASSERT_TRUE(H) << H.failure().message;
-  EXPECT_NE(H->find("/* lookup(xdp): its xdp callers pass 1 */"), std::string::npos) << *H;
-  EXPECT_NE(H->find("lookup(ctx, 1ULL)"), std::string::npos) << *H;
+  EXPECT_NE(H->body.find("/* lookup(xdp): its xdp callers pass 1 */"), std::string::npos) << H->body;
+  EXPECT_NE(H->body.find("lookup(ctx, 1ULL)"), std::string::npos) << H->body;
   Xdp.progType = "socket_filter"; // a type no program of the file has: every caller counts
   auto All = generateHarness(M, {&function(M, "lookup")}, Xdp);
   ASSERT_TRUE(All) << All.failure().message;
-  EXPECT_NE(All->find("/* lookup(xdp): its callers pass 0, 1 */"), std::string::npos) << *All;
+  EXPECT_NE(All->body.find("/* lookup(xdp): its callers pass 0, 1 */"), std::string::npos) << All->body;
 }
 
 TEST(Functions, CallersAndCalleesAreCallsEdges) {
@@ -1936,4 +1936,111 @@ char LICENSE[] SEC("license") = "GPL";
   EXPECT_TRUE(hasEdge(M, "include:\"common.h\"@prog.bpf.c:3", "include:\"slots.h\"@common.h:2",
                       edge::Includes));
   EXPECT_TRUE(hasEdge(M, "struct:xdp_md@", "include:<linux/bpf.h>@prog.bpf.c:1", edge::DeclaredIn));
+}
+
+//===--- names generated code writes (Declarations.h) ----------------------===//
+
+TEST(GeneratedNames, NeedsOfTextSkipCommentsStringsAndMembers) {
+  auto Names = [](const std::string &Text) {
+    std::vector<std::string> Out;
+    for (const Need &N : needsOfText(Text))
+      Out.push_back(N.kind + ":" + N.name);
+    return Out;
+  };
+  EXPECT_EQ(Names("struct xdp_md *x = 0; /* TC_ACT_OK */ // XDP_PASS\n"),
+            (std::vector<std::string>{"struct:xdp_md"}));
+  EXPECT_EQ(Names("bpf_redirect(skb->ifindex, 0) == TC_ACT_SHOT ? \"SEC\" : s.__u32"),
+            (std::vector<std::string>{"helper:bpf_redirect", "constant:TC_ACT_SHOT"}));
+  EXPECT_EQ(Names("p->bpf_redirect + q.XDP_DROP + __u64x + x__u32"), std::vector<std::string>{});
+  EXPECT_EQ(Names("(__u32)bpf_map_lookup_elem(&m, &k) + (__u32)1"),
+            (std::vector<std::string>{"typedef:__u32", "helper:bpf_map_lookup_elem"}));
+}
+
+TEST(GeneratedNames, TheInputsOwnDeclarationsComeFirst) {
+  // The file declares xdp_md, the lookup helper (under libbpf's name, by enum value) and a
+  // function named like a helper; it declares no TC_ACT_* and no pull-data helper.
+  std::string Src = "typedef unsigned int __u32;\n"
+                    "struct xdp_md { __u32 data, data_end; };\n"
+                    "enum { ID_LOOKUP = 1 };\n"
+                    "static void *(*bpf_map_lookup_elem)(void *, const void *) = (void *)ID_LOOKUP;\n"
+                    "static int bpf_redirect(int ifindex, int flags) { return ifindex + flags; }\n"
+                    "__attribute__((section(\"xdp\"), used)) int p(struct xdp_md *c)\n"
+                    "{ return bpf_redirect(c->data, 0) + !!bpf_map_lookup_elem(0, 0); }\n";
+  ProgramModel M = parse(Src);
+  ASSERT_TRUE(M.provided.count("struct:xdp_md"));
+  EXPECT_EQ(M.provided.at("struct:xdp_md").entity, id("struct", "xdp_md", 2));
+  ASSERT_TRUE(M.provided.count("typedef:__u32"));
+  EXPECT_EQ(M.provided.at("typedef:__u32").entity, id("typedef", "__u32", 1));
+  ASSERT_TRUE(M.provided.count("helper:bpf_map_lookup_elem"));
+  EXPECT_EQ(M.provided.at("helper:bpf_map_lookup_elem").entity,
+            id("helper", "bpf_map_lookup_elem", 4));
+  ASSERT_TRUE(M.provided.count("helper:bpf_redirect"));
+  EXPECT_NE(M.provided.at("helper:bpf_redirect").conflict, "");
+
+  auto P = provide(M, {{"struct", "xdp_md"},
+                       {"helper", "bpf_map_lookup_elem"},
+                       {"constant", "TC_ACT_OK"},
+                       {"helper", "bpf_skb_pull_data"},
+                       {"constant", "TC_ACT_OK"},
+                       {"helper", "bpf_redirect"}});
+  ASSERT_TRUE(P) << P.failure().message;
+  EXPECT_EQ(P->keep, (std::vector<std::string>{id("struct", "xdp_md", 2),
+                                               id("helper", "bpf_map_lookup_elem", 4)}));
+  EXPECT_EQ(P->declared, (std::vector<std::string>{"TC_ACT_OK", "bpf_skb_pull_data"}));
+  EXPECT_NE(P->declarations.find("#ifndef BPFCARVE_DECL_TC_ACT_OK\n#define BPFCARVE_DECL_TC_ACT_OK\n"
+                                 "#define TC_ACT_OK 0\n#endif\n"),
+            std::string::npos)
+      << P->declarations;
+  EXPECT_NE(P->declarations.find("static long (*bpf_skb_pull_data)(void *skb, unsigned int len) = "
+                                 "(void *) " +
+                                 std::to_string(BPF_FUNC_skb_pull_data) + ";"),
+            std::string::npos)
+      << P->declarations;
+  ASSERT_EQ(P->conflicts.size(), 1U);
+  EXPECT_EQ(P->conflicts[0].name, "bpf_redirect");
+  EXPECT_EQ(P->conflicts[0].entity, id("function", "bpf_redirect", 5));
+  // A name outside the catalogue is bpfcarve's mistake, not the input's.
+  auto Unknown = provide(M, {{"helper", "bpf_not_a_helper"}});
+  ASSERT_FALSE(Unknown);
+  EXPECT_EQ(Unknown.failure().kind, FailureKind::Internal);
+}
+
+TEST(GeneratedNames, DeclarationsCompileBesideEachOtherAndMatchTheUapiLayout) {
+  // Every declaration of the catalogue in one file, twice (the guards), with no header; then
+  // the ctx structs against <linux/bpf.h>, field by field (the verifier checks ctx offsets).
+  std::string All;
+  for (const GeneratedDeclaration &G : generatedDeclarations()) {
+    auto P = provide(ProgramModel{}, {{std::string(G.kind), std::string(G.name)}});
+    ASSERT_TRUE(P) << P.failure().message;
+    All += P->declarations;
+  }
+  std::string Src = All + All + "int use(void) { return sizeof(struct __sk_buff) + XDP_PASS; }\n";
+  ParseOptions O;
+  O.file = kMainPath;
+  O.contents = Src;
+  auto Alone = parseOnly(O);
+  EXPECT_TRUE(Alone) << (Alone ? "" : Alone.failure().message + "\n" + Alone.failure().details);
+
+  std::string Layout = "#include <linux/bpf.h>\n#include <stddef.h>\n"
+                       "#define xdp_md bpfcarve_xdp_md\n#define __sk_buff bpfcarve_sk_buff\n" +
+                       std::string(findGeneratedDeclaration("struct", "xdp_md")->text) + "\n" +
+                       std::string(findGeneratedDeclaration("struct", "__sk_buff")->text) +
+                       "\n#undef xdp_md\n#undef __sk_buff\n";
+  auto same = [&](const char *Uapi, const char *Ours, const char *F) {
+    Layout += std::string("_Static_assert(offsetof(struct ") + Uapi + ", " + F +
+              ") == offsetof(struct " + Ours + ", " + F + "), \"" + Uapi + "." + F + "\");\n";
+  };
+  for (const char *F : {"data", "data_end", "data_meta", "ingress_ifindex", "rx_queue_index",
+                        "egress_ifindex"})
+    same("xdp_md", "bpfcarve_xdp_md", F);
+  for (const char *F :
+       {"len", "mark", "protocol", "vlan_tci", "ifindex", "cb", "tc_classid", "data", "data_end",
+        "napi_id", "family", "remote_ip6", "local_port", "data_meta", "flow_keys", "tstamp",
+        "wire_len", "sk", "gso_size", "tstamp_type", "hwtstamp"})
+    same("__sk_buff", "bpfcarve_sk_buff", F);
+  Layout += "_Static_assert(sizeof(struct __sk_buff) == sizeof(struct bpfcarve_sk_buff), \"\");\n"
+            "_Static_assert(sizeof(struct xdp_md) == sizeof(struct bpfcarve_xdp_md), \"\");\n";
+  O.contents = Layout;
+  auto Same = parseOnly(O);
+  EXPECT_TRUE(Same) << (Same ? "" : Same.failure().message + "\n" + Same.failure().details);
 }

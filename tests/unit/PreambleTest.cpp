@@ -317,7 +317,14 @@ std::string modelJson(const std::string &File, bool UsePreamble, PreambleUse *Us
   auto M = buildProgramModel(O, UsePreamble, &R);
   if (Use)
     *Use = R.preamble;
-  return M ? toJson(*M) : "error: " + M.failure().message;
+  if (!M)
+    return "error: " + M.failure().message;
+  // The names generated code may write, where the translation unit declares them
+  // (ProgramModel::provided): not part of the model's JSON, compared all the same.
+  std::string Provided;
+  for (const auto &[Key, P] : M->provided)
+    Provided += Key + "=" + P.entity + "|" + P.include + "|" + P.conflict + "\n";
+  return toJson(*M) + "\n" + Provided;
 }
 
 } // namespace
@@ -436,4 +443,25 @@ TEST_F(Preamble, ModelRecordThatDoesNotMatchTheParseGivesTheFullParse) {
   ParseReport R;
   ASSERT_TRUE(buildProgramModel(O, true, &R));
   EXPECT_NE(R.note.find("does not match"), std::string::npos) << R.note;
+}
+
+TEST_F(Preamble, GeneratedNamesAreFoundThroughALoadedPreamble) {
+  // A precompiled preamble's lookup table of a C translation unit lists no enumerators: the
+  // model finds them through their enum (Declarations.h, GeneratedDeclaration::enumName).
+  std::string File = Dir->path() + "/names.c";
+  writeFile(File, "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n"
+                  "SEC(\"xdp\") int prog(struct xdp_md *ctx) { return XDP_PASS; }\n");
+  const std::string Off = modelJson(File, false);
+  for (const char *Key : {"constant:BPF_MAP_TYPE_ARRAY=|include:", "constant:XDP_DROP=|include:",
+                          "struct:xdp_md=|include:", "struct:__sk_buff=|include:",
+                          "macro:SEC=|include:", "helper:bpf_map_lookup_elem=|include:",
+                          "typedef:__u32=|include:"})
+    EXPECT_NE(Off.find(Key), std::string::npos) << Key << "\n" << Off.substr(Off.rfind("}"));
+  // Not declared by these headers: bpfcarve declares them when generated code needs them.
+  EXPECT_EQ(Off.find("constant:TC_ACT_OK"), std::string::npos);
+  PreambleUse U1, U2, U3;
+  EXPECT_EQ(modelJson(File, true, &U1), Off);
+  EXPECT_EQ(modelJson(File, true, &U2), Off);
+  EXPECT_EQ(modelJson(File, true, &U3), Off);
+  EXPECT_EQ(U3, PreambleUse::Loaded);
 }

@@ -30,6 +30,14 @@ public:
     V.push_back(std::move(E));
   }
   bool empty() const { return ByFile.empty(); }
+  /// The text of every edit, in file order.
+  std::vector<std::string> texts() const {
+    std::vector<std::string> Out;
+    for (const auto &[File, Es] : ByFile)
+      for (const Edit &E : Es)
+        Out.push_back(E.text);
+    return Out;
+  }
   /// A description of two edits that overlap (they cannot both apply), if any.
   std::optional<std::string> conflict() const;
   /// A copy of M whose file texts carry the edits and whose spans (declarations, includes,

@@ -101,28 +101,11 @@ void Retargeter::run() {
   refuseUnknownComputedReturns();
   rewriteSection();
   addHookPairRewrites();
+  declareWrittenNames();
 }
 
-std::vector<std::string> Retargeter::extraLines() const {
+std::vector<std::string> Retargeter::supportLines() const {
   std::vector<std::string> Lines;
-  bool Vmlinux = std::any_of(M.includes.begin(), M.includes.end(),
-                             [](const Include &I) { return I.headerClass == "vmlinux"; });
-  for (const std::string &H : ExtraHeaders) {
-    if (std::any_of(M.includes.begin(), M.includes.end(),
-                    [&](const Include &I) { return I.spelled == "<" + H + ">"; }))
-      continue;
-    if (!Vmlinux) {
-      Lines.push_back("#include <" + H + ">");
-      continue;
-    }
-    // test_xdp_do_redirect.c includes <vmlinux.h>, which clashes with <linux/pkt_cls.h>'s UAPI
-    // types (`typedef redefinition ... '__kernel_ulong_t'`) and lacks the TC_ACT_* macros: define
-    // the codes the output names, as pkt_cls.h does.
-    for (const auto &[Name, Value] : UsedCodes)
-      Lines.push_back("#ifndef " + Name + "\n#define " + Name + " " +
-                      (Value < 0 ? "(" + std::to_string(Value) + ")" : std::to_string(Value)) +
-                      "\n#endif");
-  }
   if (!TxValueSites.empty()) {
     const verifier::ReturnCode *Tx = From.returnCodeFor(ReturnMeaning::Tx);
     Lines.push_back(std::string("/* bpfcarve retarget: XDP_TX as a value, returned by the entry as "
@@ -134,6 +117,45 @@ std::vector<std::string> Retargeter::extraLines() const {
   for (const std::string &Name : Support)
     if (const char *Def = supportMacro(Name))
       Lines.emplace_back(Def);
+  return Lines;
+}
+
+void Retargeter::declareWrittenNames() {
+  std::vector<extractor::Need> Needs;
+  std::vector<std::string> Texts = Edits.texts();
+  for (const std::string &L : supportLines())
+    Texts.push_back(L);
+  for (const std::string &T : Texts)
+    for (extractor::Need &N : extractor::needsOfText(T))
+      Needs.push_back(std::move(N));
+  auto P = extractor::provide(M, Needs);
+  if (!P) {
+    refuse("generated code", P.failure().message, Entry ? Entry->decl : extractor::SourceSpan{});
+    return;
+  }
+  for (const extractor::Provisions::Conflict &C : P->conflicts) {
+    // At the file's declaration of the name when it is the project's.
+    extractor::SourceSpan Where = Entry ? Entry->decl : extractor::SourceSpan{};
+    if (auto It = M.spans.find(C.entity); It != M.spans.end() && !It->second.empty())
+      Where = It->second.front();
+    refuse(C.name,
+           "the rewrite writes " + C.name + ", which this file declares as " + C.what +
+               ": the output would use the file's own code",
+           Where);
+  }
+  Provided = P.take();
+}
+
+std::vector<std::string> Retargeter::extraLines() const {
+  std::vector<std::string> Lines;
+  if (!Provided.declarations.empty()) {
+    std::string D = Provided.declarations;
+    if (!D.empty() && D.back() == '\n')
+      D.pop_back();
+    Lines.push_back("/* bpfcarve retarget: declarations of names the rewrites write */\n" + D);
+  }
+  for (std::string &L : supportLines())
+    Lines.push_back(std::move(L));
   return Lines;
 }
 
@@ -177,6 +199,7 @@ Result<RetargetResult> retarget(const ProgramModel &Model, const ParseOptions &I
   Selection Sel;
   Sel.kind = Selection::Kind::Programs;
   Sel.names = {(*P)->name};
+  Sel.generated = R.Provided.keep;
   auto Sl = computeSlice(Edited, Sel);
   if (!Sl)
     return Sl.failure();

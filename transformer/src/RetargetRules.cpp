@@ -428,14 +428,4 @@ const std::vector<std::string_view> &verdictHelpers() {
   return Helpers;
 }
 
-std::string_view returnCodeHeader(std::string_view HookName) {
-  static const std::vector<std::pair<std::string_view, std::string_view>> Headers = {
-      {"tc", "linux/pkt_cls.h"},
-  };
-  for (const auto &[Hook, Header] : Headers)
-    if (Hook == HookName)
-      return Header;
-  return {};
-}
-
 } // namespace bpfcarve::transformer

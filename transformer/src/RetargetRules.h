@@ -52,10 +52,6 @@ struct HelperRule {
 };
 const std::vector<HelperRule> &helperRules();
 
-/// The header that defines a hook's return-code names, when <linux/bpf.h> does not: TC_ACT_*
-/// live in <linux/pkt_cls.h>. Empty when none is needed.
-std::string_view returnCodeHeader(std::string_view HookName);
-
 /// Another name a hook's programs give one of its return codes (`BPF_OK` for TC_ACT_OK: both
 /// are 0 to the kernel). A use of the alias is mapped like the code it stands for.
 struct ReturnCodeAlias {

@@ -13,6 +13,7 @@
 #include "EditSet.h"
 #include "RetargetRules.h"
 
+#include "bpfcarve/extractor/Declarations.h"
 #include "bpfcarve/extractor/ProgramModel.h"
 #include "bpfcarve/transformer/Retarget.h"
 #include "bpfcarve/verifier/HookProfile.h"
@@ -70,10 +71,10 @@ public:
 
   EditSet Edits;
   RetargetReport Report;
-  std::set<std::string> ExtraHeaders;
-  /// Target codes the output names, for a header that cannot be included (see extraLines).
-  std::map<std::string, std::int64_t> UsedCodes;
-  /// Lines the output starts with: the codes' header (or their definitions), helper macros.
+  /// How the names the rewrites write are declared (declareWrittenNames): the input's
+  /// declarations the slice keeps, bpfcarve's for the others.
+  extractor::Provisions Provided;
+  /// Lines the output starts with: bpfcarve's declarations, then the support macros.
   std::vector<std::string> extraLines() const;
 
 private:
@@ -103,11 +104,6 @@ private:
   }
   /// Whether helper H is declared by libbpf's bpf_helper_defs.h, which then declares every
   /// helper a rewrite may call instead.
-  bool declaredByLibbpf(const extractor::HelperCall &H) const {
-    return std::any_of(M.helpers.begin(), M.helpers.end(), [&](const extractor::HelperEntity &E) {
-      return E.name == H.name && E.headerClass == "libbpf";
-    });
-  }
   /// A macro of supportMacro() the output must define.
   void needSupport(std::string_view Name) { Support.insert(std::string(Name)); }
   std::string ctxParamOf(const extractor::Function &F) const {
@@ -126,6 +122,11 @@ private:
   void rewriteSection();
   /// bpf_skb_pull_data at the entry and the caveats of hookPairRules().
   void addHookPairRewrites();
+  /// Every name the edits and support macros write (needsOfText), resolved against the model
+  /// (Declarations.h); a name the file declares as something else is refused.
+  void declareWrittenNames();
+  /// The support macros and the XDP_TX value macro the output defines.
+  std::vector<std::string> supportLines() const;
 
   // RewriteCtxFields.cpp
   /// `struct <source ctx>` in the type references of F's declarations.

@@ -67,20 +67,6 @@ void Retargeter::rewriteHelperCalls(const Function &F) {
       refuse(H.name, std::string(Rule->reason), H.site);
       continue;
     }
-    // Every other action writes a libbpf helper name (or a support macro calling one). A helper
-    // the file declares itself (`static long (*adjust)(struct xdp_md *, int) =
-    // (void *) BPF_FUNC_xdp_adjust_head;`) comes without libbpf's declaration of that name.
-    if (!declaredByLibbpf(H)) {
-      refuse(H.name,
-             "its rewrite for " + std::string(To.name) +
-                 " calls libbpf helpers by name, which this file does not declare (it "
-                 "declares " +
-                 H.name +
-                 " itself, not through libbpf's <bpf/bpf_helpers.h>); bpfcarve does not add "
-                 "helper declarations yet",
-             H.site);
-      continue;
-    }
     if (Rule->approximate && !O.allowApprox) {
       refuse(H.name,
              "only an approximate rewrite exists: " + std::string(Rule->reason) +

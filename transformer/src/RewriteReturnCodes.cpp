@@ -105,10 +105,6 @@ void Retargeter::mapTxToken(const std::string &Name, const SourceSpan &Spelled,
 }
 
 std::string Retargeter::codeText(const verifier::ReturnCode &T) {
-  if (std::string_view H = returnCodeHeader(To.name); !H.empty()) {
-    ExtraHeaders.insert(std::string(H));
-    UsedCodes[std::string(T.name)] = T.value;
-  }
   // Hooks whose codes are bare numbers (cgroup_skb: 1 allows) name them in lower case in the
   // profiles; no header defines those names, so the number goes in, with the name beside it.
   std::string Text(T.name);

@@ -4,7 +4,7 @@
 // KEEP: return action;
 // KEEP: SEC\("tc"\)
 // KEEP: int filter\(struct __sk_buff \*ctx\)
-// KEEP: #include <linux/pkt_cls.h>
+// KEEP: #ifndef BPFCARVE_DECL_TC_ACT_SHOT\n#define BPFCARVE_DECL_TC_ACT_SHOT\n#define TC_ACT_SHOT 2\n#endif
 // DROP: XDP_
 // DIFFRUN: pass
 /* The verdict travels through a variable: every XDP code in the program is mapped by meaning. */

@@ -1,9 +1,10 @@
 // ARGS: --to tc
-// KEEP: #ifndef TC_ACT_SHOT\n#define TC_ACT_SHOT 2\n#endif
+// KEEP: #ifndef BPFCARVE_DECL_TC_ACT_SHOT\n#define BPFCARVE_DECL_TC_ACT_SHOT\n#define TC_ACT_SHOT 2\n#endif
 // KEEP: return TC_ACT_SHOT;
 // DROP: pkt_cls\.h
 // DIFFRUN: pass
-/* With vmlinux.h, <linux/pkt_cls.h> clashes (UAPI typedefs twice): the codes are defined. */
+/* vmlinux.h has no TC_ACT_* macros, and <linux/pkt_cls.h> beside it clashes (UAPI typedefs
+ * twice): the codes are defined, guarded. */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 

@@ -21,7 +21,9 @@ struct EmitOptions {
   /// Keep `#include "local.h"` for the project's own headers instead of copying what is needed
   /// from them.
   bool keepLocalIncludes = false;
-  /// Generated #include lines to put first (a retarget's target-hook headers).
+  /// Generated lines to put first: the declarations and macros a retargeting writes. They name
+  /// only what the translation unit declares nowhere (Declarations.h), so no include after
+  /// them declares it again.
   std::vector<std::string> extraIncludes;
 };
 

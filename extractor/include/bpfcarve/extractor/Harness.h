@@ -24,6 +24,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "bpfcarve/extractor/Declarations.h"
 #include "bpfcarve/extractor/ProgramModel.h"
 #include "bpfcarve/toolchain/Result.h"
 
@@ -51,9 +52,18 @@ struct HarnessHook {
 /// The name of the generated entry program.
 inline constexpr const char *HarnessEntry = "bpfcarve_harness";
 
-/// C text of the harness for Functions (which must all be non-entry functions of M).
-Result<std::string> generateHarness(const ProgramModel &M,
-                                    const std::vector<const Function *> &Functions,
-                                    const HarnessHook &Hook);
+/// A harness: its text, and the names it writes that the selected code may not declare
+/// (Declarations.h): the caller keeps the input's declarations of them in the slice and puts
+/// bpfcarve's declarations of the others between the comment and the body.
+struct GeneratedHarness {
+  std::string comment; ///< the opening comment line
+  std::string body;    ///< the args record, the map and the entry program
+  std::vector<Need> needs;
+};
+
+/// The harness for Functions (which must all be non-entry functions of M).
+Result<GeneratedHarness> generateHarness(const ProgramModel &M,
+                                         const std::vector<const Function *> &Functions,
+                                         const HarnessHook &Hook);
 
 } // namespace bpfcarve::extractor

@@ -314,6 +314,18 @@ struct HelperEntity {
   std::string headerClass;
 };
 
+/// Where the translation unit declares a name of the catalogue of generated names
+/// (Declarations.h). At most one of entity and include is set; neither when the declaration is
+/// in no file (a -D flag, a builtin).
+struct Provider {
+  std::string entity;  ///< a main/local entity that declares it (its id)
+  std::string include; ///< the #include line of a main/local file that brings the system
+                       ///< header declaring it
+  /// Non-empty when the name is declared as something else than generated code means (a
+  /// function of the file's own called `bpf_redirect`): what it is.
+  std::string conflict;
+};
+
 /// A source file taking part in the translation unit.
 struct SourceFile {
   std::string path; ///< display path
@@ -351,6 +363,9 @@ struct ProgramModel {
   std::vector<Conditional> conditionals; ///< in file order
   std::vector<HelperEntity> helpers;
   std::vector<Edge> edges; ///< sorted, unique
+  /// By provisionKey(kind, name): the names of the catalogue of generated names the translation
+  /// unit declares (Declarations.h); a name it does not declare is absent.
+  std::map<std::string, Provider> provided;
   /// Every piece of original text that declares a main/local entity (prototype and definition,
   /// extern and definition, ...), by entity id, in file order. Co-located declarations
   /// (`struct {...} m SEC(".maps");`) share one span.

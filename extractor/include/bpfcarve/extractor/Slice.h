@@ -25,6 +25,9 @@ struct Selection {
   /// The selected functions' pointee records are needed complete (the harness declares values
   /// of them), not just pointed to.
   bool completeParams = false;
+  /// Entities and includes that declare names generated code writes (Declarations.h): kept
+  /// with the reason "generated".
+  std::vector<std::string> generated;
   std::string describe() const;   ///< as the user wrote it: "--program balancer_ingress"
 };
 

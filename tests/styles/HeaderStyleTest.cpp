@@ -1,0 +1,171 @@
+//===- HeaderStyleTest.cpp - one program in several header styles ---------===//
+//
+// tests/styles/<style>/prog.bpf.c holds the same program (maps, a helper, memcpy, a parser, a
+// verdict) below the same marker line, written against different headers: the machine's UAPI
+// and libbpf, vmlinux.h and libbpf, a vendored UAPI subset with the project's own helper
+// declarations under -nostdinc. `flags` in a style's folder holds its compile flags (-I relative
+// to the folder); none means bpfcarve's defaults. Every style must give the same outcomes: the
+// harness of the parser verifies, the program retargets to tc, verifies there and behaves the
+// same on packets, with the same kept functions and maps. The names the harness and the rewrites
+// write come from the input's declarations, or from bpfcarve's where the input has none
+// (extractor/include/bpfcarve/extractor/Declarations.h), never from an #include appended.
+//
+//===----------------------------------------------------------------------===//
+#include "NoResidue.h"
+#include "bpfcarve/toolchain/Process.h"
+#include "bpfcarve/toolchain/TempDir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace bpfcarve;
+
+namespace {
+
+const std::string StylesDir = BPFCARVE_SOURCE_DIR "/tests/styles";
+const std::string Marker = "/* --- the program: the same text in every style --- */";
+
+std::string slurp(const fs::path &P) {
+  std::ifstream I(P, std::ios::binary);
+  std::stringstream S;
+  S << I.rdbuf();
+  return S.str();
+}
+
+std::vector<std::string> styles() {
+  std::vector<std::string> Out;
+  for (const auto &E : fs::directory_iterator(StylesDir))
+    if (E.is_directory() && fs::exists(E.path() / "prog.bpf.c"))
+      Out.push_back(E.path().filename().string());
+  std::sort(Out.begin(), Out.end());
+  return Out;
+}
+
+/// A style's flags with -I made absolute; empty: bpfcarve's defaults.
+std::vector<std::string> flagsOf(const std::string &Style) {
+  fs::path Dir = fs::path(StylesDir) / Style;
+  std::vector<std::string> Flags;
+  std::istringstream In(fs::exists(Dir / "flags") ? slurp(Dir / "flags") : "");
+  for (std::string F; In >> F;)
+    Flags.push_back(F.starts_with("-I") && F.size() > 2 && F[2] != '/'
+                        ? "-I" + (Dir / F.substr(2)).string()
+                        : F);
+  return Flags;
+}
+
+/// What one style gives: exit codes, verdicts, kept names; and the texts, for the messages.
+struct Outcome {
+  int harnessExit = -1, retargetExit = -1;
+  std::string harnessVerdict, retargetVerdict;
+  long long divergent = -1, compared = -1;
+  bool mapsEqual = false;
+  std::set<std::string> kept; ///< project functions and maps of the harness slice
+  std::string log;
+};
+
+class HeaderStyle : public ::testing::TestWithParam<std::string> {
+protected:
+  static toolchain::ProcessResult run(std::vector<std::string> Args,
+                                      const std::vector<std::string> &Flags) {
+    Args.insert(Args.begin(), BPFCARVE_BIN);
+    if (!Flags.empty()) {
+      Args.emplace_back("--");
+      Args.insert(Args.end(), Flags.begin(), Flags.end());
+    }
+    auto R = toolchain::runProcess(Args);
+    EXPECT_TRUE(static_cast<bool>(R));
+    return R ? *R : toolchain::ProcessResult{};
+  }
+
+  static std::string verdictOf(const std::string &File, const std::vector<std::string> &Flags,
+                               std::string &Log) {
+    auto V = run({"verify", File, "--format", "json"}, Flags);
+    Log += V.err;
+    json J = json::parse(V.out, nullptr, false);
+    if (J.is_discarded() || J["programs"].empty())
+      return "no report (exit " + std::to_string(V.exitCode) + ")";
+    std::string Out;
+    for (const json &P : J["programs"])
+      Out += P["name"].get<std::string>() + "=" + P["verdict"].get<std::string>() + " ";
+    return Out;
+  }
+
+  static Outcome outcomeOf(const std::string &Style, const std::string &Tmp) {
+    Outcome O;
+    const std::string In = StylesDir + "/" + Style + "/prog.bpf.c";
+    const std::vector<std::string> Flags = flagsOf(Style);
+    const std::string Harness = Tmp + "/" + Style + ".harness.c";
+    const std::string Manifest = Tmp + "/" + Style + ".manifest.json";
+    auto E = run({"extract", In, "--function", "parse_ipv4", "--harness", "xdp", "-o", Harness,
+                  "--manifest", Manifest},
+                 Flags);
+    O.harnessExit = E.exitCode;
+    O.log += E.err;
+    if (E.exitCode == 0) {
+      O.harnessVerdict = verdictOf(Harness, Flags, O.log);
+      json M = json::parse(slurp(Manifest), nullptr, false);
+      if (!M.is_discarded())
+        for (const json &K : M["kept"])
+          if ((K["kind"] == "function" || K["kind"] == "map") && K["origin"] != "system")
+            O.kept.insert(K["id"].get<std::string>().substr(0, K["id"].get<std::string>().find('@')));
+    }
+    const std::string Retargeted = Tmp + "/" + Style + ".tc.c";
+    auto R = run({"retarget", In, "--to", "tc", "-o", Retargeted}, Flags);
+    O.retargetExit = R.exitCode;
+    O.log += R.err;
+    if (R.exitCode == 0) {
+      O.retargetVerdict = verdictOf(Retargeted, Flags, O.log);
+      auto D = run({"diff-run", In, Retargeted, "--format", "json"}, Flags);
+      O.log += D.err;
+      json J = json::parse(D.out, nullptr, false);
+      if (!J.is_discarded()) {
+        O.divergent = J.value("divergent", -1LL);
+        O.compared = J.value("compared", -1LL);
+        O.mapsEqual = J.value("maps_equal", false);
+      }
+    }
+    return O;
+  }
+};
+
+TEST(HeaderStyles, EveryStyleHoldsTheSameProgram) {
+  std::vector<std::string> All = styles();
+  ASSERT_GE(All.size(), 3U) << "tests/styles holds fewer styles than the test was written for";
+  std::string First;
+  for (const std::string &S : All) {
+    std::string Text = slurp(fs::path(StylesDir) / S / "prog.bpf.c");
+    size_t At = Text.find(Marker);
+    ASSERT_NE(At, std::string::npos) << S << ": no marker line";
+    if (First.empty())
+      First = Text.substr(At);
+    EXPECT_EQ(Text.substr(At), First) << S << ": the program differs from " << All.front() << "'s";
+  }
+}
+
+TEST_P(HeaderStyle, HarnessRetargetAndDiffRunWork) {
+  if (geteuid() != 0)
+    GTEST_SKIP() << "loading programs needs root (CAP_BPF)";
+  auto T = toolchain::TempDir::create("bpfcarve-styles");
+  ASSERT_TRUE(static_cast<bool>(T));
+  Outcome O = outcomeOf(GetParam(), T->path());
+  EXPECT_EQ(O.harnessExit, 0) << O.log;
+  EXPECT_EQ(O.harnessVerdict, "bpfcarve_harness=pass ") << O.log;
+  EXPECT_EQ(O.kept, (std::set<std::string>{"function:parse_ipv4"})) << O.log;
+  EXPECT_EQ(O.retargetExit, 0) << O.log;
+  EXPECT_EQ(O.retargetVerdict, "count_and_drop_icmp=pass ") << O.log;
+  EXPECT_EQ(O.divergent, 0) << O.log;
+  EXPECT_GT(O.compared, 100) << O.log;
+  EXPECT_TRUE(O.mapsEqual) << O.log;
+}
+
+INSTANTIATE_TEST_SUITE_P(Styles, HeaderStyle, ::testing::ValuesIn(styles()),
+                         [](const auto &Info) { return Info.param; });
+
+} // namespace
