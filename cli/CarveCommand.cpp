@@ -22,7 +22,7 @@ namespace bpfcarve::cli {
 
 namespace {
 struct CarveCliOptions {
-  std::string file, functions, programs, lines, map, to,
+  std::string file, functions, programs, lines, map, to, type,
       direction = "ingress", output, report, format = "text", packets = "gen:all", seed, harness;
   std::string keepStages;
   bool allowApprox = false, noDiffRun = false;
@@ -47,6 +47,7 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
   CO.selection = *Sel;
   CO.harness = O.harness;
   CO.to = O.to;
+  CO.type = O.type;
   CO.direction = O.direction;
   CO.allowApprox = O.allowApprox;
   CO.diffRun = !O.noDiffRun;
@@ -136,6 +137,8 @@ void addCarveCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--lines", O->lines, "declarations touching FILE:A-B");
   Sub->add_option("--map", O->map, "every function that reads or writes map M");
   Sub->add_option("--to", O->to, "retarget to this hook (xdp, tc, ...)");
+  Sub->add_option("--type", O->type,
+                  "the program's hook when its SEC() is one libbpf does not know (tc, xdp, ...)");
   Sub->add_option("--direction", O->direction, "tc direction: ingress (default) or egress")
       ->check(CLI::IsMember({"ingress", "egress"}));
   Sub->add_flag("--allow-approx", O->allowApprox, "allow approximate rewrites");

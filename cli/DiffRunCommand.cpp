@@ -10,7 +10,7 @@ namespace bpfcarve::cli {
 
 namespace {
 struct DiffRunCliOptions {
-  std::string a, b, program, programB, packets = "gen:all", seed, format = "text";
+  std::string a, b, program, programB, type, typeB, packets = "gen:all", seed, format = "text";
 };
 
 int runDiffRun(const DiffRunCliOptions &O, const CommandContext &Ctx) {
@@ -29,6 +29,8 @@ int runDiffRun(const DiffRunCliOptions &O, const CommandContext &Ctx) {
   verifier::DiffRunOptions DO;
   DO.programA = O.program;
   DO.programB = O.programB;
+  DO.typeA = O.type;
+  DO.typeB = O.typeB;
   DO.packets = O.packets;
   DO.seedPath = O.seed;
   auto R = verifier::diffRun(*ObjA, *ObjB, DO);
@@ -63,6 +65,9 @@ void addDiffRunCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("B", O->b, "second program: BPF C source or object")->required();
   Sub->add_option("--program", O->program, "program in A (and in B unless --program-b)");
   Sub->add_option("--program-b", O->programB, "program in B when its name differs");
+  Sub->add_option("--type", O->type,
+                  "hook of A's program when its SEC() is one libbpf does not know (tc, xdp, ...)");
+  Sub->add_option("--type-b", O->typeB, "hook of B's program, likewise");
   Sub->add_option("--packets", O->packets,
                   "pcap file or gen:NAME (gen:all, gen:ipv4, gen:ipv6, "
                   "gen:vlan, gen:tunnels, gen:icmp, gen:malformed)");

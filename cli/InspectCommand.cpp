@@ -3,6 +3,8 @@
 
 #include "bpfcarve/extractor/Frontend.h"
 #include "bpfcarve/extractor/ModelFormat.h"
+#include "bpfcarve/toolchain/Names.h"
+#include "bpfcarve/verifier/HookProfile.h"
 
 #include <iostream>
 
@@ -14,6 +16,7 @@ namespace {
 struct InspectOptions {
   std::string file;
   std::string format = "text";
+  std::string type;
   bool preamble = false;
 };
 
@@ -32,6 +35,12 @@ const char *preambleUseName(extractor::PreambleUse U) {
 }
 
 int runInspect(const InspectOptions &O, const CommandContext &Ctx) {
+  const verifier::HookProfile *Type = nullptr;
+  if (!O.type.empty()) {
+    Type = verifier::findHook(O.type);
+    if (!Type)
+      return report(toolchain::unknownName("unknown hook", O.type, verifier::hookNames()), Ctx);
+  }
   extractor::ParseOptions P = parseOptionsFor(O.file, Ctx);
   extractor::ParseReport Report;
   auto Model = extractor::buildProgramModel(P, O.preamble, &Report);
@@ -40,6 +49,11 @@ int runInspect(const InspectOptions &O, const CommandContext &Ctx) {
               << Report.note << ")\n";
   if (!Model)
     return report(Model.failure(), Ctx);
+  // --type names the hook of programs in sections libbpf does not know (`__section("egress")`).
+  if (Type)
+    for (extractor::Program &Pr : Model->programs)
+      if (Pr.type == "unknown") // ModelBuilder's name for a section libbpf does not know
+        Pr.type = std::string(Type->progTypeName);
   if (O.format == "json")
     return emit(extractor::toJson(*Model), Ctx);
   if (O.format == "dot")
@@ -56,6 +70,8 @@ void addInspectCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("FILE", O->file, "BPF C source file")->required();
   Sub->add_option("--format", O->format, "output format")
       ->check(CLI::IsMember({"text", "json", "dot"}));
+  Sub->add_option("--type", O->type,
+                  "the hook of programs whose SEC() libbpf does not know (tc, xdp, ...)");
   Sub->add_flag("--preamble", O->preamble,
                 "read the headers of the leading #include <...> lines from the preamble cache "
                 "(as extract does; the model is the same)");

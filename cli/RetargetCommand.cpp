@@ -47,7 +47,9 @@ void addRetargetCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("FILE", O->file, "BPF C source file")->required();
   Sub->add_option("--to", O->to, "target hook: xdp, tc, socket, cgroup_skb/ingress, ...")
       ->required();
-  Sub->add_option("--from", O->from, "expected source hook (checked against SEC())");
+  Sub->add_option("--type,--from", O->from,
+                  "the program's hook: names it when its SEC() is one libbpf does not know "
+                  "(iproute2's \"egress\"), else checked against SEC()");
   Sub->add_option("--program", O->program, "the program (function or unique section)");
   Sub->add_option("--direction", O->direction, "tc direction: ingress (default) or egress")
       ->check(CLI::IsMember({"ingress", "egress"}));

@@ -141,6 +141,19 @@ int bounce(struct xdp_md *ctx)
 char LICENSE[] SEC("license") = "GPL";
 )";
 
+// A tc classifier in a section libbpf does not know: only --type can name its hook.
+const char *UnknownSection = R"(#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+SEC("classify_edge")
+int edge(struct __sk_buff *skb)
+{
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+)";
+
 const char *PerfEvent = R"(#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -370,8 +383,22 @@ std::vector<Case> cases() {
        2, "bpfcarve: error: program 'first' is a xdp program, not tc", WithProg});
   add({"retarget_section_without_profile", {"retarget", "@D/perf.c", "--to", "tc"}, 2,
        "bpfcarve: error: program 'sample' is in SEC\\(\"perf_event\"\\), which no hook profile "
-       "describes",
+       "describes$",
        {{"perf.c", PerfEvent}}});
+  // --type names the hook of a section libbpf does not know, not of one it types otherwise.
+  add({"retarget_known_section_type_ignored",
+       {"retarget", "@D/perf.c", "--type", "xdp", "--to", "tc"},
+       2,
+       "bpfcarve: error: program 'sample' is in SEC\\(\"perf_event\"\\), which no hook profile "
+       "describes$",
+       {{"perf.c", PerfEvent}}});
+  add({"retarget_unknown_section_needs_type", {"retarget", "@D/edge.c", "--to", "xdp"}, 2,
+       "bpfcarve: error: program 'edge' is in SEC\\(\"classify_edge\"\\), which no hook profile "
+       "describes; name its hook with --type HOOK",
+       {{"edge.c", UnknownSection}}});
+  add({"retarget_type_unknown_hook", {"retarget", "@D/edge.c", "--type", "tx", "--to", "xdp"}, 2,
+       "bpfcarve: error: unknown hook 'tx'; did you mean 'tc'\\? \\(use xdp, .*",
+       {{"edge.c", UnknownSection}}});
   add({"retarget_refused", {"retarget", "@D/bounce.c", "--to", "socket", "-o", "@D/out.c"}, 1,
        "bounce.c:4:1: error: cannot retarget 'bounce' to socket: bounce: socket programs have no "
        "direct packet access \\(ctx->data\\)", {{"bounce.c", Bounce}, {"out.c", "previous output\n"}}});

@@ -158,6 +158,7 @@ Result<CarveResult> carve(const CarveOptions &O) {
     RetargetOptions RO;
     RO.program = X.entryProgram;
     RO.to = O.to;
+    RO.from = O.type;
     RO.direction = O.direction;
     RO.allowApprox = O.allowApprox;
     // A program is retargeted from the input itself, whose model extract built (the report
@@ -194,7 +195,13 @@ Result<CarveResult> carve(const CarveOptions &O) {
   }
   if (auto C = Stages->copy(stage::Object, *Obj); !C)
     return C.failure();
-  auto Verified = verifier::verifyObject(*Obj, {X.entryProgram, "", nullptr, O.output});
+  // A retargeted result is in its hook's own section; a kept program keeps its SEC().
+  // A retargeted result is in its hook's own section, a harness in its own; a kept program
+  // keeps its SEC(), which --type may have to name.
+  const bool KeptProgram = O.selection.kind == extractor::Selection::Kind::Programs;
+  auto Verified = verifier::verifyObject(
+      *Obj,
+      {X.entryProgram, Res.retarget || !KeptProgram ? std::string() : O.type, nullptr, O.output});
   if (!Verified)
     return Verified.failure();
   Verified->object = O.output;
@@ -214,6 +221,7 @@ Result<CarveResult> carve(const CarveOptions &O) {
     return C.failure();
   verifier::DiffRunOptions DO;
   DO.programA = X.entryProgram;
+  DO.typeA = KeptProgram ? O.type : std::string();
   DO.packets = O.packets;
   DO.seedPath = O.seed;
   auto D = verifier::diffRun(*OrigObj, *Obj, DO);

@@ -45,9 +45,18 @@ Result<const HookProfile *> sourceHook(const Program &P, const RetargetOptions &
   Variant = From ? nullptr : sectionVariant(P.section);
   if (Variant)
     From = verifier::findHook(Variant->base);
+  // A section libbpf does not know (iproute2's `__section("egress")`): the user names the hook.
+  const bool Unknown = P.type == "unknown"; // ModelBuilder's type for such a section
+  if (!From && Unknown && !O.from.empty()) {
+    From = verifier::findHook(O.from);
+    if (!From)
+      return toolchain::unknownName("unknown hook", O.from, verifier::hookNames());
+    return From;
+  }
   if (!From)
     return Failure::badInput("program '" + P.name + "' is in SEC(\"" + P.section +
-                             "\"), which no hook profile describes");
+                             "\"), which no hook profile describes" +
+                             (Unknown ? "; name its hook with --type HOOK" : ""));
   if (!O.from.empty() && verifier::findHook(O.from) != From)
     return Failure::badInput("program '" + P.name + "' is a " + std::string(From->name) +
                              " program, not " + O.from);

@@ -37,7 +37,7 @@ struct Side {
   std::optional<LoadedProgram> loaded;
 };
 
-Result<bool> prepare(Side &S, const std::string &Name) {
+Result<bool> prepare(Side &S, const std::string &Name, const std::string &Type) {
   auto Info = readObject(S.path);
   if (!Info)
     return Info.failure();
@@ -67,6 +67,7 @@ Result<bool> prepare(Side &S, const std::string &Name) {
   }
   LoadOptions LO;
   LO.alsoLoad = S.info.slotPrograms;
+  LO.type = Type;
   auto L = loadProgram(S.path, S.program, LO);
   if (!L)
     return L.failure();
@@ -80,7 +81,7 @@ Result<bool> prepare(Side &S, const std::string &Name) {
                    0,
                    L->log()};
   }
-  S.hook = findHook(S.program.section);
+  S.hook = findHook(Type.empty() ? S.program.section : Type);
   if (!S.hook) {
     auto ByType = hooksForProgType(L->progType());
     if (!ByType.empty())
@@ -243,12 +244,12 @@ Result<DiffRunReport> diffRun(const std::string &ObjA, const std::string &ObjB,
 
   Side A{"A", ObjA, {}, {}, nullptr, std::nullopt};
   Side B{"B", ObjB, {}, {}, nullptr, std::nullopt};
-  if (auto R = prepare(A, O.programA); !R)
+  if (auto R = prepare(A, O.programA, O.typeA); !R)
     return R.failure();
-  if (auto R = prepare(B, O.programB.empty() ? O.programA : O.programB); !R) {
+  if (auto R = prepare(B, O.programB.empty() ? O.programA : O.programB, O.typeB); !R) {
     // B's program may be named differently: retry with its only program.
     if (O.programB.empty() && !O.programA.empty()) {
-      if (auto R2 = prepare(B, ""); !R2)
+      if (auto R2 = prepare(B, "", O.typeB); !R2)
         return R.failure();
     } else {
       return R.failure();

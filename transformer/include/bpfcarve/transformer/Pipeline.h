@@ -30,6 +30,8 @@ struct CarveOptions {
   /// Hook of the harness for a selection that is not programs; empty: `to`, else xdp.
   std::string harness;
   std::string to; ///< retarget to this hook; empty: keep the hook
+  /// The selected program's hook when its SEC() is one libbpf does not know (`--type`).
+  std::string type;
   std::string direction = "ingress";
   bool allowApprox = false;
   bool diffRun = true;             ///< with `to`: run the carved original and the result

@@ -23,7 +23,10 @@ namespace bpfcarve::transformer {
 struct RetargetOptions {
   std::string program;     ///< function or unique section; empty when the file has one program
   std::string to;          ///< HOOK: xdp, tc, socket, cgroup_skb/ingress, ...
-  std::string from;        ///< expected source hook; empty: from the program's SEC()
+  /// The program's hook (`--type`, alias `--from`): required when its SEC() is one no hook
+  /// profile describes (iproute2's `__section("egress")`); else it must be SEC()'s hook.
+  /// Empty: from SEC().
+  std::string from;
   std::string direction = "ingress"; ///< for tc: which direction-dependent rewrites apply
   bool allowApprox = false;
 };

@@ -20,6 +20,9 @@ namespace bpfcarve::verifier {
 
 struct DiffRunOptions {
   std::string programA, programB; ///< empty: the object's only program
+  /// The hook of A's (B's) program when its SEC() is one libbpf does not know (`--type`):
+  /// loaded as that hook's program type and run as that hook; empty: from SEC().
+  std::string typeA, typeB;
   std::string packets = "gen:all";
   std::string seedPath;           ///< empty: no seeding
 };
