@@ -43,7 +43,10 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
         return report(W.failure(), Ctx);
 
   transformer::CarveOptions CO;
-  CO.input = parseOptionsFor(O.file, Ctx);
+  auto In = inputFor(O.file, Ctx);
+  if (!In)
+    return report(In.failure(), Ctx);
+  CO.input = In.take();
   CO.selection = *Sel;
   CO.harness = O.harness;
   CO.to = O.to;
@@ -153,6 +156,7 @@ void addCarveCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("-o", O->output, "output file")->required();
   Sub->add_option("--report", O->report, "write the whole report as JSON");
   Sub->add_option("--format", O->format, "output format")->check(CLI::IsMember({"text", "json"}));
+  addModernizeMapsFlag(Sub, Ctx);
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer(
       "Exit: 0 carved, verified and (with --to) behaving the same; 1 rejected, refused or\n"

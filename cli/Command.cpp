@@ -3,6 +3,8 @@
 
 #include "bpfcarve/extractor/Frontend.h"
 #include "bpfcarve/toolchain/OutputFile.h"
+#include "bpfcarve/toolchain/Toolchain.h"
+#include "bpfcarve/transformer/Modernize.h"
 #include "bpfcarve/verifier/Compiler.h"
 
 #include <filesystem>
@@ -30,6 +32,36 @@ extractor::ParseOptions parseOptionsFor(const std::string &File, const CommandCo
   P.buildDir = Ctx.buildDir;
   P.flags = Ctx.flags;
   return P;
+}
+
+Result<extractor::ParseOptions> inputFor(const std::string &File, const CommandContext &Ctx,
+                                         std::vector<std::string> *Modernized) {
+  extractor::ParseOptions P = parseOptionsFor(File, Ctx);
+  if (!Ctx.modernizeMaps)
+    return P;
+  if (auto Ok = extractor::checkSourceFile(File); !Ok)
+    return Ok.failure();
+  auto M = transformer::modernizeMaps(P);
+  if (!M)
+    return M.failure();
+  std::string Names;
+  for (const std::string &N : M->maps)
+    Names += (Names.empty() ? "" : ", ") + N;
+  std::cerr << "bpfcarve: note: --modernize-maps: "
+            << (M->maps.empty()
+                    ? std::string("no legacy map in '" + File + "'")
+                    : std::to_string(M->maps.size()) + " legacy map" +
+                          (M->maps.size() > 1 ? "s" : "") + " rewritten as BTF-defined: " + Names)
+            << "\n";
+  if (Modernized)
+    *Modernized = M->maps;
+  return M->input;
+}
+
+void addModernizeMapsFlag(CLI::App *Sub, CommandContext &Ctx) {
+  Sub->add_flag("--modernize-maps", Ctx.modernizeMaps,
+                "rewrite legacy SEC(\"maps\") definitions (struct bpf_map_def, iproute2's "
+                "struct bpf_elf_map) as BTF-defined maps first");
 }
 
 Result<bool> refuseOutputsOverInput(const std::vector<std::string> &Outputs,
@@ -77,7 +109,7 @@ Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::strin
 }
 
 Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx,
-                              const std::string &ScratchDir) {
+                              const std::string &ScratchDir, std::vector<std::string> *Modernized) {
   std::ifstream In(File, std::ios::binary);
   char Magic[4] = {};
   In.read(Magic, 4);
@@ -91,7 +123,28 @@ Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx
   auto Flags = compileFlagsFor(File, Ctx);
   if (!Flags)
     return Flags.failure();
-  return verifier::compileBpf(File, *Flags, ScratchDir);
+  if (!Ctx.modernizeMaps)
+    return verifier::compileBpf(File, *Flags, ScratchDir);
+  auto Modern = inputFor(File, Ctx, Modernized);
+  if (!Modern)
+    return Modern.failure();
+  if (!Modern->contents) // no legacy map
+    return verifier::compileBpf(File, *Flags, ScratchDir);
+  // The rewritten text stands in the scratch directory; its "..." includes still resolve
+  // against the input's directory.
+  std::vector<std::string> With;
+  if (*Flags) {
+    With = **Flags;
+  } else {
+    auto Clang = toolchain::clangInstallation();
+    if (!Clang)
+      return Clang.failure();
+    With = toolchain::defaultBpfFlags(*Clang);
+  }
+  With.push_back("-iquote");
+  With.push_back(std::filesystem::absolute(File).parent_path().string());
+  return verifier::compileText(*Modern->contents, ScratchDir + "/modernized",
+                               std::filesystem::path(File).filename().string(), With);
 }
 
 } // namespace bpfcarve::cli

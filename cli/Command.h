@@ -20,6 +20,8 @@ struct CommandContext {
   std::string buildDir;                          ///< -p
   std::optional<std::vector<std::string>> flags; ///< after `--`
   int exitCode = 0;
+  /// --modernize-maps: legacy map definitions are rewritten before the command reads the file.
+  bool modernizeMaps = false;
 };
 
 /// Prints the failure's one first line (and clang's/the kernel's details with -v); returns its
@@ -38,6 +40,14 @@ int writeOutputs(const std::vector<std::string> &Warnings, const std::string &Si
 /// How the frontend parses FILE under this command's -p or `--` flags.
 extractor::ParseOptions parseOptionsFor(const std::string &File, const CommandContext &Ctx);
 
+/// parseOptionsFor, with the file's legacy maps rewritten as BTF-defined maps under
+/// --modernize-maps (a note on stderr names them; Modernized, when given, receives them).
+Result<extractor::ParseOptions> inputFor(const std::string &File, const CommandContext &Ctx,
+                                         std::vector<std::string> *Modernized = nullptr);
+
+/// Adds --modernize-maps to a command that reads a C file.
+void addModernizeMapsFlag(CLI::App *Sub, CommandContext &Ctx);
+
 /// BadInput when one of the output paths (empty ones are not given) is the input file.
 Result<bool> refuseOutputsOverInput(const std::vector<std::string> &Outputs,
                                     const std::string &Input);
@@ -50,7 +60,8 @@ Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::strin
 /// A BPF object for FILE: FILE itself when it is an ELF file, else FILE compiled with clang-19
 /// (flags per compileFlagsFor) into Scratch, a private temporary directory the caller owns.
 Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx,
-                              const std::string &ScratchDir);
+                              const std::string &ScratchDir,
+                              std::vector<std::string> *Modernized = nullptr);
 
 void addInspectCommand(CLI::App &App, CommandContext &Ctx);
 void addVerifyCommand(CLI::App &App, CommandContext &Ctx);

@@ -70,7 +70,10 @@ int runExtract(const ExtractCliOptions &O, const CommandContext &Ctx) {
     return report(Sel.failure(), Ctx);
   if (auto R = refuseOutputsOverInput({O.output, O.manifest}, O.file); !R)
     return report(R.failure(), Ctx);
-  extractor::ParseOptions P = parseOptionsFor(O.file, Ctx);
+  auto In = inputFor(O.file, Ctx);
+  if (!In)
+    return report(In.failure(), Ctx);
+  const extractor::ParseOptions &P = *In;
   extractor::ExtractOptions E;
   E.emit.keepLocalIncludes = O.keepLocalIncludes;
   E.selfCheck = !O.noSelfCheck;
@@ -106,6 +109,7 @@ void addExtractCommand(CLI::App &App, CommandContext &Ctx) {
                 "keep #include \"...\" of the project's headers instead of copying from them");
   Sub->add_flag("--no-self-check", O->noSelfCheck,
                 "skip parsing the output again before writing it (for benchmarks)");
+  addModernizeMapsFlag(Sub, Ctx);
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("Examples:\n"
               "  bpfcarve extract balancer.bpf.c --program gue_decap_only -o gue.bpf.c\n"

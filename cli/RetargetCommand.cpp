@@ -18,7 +18,10 @@ struct RetargetCliOptions {
 int runRetarget(const RetargetCliOptions &O, const CommandContext &Ctx) {
   if (auto R = refuseOutputsOverInput({O.output, O.report}, O.file); !R)
     return report(R.failure(), Ctx);
-  extractor::ParseOptions P = parseOptionsFor(O.file, Ctx);
+  auto In = inputFor(O.file, Ctx);
+  if (!In)
+    return report(In.failure(), Ctx);
+  const extractor::ParseOptions &P = *In;
   transformer::RetargetOptions RO;
   RO.program = O.program;
   RO.to = O.to;
@@ -56,6 +59,7 @@ void addRetargetCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_flag("--allow-approx", O->allowApprox, "allow approximate rewrites (listed as caveats)");
   Sub->add_option("-o", O->output, "output file (default: standard output)");
   Sub->add_option("--report", O->report, "write every rewrite, approximation and caveat as JSON");
+  addModernizeMapsFlag(Sub, Ctx);
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("libbpf 1.1 has no tc/ingress sections: --to tc emits SEC(\"tc\") and --direction\n"
               "decides the direction-dependent rewrites.\n"

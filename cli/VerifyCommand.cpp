@@ -21,7 +21,8 @@ int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
   auto Scratch = toolchain::TempDir::create("bpfcarve-verify");
   if (!Scratch)
     return report(Scratch.failure(), Ctx);
-  auto Object = objectFor(O.file, Ctx, Scratch->path());
+  std::vector<std::string> Modernized;
+  auto Object = objectFor(O.file, Ctx, Scratch->path(), &Modernized);
   if (!Object)
     return report(Object.failure(), Ctx);
   std::vector<verifier::Packet> Packets;
@@ -39,6 +40,8 @@ int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
     return report(Failure::badInput("'" + O.file + "' holds no BPF program (no SEC() function)"),
                   Ctx);
   Report->object = O.file;
+  if (Ctx.modernizeMaps)
+    Report->modernized = Modernized;
   int Code = verifier::reportExitCode(*Report);
   // Failures also get the one clang-style first line on stderr, located by BTF line info.
   for (const verifier::ProgramReport &P : Report->programs) {
@@ -74,6 +77,7 @@ void addVerifyCommand(CLI::App &App, CommandContext &Ctx) {
       ->check(CLI::IsMember({"text", "json", "sarif"}));
   Sub->add_option("--packets", O->packets,
                   "run every passing program on these frames: pcap file or gen:NAME");
+  addModernizeMapsFlag(Sub, Ctx);
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("Each program is loaded alone with its own type; pinning is off, so nothing is\n"
               "left in /sys/fs/bpf, and everything is unloaded before exit.\n"

@@ -57,6 +57,7 @@ const std::vector<GeneratedDeclaration> kCatalogue = {
     {"macro", "SEC", 0, "#define SEC(name) __attribute__((section(name), used))"},
     {"macro", "__uint", 0, "#define __uint(name, val) int (*name)[val]"},
     {"macro", "__type", 0, "#define __type(name, val) typeof(val) *name"},
+    {"macro", "__array", 0, "#define __array(name, val) typeof(val) *name[]"},
     BPFCARVE_ENUMERATOR(bpf_map_type, BPF_MAP_TYPE_ARRAY),
     BPFCARVE_ENUMERATOR(bpf_adj_room_mode, BPF_ADJ_ROOM_MAC),
     BPFCARVE_ENUMERATOR(xdp_action, XDP_ABORTED),

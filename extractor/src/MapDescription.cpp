@@ -26,6 +26,14 @@ constexpr NumericAttribute NumericAttributes[] = {
     {.name = "max_entries", .member = &Map::maxEntries},
     {.name = "map_flags", .member = &Map::flags},
     {.name = "pinning", .member = &Map::pinning},
+    // iproute2's struct bpf_elf_map (include/bpf_elf.h) names them otherwise, and adds the id
+    // by which tail-call sections ("ID/KEY") and inner maps (inner_id) refer to a map.
+    {.name = "size_key", .member = &Map::keySize},
+    {.name = "size_value", .member = &Map::valueSize},
+    {.name = "max_elem", .member = &Map::maxEntries},
+    {.name = "flags", .member = &Map::flags},
+    {.name = "id", .member = &Map::legacyId},
+    {.name = "inner_id", .member = &Map::legacyInnerId},
 };
 
 } // namespace

@@ -332,6 +332,13 @@ Result<LoadedProgram> loadProgram(const std::string &Path, const ObjectProgram &
       }
       bpf_program__set_type(Target, Type);
       bpf_program__set_expected_attach_type(Target, Attach);
+      // The programs loaded with it (tail-call slots) in sections libbpf does not know either
+      // (iproute2's "ID/KEY"): tc(8) loads a whole object as one program type, and so does this.
+      bpf_object__for_each_program(P, L.Obj) if (P != Target && bpf_program__autoload(P) &&
+                                                 bpf_program__type(P) == BPF_PROG_TYPE_UNSPEC) {
+        bpf_program__set_type(P, Type);
+        bpf_program__set_expected_attach_type(P, Attach);
+      }
     }
     // Pinning off: a LIBBPF_PIN_BY_NAME map would otherwise be created in /sys/fs/bpf.
     bpf_map *M;

@@ -126,6 +126,8 @@ std::string reportText(const ObjectReport &R) {
 std::string reportJson(const ObjectReport &R) {
   ordered_json J;
   J["object"] = R.object;
+  if (R.modernized)
+    J["modernized"] = *R.modernized;
   ordered_json Programs = ordered_json::array();
   for (const ProgramReport &P : R.programs)
     Programs.push_back(programJson(P));

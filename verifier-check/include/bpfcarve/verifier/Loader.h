@@ -117,6 +117,8 @@ struct VerifyOptions {
 
 struct ObjectReport {
   std::string object;
+  /// With --modernize-maps: the legacy maps rewritten before the compile (reported then only).
+  std::optional<std::vector<std::string>> modernized;
   std::vector<ProgramReport> programs;
 };
 

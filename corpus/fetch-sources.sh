@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# corpus/fetch-sources.sh - download the BPF C of Debian source packages written in other styles
+# than the kernel selftests (iproute2's examples with bpf_api.h and legacy maps, systemd's
+# programs, DPDK's tap RSS program) into a cache outside the repository, for tests.
+#
+# Usage: corpus/fetch-sources.sh [--dest DIR]
+#   DIR defaults to ${BPFCARVE_SOURCES_DIR:-$HOME/.cache/bpfcarve/sources}.
+#
+# Source packages come through a private apt configuration: a deb-src entry for the archive and
+# release the machine's apt already uses (apt-get indextargets), its own lists and cache under
+# DIR/apt. The machine's apt configuration and state are never changed. Only the members named
+# below are unpacked. DIR/layout.json names each project's package version and root.
+#
+# Exit codes: 0 ready; 3 the environment cannot do it (no network and nothing cached, a missing
+# tool) - one line "sources: skipped: <reason>" on stderr, tests treat it as a skip; 2 bad usage;
+# 1 anything else. Progress goes to stderr; stdout stays empty.
+set -euo pipefail
+
+# package | members of its upstream tarball (globs)
+readonly PROJECTS=(
+  "iproute2|*/examples/bpf/*.c */examples/bpf/legacy/*.c */include/bpf_api.h */include/bpf_elf.h"
+  "systemd|*/src/core/bpf/*/*.bpf.c */src/core/bpf/*/*.bpf.h"
+  "dpdk|*/drivers/net/tap/tap_bpf_program.c */drivers/net/tap/tap_rss.h"
+)
+
+say() { printf 'sources: %s\n' "$*" >&2; }
+skip() { printf 'sources: skipped: %s\n' "$*" >&2; exit 3; }
+die() { printf 'sources: error: %s\n' "$*" >&2; exit 1; }
+usage() { sed -n '6,7s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
+
+dest=${BPFCARVE_SOURCES_DIR:-$HOME/.cache/bpfcarve/sources}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --dest) [ $# -ge 2 ] || usage; dest=$2; shift 2 ;;
+    --dest=*) dest=${1#--dest=}; shift ;;
+    -h|--help) usage 0 ;;
+    *) printf 'sources: error: unknown argument: %s\n' "$1" >&2; usage ;;
+  esac
+done
+[ -n "$dest" ] || usage
+for tool in apt-get tar flock python3; do
+  command -v "$tool" >/dev/null || skip "missing tool $tool (run scripts/setup.sh)"
+done
+
+mkdir -p "$dest"
+DEST=$(cd "$dest" && pwd -P)
+readonly DEST APT=$DEST/apt
+exec 9>"$DEST/.lock"
+flock 9
+
+# The archive the machine uses for its Debian release: a deb-src line for it.
+archive=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 2>/dev/null |
+  awk '$2 !~ /-(security|updates|backports)$/ && $3 == "main" { print $1, $2; exit }')
+mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$DEST/dl"
+if [ -n "$archive" ]; then
+  set -- $archive
+  printf 'deb-src %s %s main\n' "$1" "$2" >"$APT/sources.list.new"
+  mv "$APT/sources.list.new" "$APT/sources.list"
+fi
+[ -f "$APT/sources.list" ] || skip "no Debian archive in the machine's apt sources"
+APT_OPTS=(-o "Dir::Etc::sourcelist=$APT/sources.list" -o Dir::Etc::sourceparts=-
+  -o "Dir::State::Lists=$APT/lists" -o "Dir::Cache=$APT/cache" -o APT::Get::List-Cleanup=0
+  -o Debug::NoLocking=1 -q)
+
+layout_entries=()
+fetched_lists=0
+for entry in "${PROJECTS[@]}"; do
+  pkg=${entry%%|*}
+  members=${entry#*|}
+  stamp=$DEST/$pkg/.bpfcarve-extracted
+  if [ -f "$stamp" ]; then
+    version=$(cat "$stamp")
+  else
+    if [ $fetched_lists = 0 ]; then
+      say "updating the private deb-src index ($(cat "$APT/sources.list"))"
+      apt-get "${APT_OPTS[@]}" update >/dev/null 2>"$DEST/apt-update.err" ||
+        skip "apt-get update of the private deb-src list failed: $(tail -1 "$DEST/apt-update.err")"
+      fetched_lists=1
+    fi
+    version=$(apt-cache "${APT_OPTS[@]}" showsrc "$pkg" 2>/dev/null |
+      awk '/^Version:/ { print $2; exit }')
+    [ -n "$version" ] || skip "no source package $pkg in $(cat "$APT/sources.list")"
+    say "downloading source package $pkg $version"
+    (cd "$DEST/dl" && apt-get "${APT_OPTS[@]}" source --download-only "$pkg=$version" \
+      >/dev/null 2>"$DEST/dl/$pkg.err") ||
+      skip "apt-get source $pkg failed: $(tail -1 "$DEST/dl/$pkg.err")"
+    upstream=${version#*:}
+    upstream=${upstream%-*}
+    tarball=$(ls "$DEST/dl/${pkg}_${upstream}.orig.tar."* 2>/dev/null | head -1)
+    [ -n "$tarball" ] || die "no upstream tarball for $pkg $version in $DEST/dl"
+    scratch=$(mktemp -d "$DEST/.unpack.XXXXXX")
+    # shellcheck disable=SC2086 # members are globs for tar
+    tar -xf "$tarball" -C "$scratch" --wildcards --no-wildcards-match-slash $members ||
+      { rm -rf "$scratch"; die "cannot unpack $members from $tarball"; }
+    root=$(find "$scratch" -mindepth 1 -maxdepth 1 -type d | head -1)
+    rm -rf "${DEST:?}/$pkg"
+    mv "$root" "$DEST/$pkg"
+    rm -rf "$scratch"
+    printf '%s\n' "$version" >"$stamp"
+  fi
+  layout_entries+=("$pkg" "$version")
+done
+
+python3 - "$DEST" "${layout_entries[@]}" <<'EOF'
+import json, os, sys
+dest, rest = sys.argv[1], sys.argv[2:]
+projects = [{"package": rest[i], "version": rest[i + 1], "root": os.path.join(dest, rest[i])}
+            for i in range(0, len(rest), 2)]
+tmp = os.path.join(dest, "layout.json.new")
+with open(tmp, "w") as f:
+    json.dump({"projects": projects}, f, indent=2)
+os.replace(tmp, os.path.join(dest, "layout.json"))
+EOF
+say "ready: $DEST/layout.json"

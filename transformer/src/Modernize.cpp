@@ -1,0 +1,167 @@
+//===- Modernize.cpp - legacy map definitions as BTF-defined maps ---------===//
+#include "bpfcarve/transformer/Modernize.h"
+
+#include "EditSet.h"
+#include "bpfcarve/extractor/Declarations.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <map>
+#include <optional>
+
+namespace bpfcarve::transformer {
+
+using namespace extractor;
+
+namespace {
+
+/// iproute2's tail-call section "ID/KEY" (`__section_tail(ID, KEY)`, ID and KEY as written,
+/// decimal or hex): the two numbers.
+std::optional<std::pair<unsigned long long, unsigned long long>>
+tailSection(const std::string &Section) {
+  size_t Slash = Section.find('/');
+  if (Slash == std::string::npos || Slash == 0 || Slash + 1 == Section.size())
+    return std::nullopt;
+  auto Number = [](const std::string &T) -> std::optional<unsigned long long> {
+    char *End = nullptr;
+    errno = 0;
+    unsigned long long V = std::strtoull(T.c_str(), &End, 0);
+    if (errno || !End || *End || !std::isdigit(static_cast<unsigned char>(T[0])))
+      return std::nullopt;
+    return V;
+  };
+  auto Id = Number(Section.substr(0, Slash));
+  auto Key = Number(Section.substr(Slash + 1));
+  if (!Id || !Key)
+    return std::nullopt;
+  return std::make_pair(*Id, *Key);
+}
+
+/// The programs placed into prog array Mp by "ID/KEY" sections, by key.
+std::map<unsigned long long, const Function *> tailSlots(const ProgramModel &M, const Map &Mp) {
+  std::map<unsigned long long, const Function *> Slots;
+  if (Mp.type != "prog_array" || !Mp.legacyId)
+    return Slots;
+  for (const Program &P : M.programs)
+    if (auto T = tailSection(P.section); T && T->first == *Mp.legacyId)
+      for (const Function &F : M.functions)
+        if (F.id == P.function)
+          Slots[T->second] = &F;
+  return Slots;
+}
+
+/// Why Mp cannot be rewritten, or "".
+std::string cannotModernize(const Map &Mp,
+                            const std::map<unsigned long long, const Function *> &Slots) {
+  if (Mp.origin != Origin::Main)
+    return "it is defined in '" + Mp.decl.file + "', not in the file itself";
+  if (Mp.type == "array_of_maps" || Mp.type == "hash_of_maps" || Mp.legacyInnerId.value_or(0))
+    return "a map-in-map: its inner map is bound by id, which has no BTF-defined form here";
+  if (!Mp.maxEntries && Mp.type != "perf_event_array")
+    return "its definition has no constant max_entries";
+  for (const auto &[Key, F] : Slots)
+    if (Key >= *Mp.maxEntries)
+      return "its slot " + std::to_string(Key) + " (program '" + F->name +
+             "') is beyond its max_entries " + std::to_string(*Mp.maxEntries);
+  return "";
+}
+
+/// The BTF-defined form of legacy map Mp: attributes, then for a prog array filled by "ID/KEY"
+/// sections its static slots (libbpf places those programs at load time).
+std::string btfDefinition(const Map &Mp, const std::string &Struct,
+                          const std::map<unsigned long long, const Function *> &Slots) {
+  std::string T = "/* bpfcarve --modernize-maps: legacy map '" + Mp.name + "' (" + Struct +
+                  ") as a BTF-defined map */\n";
+  for (const auto &[Key, F] : Slots) {
+    std::string Params;
+    for (const std::string &P : F->params)
+      Params += (Params.empty() ? "" : ", ") + P;
+    T += F->returnType + " " + F->name + "(" + (Params.empty() ? "void" : Params) + ");\n";
+  }
+  T += "struct {\n\t__uint(type, " + (Mp.typeConstant.empty() ? Mp.type : Mp.typeConstant) + ");\n";
+  auto Attr = [&](const char *Name, const std::optional<unsigned long long> &V) {
+    if (V)
+      T += std::string("\t__uint(") + Name + ", " + std::to_string(*V) + ");\n";
+  };
+  Attr("key_size", Mp.keySize);
+  if (Slots.empty())
+    Attr("value_size", Mp.valueSize);
+  Attr("max_entries", Mp.maxEntries);
+  if (Mp.flags.value_or(0))
+    Attr("map_flags", Mp.flags);
+  // iproute2: PIN_OBJECT_NS (1) shares the map within the object, which every map of one
+  // libbpf object is; PIN_GLOBAL_NS (2) pins it by name, LIBBPF_PIN_BY_NAME (1) in libbpf.
+  if (Mp.pinning.value_or(0) == 2)
+    T += "\t__uint(pinning, 1); /* LIBBPF_PIN_BY_NAME, for iproute2's PIN_GLOBAL_NS */\n";
+  if (!Slots.empty())
+    T += "\t__array(values, int(void *));\n";
+  T += "} " + Mp.name + " SEC(\".maps\")";
+  if (!Slots.empty()) {
+    T += " = {\n\t.values = {\n";
+    for (const auto &[Key, F] : Slots)
+      T += "\t\t[" + std::to_string(Key) + "] = (void *)&" + F->name + ",\n";
+    T += "\t},\n}";
+  }
+  return T + ";";
+}
+
+} // namespace
+
+Result<ModernizedInput> modernizeMaps(const ParseOptions &Input) {
+  auto Model = buildProgramModel(Input);
+  if (!Model)
+    return Model.failure();
+  const ProgramModel &M = *Model;
+  ModernizedInput Out;
+  Out.input = Input;
+  const SourceFile *Main = M.findFile(M.mainFile);
+  if (!Main)
+    return Failure::internal("the model of '" + Input.file + "' has no main file");
+
+  EditSet Edits;
+  unsigned FirstBegin = ~0U;
+  bool AnySlots = false;
+  for (const Map &Mp : M.maps) {
+    if (Mp.style != "legacy" || Mp.origin == Origin::System)
+      continue;
+    auto Slots = tailSlots(M, Mp);
+    if (std::string Why = cannotModernize(Mp, Slots); !Why.empty())
+      return Failure::badInput("cannot modernize legacy map '" + Mp.name + "': " + Why,
+                               Mp.decl.file, Mp.decl.beginLine, Mp.decl.beginColumn);
+    // The declaration through its semicolon.
+    unsigned End = Mp.decl.endOffset;
+    size_t Semi = End > 0 && Main->text[End - 1] == ';' ? End - 1 : Main->text.find(';', End);
+    if (Semi == std::string::npos)
+      return Failure::internal("no ';' after legacy map '" + Mp.name + "'");
+    std::string Written = Main->text.substr(Mp.decl.beginOffset, End - Mp.decl.beginOffset);
+    std::string Struct = Written.find("bpf_elf_map") != std::string::npos ? "struct bpf_elf_map"
+                         : Written.find("bpf_map_def") != std::string::npos
+                             ? "struct bpf_map_def"
+                             : "a SEC(\"maps\") struct";
+    Edits.add({Main->path, Mp.decl.beginOffset, static_cast<unsigned>(Semi + 1),
+               btfDefinition(Mp, Struct, Slots)});
+    AnySlots |= !Slots.empty();
+    FirstBegin = std::min(FirstBegin, Mp.decl.beginOffset);
+    Out.maps.push_back(Mp.name);
+  }
+  if (Out.maps.empty())
+    return Out;
+  // __uint and SEC: the file's own (iproute2's bpf_api.h has neither), else guarded ones.
+  std::vector<Need> Needs = {{"macro", "__uint"}, {"macro", "SEC"}};
+  if (AnySlots)
+    Needs.push_back({"macro", "__array"});
+  auto P = provide(M, Needs);
+  if (!P)
+    return P.failure();
+  if (!P->declarations.empty())
+    Edits.add({Main->path, FirstBegin, FirstBegin, P->declarations + "\n"});
+  if (auto C = Edits.conflict())
+    return Failure::internal("conflicting map rewrites: " + *C);
+  ProgramModel Edited = Edits.applyTo(M);
+  Out.input.contents = Edited.findFile(M.mainFile)->text;
+  return Out;
+}
+
+} // namespace bpfcarve::transformer
