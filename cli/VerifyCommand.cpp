@@ -8,6 +8,7 @@
 #include "bpfcarve/verifier/ReportFormat.h"
 
 #include <fstream>
+#include <iostream>
 #include <memory>
 
 namespace bpfcarve::cli {
@@ -40,6 +41,9 @@ int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
     return report(Failure::badInput("'" + O.file + "' holds no BPF program (no SEC() function)"),
                   Ctx);
   Report->object = O.file;
+  for (const std::string &Sized : Report->loaderSizedMaps)
+    std::cerr << "bpfcarve: note: map " << Sized
+              << ": its definition leaves max_entries to the loader; created so for the verifier\n";
   if (Ctx.modernizeMaps)
     Report->modernized = Modernized;
   int Code = verifier::reportExitCode(*Report);

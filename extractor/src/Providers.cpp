@@ -15,10 +15,24 @@ namespace bpfcarve::extractor::builder {
 
 namespace {
 
+/// The identifier Name, when the translation unit (or its precompiled preamble) has it.
+/// IdentifierTable::get would add it otherwise, and its inline allocator code, compiled into
+/// an AddressSanitizer build of bpfcarve, poisons the slabs it starts, which Debian's
+/// uninstrumented libclang-cpp then writes into (a false use-after-poison): look it up only.
+IdentifierInfo *identifierOf(ASTContext &Ctx, llvm::StringRef Name) {
+  if (auto It = Ctx.Idents.find(Name); It != Ctx.Idents.end())
+    return It->second;
+  if (IdentifierInfoLookup *External = Ctx.Idents.getExternalIdentifierLookup())
+    return External->get(Name); // the preamble's reader: out-of-line library code
+  return nullptr;
+}
+
 /// The declarations of Name in the translation unit's scope (every namespace: tags too).
 DeclContextLookupResult lookupTopLevel(ASTContext &Ctx, llvm::StringRef Name) {
-  return Ctx.getTranslationUnitDecl()->lookup(
-      Ctx.DeclarationNames.getIdentifier(&Ctx.Idents.get(Name)));
+  IdentifierInfo *II = identifierOf(Ctx, Name);
+  if (!II)
+    return {};
+  return Ctx.getTranslationUnitDecl()->lookup(Ctx.DeclarationNames.getIdentifier(II));
 }
 
 } // namespace

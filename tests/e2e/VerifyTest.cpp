@@ -227,6 +227,16 @@ TEST_F(Verify, OpenLegacyMaps) {
 TEST_F(Verify, MapCreate) {
   expectFailure("map_create.bpf.c", "bpfcarve_t_mapc", "map_create", "failed to create", 0);
 }
+TEST_F(Verify, MapsSizedByTheirLoaderAreCreatedWithOneEntry) {
+  Run R = verify("loader_sized.bpf.c");
+  EXPECT_EQ(R.code, 0) << R.err;
+  EXPECT_EQ(program(R.report, "bpfcarve_t_mapc")["verdict"], "pass");
+  EXPECT_EQ(R.report["loader_sized_maps"], json::array({"bpfcarve_t_unsized (max_entries 1)"}));
+  EXPECT_NE(R.err.find("bpfcarve: note: map bpfcarve_t_unsized (max_entries 1): its definition "
+                       "leaves max_entries to the loader"),
+            std::string::npos)
+      << R.err;
+}
 TEST_F(Verify, UnresolvedKsym) {
   expectFailure("unresolved_ksym.bpf.c", "bpfcarve_t_ksym", "unresolved_ksym",
                 "bpfcarve_no_such_kfunc", 0);

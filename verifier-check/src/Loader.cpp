@@ -294,9 +294,40 @@ std::vector<std::uint32_t> LoadedProgram::helperIds() const {
 
 LoadedProgram::LoadedProgram(LoadedProgram &&O) noexcept
     : Obj(O.Obj), Fd(O.Fd), Errno(O.Errno), Log(std::move(O.Log)), Messages(std::move(O.Messages)),
-      ProgType(std::move(O.ProgType)), Name(std::move(O.Name)) {
+      ProgType(std::move(O.ProgType)), Name(std::move(O.Name)),
+      LoaderSized(std::move(O.LoaderSized)) {
   O.Obj = nullptr;
   O.Fd = -1;
+}
+
+/// Map types the kernel creates only with max_entries > 0 (and that libbpf does not size).
+static bool needsSize(bpf_map_type T) {
+  switch (T) {
+  case BPF_MAP_TYPE_HASH:
+  case BPF_MAP_TYPE_ARRAY:
+  case BPF_MAP_TYPE_PROG_ARRAY:
+  case BPF_MAP_TYPE_PERCPU_HASH:
+  case BPF_MAP_TYPE_PERCPU_ARRAY:
+  case BPF_MAP_TYPE_STACK_TRACE:
+  case BPF_MAP_TYPE_LRU_HASH:
+  case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+  case BPF_MAP_TYPE_LPM_TRIE:
+  case BPF_MAP_TYPE_DEVMAP:
+  case BPF_MAP_TYPE_DEVMAP_HASH:
+  case BPF_MAP_TYPE_SOCKMAP:
+  case BPF_MAP_TYPE_SOCKHASH:
+  case BPF_MAP_TYPE_CPUMAP:
+  case BPF_MAP_TYPE_XSKMAP:
+  case BPF_MAP_TYPE_QUEUE:
+  case BPF_MAP_TYPE_STACK:
+  case BPF_MAP_TYPE_RINGBUF:
+  case BPF_MAP_TYPE_USER_RINGBUF:
+  case BPF_MAP_TYPE_BLOOM_FILTER:
+  case BPF_MAP_TYPE_REUSEPORT_SOCKARRAY:
+    return true;
+  default:
+    return false;
+  }
 }
 
 Result<LoadedProgram> loadProgram(const std::string &Path, const ObjectProgram &Program,
@@ -342,7 +373,21 @@ Result<LoadedProgram> loadProgram(const std::string &Path, const ObjectProgram &
     }
     // Pinning off: a LIBBPF_PIN_BY_NAME map would otherwise be created in /sys/fs/bpf.
     bpf_map *M;
-    bpf_object__for_each_map(M, L.Obj) bpf_map__set_pin_path(M, nullptr);
+    bpf_object__for_each_map(M, L.Obj) {
+      bpf_map__set_pin_path(M, nullptr);
+      // systemd's maps leave max_entries to its loader (`bpf_map__set_max_entries`); the
+      // kernel refuses 0 for the sized map types. The verifier's verdict does not depend on
+      // the size: the smallest one it takes (a page for ring buffers). Local storage maps
+      // (sk, inode, task, cgroup) must have 0; libbpf sizes perf event arrays itself.
+      if (bpf_map__max_entries(M) != 0 || !needsSize(bpf_map__type(M)))
+        continue;
+      const bool Ring =
+          bpf_map__type(M) == BPF_MAP_TYPE_RINGBUF || bpf_map__type(M) == BPF_MAP_TYPE_USER_RINGBUF;
+      const auto Size = static_cast<std::uint32_t>(Ring ? sysconf(_SC_PAGESIZE) : 1);
+      if (bpf_map__set_max_entries(M, Size) == 0)
+        L.LoaderSized.push_back(std::string(bpf_map__name(M)) + " (max_entries " +
+                                std::to_string(Size) + ")");
+    }
     bpf_program__set_log_buf(Target, LogBuf.data(), LogBuf.size());
     bpf_program__set_log_level(Target, Options.logLevel);
     const char *TypeName = libbpf_bpf_prog_type_str(bpf_program__type(Target));
@@ -424,6 +469,10 @@ Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &
     auto Stats = loadProgram(Path, P, LO);
     if (!Stats)
       return Stats.failure();
+    for (const std::string &Sized : Stats->loaderSizedMaps())
+      if (std::find(Report.loaderSizedMaps.begin(), Report.loaderSizedMaps.end(), Sized) ==
+          Report.loaderSizedMaps.end())
+        Report.loaderSizedMaps.push_back(Sized);
     R.type = Stats->progType();
     if (Stats->loaded()) {
       R.verdict = "pass";

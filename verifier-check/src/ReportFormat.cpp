@@ -128,6 +128,8 @@ std::string reportJson(const ObjectReport &R) {
   J["object"] = R.object;
   if (R.modernized)
     J["modernized"] = *R.modernized;
+  if (!R.loaderSizedMaps.empty())
+    J["loader_sized_maps"] = R.loaderSizedMaps;
   ordered_json Programs = ordered_json::array();
   for (const ProgramReport &P : R.programs)
     Programs.push_back(programJson(P));

@@ -1,10 +1,11 @@
-/* A hash map with max_entries 0 cannot be created without user space sizing it. */
+/* A hash of maps whose inner map its loader supplies (bpf_map__set_inner_map_fd): without one
+ * the kernel cannot create it. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 0);
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, 4);
 	__type(key, __u32);
 	__type(value, __u32);
 } bpfcarve_t_unsized SEC(".maps");

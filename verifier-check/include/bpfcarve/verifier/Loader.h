@@ -68,6 +68,9 @@ public:
   const std::string &libbpfMessages() const { return Messages; }
   const std::string &progType() const { return ProgType; } ///< libbpf's name: xdp, sched_cls
   bpf_object *object() const { return Obj; }
+  /// Maps whose definition leaves max_entries to the program's loader (0, e.g. systemd's
+  /// `bpf_map__set_max_entries`), created here with the smallest size the kernel takes.
+  const std::vector<std::string> &loaderSizedMaps() const { return LoaderSized; }
   /// Helper ids the loaded program calls, its subprograms included (libbpf's final
   /// instructions of this one program).
   std::vector<std::uint32_t> helperIds() const;
@@ -80,6 +83,7 @@ private:
   int Fd = -1;
   int Errno = 0;
   std::string Log, Messages, ProgType, Name;
+  std::vector<std::string> LoaderSized;
 };
 
 /// Opens Path and loads Program alone. A kernel refusal is not a Failure: it is a LoadedProgram
@@ -119,6 +123,9 @@ struct ObjectReport {
   std::string object;
   /// With --modernize-maps: the legacy maps rewritten before the compile (reported then only).
   std::optional<std::vector<std::string>> modernized;
+  /// Maps without max_entries in their definition (their loader sets it), each with the size it
+  /// was created with for the verifier: "sd_bind_allow (max_entries 1)".
+  std::vector<std::string> loaderSizedMaps;
   std::vector<ProgramReport> programs;
 };
 
