@@ -39,7 +39,9 @@ int runInspect(const InspectOptions &O, const CommandContext &Ctx) {
   if (!O.type.empty()) {
     Type = verifier::findHook(O.type);
     if (!Type)
-      return report(toolchain::unknownName("unknown hook", O.type, verifier::hookNames()), Ctx);
+      return report(toolchain::unknownName("unknown hook", O.type, verifier::hookNames(),
+                                           toolchain::everyName(verifier::hookNames())),
+                    Ctx);
   }
   extractor::ParseOptions P = parseOptionsFor(O.file, Ctx);
   extractor::ParseReport Report;

@@ -84,6 +84,31 @@ std::string firstPointerMember(const RecordDecl *RD, int Depth = 0) {
 } // namespace
 
 namespace {
+/// The ctx packet field E reads (`(void *)(long)ctx->data`: "data"; data_end, data_meta), directly
+/// or through a local initialised from it (`void *data_end = ...`); "" otherwise.
+std::string ctxPacketSource(const Expr *E, int Depth = 0) {
+  if (!E || Depth > 3)
+    return {};
+  E = E->IgnoreParenCasts();
+  if (const auto *ME = dyn_cast<MemberExpr>(E)) {
+    QualType Base = ME->getBase()->getType();
+    if (ME->isArrow() && Base->isPointerType())
+      Base = Base->getPointeeType();
+    const RecordDecl *RD = Base->getAsRecordDecl();
+    std::string Field = ME->getMemberDecl()->getName().str();
+    if (RD && ctxRecords().count(RD->getName().str()) &&
+        (Field == "data" || Field == "data_end" || Field == "data_meta"))
+      return Field;
+    return {};
+  }
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+    if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V->isLocalVarDecl())
+      return ctxPacketSource(V->getInit(), Depth + 1);
+  return {};
+}
+} // namespace
+
+namespace {
 /// Finds the record members project code sets from a ctx packet field, in an assignment
 /// (`hdr->data_end = (void *)(long)ctx->data_end`) or an initialiser
 /// (`buf_t pkt = { .head = (uint8_t *)(long)skb->data, ... }`), directly or through a local
@@ -134,28 +159,8 @@ private:
     }
   }
 
-  static std::string sourceOf(const Expr *E, int Depth = 0) {
-    if (!E || Depth > 3)
-      return {};
-    E = E->IgnoreParenCasts();
-    if (const auto *ME = dyn_cast<MemberExpr>(E)) {
-      QualType Base = ME->getBase()->getType();
-      if (ME->isArrow() && Base->isPointerType())
-        Base = Base->getPointeeType();
-      const RecordDecl *RD = Base->getAsRecordDecl();
-      std::string Field = ME->getMemberDecl()->getName().str();
-      if (RD && ctxRecords().count(RD->getName().str()) &&
-          (Field == "data" || Field == "data_end" || Field == "data_meta"))
-        return Field;
-      return {};
-    }
-    if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
-      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V->isLocalVarDecl())
-        return sourceOf(V->getInit(), Depth + 1);
-    return {};
-  }
   void note(const FieldDecl *FD, const Expr *Value) {
-    std::string S = sourceOf(Value);
+    std::string S = ctxPacketSource(Value);
     if (S.empty() || Conflicting.count(FD))
       return;
     auto [It, New] = Found.emplace(FD, S);
@@ -178,6 +183,9 @@ struct ArgFact {
   unsigned long long objectBytes = 0;     ///< pointers: size of the object passed, 0 unknown
   bool null = false;                      ///< pointers: NULL
   std::string map;                        ///< pointers: the address of this map (`&lru_cache`)
+  /// Pointers: "ctx" for the caller's ctx (the first parameter of a program, or a parameter
+  /// pointing to a ctx struct), "data"/"data_end"/"data_meta" for a ctx packet field.
+  std::string source;
 };
 
 /// The calls between project functions, and which parameters a function changes (assigns,
@@ -236,6 +244,19 @@ public:
   }
 
 private:
+  /// Whether the caller's parameter I is its ctx: the first parameter of a program (a function
+  /// with a section), or one pointing to a ctx struct.
+  bool isCtxParam(unsigned I) const {
+    QualType T = Caller->getParamDecl(I)->getType();
+    if (const auto *PT = T->getAs<PointerType>())
+      if (const RecordDecl *RD = PT->getPointeeType()->getAsRecordDecl();
+          RD && ctxRecords().count(RD->getName().str()))
+        return true;
+    // A program's first parameter, whatever it points to (a tracepoint's own record struct).
+    const FunctionDecl *Def = Caller->getDefinition() ? Caller->getDefinition() : Caller;
+    const auto *Section = Def->getAttr<SectionAttr>();
+    return I == 0 && T->isPointerType() && Section && Section->getName() != ".text";
+  }
   /// E is changed: to Value by a plain assignment, else in a way not followed.
   void change(const Expr *E, const Expr *Value) {
     if (const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts())) {
@@ -265,6 +286,14 @@ private:
       F.kind = ArgFact::Kind::Constant;
       F.value = LocalConstants::bits(*V);
       return F;
+    }
+    if (A->getType()->isPointerType()) {
+      F.source = ctxPacketSource(A);
+      // The caller's ctx, however cast (`parse((void *)ctx, ...)`).
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(A->IgnoreParenCasts()))
+        for (unsigned I = 0; I < Caller->getNumParams(); ++I)
+          if (Caller->getParamDecl(I) == DRE->getDecl() && isCtxParam(I))
+            F.source = "ctx";
     }
     const Expr *E = A->IgnoreParenImpCasts();
     if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
@@ -444,6 +473,34 @@ public:
     return ObjMemo[Key] = Out;
   }
 
+  /// What every caller passes for pointer parameter I of FD, when they all pass the same ctx or
+  /// ctx packet field (ArgFact::source), directly or through unchanged parameters of their own;
+  /// "" otherwise.
+  std::string source(const FunctionDecl *FD, unsigned I) {
+    auto Key = std::make_pair(FD, I);
+    if (auto It = SourceMemo.find(Key); It != SourceMemo.end())
+      return It->second;
+    SourceMemo[Key] = "";
+    auto Sites = Calls.find(FD);
+    if (Sites == Calls.end())
+      return "";
+    std::string Out;
+    for (const std::vector<ArgFact> &Site : Sites->second) {
+      if (I >= Site.size())
+        return "";
+      const ArgFact &A = Site[I];
+      if (A.null)
+        continue;
+      std::string S = A.source;
+      if (S.empty() && A.kind == ArgFact::Kind::Forward && !changed(A))
+        S = source(A.from, A.param);
+      if (S.empty() || (!Out.empty() && S != Out))
+        return "";
+      Out = S;
+    }
+    return SourceMemo[Key] = Out;
+  }
+
   /// For each caller, the functions it calls.
   std::map<const FunctionDecl *, std::set<const FunctionDecl *>> callees() const {
     std::map<const FunctionDecl *, std::set<const FunctionDecl *>> Out;
@@ -469,6 +526,7 @@ private:
   const std::set<const FunctionDecl *> *Within = nullptr;
   std::map<std::pair<const FunctionDecl *, unsigned>, std::optional<std::set<long long>>> Memo;
   std::map<std::pair<const FunctionDecl *, unsigned>, std::optional<PointedTo>> ObjMemo;
+  std::map<std::pair<const FunctionDecl *, unsigned>, std::string> SourceMemo;
 };
 } // namespace
 
@@ -488,10 +546,11 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
           P.callerValues.assign(V->begin(), V->end());
         continue;
       }
+      P.callerSource = Sites.source(FD, I);
       if (auto O = Sites.objects(FD, I); O && O->Maps.empty() && O->Bytes)
         P.callerObjectBytes = O->Bytes;
-      else if (O && O->Maps.size() == 1 && !O->Bytes)
-        P.callerMap = *O->Maps.begin();
+      else if (O && !O->Maps.empty() && !O->Bytes)
+        P.callerMaps.assign(O->Maps.begin(), O->Maps.end());
     }
   }
 

@@ -123,11 +123,15 @@ public:
     for (const SourceFile &F : M.files)
       if (F.origin != Origin::System)
         Files[F.path] = &F;
+    for (const Global &G : M.globals)
+      if (G.isExtern)
+        ExternGlobals.insert(G.id);
   }
 
   std::string emit() {
     addIncludes();
     addDeclarations();
+    balanceConditionals();
     mergeUnits();
     attachComments();
     addConditionals();
@@ -222,10 +226,45 @@ private:
         addForwardDeclaration(*T->second, It->second);
         continue;
       }
-      for (const SourceSpan &Sp : It->second)
+      for (const SourceSpan &Sp : spansToEmit(K.id, It->second))
         if (!staysInLocalHeader(Sp.file))
           addUnit(Sp, UnitKind::Decl);
     }
+  }
+
+  /// Whether Sp shares text with an entity other than Id that is not kept.
+  bool overlapsDroppedText(const std::string &Id, const SourceSpan &Sp) const {
+    for (const auto &[Other, Spans] : M.spans) {
+      if (Other == Id || S.has(Other))
+        continue;
+      for (const SourceSpan &X : Spans)
+        if (X.file == Sp.file && X.beginOffset < Sp.endOffset && Sp.beginOffset < X.endOffset)
+          return true;
+    }
+    return false;
+  }
+
+  /// Which of an entity's declarations to copy. An extern variable declared several times needs
+  /// one declaration, and one written inside another entity's macro expansion copies that whole
+  /// expansion. libbpf's BPF_KSYSCALL(name, ...) declares
+  /// `extern _Bool LINUX_HAS_SYSCALL_WRAPPER __kconfig;` in every program it writes: a kept
+  /// program's own expansion declares it; another program's would leave a bare
+  /// `BPF_KSYSCALL(other, ...)` line. So: the declarations inside kept text when there are some,
+  /// else those that share text with nothing dropped, else all.
+  std::vector<SourceSpan> spansToEmit(const std::string &Id,
+                                      const std::vector<SourceSpan> &Spans) const {
+    if (Spans.size() < 2 || !ExternGlobals.count(Id))
+      return Spans;
+    std::vector<SourceSpan> Inside, Free;
+    for (const SourceSpan &Sp : Spans) {
+      if (overlapsKeptText(Id, Sp))
+        Inside.push_back(Sp);
+      else if (!overlapsDroppedText(Id, Sp))
+        Free.push_back(Sp);
+    }
+    if (!Inside.empty())
+      return Inside;
+    return Free.empty() ? Spans : Free;
   }
 
   /// A record kept code only points to needs no more than `struct foo;`: the input's own
@@ -262,6 +301,39 @@ private:
       Merged.push_back(U);
     }
     Units = std::move(Merged);
+  }
+
+  /// A declaration whose text crosses a conditional directive takes the whole conditional:
+  ///   #ifdef WANT_WIDE
+  ///   static int classify(struct xdp_md *ctx, __u64 flags)
+  ///   #else
+  ///   static int classify(struct xdp_md *ctx)
+  ///   #endif
+  ///   { ... }
+  /// The definition's text starts in the branch the parse took and its head ends past #endif:
+  /// copied as is it is "#endif without #if". With every branch the copy compiles under the
+  /// input's flags whichever branch they choose. Repeated: a widened unit may cross another.
+  void balanceConditionals() {
+    for (Unit &U : Units) {
+      if (U.kind != UnitKind::Decl || !U.text.empty())
+        continue;
+      for (bool Changed = true; Changed;) {
+        Changed = false;
+        for (const Conditional &C : M.conditionals) {
+          if (C.file != U.file || (C.region.beginOffset >= U.begin && C.region.endOffset <= U.end))
+            continue;
+          for (const SourceSpan &D : C.directives)
+            if (D.beginOffset >= U.begin && D.beginOffset < U.end) {
+              U.begin = std::min(U.begin, C.region.beginOffset);
+              U.end = std::max(U.end, C.region.endOffset);
+              U.line = lineOf(textOf(U.file), U.begin);
+              U.key = M.orderKey(U.file, U.begin);
+              Changed = true;
+              break;
+            }
+        }
+      }
+    }
   }
 
   /// Attached comments, never reaching into the previous or next unit of the same file.
@@ -358,6 +430,7 @@ private:
   const Slice &S;
   const EmitOptions &O;
   std::map<std::string, const SourceFile *> Files;
+  std::set<std::string> ExternGlobals;
   std::vector<Unit> Units;
 };
 

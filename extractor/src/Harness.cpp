@@ -90,12 +90,18 @@ bool isSystemRecord(const ProgramModel &M, const std::string &Record) {
   return false;
 }
 
+/// Whether untyped parameter P is the end of the packet: every caller passes ctx->data_end, or,
+/// where the callers say nothing, it is named like it (`void *data_end`).
+bool isPacketEnd(const Param &P) {
+  return P.callerSource == "data_end" || (P.callerSource.empty() && nameLooksLikeDataEnd(P.name));
+}
+
 /// Whether F takes the end of the packet (`void *data_end`): its other untyped pointers and
 /// pointers to system header structs then point into the packet, as its callers pass them.
 bool takesPacketEnd(const Function &F) {
   for (const Param &P : F.parameters)
     if ((P.shape == Param::Shape::VoidPointer || P.shape == Param::Shape::VoidPointerPointer) &&
-        nameLooksLikeDataEnd(P.name))
+        isPacketEnd(P))
       return true;
   return false;
 }
@@ -134,6 +140,9 @@ Result<BuiltRecord> buildRecordWithPointers(const ProgramModel &M, const Harness
     }
     if (!PM.pointeeRecord.empty() && PM.pointeeRecord == H.ctxStruct) {
       Value = "ctx";
+    } else if (H.scalarKernelPointers && !PM.pointeePointerMember.empty() &&
+               isKernelObject(M, PM.pointeeRecord)) {
+      continue; // an unknown number, as copied from the map value: kernel pointers are scalars
     } else if (std::string Why = pointeeRefusal(M, H, PM.pointeeRecord, PM.pointeePointerMember);
                !Why.empty()) {
       Refused.push_back(What + " " + Why);
@@ -213,29 +222,46 @@ private:
   void addArgument(const Function &F, const Param &P, bool PacketEnd,
                    std::vector<std::string> &Args) {
     std::string Label = F.name + "(" + (P.name.empty() ? "unnamed" : P.name) + ": " + P.type + ")";
-    if (ctxArgument(P, Args))
+    if (ctxArgument(F, P, Args) || kernelPointerArgument(F, P, Args))
       return;
     if (std::string Why = pointeeRefusal(M, H, P.pointeeRecord, P.pointeePointerMember);
         !Why.empty()) {
       Refused.push_back(Label + ": " + Why);
       return;
     }
-    // A context passed untyped, as functions shared by xdp and tc programs take it.
-    if (P.shape == Param::Shape::VoidPointer && nameLooksLikeCtx(P.name)) {
+    // A context passed untyped, as functions shared by xdp and tc programs take it: named so,
+    // or what every caller passes (`parse(void *md, ...)` given a program's ctx).
+    if (P.shape == Param::Shape::VoidPointer &&
+        (P.callerSource == "ctx" || (P.callerSource.empty() && nameLooksLikeCtx(P.name)))) {
+      if (P.callerSource == "ctx")
+        Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass their ctx */\n";
       Args.emplace_back("ctx");
       return;
     }
-    if (packetArgument(P, PacketEnd, Label, Args) || recordArgument(P, Label, Args))
+    // Maps first: a map definition's struct (`struct socket_bind_map_t *rules`) holds pointers,
+    // but what the callers pass is the map itself.
+    if (packetArgument(F, P, PacketEnd, Label, Args) || callerMapArgument(F, P, Args) ||
+        recordArgument(P, Label, Args))
       return;
     std::string Field = "p" + std::to_string(FieldNo++);
-    if (callerValuesArgument(F, P, Field, Args) || callerMapArgument(F, P, Args) ||
-        callerObjectArgument(F, P, Field, Args))
+    if (callerValuesArgument(F, P, Field, Args) || callerObjectArgument(F, P, Field, Args))
       return;
     mapValueArgument(P, Field, Label, Args);
   }
 
-  /// The ctx as the hook's struct, or the address of a local that holds it.
-  bool ctxArgument(const Param &P, std::vector<std::string> &Args) {
+  /// The ctx as the hook's struct, or the address of a local that holds it. Where the ctx is
+  /// raw data, the parameter every caller passes its ctx to, whatever its type: a tracepoint's
+  /// record (`struct trace_event_raw_sys_enter *ctx`, or a struct of the program's own), the
+  /// `unsigned long long *ctx` that BPF_PROG(name, ...) passes the body it writes at raw_tp.
+  bool ctxArgument(const Function &F, const Param &P, std::vector<std::string> &Args) {
+    if (H.scalarKernelPointers && P.callerSource == "ctx" &&
+        P.shape == Param::Shape::PointerToObject && P.pointeeRecord != H.ctxStruct &&
+        std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(), P.pointeeRecord) ==
+            H.foreignCtxStructs.end()) {
+      Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass their ctx */\n";
+      Args.push_back(H.ctxStruct.empty() ? std::string("ctx") : "(" + P.type + ")ctx");
+      return true;
+    }
     if (!P.pointeeRecord.empty() && P.pointeeRecord == H.ctxStruct) {
       if (P.shape != Param::Shape::PointerToPointerToObject) {
         Args.emplace_back("ctx");
@@ -249,21 +275,45 @@ private:
     return false;
   }
 
+  /// A kernel object where kernel pointers are unknown scalars (kprobe's
+  /// `int BPF_KPROBE(do_unlinkat, int dfd, struct filename *name)` reads name->name with
+  /// BPF_CORE_READ): a number from the map value, as the original got one from a register.
+  /// Also a pointer to a record the file never completes: C code can only pass it on.
+  bool kernelPointerArgument(const Function &F, const Param &P, std::vector<std::string> &Args) {
+    bool Kernel = P.shape == Param::Shape::PointerToObject && !P.pointeePointerMember.empty() &&
+                  isKernelObject(M, P.pointeeRecord);
+    bool Incomplete = P.shape == Param::Shape::Other && !P.pointeeRecord.empty();
+    if (!H.scalarKernelPointers || !(Kernel || Incomplete))
+      return false;
+    std::string Field = "p" + std::to_string(FieldNo++);
+    NeedsArgs = true;
+    Fields << "\t__u64 " << Field << "; /* " << F.name << "(" << P.name
+           << "): a kernel pointer, any value */\n";
+    Args.push_back("(" + P.type + ")bpfcarve_args->" + Field);
+    return true;
+  }
+
   /// The packet start or end.
-  bool packetArgument(const Param &P, bool PacketEnd, const std::string &Label,
+  bool packetArgument(const Function &F, const Param &P, bool PacketEnd, const std::string &Label,
                       std::vector<std::string> &Args) {
     // Next to data_end, a header pointer (void *transport_hdr, struct tcphdr *th) is the
     // packet start: the function must bounds-check it against data_end itself.
-    if (PacketEnd && H.directPacketAccess && !nameLooksLikeDataEnd(P.name) &&
+    if (PacketEnd && H.directPacketAccess && !isPacketEnd(P) &&
+        (P.callerSource.empty() || P.callerSource == "data") &&
         (P.shape == Param::Shape::VoidPointer ||
          (P.shape == Param::Shape::PointerToObject && !P.pointeeRecord.empty() &&
           P.pointeePointerMember.empty() && isSystemRecord(M, P.pointeeRecord)))) {
       NeedsPacket = true;
+      if (P.callerSource == "data")
+        Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass ctx->data */\n";
       Args.push_back(P.shape == Param::Shape::VoidPointer ? std::string("bpfcarve_data")
                                                           : "(" + P.type + ")bpfcarve_data");
       return true;
     }
-    bool PacketName = nameLooksLikeData(P.name) || nameLooksLikeDataEnd(P.name);
+    // What the callers pass decides (`void *start` given ctx->data); else the name.
+    bool FromCallers = P.callerSource == "data" || P.callerSource == "data_end";
+    bool PacketName = FromCallers || (P.callerSource.empty() &&
+                                      (nameLooksLikeData(P.name) || nameLooksLikeDataEnd(P.name)));
     if ((P.shape != Param::Shape::VoidPointer && P.shape != Param::Shape::VoidPointerPointer) ||
         !PacketName)
       return false;
@@ -272,7 +322,11 @@ private:
       return true;
     }
     NeedsPacket = true;
-    std::string Var = nameLooksLikeDataEnd(P.name) ? "bpfcarve_data_end" : "bpfcarve_data";
+    bool End = FromCallers ? P.callerSource == "data_end" : nameLooksLikeDataEnd(P.name);
+    if (FromCallers)
+      Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass ctx->" << P.callerSource
+             << " */\n";
+    std::string Var = End ? "bpfcarve_data_end" : "bpfcarve_data";
     Args.push_back(P.shape == Param::Shape::VoidPointerPointer ? "&" + Var : Var);
     return true;
   }
@@ -327,15 +381,29 @@ private:
     return true;
   }
 
-  /// A map every caller passes (`connection_table_lookup(..., lru_map)` with
-  /// `void *lru_map = &lru_cache`): that map, kept in the slice for the harness.
+  /// The maps the callers pass (`connection_table_lookup(..., lru_map)` with
+  /// `void *lru_map = &lru_cache`): that map, or, when they pass several, each of them chosen by
+  /// an unknown from the map value, so that every one is verified; kept in the slice.
   bool callerMapArgument(const Function &F, const Param &P, std::vector<std::string> &Args) {
-    if (P.callerMap.empty() ||
+    if (P.callerMaps.empty() ||
         (P.shape != Param::Shape::VoidPointer && P.shape != Param::Shape::PointerToObject))
       return false;
-    Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass &" << P.callerMap
-           << " */\n";
-    Args.push_back("(" + P.type + ")&" + P.callerMap);
+    // A field number is taken either way, so that the map value's field names do not depend
+    // on how many maps the callers pass.
+    std::string Field = "p" + std::to_string(FieldNo++);
+    std::string Expr = "(" + P.type + ")&" + P.callerMaps.front(), Names;
+    if (P.callerMaps.size() > 1) {
+      NeedsArgs = true;
+      Fields << "\t__u32 " << Field << ";\n";
+      for (size_t I = P.callerMaps.size() - 1; I > 0; --I)
+        Expr = "bpfcarve_args->" + Field + " == " + std::to_string(I) + " ? (" + P.type + ")&" +
+               P.callerMaps[I] + " : " + Expr;
+      Expr = "(" + Expr + ")";
+    }
+    for (const std::string &Name : P.callerMaps)
+      Names += (Names.empty() ? "&" : ", &") + Name;
+    Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass " << Names << " */\n";
+    Args.push_back(Expr);
     return true;
   }
 
@@ -475,7 +543,7 @@ Result<GeneratedHarness> HarnessWriter::render(size_t FunctionCount) const {
               "pointers). */\n";
   // Every name the text below writes that the selected code may not declare.
   G.needs.push_back({"macro", "SEC"});
-  if (findGeneratedDeclaration("struct", H.ctxStruct))
+  if (!H.ctxStruct.empty() && findGeneratedDeclaration("struct", H.ctxStruct))
     G.needs.push_back({"struct", H.ctxStruct});
   if (NeedsArgs) {
     G.needs.push_back({"typedef", "__u32"});
@@ -487,7 +555,7 @@ Result<GeneratedHarness> HarnessWriter::render(size_t FunctionCount) const {
   }
   std::ostringstream O;
   // A ctx struct bpfcarve has no declaration of is only pointed to (no packet access).
-  if (!findGeneratedDeclaration("struct", H.ctxStruct))
+  if (!H.ctxStruct.empty() && !findGeneratedDeclaration("struct", H.ctxStruct))
     O << "struct " << H.ctxStruct << ";\n\n";
   if (NeedsArgs) {
     O << "struct bpfcarve_harness_args {\n"
@@ -496,8 +564,8 @@ Result<GeneratedHarness> HarnessWriter::render(size_t FunctionCount) const {
       << "\t__type(key, __u32);\n\t__type(value, struct bpfcarve_harness_args);\n"
       << "} bpfcarve_harness_map SEC(\".maps\");\n\n";
   }
-  O << "SEC(\"" << H.section << "\")\nint " << HarnessEntry << "(struct " << H.ctxStruct
-    << " *ctx)\n{\n";
+  O << "SEC(\"" << H.section << "\")\nint " << HarnessEntry << "("
+    << (H.ctxStruct.empty() ? std::string("void") : "struct " + H.ctxStruct) << " *ctx)\n{\n";
   if (NeedsPacket)
     O << "\tvoid *bpfcarve_data = (void *)(long)ctx->data;\n"
       << "\tvoid *bpfcarve_data_end = (void *)(long)ctx->data_end;\n";

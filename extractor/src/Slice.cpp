@@ -204,10 +204,10 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
               for (const TypeEntity &T : M.types)
                 if (T.name == R && (T.kind == "struct" || T.kind == "union"))
                   keep(T.id, "harness", Id);
-          // ... and the map its callers pass, which the harness passes too.
-          if (!P.callerMap.empty())
+          // ... and the maps its callers pass, which the harness passes too.
+          for (const std::string &Name : P.callerMaps)
             for (const Map &Mp : M.maps)
-              if (Mp.name == P.callerMap)
+              if (Mp.name == Name)
                 keep(Mp.id, "harness", Id);
         }
   for (const std::string &Id : Sel.generated)

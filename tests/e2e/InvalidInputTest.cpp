@@ -344,15 +344,17 @@ std::vector<Case> cases() {
        "function pointers cannot be synthesised",
        WithProg});
   add({"harness_unknown_hook", {"extract", P, "--function", "twice", "--harness", "xpd"}, 2,
-       "bpfcarve: error: unknown or unsupported harness hook 'xpd'; did you mean 'xdp'\\? .*",
-       WithProg});
+       "bpfcarve: error: unknown harness hook 'xpd'; did you mean 'xdp'\\? .*", WithProg});
 
-  // Every hook with a ctx struct takes a harness; the list in the message comes from the tables.
-  add({"harness_hook_without_ctx_struct",
-       {"extract", P, "--function", "twice", "--harness", "tracepoint"}, 2,
-       "bpfcarve: error: unknown or unsupported harness hook 'tracepoint' \\(use xdp, tc, socket, "
+  // Every hook takes a harness; the list in the message comes from the tables.
+  add({"harness_hook_unknown_to_the_tables",
+       {"extract", P, "--function", "twice", "--harness", "fentry"}, 2,
+       "bpfcarve: error: unknown harness hook 'fentry' \\(use xdp, tc, socket, "
        "cgroup_skb/ingress, cgroup_skb/egress, lwt_in, lwt_out, lwt_xmit, sockops, raw_tp, "
-       "kprobe\\)",
+       "tracepoint, kprobe, cgroup/bind4, cgroup/bind6, cgroup/connect4, cgroup/connect6, "
+       "cgroup/sendmsg4, cgroup/sendmsg6, cgroup/recvmsg4, cgroup/recvmsg6, cgroup/sock_create, "
+       "cgroup/sock_release, cgroup/post_bind4, cgroup/post_bind6, sk_msg, sk_skb, "
+       "sk_skb/stream_verdict\\)",
        WithProg});
   add({"harness_packet_pointers_without_packet_access",
        {"extract", "@D/parser.bpf.c", "--function", "parse", "--harness", "sockops"}, 2,

@@ -554,7 +554,7 @@ SEC("xdp") int entry(struct xdp_md *ctx) {
   EXPECT_EQ(B.parameters[1].callerObjectBytes, 16u); // mac (6), big (16): the largest
   EXPECT_EQ(B.parameters[1].pointeeBytes, 1u);
   EXPECT_EQ(B.parameters[2].callerObjectBytes, 8u);
-  EXPECT_EQ(B.parameters[3].callerMap, "cache");     // a local holding &cache, and &cache
+  EXPECT_EQ(B.parameters[3].callerMaps, std::vector<std::string>{"cache"}); // a local, and &cache
   EXPECT_EQ(B.parameters[3].callerObjectBytes, 0u);
   EXPECT_EQ(B.parameters[4].callerObjectBytes, 8u);  // NULL adds nothing; &pr is 8 bytes
 
@@ -574,6 +574,51 @@ SEC("xdp") int entry(struct xdp_md *ctx) {
   EXPECT_NE(H->body.find("__u8 p6[16]; /* the largest object bytes's callers pass as mac */"), std::string::npos) << H->body;
   EXPECT_NE(H->body.find("__u8 p9[8];"), std::string::npos) << H->body;
   EXPECT_NE(H->body.find("(void *)&cache"), std::string::npos) << H->body;
+}
+
+// An untyped parameter is what every caller passes for it: its ctx (however cast, or its own
+// parameter passed on unchanged) or a ctx packet field (directly or through a local); callers
+// that disagree, or pass something else, say nothing.
+TEST(Params, CallerSourcesOfUntypedPointers) {
+  const std::string Src = bpf(R"c(
+static __noinline int inner(void *m, void *a, void *b) { return a < b && m; }
+static __noinline int outer(void *md, void *lo, void *hi, void *mixed, void *other) {
+  return inner(md, lo, hi) + (mixed != other);
+}
+SEC("xdp") int one(struct xdp_md *ctx) {
+  void *end = (void *)(long)ctx->data_end;
+  char buf[4] = {};
+  return outer(ctx, (void *)(long)ctx->data, end, (void *)(long)ctx->data, buf);
+}
+SEC("xdp") int two(void *ctx) {
+  struct xdp_md *x = ctx;
+  return outer((void *)ctx, (void *)(long)x->data, (void *)(long)x->data_end,
+               (void *)(long)x->data_end, 0);
+}
+)c");
+  ProgramModel M = parse(Src);
+  const Function &Outer = function(M, "outer");
+  EXPECT_EQ(Outer.parameters[0].callerSource, "ctx"); // a typed ctx, and an entry's void *ctx
+  EXPECT_EQ(Outer.parameters[1].callerSource, "data");
+  EXPECT_EQ(Outer.parameters[2].callerSource, "data_end"); // through the local `end`
+  EXPECT_EQ(Outer.parameters[3].callerSource, "");         // data here, data_end there
+  EXPECT_EQ(Outer.parameters[4].callerSource, "");         // a buffer; NULL adds nothing
+  const Function &Inner = function(M, "inner");
+  EXPECT_EQ(Inner.parameters[0].callerSource, "ctx"); // outer's unchanged parameters
+  EXPECT_EQ(Inner.parameters[1].callerSource, "data");
+  EXPECT_EQ(Inner.parameters[2].callerSource, "data_end");
+
+  HarnessHook Xdp{.name = "xdp", .section = "xdp", .ctxStruct = "xdp_md", .progType = "xdp",
+                  .directPacketAccess = true, .passValue = 2, .passName = "XDP_PASS",
+                  .actionNames = {"XDP_PASS", "XDP_DROP"}, .foreignCtxStructs = {"__sk_buff"}};
+  auto H = generateHarness(M, {&Inner}, Xdp);
+  ASSERT_TRUE(H) << H.failure().message;
+  EXPECT_NE(H->body.find("inner(ctx, bpfcarve_data, bpfcarve_data_end)"), std::string::npos)
+      << H->body;
+  auto O = generateHarness(M, {&Outer}, Xdp);
+  ASSERT_TRUE(O) << O.failure().message;
+  EXPECT_NE(O->body.find("outer(ctx, bpfcarve_data, bpfcarve_data_end, "), std::string::npos)
+      << O->body;
 }
 
 TEST(Params, CallerValuesPerProgramType) {

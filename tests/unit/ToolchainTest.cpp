@@ -228,10 +228,14 @@ TEST(Names, UnknownNameAndLongLists) {
   EXPECT_EQ(F.message, "unknown hook 'xpd'; did you mean 'xdp'? (use xdp, tc)");
   EXPECT_EQ(unknownName("unknown hook", "zzz", {"xdp"}, "a section name").message,
             "unknown hook 'zzz' (use a section name)");
+  // A closed set a user picks from is listed whole; other lists stop at a dozen names.
   std::vector<std::string> Many;
   for (int I = 0; I < 13; ++I)
     Many.push_back("m" + std::to_string(I));
   EXPECT_EQ(nameList(Many), "m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, ...");
+  // A closed set a user picks from (the hooks) is listed whole.
+  EXPECT_EQ(everyName(Many), "m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12");
+  EXPECT_EQ(everyName({}), "none");
 }
 
 TEST(CorpusManifest, TheOneReaderChecksTheFileAndResolvesFlags) {

@@ -61,6 +61,13 @@ std::string nameList(const std::vector<std::string> &Names) {
   return Out.empty() ? "none" : Out;
 }
 
+std::string everyName(const std::vector<std::string> &Names) {
+  std::string Out;
+  for (const std::string &N : Names)
+    Out += (Out.empty() ? "" : ", ") + N;
+  return Out.empty() ? "none" : Out;
+}
+
 Failure unknownName(const std::string &What, const std::string &Wanted,
                     const std::vector<std::string> &Known, const std::string &Use) {
   return Failure::badInput(What + " '" + Wanted + "'" + didYouMean(Wanted, Known) + " (use " +

@@ -17,15 +17,16 @@ namespace bpfcarve::transformer {
 
 Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
   const verifier::HookProfile *P = verifier::findHook(Name);
-  if (!P || P->ctxStruct.empty())
-    return toolchain::unknownName("unknown or unsupported harness hook", Name,
-                                  verifier::hookNames(/*CtxStructOnly=*/true));
+  if (!P)
+    return toolchain::unknownName("unknown harness hook", Name, verifier::hookNames(),
+                                  toolchain::everyName(verifier::hookNames()));
   extractor::HarnessHook H;
   H.name = std::string(P->name);
   H.section = P->sectionToWrite();
   H.ctxStruct = std::string(P->ctxStruct);
   H.progType = std::string(P->progTypeName);
   H.directPacketAccess = P->packetAccess != verifier::PacketAccess::None;
+  H.scalarKernelPointers = P->scalarKernelPointers;
   const verifier::ReturnCode *Pass = P->returnCodeFor(verifier::ReturnMeaning::Pass);
   if (!Pass) // raw_tp: the kernel ignores the value
     Pass = P->returnCodeFor(verifier::ReturnMeaning::Ignored);

@@ -34,7 +34,8 @@ Result<const HookProfile *> targetHook(const RetargetOptions &O) {
     return Failure::badInput("--direction takes ingress or egress, not '" + O.direction + "'");
   if (const HookProfile *To = verifier::findHook(O.to))
     return To;
-  return toolchain::unknownName("unknown hook", O.to, verifier::hookNames());
+  return toolchain::unknownName("unknown hook", O.to, verifier::hookNames(),
+                                toolchain::everyName(verifier::hookNames()));
 }
 
 /// The hook of P's section, or of the hook its section is a variant of (then in Variant); it
@@ -50,7 +51,8 @@ Result<const HookProfile *> sourceHook(const Program &P, const RetargetOptions &
   if (!From && Unknown && !O.from.empty()) {
     From = verifier::findHook(O.from);
     if (!From)
-      return toolchain::unknownName("unknown hook", O.from, verifier::hookNames());
+      return toolchain::unknownName("unknown hook", O.from, verifier::hookNames(),
+                                    toolchain::everyName(verifier::hookNames()));
     return From;
   }
   if (!From)

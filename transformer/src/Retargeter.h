@@ -159,6 +159,8 @@ private:
   /// The entry's returns of bare numbers (`return 2;` in an XDP program is XDP_PASS).
   void mapReturnedNumbers(const extractor::Function &F,
                           const std::vector<extractor::SourceSpan> &CodeSites);
+  /// An entry's return at a hook whose value is a length (HookProfile::lengthVerdict).
+  void mapLengthReturn(const extractor::ReturnSite &R);
   /// The entry's returns that may carry XDP_TX as a value go through TxReturnMacro.
   void rewriteTxValueReturns();
   /// The entry's computed returns, when no code of the source hook travels there.

@@ -169,6 +169,10 @@ void Retargeter::mapReturnedNumbers(const Function &F, const std::vector<SourceS
       HasCode |= contains(R.site, S) || contains(S, R.site);
     if (HasCode)
       continue;
+    if (From.lengthVerdict && !To.lengthVerdict) {
+      mapLengthReturn(R);
+      continue;
+    }
     if (!R.value) {
       // Computed at run time: a code only if one travels there (refuseUnknownComputedReturns).
       if (!returnsVerdictHelper(F, R))
@@ -186,6 +190,44 @@ void Retargeter::mapReturnedNumbers(const Function &F, const std::vector<SourceS
     }
     mapCodeToken(F, std::string(C->name), R.site, R.site, true);
   }
+}
+
+void Retargeter::mapLengthReturn(const ReturnSite &R) {
+  // A socket filter returns how many bytes to keep: `return skb->len;`, `return -1;` (all of
+  // it, as a u32), `return 0;` (drop). Elsewhere a verdict means pass or drop, and cgroup_skb
+  // refuses any value but 0 and 1 at load: 0 stays the drop code, anything else the pass code.
+  const verifier::ReturnCode *Drop = From.returnCodeFor(ReturnMeaning::Drop);
+  const verifier::ReturnCode *Pass = From.returnCodeFor(ReturnMeaning::Pass);
+  const verifier::ReturnCode *ToDrop = Drop ? mapCode(*Drop) : nullptr;
+  const verifier::ReturnCode *ToPass = Pass ? mapCode(*Pass) : nullptr;
+  if (!ToDrop || !ToPass) {
+    refuse("return " + R.text,
+           std::string(To.name) + " has no pass and drop verdicts for a kept length", R.site);
+    return;
+  }
+  NamesVerdict = true;
+  if (R.value) {
+    bool Zero = *R.value == 0;
+    auto Length = static_cast<std::uint32_t>(*R.value);
+    if (!Zero && Length < 0xffff)
+      Report.caveats.push_back("return " + R.text + " at " + R.site.file + ":" +
+                               std::to_string(R.site.beginLine) + " truncates the packet to " +
+                               std::to_string(Length) + " bytes at " + std::string(From.name) +
+                               "; at " + std::string(To.name) + " it passes the whole packet");
+    rewrite("return-code", R.site, codeText(Zero ? *ToDrop : *ToPass), false, &R.site);
+    return;
+  }
+  std::string Before = "(", After = ") ? " + codeText(*ToPass) + " : " + codeText(*ToDrop);
+  SourceSpan Begin = R.site, End = R.site;
+  Begin.endOffset = Begin.beginOffset;
+  End.beginOffset = End.endOffset;
+  editOnly(Begin, Before);
+  editOnly(End, After);
+  Report.rewrites.push_back({"return-code", at(R.site), R.text, Before + R.text + After, false});
+  Report.caveats.push_back("return " + R.text + " at " + R.site.file + ":" +
+                           std::to_string(R.site.beginLine) + " is a length to keep at " +
+                           std::string(From.name) + "; at " + std::string(To.name) +
+                           " 0 drops and any other value passes the whole packet");
 }
 
 void Retargeter::rewriteTxValueReturns() {

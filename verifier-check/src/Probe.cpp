@@ -150,6 +150,13 @@ public:
     return ProgramFd(Fd);
   }
 
+  /// `r0 = K`, K a value the hook accepts at exit: the smallest of an enforced return range
+  /// (cgroup/recvmsg4 accepts only 1), else 0. probeReturns measures the range itself.
+  bpf_insn exitValue() const {
+    return movImm(BPF_REG_0,
+                  Hook.returnRange.enforced ? static_cast<std::int32_t>(Hook.returnRange.min) : 0);
+  }
+
   bool accepts(std::initializer_list<bpf_insn> Insns) {
     return load(std::span<const bpf_insn>(Insns.begin(), Insns.size())).ok();
   }
@@ -168,7 +175,7 @@ void probeHelpers(ProbeLoader &L, MeasuredHook &M, std::uint32_t &IdMax) {
   // "invalid func".
   constexpr std::uint32_t Cap = 4096;
   for (std::uint32_t Id = 1; Id < Cap; ++Id) {
-    bpf_insn P[] = {call(static_cast<std::int32_t>(Id)), movImm(BPF_REG_0, 0), exitInsn()};
+    bpf_insn P[] = {call(static_cast<std::int32_t>(Id)), L.exitValue(), exitInsn()};
     ProgramFd Fd = L.load(P);
     switch (classifyHelperLoad(Fd.ok() ? Fd.get() : -Fd.error(), L.log())) {
     case HelperVerdict::Usable:
@@ -192,9 +199,9 @@ void probeFields(ProbeLoader &L, const HookProfile &P, MeasuredHook &M) {
     for (std::uint32_t I = 0; I < F.count; ++I) {
       auto Off = static_cast<std::int16_t>(F.offset + I * F.size);
       Out.readable &=
-          L.accepts({load(F.size, BPF_REG_0, BPF_REG_1, Off), movImm(BPF_REG_0, 0), exitInsn()});
+          L.accepts({load(F.size, BPF_REG_0, BPF_REG_1, Off), L.exitValue(), exitInsn()});
       Out.writable &= L.accepts({movImm(BPF_REG_2, 0), store(F.size, BPF_REG_1, BPF_REG_2, Off),
-                                 movImm(BPF_REG_0, 0), exitInsn()});
+                                 L.exitValue(), exitInsn()});
     }
     M.fields.push_back(std::move(Out));
   }
@@ -213,12 +220,12 @@ void probePacketAccess(ProbeLoader &L, const HookProfile &P, MeasuredHook &M) {
       L.accepts({load(Data->size, BPF_REG_2, BPF_REG_1, DataOff),
                  load(DataEnd->size, BPF_REG_3, BPF_REG_1, EndOff), movReg(BPF_REG_4, BPF_REG_2),
                  addImm(BPF_REG_4, 1), jumpIfGreater(BPF_REG_4, BPF_REG_3, 1),
-                 load(1, BPF_REG_0, BPF_REG_2, 0), movImm(BPF_REG_0, 0), exitInsn()});
+                 load(1, BPF_REG_0, BPF_REG_2, 0), L.exitValue(), exitInsn()});
   bool Write =
       L.accepts({load(Data->size, BPF_REG_2, BPF_REG_1, DataOff),
                  load(DataEnd->size, BPF_REG_3, BPF_REG_1, EndOff), movReg(BPF_REG_4, BPF_REG_2),
                  addImm(BPF_REG_4, 1), jumpIfGreater(BPF_REG_4, BPF_REG_3, 2), movImm(BPF_REG_5, 0),
-                 store(1, BPF_REG_2, BPF_REG_5, 0), movImm(BPF_REG_0, 0), exitInsn()});
+                 store(1, BPF_REG_2, BPF_REG_5, 0), L.exitValue(), exitInsn()});
   M.packetAccess = Write ? PacketAccess::ReadWrite : Read ? PacketAccess::Read : PacketAccess::None;
 }
 
@@ -256,7 +263,7 @@ void probeTestRun(ProbeLoader &L, const HookProfile &P, MeasuredHook &M) {
     Report = LengthInCb0;
     Prog = {load(Len->size, BPF_REG_2, BPF_REG_1, static_cast<std::int16_t>(Len->offset)),
             store(Cb->size, BPF_REG_1, BPF_REG_2, static_cast<std::int16_t>(Cb->offset)),
-            movImm(BPF_REG_0, 0), exitInsn()};
+            L.exitValue(), exitInsn()};
   } else if (P.packetBase != PacketBase::None && Data && Data->readable && DataEnd &&
              DataEnd->readable) {
     Report = LengthInRetval;
@@ -264,7 +271,7 @@ void probeTestRun(ProbeLoader &L, const HookProfile &P, MeasuredHook &M) {
             load(DataEnd->size, BPF_REG_0, BPF_REG_1, static_cast<std::int16_t>(DataEnd->offset)),
             subReg(BPF_REG_0, BPF_REG_2), exitInsn()};
   } else {
-    Prog = {movImm(BPF_REG_0, 0), exitInsn()};
+    Prog = {L.exitValue(), exitInsn()};
   }
   ProgramFd Fd = L.load(Prog);
   if (!Fd.ok()) {
@@ -397,7 +404,8 @@ std::optional<Enum> enumFromString(std::string_view S, const Enum (&All)[N]) {
   return std::nullopt;
 }
 
-constexpr PacketBase kAllBases[] = {PacketBase::None, PacketBase::L2, PacketBase::L3};
+constexpr PacketBase kAllBases[] = {PacketBase::None, PacketBase::L2, PacketBase::L3,
+                                    PacketBase::Payload};
 constexpr PacketAccess kAllAccess[] = {PacketAccess::None, PacketAccess::Read,
                                        PacketAccess::ReadWrite};
 constexpr TestRunInput kAllInputs[] = {TestRunInput::None, TestRunInput::Packet, TestRunInput::Ctx};
@@ -589,7 +597,7 @@ Result<ProbeResult> measureKernel() {
     M.expectedAttachType = P.expectedAttachType;
     ProbeLoader L(P);
     {
-      bpf_insn Trivial[] = {movImm(BPF_REG_0, 0), exitInsn()};
+      bpf_insn Trivial[] = {L.exitValue(), exitInsn()};
       ProgramFd Fd = L.load(Trivial);
       if (!Fd.ok()) {
         std::string Why = lastMeaningfulLine(L.log());

@@ -60,6 +60,9 @@ ReturnMeaning verdictMeaning(const HookProfile &Hook, std::int64_t Retval) {
   for (const ReturnCode &C : Hook.returnCodes)
     if (C.value == Retval)
       return C.meaning;
+  // A socket filter's kept length: any but 0 lets the packet on (shortened below its length).
+  if (Hook.lengthVerdict)
+    return ReturnMeaning::Pass;
   return ReturnMeaning::HookSpecific;
 }
 

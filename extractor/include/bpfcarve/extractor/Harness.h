@@ -38,7 +38,7 @@ namespace bpfcarve::extractor {
 struct HarnessHook {
   std::string name;      ///< CLI hook name: xdp, tc, ...
   std::string section;   ///< SEC() of the generated entry
-  std::string ctxStruct; ///< xdp_md, __sk_buff
+  std::string ctxStruct; ///< xdp_md, __sk_buff; empty: the entry takes `void *ctx` (tracepoint)
   std::string progType;  ///< libbpf's program type name: xdp, sched_cls
   bool directPacketAccess = false; ///< ctx->data/data_end usable
   long long passValue = 0;
@@ -47,6 +47,9 @@ struct HarnessHook {
   /// The ctx structs of the other hooks (__sk_buff for an xdp harness): a parameter pointing to
   /// one of them cannot be made up from a map value.
   std::vector<std::string> foreignCtxStructs;
+  /// Kernel pointers are unknown scalars here (kprobe, tracepoint, raw_tp): a parameter pointing
+  /// to a kernel object takes any number from the map value, as the original took a register.
+  bool scalarKernelPointers = false;
 };
 
 /// The name of the generated entry program.

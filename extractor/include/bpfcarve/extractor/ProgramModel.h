@@ -163,9 +163,13 @@ struct Param {
   /// `&tuple`: sizeof tuple), when every call site passes one of known size; 0 otherwise.
   unsigned long long callerObjectBytes = 0;
   unsigned long long pointeeBytes = 0; ///< PointerToObject: sizeof(*p)
-  /// For pointers: the map every caller passes (`void *lru_map` given `&lru_cache`, directly or
-  /// through a local that only ever holds it), "" otherwise.
-  std::string callerMap;
+  /// For pointers: the maps the callers pass when every one passes a map (`void *lru_map` given
+  /// `&lru_cache`, directly or through a local that only ever holds it; systemd's
+  /// `match_rules(ctx, &sd_bind_allow)` and `(ctx, &sd_bind_deny)`), sorted; empty otherwise.
+  std::vector<std::string> callerMaps;
+  /// For pointers: what every caller passes, "ctx" (its own ctx: `parse(void *md, ...)` given
+  /// a program's ctx) or a ctx packet field, "data", "data_end" or "data_meta"; "" otherwise.
+  std::string callerSource;
 };
 
 struct Function {

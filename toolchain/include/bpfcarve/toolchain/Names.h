@@ -18,6 +18,8 @@ std::string didYouMean(const std::string &Wanted, const std::vector<std::string>
 
 /// "a, b, c" (the first twelve, then "..."), or "none".
 std::string nameList(const std::vector<std::string> &Names);
+/// All of Names, comma-separated, however many: for short closed sets a user picks from (hooks).
+std::string everyName(const std::vector<std::string> &Names);
 
 /// The bad-input failure for a name that is not one of Known:
 ///   WHAT 'X'; did you mean 'Y'? (use a, b, c)

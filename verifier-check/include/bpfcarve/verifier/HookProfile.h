@@ -29,6 +29,7 @@ enum class PacketBase {
   None, ///< the hook sees no packet (tracing)
   L2,   ///< the Ethernet header: xdp, tc
   L3,   ///< the IP header: socket_filter, cgroup_skb, lwt_* (hooks.md §1.4)
+  Payload, ///< the socket's data, no headers: sk_skb, sk_msg
 };
 
 /// Direct packet access through the ctx's data/data_end pointers (after a bounds check).
@@ -126,8 +127,16 @@ struct HookProfile {
   PacketAccess packetAccess = PacketAccess::None;
   std::vector<ReturnCode> returnCodes; ///< by value; names unique within the hook
   ReturnRange returnRange;
+  /// The return value is how many bytes of the packet to keep (socket filters): 0 is the Drop
+  /// code, every other value (skb->len, -1) passes, a value below the packet's length
+  /// truncating it.
+  bool lengthVerdict = false;
   TestRunRule testRun;
   std::vector<std::uint32_t> helpers; ///< usable helper ids (enum bpf_func_id), sorted
+  /// Kernel pointers reach the program as plain numbers (kprobe registers, tracepoint record
+  /// fields, raw_tp args): the verifier tracks them as unknown scalars, the program reads
+  /// through them with bpf_probe_read_kernel, and any value passes where one of them does.
+  bool scalarKernelPointers = false;
   std::string_view notes;
 
   /// The field called `Name` (arrays by their name: "cb"), or null.
@@ -153,9 +162,9 @@ struct HookProfile {
 /// All hook profiles, in a fixed order (networking hooks first, then tracing).
 const std::vector<HookProfile> &hookProfiles();
 
-/// The names of all hook profiles, or of those whose ctx is a fixed struct (the hooks a harness
-/// can be written for): what an unknown hook name is checked against for "did you mean".
-std::vector<std::string> hookNames(bool CtxStructOnly = false);
+/// The names of all hook profiles: what an unknown hook name is checked against for "did you
+/// mean".
+std::vector<std::string> hookNames();
 
 /// The hook for a CLI HOOK name ("tc"), a section ("classifier", "raw_tp/sys_enter") or a
 /// program type name that only one hook uses ("sched_cls", "raw_tracepoint"). Null if none or

@@ -26,7 +26,8 @@ RunOutcome testRunFrame(int ProgFd, const HookProfile &Hook,
 /// The return code's name at this hook ("XDP_PASS"), or the number.
 std::string verdictName(const HookProfile &Hook, std::int64_t Retval);
 
-/// What a return value means at this hook; HookSpecific for unknown values.
+/// What a return value means at this hook; HookSpecific for unknown values, but Pass for any
+/// non-zero length where the value is one (HookProfile::lengthVerdict: a socket filter's 60).
 ReturnMeaning verdictMeaning(const HookProfile &Hook, std::int64_t Retval);
 
 /// Whether verdict A at hook HA and verdict B at hook HB do the same to the packet (hooks.md §2):
