@@ -48,6 +48,9 @@ struct DiffRunReport {
   std::string programA, programB, hookA, hookB;
   size_t packets = 0, compared = 0, matched = 0, divergent = 0, notComparable = 0;
   std::map<std::string, size_t> notComparableReasons;
+  /// Frames one side ran and the other refused: maps are compared over a second run of the
+  /// frames both sides ran, on freshly loaded and seeded programs.
+  size_t oneSidedFrames = 0;
   std::optional<bool> mapsEqual; ///< nullopt when not compared (nondeterministic helpers)
   std::vector<MapComparison> maps;
   std::vector<std::string> nondeterministicHelpers; ///< why maps were only reported
