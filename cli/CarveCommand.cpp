@@ -23,7 +23,8 @@ namespace bpfcarve::cli {
 namespace {
 struct CarveCliOptions {
   std::string file, functions, programs, lines, map, to, type,
-      direction = "ingress", output, report, format = "text", packets = "gen:all", seed, harness;
+      direction = "ingress", socketOffsets = "l3", output, report, format = "text",
+      packets = "gen:all", seed, harness;
   std::string keepStages;
   bool allowApprox = false, noDiffRun = false;
 };
@@ -52,6 +53,7 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
   CO.to = O.to;
   CO.type = O.type;
   CO.direction = O.direction;
+  CO.socketOffsets = O.socketOffsets;
   CO.allowApprox = O.allowApprox;
   CO.diffRun = !O.noDiffRun;
   CO.packets = O.packets;
@@ -144,6 +146,10 @@ void addCarveCommand(CLI::App &App, CommandContext &Ctx) {
                   "the program's hook when its SEC() is one libbpf does not know (tc, xdp, ...)");
   Sub->add_option("--direction", O->direction, "tc direction: ingress (default) or egress")
       ->check(CLI::IsMember({"ingress", "egress"}));
+  Sub->add_option("--socket-offsets", O->socketOffsets,
+                  "where a socket filter's packet offsets start: l3 (default: an IP socket's "
+                  "filter) or l2 (an AF_PACKET socket's; no differential run)")
+      ->check(CLI::IsMember({"l2", "l3"}));
   Sub->add_flag("--allow-approx", O->allowApprox, "allow approximate rewrites");
   Sub->add_option("--harness", O->harness,
                   "hook of the harness for --function (default: --to, else xdp)");

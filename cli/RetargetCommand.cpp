@@ -11,7 +11,7 @@ namespace bpfcarve::cli {
 
 namespace {
 struct RetargetCliOptions {
-  std::string file, to, from, program, direction = "ingress", output, report;
+  std::string file, to, from, program, direction = "ingress", socketOffsets = "l3", output, report;
   bool allowApprox = false;
 };
 
@@ -27,6 +27,7 @@ int runRetarget(const RetargetCliOptions &O, const CommandContext &Ctx) {
   RO.to = O.to;
   RO.from = O.from;
   RO.direction = O.direction;
+  RO.socketOffsets = O.socketOffsets;
   RO.allowApprox = O.allowApprox;
   auto R = transformer::retarget(P, RO);
   if (!R) {
@@ -56,6 +57,10 @@ void addRetargetCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--program", O->program, "the program (function or unique section)");
   Sub->add_option("--direction", O->direction, "tc direction: ingress (default) or egress")
       ->check(CLI::IsMember({"ingress", "egress"}));
+  Sub->add_option("--socket-offsets", O->socketOffsets,
+                  "where a socket filter's packet offsets start: l3 (default: an IP socket's "
+                  "filter) or l2 (an AF_PACKET socket's)")
+      ->check(CLI::IsMember({"l2", "l3"}));
   Sub->add_flag("--allow-approx", O->allowApprox, "allow approximate rewrites (listed as caveats)");
   Sub->add_option("-o", O->output, "output file (default: standard output)");
   Sub->add_option("--report", O->report, "write every rewrite, approximation and caveat as JSON");

@@ -161,6 +161,7 @@ Result<CarveResult> carve(const CarveOptions &O) {
     RO.to = O.to;
     RO.from = O.type;
     RO.direction = O.direction;
+    RO.socketOffsets = O.socketOffsets;
     RO.allowApprox = O.allowApprox;
     // A program is retargeted from the input itself, whose model extract built (the report
     // points into the input); a harness exists only in the carved slice, which is parsed.
@@ -212,6 +213,14 @@ Result<CarveResult> carve(const CarveOptions &O) {
   Res.exitCode = verifier::reportExitCode(Res.verify);
   if (!Res.retarget || !O.diffRun || Res.exitCode != 0)
     return Res;
+  // BPF_PROG_TEST_RUN gives a socket filter its packet from L3: a filter that reads L2 cannot be
+  // run as it runs on its AF_PACKET socket.
+  if (O.socketOffsets == "l2" &&
+      (Res.retarget->fromHook == "socket" || Res.retarget->toHook == "socket")) {
+    Res.diffRunSkipped = "--socket-offsets l2: BPF_PROG_TEST_RUN runs socket filters on L3, not "
+                         "on the L2 frames an AF_PACKET socket's filter reads";
+    return Res;
+  }
 
   // Run the carved original and the result on the same frames.
   auto OrigObj = verifier::compileText(X.text, Scratch->path() + "/original",

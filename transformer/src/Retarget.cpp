@@ -191,8 +191,30 @@ Result<RetargetResult> retarget(const ProgramModel &Model, const ParseOptions &I
   auto From = sourceHook(**P, O, Variant);
   if (!From)
     return From.failure();
+  if (O.socketOffsets != "l2" && O.socketOffsets != "l3")
+    return Failure::badInput("--socket-offsets takes l2 or l3, not '" + O.socketOffsets + "'");
 
-  Retargeter R(Model, **P, **From, **To, O, Variant);
+  // A socket filter's offsets start where its socket's packets do: L3 on an IP socket (and in
+  // BPF_PROG_TEST_RUN, hence the profile), L2 on an AF_PACKET socket, whose filters read the
+  // Ethernet header (`load_half(skb, 12)` for the EtherType in tcpdump-style filters).
+  HookProfile FromHook = **From, ToHook = **To;
+  bool Socket = false;
+  for (HookProfile *H : {&FromHook, &ToHook})
+    if (H->progTypeName == "socket_filter") {
+      Socket = true;
+      if (O.socketOffsets == "l2")
+        H->packetBase = verifier::PacketBase::L2;
+    }
+
+  Retargeter R(Model, **P, FromHook, ToHook, O, Variant);
+  if (Socket && *From != *To)
+    R.Report.caveats.push_back(
+        "the socket filter's packet offsets are taken from " +
+        std::string(O.socketOffsets == "l2"
+                        ? "L2 (--socket-offsets l2: a filter on an AF_PACKET socket; "
+                          "BPF_PROG_TEST_RUN runs socket filters at L3)"
+                        : "L3 (a filter on an IP socket; one on an AF_PACKET socket reads from "
+                          "L2: --socket-offsets l2)"));
   R.Report.input = Input.file;
   R.Report.program = (*P)->name;
   R.Report.fromHook = std::string((*From)->name);

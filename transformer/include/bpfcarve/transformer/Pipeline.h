@@ -33,6 +33,7 @@ struct CarveOptions {
   /// The selected program's hook when its SEC() is one libbpf does not know (`--type`).
   std::string type;
   std::string direction = "ingress";
+  std::string socketOffsets = "l3"; ///< as RetargetOptions::socketOffsets
   bool allowApprox = false;
   bool diffRun = true;             ///< with `to`: run the carved original and the result
   std::string packets = "gen:all"; ///< frames of the differential run

@@ -28,6 +28,9 @@ struct RetargetOptions {
   /// Empty: from SEC().
   std::string from;
   std::string direction = "ingress"; ///< for tc: which direction-dependent rewrites apply
+  /// Where a socket filter's packet offsets start: "l3" (a filter on an IP socket, and what
+  /// BPF_PROG_TEST_RUN gives it) or "l2" (a filter on an AF_PACKET socket).
+  std::string socketOffsets = "l3";
   bool allowApprox = false;
 };
 
