@@ -94,6 +94,7 @@ void Retargeter::run() {
   for (const Function &F : M.functions)
     ById[F.id] = &F;
   Entry = ById[P.function];
+  SliceFunctions = S.functions;
   if (!checkCompatibility(S.functions))
     return;
   for (const std::string &Id : S.functions) {

@@ -170,6 +170,8 @@ private:
   void rewriteHelperCalls(const extractor::Function &F);
   void rewriteKfuncCall(const extractor::HelperCall &H);
   void rewriteAdjustHead(const extractor::HelperCall &H, const HelperRule &Rule);
+  /// Where the slice tests for a VLAN ethertype (0x8100, 0x88a8, however named), or "".
+  std::string vlanTypeTest() const;
   void rewriteAdjustTail(const extractor::HelperCall &H, const HelperRule &Rule);
   void rewriteReplaceCall(const extractor::HelperCall &H, const HelperRule &Rule);
   void rewriteRedirectMap(const extractor::HelperCall &H);
@@ -199,6 +201,7 @@ private:
   const extractor::Function *Entry = nullptr;
   /// Some function of the slice reads ctx->data or ctx->data_end.
   bool ReadsPacket = false;
+  std::vector<std::string> SliceFunctions; ///< ids of the functions the program reaches
   /// Some function of the slice names a source code or returns a verdict helper's result: the
   /// entry's computed returns may carry codes (through variables and callees).
   bool NamesVerdict = false;

@@ -125,6 +125,18 @@ void Retargeter::rewriteAdjustHead(const HelperCall &H, const HelperRule &Rule) 
     return;
   }
   if (H.argSigns[1] > 0) {
+    // A VLAN pop (xdp-tutorial's and the selftests' `vlan_tag_pop`: test the ethertype for
+    // ETH_P_8021Q, move the MACs 4 bytes on, adjust the head by 4) has no tag to pop at tc: the
+    // stack has moved the outer tag into skb->vlan_tci before tc ingress runs, and tc pops it
+    // with bpf_skb_vlan_pop(). bpf_skb_adjust_room would remove 4 bytes of the IP header.
+    if (std::string Vlan = vlanTypeTest(); !Vlan.empty()) {
+      refuse(H.name,
+             "pops headers of a program that tests for a VLAN ethertype (" + Vlan +
+                 "): at tc the stack has already moved the outer VLAN tag into skb->vlan_tci, "
+                 "the frame holds none to pop (tc removes it with bpf_skb_vlan_pop)",
+             H.site);
+      return;
+    }
     // A pop: BPFCARVE_SKB_POP(ctx, n) is bpf_skb_adjust_room(ctx, -n, BPF_ADJ_ROOM_MAC,
     // flag), the flag BPF_F_ADJ_ROOM_DECAP_L3_IPV4/IPV6 by the version of the header the
     // pop uncovers (supportMacro).
@@ -148,6 +160,28 @@ void Retargeter::rewriteAdjustHead(const HelperCall &H, const HelperRule &Rule) 
   editOnly(insertionAt(H, H.args[1].beginOffset, H.args[1].file), "-(");
   editOnly(insertionAt(H, H.args[1].endOffset, H.args[1].file), Tail);
   reportCall(H, Name + "(" + H.argTexts[0] + ", -(" + H.argTexts[1] + Tail + ")");
+}
+
+std::string Retargeter::vlanTypeTest() const {
+  auto vlanNumber = [](std::string Text) {
+    std::transform(Text.begin(), Text.end(), Text.begin(),
+                   [](unsigned char C) { return static_cast<char>(std::tolower(C)); });
+    return Text.find("0x8100") != std::string::npos || Text.find("0x88a8") != std::string::npos;
+  };
+  for (const std::string &Id : SliceFunctions) {
+    auto It = ById.find(Id);
+    if (It == ById.end() || !It->second || It->second->origin == Origin::System)
+      continue;
+    const Function &F = *It->second;
+    if (vlanNumber(textOf(M, F.body)))
+      return "a VLAN ethertype in " + F.name;
+    for (const Macro &Mc : M.macros)
+      if (Mc.name == "ETH_P_8021Q" || Mc.name == "ETH_P_8021AD" || vlanNumber(Mc.definition))
+        for (const MacroUse &U : Mc.uses)
+          if (U.kind == "expansion" && contains(F.body, U.site))
+            return Mc.name + " at " + U.site.file + ":" + std::to_string(U.site.beginLine);
+  }
+  return "";
 }
 
 void Retargeter::rewriteAdjustTail(const HelperCall &H, const HelperRule &Rule) {
