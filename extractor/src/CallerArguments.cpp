@@ -184,7 +184,8 @@ struct ArgFact {
   bool null = false;                      ///< pointers: NULL
   std::string map;                        ///< pointers: the address of this map (`&lru_cache`)
   /// Pointers: "ctx" for the caller's ctx (the first parameter of a program, or a parameter
-  /// pointing to a ctx struct), "data"/"data_end"/"data_meta" for a ctx packet field.
+  /// pointing to a ctx struct), "data"/"data_end"/"data_meta" for a ctx packet field,
+  /// "ctx_value" for a number read from the ctx and cast (ctx->si, ctx[1]).
   std::string source;
 };
 
@@ -246,6 +247,21 @@ public:
 private:
   /// Whether the caller's parameter I is its ctx: the first parameter of a program (a function
   /// with a section), or one pointing to a ctx struct.
+  /// E is `ctx->field` or `ctx[i]` of the caller's ctx parameter.
+  bool readsCtx(const Expr *E) const {
+    const Expr *Base = nullptr;
+    if (const auto *ME = dyn_cast<MemberExpr>(E); ME && ME->isArrow())
+      Base = ME->getBase();
+    else if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E))
+      Base = AS->getBase();
+    const auto *DRE = Base ? dyn_cast<DeclRefExpr>(Base->IgnoreParenCasts()) : nullptr;
+    if (!DRE)
+      return false;
+    for (unsigned I = 0; I < Caller->getNumParams(); ++I)
+      if (Caller->getParamDecl(I) == DRE->getDecl())
+        return isCtxParam(I);
+    return false;
+  }
   bool isCtxParam(unsigned I) const {
     QualType T = Caller->getParamDecl(I)->getType();
     if (const auto *PT = T->getAs<PointerType>())
@@ -294,6 +310,10 @@ private:
         for (unsigned I = 0; I < Caller->getNumParams(); ++I)
           if (Caller->getParamDecl(I) == DRE->getDecl() && isCtxParam(I))
             F.source = "ctx";
+      // A number read from the ctx and cast to a pointer: what BPF_KPROBE passes its body,
+      // `(void *)PT_REGS_PARM2(ctx)` (ctx->si), and BPF_PROG at raw_tp, `(void *)ctx[1]`.
+      if (F.source.empty() && readsCtx(A->IgnoreParenCasts()))
+        F.source = "ctx_value";
     }
     const Expr *E = A->IgnoreParenImpCasts();
     if (const auto *DRE = dyn_cast<DeclRefExpr>(E))

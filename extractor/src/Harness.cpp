@@ -3,6 +3,7 @@
 #include "bpfcarve/extractor/Declarations.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -279,11 +280,26 @@ private:
   /// `int BPF_KPROBE(do_unlinkat, int dfd, struct filename *name)` reads name->name with
   /// BPF_CORE_READ): a number from the map value, as the original got one from a register.
   /// Also a pointer to a record the file never completes: C code can only pass it on.
+  /// The same for what the callers pass from registers untyped or as another hook's ctx struct:
+  /// `BPF_KPROBE(trace_virtqueue_add_sgs, void *unused, struct scatterlist **sgs, ...)` and
+  /// `BPF_PROG(handle__raw_tp, struct pt_regs *regs, long id)` at raw_tp/sys_enter, where
+  /// regs is an argument of the event, not the program's ctx.
   bool kernelPointerArgument(const Function &F, const Param &P, std::vector<std::string> &Args) {
+    if (!H.scalarKernelPointers || P.callerObjectBytes || !P.callerMaps.empty() ||
+        P.callerSource == "ctx")
+      return false;
+    bool Foreign = std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(),
+                             P.pointeeRecord) != H.foreignCtxStructs.end();
     bool Kernel = P.shape == Param::Shape::PointerToObject && !P.pointeePointerMember.empty() &&
                   isKernelObject(M, P.pointeeRecord);
+    bool KernelArray =
+        P.shape == Param::Shape::PointerToPointerToObject && isKernelObject(M, P.pointeeRecord);
     bool Incomplete = P.shape == Param::Shape::Other && !P.pointeeRecord.empty();
-    if (!H.scalarKernelPointers || !(Kernel || Incomplete))
+    bool Untyped =
+        P.shape == Param::Shape::VoidPointer && P.callerSource.empty() && !nameLooksLikeCtx(P.name);
+    bool FromCtx = P.callerSource == "ctx_value"; // a register, a raw tracepoint argument
+    if (!(Kernel || KernelArray || Incomplete || Untyped || FromCtx ||
+          (Foreign && P.shape == Param::Shape::PointerToObject)))
       return false;
     std::string Field = "p" + std::to_string(FieldNo++);
     NeedsArgs = true;
@@ -588,9 +604,45 @@ Result<GeneratedHarness> HarnessWriter::render(size_t FunctionCount) const {
 
 } // namespace
 
+namespace {
+
+/// A call in F or the functions it reaches to a helper that may sleep, "" when none. The
+/// kernel lets only sleepable programs (uprobe.s, lsm.s, ...) call them: their bpf_func_proto
+/// says `.might_sleep = true` (bpf_copy_from_user, bpf_copy_from_user_task, bpf_ima_inode_hash,
+/// bpf_ima_file_hash), and no harness hook is sleepable.
+std::string sleepingCall(const ProgramModel &M, const Function &F) {
+  static const std::set<std::string> Sleeping = {"bpf_copy_from_user", "bpf_copy_from_user_task",
+                                                 "bpf_ima_inode_hash", "bpf_ima_file_hash"};
+  std::map<std::string, const Function *> ById;
+  for (const Function &G : M.functions)
+    ById[G.id] = &G;
+  std::vector<const Function *> Work{&F};
+  std::set<std::string> Seen{F.id};
+  while (!Work.empty()) {
+    const Function *G = Work.back();
+    Work.pop_back();
+    for (const HelperCall &C : G->helperCalls)
+      if (Sleeping.count(C.name))
+        return C.name + " (in " + G->name + ")";
+    for (const Edge &E : M.edges)
+      if (E.from == G->id && E.kind == edge::Calls && Seen.insert(E.to).second)
+        if (auto It = ById.find(E.to); It != ById.end())
+          Work.push_back(It->second);
+  }
+  return "";
+}
+
+} // namespace
+
 Result<GeneratedHarness> generateHarness(const ProgramModel &M,
                                          const std::vector<const Function *> &Functions,
                                          const HarnessHook &H) {
+  for (const Function *F : Functions)
+    if (std::string Call = sleepingCall(M, *F); !Call.empty())
+      return Failure::badInput("cannot generate a " + H.name + " harness: " + F->name + " calls " +
+                               Call +
+                               ", which may sleep: only sleepable programs (uprobe.s, lsm.s) "
+                               "may call it, and no harness hook is sleepable");
   HarnessWriter W(M, H);
   for (const Function *F : Functions)
     W.addFunction(*F);

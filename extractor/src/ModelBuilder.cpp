@@ -265,7 +265,10 @@ void Builder::addProgram(const FunctionDecl *FD, const Function &F) {
     const char *T = libbpf_bpf_prog_type_str(Type);
     P.type = T ? T : std::to_string(Type);
     const char *A = libbpf_bpf_attach_type_str(Attach);
-    P.expectedAttachType = A ? A : "";
+    // libbpf gives 0 for a section without an expected attach type (SEC("kprobe")), and 0 is
+    // also BPF_CGROUP_INET_INGRESS, which only cgroup_skb programs attach to.
+    bool Meaningful = Attach != 0 || Type == BPF_PROG_TYPE_CGROUP_SKB;
+    P.expectedAttachType = A && Meaningful ? A : "";
     static const std::set<std::string> Targeted = {
         "kprobe", "tracepoint", "raw_tracepoint",         "tracing",
         "lsm",    "ext",        "raw_tracepoint_writable"};

@@ -86,6 +86,26 @@ static int parse(void *data, void *data_end)
 char LICENSE[] SEC("license") = "GPL";
 )";
 
+/// A function only a sleepable program may run (bpf_copy_from_user), called by a uprobe.s.
+const char *SleepingCopy = R"(#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+char buf[16];
+
+static __noinline int copy_name(const void *user)
+{
+	return bpf_copy_from_user(buf, sizeof(buf), user);
+}
+
+SEC("uprobe.s")
+int on_call(void *ctx)
+{
+	return copy_name((void *)0);
+}
+
+char LICENSE[] SEC("license") = "GPL";
+)";
+
 /// A BPF program that needs no header: compiled by the test itself with clang-19.
 const char *Bare = "__attribute__((section(\"xdp\"), used)) int bare(void *ctx) { return 2; }\n"
                    "char _license[] __attribute__((section(\"license\"), used)) = \"GPL\";\n";
@@ -362,6 +382,12 @@ std::vector<Case> cases() {
        "programs have no direct packet access; parse\\(data_end: void \\*\\): sockops programs "
        "have no direct packet access",
        {{"parser.bpf.c", SockopsParser}}});
+  add({"harness_for_a_sleeping_helper",
+       {"extract", "@D/copy.bpf.c", "--function", "copy_name", "--harness", "kprobe"}, 2,
+       "bpfcarve: error: cannot generate a kprobe harness: copy_name calls bpf_copy_from_user "
+       "\\(in copy_name\\), which may sleep: only sleepable programs \\(uprobe.s, lsm.s\\) may "
+       "call it, and no harness hook is sleepable",
+       {{"copy.bpf.c", SleepingCopy}}});
 
   // --- outputs ---
   add({"output_equal_to_input", {"extract", P, "--function", "twice", "-o", P}, 2,

@@ -337,6 +337,7 @@ static int not_a_program(void) { return 0; }
 
   EXPECT_EQ(program(M, "p_raw").type, "raw_tracepoint");
   EXPECT_EQ(program(M, "p_raw").attachTarget, "sys_enter");
+  EXPECT_EQ(program(M, "p_raw").expectedAttachType, ""); // libbpf's 0: none, not cgroup ingress
   EXPECT_EQ(program(M, "p_tp").type, "tracepoint");
   EXPECT_EQ(program(M, "p_tp").attachTarget, "syscalls/sys_enter_openat");
   EXPECT_EQ(program(M, "p_sock").type, "socket_filter");

@@ -126,6 +126,18 @@ Result<extractor::ExtractResult> extractStage(const CarveOptions &O, const Stage
 
 } // namespace
 
+namespace {
+/// Why the carved original and its retarget cannot be run side by side, "" when they can.
+std::string diffRunImpossible(const CarveOptions &O, const RetargetReport &R) {
+  // BPF_PROG_TEST_RUN gives a socket filter its packet from L3: a filter that reads L2 cannot be
+  // run as it runs on its AF_PACKET socket.
+  if (O.socketOffsets == "l2" && (R.fromHook == "socket" || R.toHook == "socket"))
+    return "--socket-offsets l2: BPF_PROG_TEST_RUN runs socket filters on L3, not on the L2 "
+           "frames an AF_PACKET socket's filter reads";
+  return "";
+}
+} // namespace
+
 Result<CarveResult> carve(const CarveOptions &O) {
   // Bad packet or seed inputs are bad input before anything is written, not after -o exists.
   if (!O.to.empty() && O.diffRun) {
@@ -213,14 +225,8 @@ Result<CarveResult> carve(const CarveOptions &O) {
   Res.exitCode = verifier::reportExitCode(Res.verify);
   if (!Res.retarget || !O.diffRun || Res.exitCode != 0)
     return Res;
-  // BPF_PROG_TEST_RUN gives a socket filter its packet from L3: a filter that reads L2 cannot be
-  // run as it runs on its AF_PACKET socket.
-  if (O.socketOffsets == "l2" &&
-      (Res.retarget->fromHook == "socket" || Res.retarget->toHook == "socket")) {
-    Res.diffRunSkipped = "--socket-offsets l2: BPF_PROG_TEST_RUN runs socket filters on L3, not "
-                         "on the L2 frames an AF_PACKET socket's filter reads";
+  if (Res.diffRunSkipped = diffRunImpossible(O, *Res.retarget); !Res.diffRunSkipped.empty())
     return Res;
-  }
 
   // Run the carved original and the result on the same frames.
   auto OrigObj = verifier::compileText(X.text, Scratch->path() + "/original",
