@@ -9,7 +9,7 @@
 // The rows were measured on Linux 6.18 (reference/hooks.md, helpers-measured.json,
 // ctx-access-measured.tsv). They are the static baseline: the live probe (Probe.h) measures the
 // running kernel, and HookComparison.h lists where the two disagree, so a caller can refuse a row
-// the running kernel contradicts. Adding a hook adds a row in HookProfile.cpp, never a branch.
+// the running kernel contradicts. Adding a hook adds a row in HookRows.cpp, never a branch.
 //
 // Everything returned here points into static storage and lives for the whole program.
 //
