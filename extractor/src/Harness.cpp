@@ -3,7 +3,6 @@
 #include "bpfcarve/extractor/Declarations.h"
 
 #include <algorithm>
-#include <map>
 #include <set>
 #include <sstream>
 
@@ -613,22 +612,13 @@ namespace {
 std::string sleepingCall(const ProgramModel &M, const Function &F) {
   static const std::set<std::string> Sleeping = {"bpf_copy_from_user", "bpf_copy_from_user_task",
                                                  "bpf_ima_inode_hash", "bpf_ima_file_hash"};
-  std::map<std::string, const Function *> ById;
+  std::vector<std::string> Ids = M.reachableFrom(F.id); // callees, callbacks included
+  std::set<std::string> Reached(Ids.begin(), Ids.end());
   for (const Function &G : M.functions)
-    ById[G.id] = &G;
-  std::vector<const Function *> Work{&F};
-  std::set<std::string> Seen{F.id};
-  while (!Work.empty()) {
-    const Function *G = Work.back();
-    Work.pop_back();
-    for (const HelperCall &C : G->helperCalls)
-      if (Sleeping.count(C.name))
-        return C.name + " (in " + G->name + ")";
-    for (const Edge &E : M.edges)
-      if (E.from == G->id && E.kind == edge::Calls && Seen.insert(E.to).second)
-        if (auto It = ById.find(E.to); It != ById.end())
-          Work.push_back(It->second);
-  }
+    if (Reached.count(G.id))
+      for (const HelperCall &C : G.helperCalls)
+        if (Sleeping.count(C.name))
+          return C.name + (G.id == F.id ? "" : " (in " + G.name + ")");
   return "";
 }
 

@@ -384,8 +384,8 @@ std::vector<Case> cases() {
        {{"parser.bpf.c", SockopsParser}}});
   add({"harness_for_a_sleeping_helper",
        {"extract", "@D/copy.bpf.c", "--function", "copy_name", "--harness", "kprobe"}, 2,
-       "bpfcarve: error: cannot generate a kprobe harness: copy_name calls bpf_copy_from_user "
-       "\\(in copy_name\\), which may sleep: only sleepable programs \\(uprobe.s, lsm.s\\) may "
+       "bpfcarve: error: cannot generate a kprobe harness: copy_name calls bpf_copy_from_user, "
+       "which may sleep: only sleepable programs \\(uprobe.s, lsm.s\\) may "
        "call it, and no harness hook is sleepable",
        {{"copy.bpf.c", SleepingCopy}}});
 
