@@ -163,6 +163,7 @@ void addCarveCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--report", O->report, "write the whole report as JSON");
   Sub->add_option("--format", O->format, "output format")->check(CLI::IsMember({"text", "json"}));
   addModernizeMapsFlag(Sub, Ctx);
+  addIncludePolicyFlags(Sub, Ctx);
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer(
       "Exit: 0 carved, verified and (with --to) behaving the same; 1 rejected, refused or\n"

@@ -31,6 +31,7 @@ extractor::ParseOptions parseOptionsFor(const std::string &File, const CommandCo
   P.file = File;
   P.buildDir = Ctx.buildDir;
   P.flags = Ctx.flags;
+  P.includes = Ctx.includes;
   return P;
 }
 
@@ -56,6 +57,21 @@ Result<extractor::ParseOptions> inputFor(const std::string &File, const CommandC
   if (Modernized)
     *Modernized = M->maps;
   return M->input;
+}
+
+void addIncludePolicyFlags(CLI::App *Sub, CommandContext &Ctx) {
+  Sub->add_option("--project-root", Ctx.includes.projectRoot,
+                  "the project's top directory: its headers are expanded into the output, every "
+                  "other header stays #included (default: the directory of -p's "
+                  "compile_commands.json, else the nearest one above the input holding .git, "
+                  "else the input's)")
+      ->check(CLI::ExistingDirectory);
+  Sub->add_option("--keep-include", Ctx.includes.keep,
+                  "keep this project header #included instead of copying from it (a path, its "
+                  "tail as in linux/bpf.h, or its include spelling; repeatable)");
+  Sub->add_option("--expand-include", Ctx.includes.expand,
+                  "copy the kept declarations of this header into the output instead of "
+                  "#including it, whatever header it is (as --keep-include; repeatable)");
 }
 
 void addModernizeMapsFlag(CLI::App *Sub, CommandContext &Ctx) {

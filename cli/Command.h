@@ -22,6 +22,8 @@ struct CommandContext {
   int exitCode = 0;
   /// --modernize-maps: legacy map definitions are rewritten before the command reads the file.
   bool modernizeMaps = false;
+  /// --project-root, --keep-include, --expand-include: which headers are the project's own.
+  extractor::IncludePolicy includes;
 };
 
 /// Prints the failure's one first line (and clang's/the kernel's details with -v); returns its
@@ -44,6 +46,9 @@ extractor::ParseOptions parseOptionsFor(const std::string &File, const CommandCo
 /// --modernize-maps (a note on stderr names them; Modernized, when given, receives them).
 Result<extractor::ParseOptions> inputFor(const std::string &File, const CommandContext &Ctx,
                                          std::vector<std::string> *Modernized = nullptr);
+
+/// Adds --project-root, --keep-include and --expand-include to a command that parses C.
+void addIncludePolicyFlags(CLI::App *Sub, CommandContext &Ctx);
 
 /// Adds --modernize-maps to a command that reads a C file.
 void addModernizeMapsFlag(CLI::App *Sub, CommandContext &Ctx);

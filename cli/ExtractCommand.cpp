@@ -110,6 +110,7 @@ void addExtractCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_flag("--no-self-check", O->noSelfCheck,
                 "skip parsing the output again before writing it (for benchmarks)");
   addModernizeMapsFlag(Sub, Ctx);
+  addIncludePolicyFlags(Sub, Ctx);
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("Examples:\n"
               "  bpfcarve extract balancer.bpf.c --program gue_decap_only -o gue.bpf.c\n"

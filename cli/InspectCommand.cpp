@@ -78,6 +78,7 @@ void addInspectCommand(CLI::App &App, CommandContext &Ctx) {
                 "read the headers of the leading #include <...> lines from the preamble cache "
                 "(as extract does; the model is the same)");
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
+  addIncludePolicyFlags(Sub, Ctx);
   Sub->footer("Examples:\n"
               "  bpfcarve inspect balancer.bpf.c\n"
               "  bpfcarve inspect balancer.bpf.c --format json | jq '.programs[].name'\n"

@@ -65,6 +65,7 @@ void addRetargetCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("-o", O->output, "output file (default: standard output)");
   Sub->add_option("--report", O->report, "write every rewrite, approximation and caveat as JSON");
   addModernizeMapsFlag(Sub, Ctx);
+  addIncludePolicyFlags(Sub, Ctx);
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("libbpf 1.1 has no tc/ingress sections: --to tc emits SEC(\"tc\") and --direction\n"
               "decides the direction-dependent rewrites.\n"

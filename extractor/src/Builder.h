@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "HeaderPolicy.h"
 #include "PreprocessorIndex.h"
 #include "bpfcarve/extractor/Frontend.h"
 #include "bpfcarve/extractor/ProgramModel.h"
@@ -57,8 +58,8 @@ class LocalConstants;
 class Builder {
 public:
   Builder(ASTContext &Ctx, const PreprocessorIndex &PP, const std::string &InputPath,
-          ProgramModel &M)
-      : Ctx(Ctx), SM(Ctx.getSourceManager()), PP(PP), M(M) {
+          const HeaderPolicy &Headers, ProgramModel &M)
+      : Ctx(Ctx), SM(Ctx.getSourceManager()), PP(PP), Headers(Headers), M(M) {
     InputDir = llvm::sys::path::parent_path(absolutePath(InputPath)).str();
     M.inputDir = InputDir;
   }
@@ -157,6 +158,7 @@ private:
   bool findEnumeratorProvider(llvm::StringRef Enum, llvm::StringRef Name, Provider &P);
 
   const PreprocessorIndex &PP;
+  const HeaderPolicy &Headers;
   ProgramModel &M;
   std::string InputDir;
   std::unordered_map<unsigned, FileFacts> Files; // by FileID hash value

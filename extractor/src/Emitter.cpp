@@ -1,6 +1,8 @@
 //===- Emitter.cpp - a Slice as one self-contained C file -----------------===//
 #include "bpfcarve/extractor/Emitter.h"
 
+#include "llvm/ADT/StringRef.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -111,6 +113,12 @@ bool onlySpaceBetween(const std::string &Text, unsigned From, unsigned To) {
   return true;
 }
 
+/// Whether a comment states a licence or copyright.
+bool namesALicence(llvm::StringRef Comment) {
+  return Comment.contains("SPDX-License-Identifier") || Comment.contains_insensitive("copyright") ||
+         Comment.contains_insensitive("licence") || Comment.contains_insensitive("license");
+}
+
 unsigned lineOf(const std::string &Text, unsigned Offset) {
   return 1 + static_cast<unsigned>(std::count(Text.begin(), Text.begin() + Offset, '\n'));
 }
@@ -135,7 +143,7 @@ public:
     mergeUnits();
     attachComments();
     addConditionals();
-    return render();
+    return leadingComment() + render();
   }
 
 private:
@@ -393,6 +401,47 @@ private:
     std::sort(Units.begin(), Units.end(), [](const Unit &A, const Unit &B) {
       return A.key != B.key ? A.key < B.key : A.kind < B.kind;
     });
+  }
+
+  /// The input's leading comment, when it states a licence (an SPDX line, a copyright, a
+  /// licence text), always stays: the comments from the file's first line up to the first blank
+  /// line or code, followed by a blank line; nothing when a kept declaration's attached comment
+  /// already starts there.
+  std::string leadingComment() const {
+    const SourceFile *Main = nullptr;
+    for (const auto &[Path, F] : Files)
+      if (F->origin == Origin::Main)
+        Main = F;
+    if (!Main)
+      return "";
+    const std::string &Text = Main->text;
+    size_t P = 0, End = 0;
+    while (P < Text.size()) {
+      size_t First = Text.find_first_not_of(" \t", P);
+      if (First == std::string::npos || Text.compare(First, 2, "//") != 0) {
+        if (First == std::string::npos || Text.compare(First, 2, "/*") != 0)
+          break;
+        size_t Close = Text.find("*/", First + 2);
+        if (Close == std::string::npos)
+          break;
+        P = Close + 2;
+      } else {
+        P = Text.find('\n', First);
+        P = P == std::string::npos ? Text.size() : P;
+      }
+      End = P;
+      // Only blanks may follow on the comment's last line; then the next line.
+      size_t Eol = Text.find_first_not_of(" \t\r", P);
+      if (Eol != std::string::npos && Text[Eol] != '\n')
+        return "";
+      P = Eol == std::string::npos ? Text.size() : Eol + 1;
+    }
+    if (End == 0 || !namesALicence(llvm::StringRef(Text).take_front(End)))
+      return "";
+    for (const Unit &U : Units)
+      if (U.file == Main->path && U.begin < End)
+        return "";
+    return Text.substr(0, End) + "\n\n";
   }
 
   std::string render() const {

@@ -1,5 +1,6 @@
 //===- Frontend.cpp - one parse of a BPF C file with the user's flags -----===//
 #include "bpfcarve/extractor/Frontend.h"
+#include "HeaderPolicy.h"
 #include "ModelBuilder.h"
 #include "PreambleCache.h"
 #include "PreprocessorIndex.h"
@@ -75,8 +76,9 @@ private:
 
 class ModelConsumer : public ASTConsumer {
 public:
-  ModelConsumer(PreprocessorIndex &Index, const std::string &Input, ProgramModel &M, bool &Built)
-      : Index(Index), Input(Input), M(M), Built(Built) {}
+  ModelConsumer(PreprocessorIndex &Index, const std::string &Input, const HeaderPolicy &Headers,
+                ProgramModel &M, bool &Built)
+      : Index(Index), Input(Input), Headers(Headers), M(M), Built(Built) {}
   void HandleTranslationUnit(ASTContext &Ctx) override {
     // Never compute from a partial AST: any error means no model.
     if (Ctx.getDiagnostics().hasErrorOccurred())
@@ -84,21 +86,23 @@ public:
     // With a preamble, its record must match this parse, or the model comes from a full parse.
     if (!Index.importPreamble())
       return;
-    buildModel(Ctx, Index, Input, M);
+    buildModel(Ctx, Index, Input, Headers, M);
     Built = true;
   }
 
 private:
   PreprocessorIndex &Index;
   const std::string &Input;
+  const HeaderPolicy &Headers;
   ProgramModel &M;
   bool &Built;
 };
 
 class ModelAction : public ASTFrontendAction {
 public:
-  ModelAction(const std::string &Input, ProgramModel &M, bool &Built, std::string Record)
-      : Input(Input), M(M), Built(Built), Record(std::move(Record)) {}
+  ModelAction(const std::string &Input, const HeaderPolicy &Headers, ProgramModel &M, bool &Built,
+              std::string Record)
+      : Input(Input), Headers(Headers), M(M), Built(Built), Record(std::move(Record)) {}
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI, StringRef) override {
     // clang's "N errors generated." goes to the verbose stream; diagnostics are ours to print.
     CI.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>());
@@ -106,11 +110,12 @@ public:
     Index->setPreambleRecord(std::move(Record));
     PreprocessorIndex &Ref = *Index;
     CI.getPreprocessor().addPPCallbacks(std::move(Index));
-    return std::make_unique<ModelConsumer>(Ref, Input, M, Built);
+    return std::make_unique<ModelConsumer>(Ref, Input, Headers, M, Built);
   }
 
 private:
   const std::string &Input;
+  const HeaderPolicy &Headers;
   ProgramModel &M;
   bool &Built;
   std::string Record;
@@ -118,9 +123,9 @@ private:
 
 class ModelActionFactory : public tooling::FrontendActionFactory {
 public:
-  ModelActionFactory(const std::string &Input, ProgramModel &M, bool &Built,
-                     ParseReport *Preamble = nullptr)
-      : Input(Input), M(M), Built(Built), Preamble(Preamble) {}
+  ModelActionFactory(const std::string &Input, const HeaderPolicy &Headers, ProgramModel &M,
+                     bool &Built, ParseReport *Preamble = nullptr)
+      : Input(Input), Headers(Headers), M(M), Built(Built), Preamble(Preamble) {}
   /// With a report to fill, the parse with a preamble of the leading #include <...> lines
   /// first; the ordinary one when that cannot be had, fails or its record does not match.
   bool runInvocation(std::shared_ptr<CompilerInvocation> Invocation, FileManager *Files,
@@ -143,11 +148,12 @@ public:
                                                 std::move(PCHContainerOps), DiagConsumer);
   }
   std::unique_ptr<FrontendAction> create() override {
-    return std::make_unique<ModelAction>(Input, M, Built, Record);
+    return std::make_unique<ModelAction>(Input, Headers, M, Built, Record);
   }
 
 private:
   const std::string &Input;
+  const HeaderPolicy &Headers;
   ProgramModel &M;
   bool &Built;
   ParseReport *Preamble;
@@ -350,7 +356,11 @@ Result<ProgramModel> buildProgramModel(const ParseOptions &O, bool UsePreamble,
   ProgramModel Model;
   bool Built = false;
   ParseReport Local;
-  ModelActionFactory Factory(O.file, Model, Built, UsePreamble ? &Local : nullptr);
+  HeaderPolicy Headers(O.includes, projectRootFor(O));
+  // A preamble holds system headers only; a header --expand-include makes the project's would
+  // be in it.
+  UsePreamble = UsePreamble && !Headers.expandsAny();
+  ModelActionFactory Factory(O.file, Headers, Model, Built, UsePreamble ? &Local : nullptr);
   auto Command = runFrontend(O, Factory, Built);
   if (Report)
     *Report = Local;

@@ -377,8 +377,8 @@ void Builder::run() {
 } // namespace builder
 
 void buildModel(clang::ASTContext &Ctx, const PreprocessorIndex &PP, const std::string &InputPath,
-                ProgramModel &Model) {
-  builder::Builder(Ctx, PP, InputPath, Model).run();
+                const HeaderPolicy &Headers, ProgramModel &Model) {
+  builder::Builder(Ctx, PP, InputPath, Headers, Model).run();
 }
 
 } // namespace bpfcarve::extractor

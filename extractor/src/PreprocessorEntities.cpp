@@ -72,15 +72,16 @@ void Builder::recordIncludes() {
     I.line = SM.getLineNumber(F, SM.getFileOffset(RI.hashLoc));
     I.directive = lineSpanAt(RI.hashLoc);
     I.id = "include:" + RI.spelled + "@" + I.from + ":" + std::to_string(I.line);
-    llvm::StringRef Res(RI.resolved);
-    if (Res.starts_with("/usr/include/bpf/"))
-      I.headerClass = "libbpf";
-    else if (llvm::sys::path::filename(Res) == "vmlinux.h")
-      I.headerClass = "vmlinux";
-    else if (RI.spelled[0] == '<')
-      I.headerClass = "system";
+    // The class of the file it includes, as of its first entry (a later include of it may
+    // enter nothing: its guard is defined by then).
+    FileID Included;
+    if (auto FE = SM.getFileManager().getOptionalFileRef(RI.resolved))
+      Included = SM.translateFile(*FE);
+    if (Included.isValid())
+      I.headerClass = facts(Included).headerClass;
     else
-      I.headerClass = "local";
+      I.headerClass = Headers.classify(RI.resolved, RI.spelled[0] == '<',
+                                       llvm::StringRef(RI.spelled).drop_front().drop_back());
     IncludeAt[{I.from, I.line}] = I.id;
     if (From.origin == Origin::Local)
       if (auto It = IncludeOfFile.find(From.abs); It != IncludeOfFile.end())

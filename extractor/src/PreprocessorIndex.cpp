@@ -1,5 +1,6 @@
 //===- PreprocessorIndex.cpp ----------------------------------------------===//
 #include "PreprocessorIndex.h"
+#include "HeaderPolicy.h"
 
 #include "bpfcarve/extractor/Frontend.h"
 
@@ -156,8 +157,7 @@ bool isSystemForModel(SourceManager &SM, FileID F, FileEntryRef FE) {
   if (Real.empty()) {
     Real = absolutePath(FE.getName().str());
   }
-  return llvm::StringRef(Real).starts_with("/usr/include/bpf/") ||
-         llvm::sys::path::filename(Real) == "vmlinux.h" ||
+  return llvm::StringRef(Real).starts_with("/usr/include/bpf/") || isVmlinuxHeader(Real) ||
          SM.isInSystemHeader(SM.getLocForStartOfFile(F));
 }
 

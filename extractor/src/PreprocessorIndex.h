@@ -41,7 +41,6 @@ struct RecordedInclude {
   clang::SourceLocation hashLoc;
   std::string spelled; ///< with <> or ""
   std::string resolved;
-  clang::FileID includedFile; ///< filled when the file is entered
 };
 
 class PreprocessorIndex : public clang::PPCallbacks {

@@ -46,15 +46,17 @@ const FileFacts &Builder::facts(FileID F) {
   if (F == SM.getMainFileID()) {
     Facts.origin = Origin::Main;
     Facts.headerClass = "main";
-  } else if (llvm::StringRef(Real).starts_with("/usr/include/bpf/")) {
-    Facts.headerClass = "libbpf";
-  } else if (llvm::sys::path::filename(Real) == "vmlinux.h") {
-    Facts.headerClass = "vmlinux";
-  } else if (SM.isInSystemHeader(SM.getLocForStartOfFile(F))) {
-    Facts.headerClass = "system";
   } else {
-    Facts.origin = Origin::Local;
-    Facts.headerClass = "local";
+    llvm::StringRef Spelled;
+    for (const RecordedInclude &RI : PP.includes)
+      if (RI.resolved == Real) {
+        Spelled = llvm::StringRef(RI.spelled).drop_front().drop_back();
+        break;
+      }
+    Facts.headerClass =
+        Headers.classify(Real, SM.isInSystemHeader(SM.getLocForStartOfFile(F)), Spelled);
+    if (HeaderPolicy::isProjectClass(Facts.headerClass))
+      Facts.origin = Origin::Local;
   }
   SourceFile SF{Facts.display, Facts.abs, Facts.origin, Facts.headerClass, 0, {}, {}};
   for (FileID Cur = F; Cur.isValid();) {

@@ -54,6 +54,25 @@ inline std::optional<std::string> annotationKey(const std::string &Line) {
   return Line.substr(3, I - 3);
 }
 
+/// Text without its annotation lines. An output carries the input's leading comment, and in a
+/// golden input that comment holds the annotations: their patterns must not match themselves.
+inline std::string withoutAnnotations(const std::string &Text) {
+  std::string Out;
+  size_t P = 0;
+  while (P < Text.size()) {
+    size_t E = Text.find('\n', P);
+    E = E == std::string::npos ? Text.size() : E + 1;
+    std::string Line = Text.substr(P, E - P);
+    std::string Bare = Line;
+    while (!Bare.empty() && (Bare.back() == '\n' || Bare.back() == '\r'))
+      Bare.pop_back();
+    if (!annotationKey(Bare))
+      Out += Line;
+    P = E;
+  }
+  return Out;
+}
+
 /// The annotations of Text in order. A key outside Known sets Error to
 /// "FILE:LINE: unknown annotation 'KEY:' (RUNNER knows A, B, ...)" and ends the reading.
 inline std::vector<Annotation> readAnnotations(const std::string &Text, const std::string &File,

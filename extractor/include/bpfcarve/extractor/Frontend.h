@@ -10,6 +10,16 @@
 
 namespace bpfcarve::extractor {
 
+/// Which headers are the project's own -- expanded into an output, only the kept declarations
+/// -- and which stay `#include`d (docs/extract.md, "Headers").
+struct IncludePolicy {
+  /// --project-root; empty: the directory of compile_commands.json (-p), else the nearest
+  /// directory above the input holding `.git`, else the input's directory.
+  std::string projectRoot;
+  std::vector<std::string> keep;   ///< --keep-include H: stays #included
+  std::vector<std::string> expand; ///< --expand-include H: its kept declarations are copied
+};
+
 struct ParseOptions {
   std::string file;     ///< the BPF C file
   std::string buildDir; ///< -p: directory holding compile_commands.json; empty when not given
@@ -19,7 +29,11 @@ struct ParseOptions {
   std::optional<std::string> contents;
   /// Further in-memory files (path -> contents), e.g. headers for unit tests.
   std::vector<std::pair<std::string, std::string>> virtualFiles;
+  IncludePolicy includes;
 };
+
+/// The project root of O (IncludePolicy::projectRoot), absolute and without symlinks.
+std::string projectRootFor(const ParseOptions &O);
 
 /// What parseOnly did about a precompiled preamble of the file's leading #include lines.
 enum class PreambleUse {

@@ -1,0 +1,187 @@
+//===- IncludePolicyTest.cpp - which headers an output #includes ------------===//
+//
+// A project laid out as users lay theirs out, written at test time: a `.git` marks its root;
+// include/ holds its own header, a copy of the system's <linux/bpf.h> (3,000 lines of helper
+// documentation) and a `vmlinux.h` symlink to the vmlinux_x86.h bpftool wrote; a header of
+// another checkout sits outside the root, reached by -I. The project's header is expanded; the
+// vendored copy, the renamed vmlinux.h and the outside header stay #included;
+// --keep-include / --expand-include / --project-root change that per header; the leading
+// licence comment always stays (docs/extract.md, "Headers").
+//
+//===----------------------------------------------------------------------===//
+#include "NoResidue.h"
+#include "bpfcarve/toolchain/Process.h"
+#include "bpfcarve/toolchain/TempDir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace bpfcarve;
+
+namespace {
+
+const char *Prog = R"(// SPDX-License-Identifier: GPL-2.0
+/* Copyright (c) the authors of this test */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "common.h"
+#include "ext.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+SEC("xdp")
+int count_all(struct xdp_md *ctx)
+{
+	__u32 k = ext_slot(COUNT_SLOT);
+	__u64 *c = bpf_map_lookup_elem(&counts, &k);
+	if (c)
+		*c += 1;
+	return XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";
+)";
+
+const char *Common = R"(#ifndef COMMON_H
+#define COMMON_H
+#define COUNT_SLOT 1
+#define UNUSED_IN_COMMON 2
+#endif
+)";
+
+const char *Ext = R"(#ifndef EXT_H
+#define EXT_H
+static __always_inline __u32 ext_slot(__u32 s) { return s & 3; }
+#endif
+)";
+
+const char *Vm = R"(// SPDX-License-Identifier: GPL-2.0
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+SEC("xdp")
+int pass_all(struct xdp_md *ctx)
+{
+	__be16 unused = 0;
+	return XDP_PASS + unused;
+}
+
+char _license[] SEC("license") = "GPL";
+)";
+
+class IncludePolicy : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto T = toolchain::TempDir::create("bpfcarve-include-policy");
+    ASSERT_TRUE(static_cast<bool>(T)) << T.failure().firstLine();
+    Tmp.emplace(T.take());
+    Root = Tmp->path() + "/proj";
+    Outside = Tmp->path() + "/other-checkout";
+    fs::create_directories(Root + "/.git");
+    fs::create_directories(Root + "/src");
+    fs::create_directories(Root + "/include/linux");
+    fs::create_directories(Outside);
+    std::ofstream(Root + "/src/prog.c") << Prog;
+    std::ofstream(Root + "/src/vm.c") << Vm;
+    std::ofstream(Root + "/include/common.h") << Common;
+    std::ofstream(Outside + "/ext.h") << Ext;
+    fs::copy_file("/usr/include/linux/bpf.h", Root + "/include/linux/bpf.h");
+  }
+
+  toolchain::ProcessResult extract(const std::string &File, std::vector<std::string> Extra) {
+    std::vector<std::string> Argv{BPFCARVE_BIN, "extract", Root + "/src/" + File};
+    Argv.insert(Argv.end(), Extra.begin(), Extra.end());
+    for (const std::string &F : {"--", "-O2", "-g", "--target=bpf", "-D__TARGET_ARCH_x86",
+                                 "-I/usr/include/x86_64-linux-gnu"})
+      Argv.push_back(F);
+    Argv.push_back("-I" + Root + "/include");
+    Argv.push_back("-I" + Outside);
+    auto R = toolchain::runProcess(Argv);
+    EXPECT_TRUE(static_cast<bool>(R));
+    return R ? *R : toolchain::ProcessResult{};
+  }
+
+  std::optional<toolchain::TempDir> Tmp;
+  std::string Root, Outside;
+};
+
+long lineCount(const std::string &S) { return std::count(S.begin(), S.end(), '\n'); }
+
+TEST_F(IncludePolicy, ProjectHeadersExpandOthersStayIncluded) {
+  auto R = extract("prog.c", {"--program", "count_all"});
+  ASSERT_EQ(R.exitCode, 0) << R.err;
+  EXPECT_EQ(R.out.rfind("// SPDX-License-Identifier: GPL-2.0\n/* Copyright", 0), 0u) << R.out;
+  EXPECT_NE(R.out.find("#include <linux/bpf.h>"), std::string::npos) << R.out;
+  EXPECT_EQ(R.out.find("__BPF_FUNC_MAPPER"), std::string::npos) << "vendored bpf.h copied";
+  EXPECT_NE(R.out.find("#include \"ext.h\""), std::string::npos) << R.out;
+  EXPECT_EQ(R.out.find("return s & 3;"), std::string::npos) << "outside header copied";
+  EXPECT_NE(R.out.find("#define COUNT_SLOT 1"), std::string::npos) << R.out;
+  EXPECT_EQ(R.out.find("UNUSED_IN_COMMON"), std::string::npos) << R.out;
+  EXPECT_EQ(R.out.find("#include \"common.h\""), std::string::npos) << R.out;
+  EXPECT_LT(lineCount(R.out), 60) << R.out;
+}
+
+TEST_F(IncludePolicy, InspectNamesEachHeadersClass) {
+  std::vector<std::string> Argv{BPFCARVE_BIN,   "inspect", Root + "/src/prog.c", "--format",
+                                "json",         "--",      "-O2",       "-g",
+                                "--target=bpf", "-I/usr/include/x86_64-linux-gnu",
+                                "-I" + Root + "/include",  "-I" + Outside};
+  auto R = toolchain::runProcess(Argv);
+  ASSERT_TRUE(R && R->exitCode == 0) << (R ? R->err : "");
+  std::map<std::string, std::string> Class;
+  json Model = json::parse(R->out);
+  ASSERT_TRUE(Model["includes"].is_array()) << R->out.substr(0, 2000);
+  for (const json &I : Model["includes"])
+    Class[I["spelled"].get<std::string>()] = I["class"].get<std::string>();
+  EXPECT_EQ(Class["<linux/bpf.h>"], "vendored");
+  EXPECT_EQ(Class["<bpf/bpf_helpers.h>"], "libbpf");
+  EXPECT_EQ(Class["\"common.h\""], "local");
+  EXPECT_EQ(Class["\"ext.h\""], "external");
+}
+
+TEST_F(IncludePolicy, PerHeaderOptionsAndProjectRoot) {
+  auto Expanded = extract("prog.c", {"--program", "count_all", "--expand-include", "ext.h"});
+  ASSERT_EQ(Expanded.exitCode, 0) << Expanded.err;
+  EXPECT_NE(Expanded.out.find("return s & 3;"), std::string::npos) << Expanded.out;
+  EXPECT_EQ(Expanded.out.find("#include \"ext.h\""), std::string::npos) << Expanded.out;
+
+  auto Kept = extract("prog.c", {"--program", "count_all", "--keep-include", "common.h"});
+  ASSERT_EQ(Kept.exitCode, 0) << Kept.err;
+  EXPECT_NE(Kept.out.find("#include \"common.h\""), std::string::npos) << Kept.out;
+  EXPECT_EQ(Kept.out.find("#define COUNT_SLOT 1"), std::string::npos) << Kept.out;
+
+  // A root above both checkouts makes ext.h the project's.
+  auto Wide = extract("prog.c", {"--program", "count_all", "--project-root", Tmp->path()});
+  ASSERT_EQ(Wide.exitCode, 0) << Wide.err;
+  EXPECT_NE(Wide.out.find("return s & 3;"), std::string::npos) << Wide.out;
+}
+
+TEST_F(IncludePolicy, RenamedVmlinuxStaysIncluded) {
+  if (!fs::exists("/sys/kernel/btf/vmlinux"))
+    GTEST_SKIP() << "no /sys/kernel/btf/vmlinux: cannot write a vmlinux.h here";
+  auto Dump = toolchain::runProcess(
+      {"bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"});
+  if (!Dump || Dump->exitCode != 0)
+    GTEST_SKIP() << "bpftool cannot dump the kernel's BTF here";
+  std::ofstream(Root + "/include/vmlinux_x86.h") << Dump->out;
+  fs::create_symlink("vmlinux_x86.h", Root + "/include/vmlinux.h");
+  auto R = extract("vm.c", {"--program", "pass_all"});
+  ASSERT_EQ(R.exitCode, 0) << R.err;
+  EXPECT_NE(R.out.find("#include \"vmlinux.h\""), std::string::npos) << R.out;
+  EXPECT_EQ(R.out.find("typedef"), std::string::npos) << "pieces of vmlinux.h copied";
+  EXPECT_LT(lineCount(R.out), 25) << R.out;
+}
+
+} // namespace
