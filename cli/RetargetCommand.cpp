@@ -4,6 +4,7 @@
 #include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/transformer/Retarget.h"
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -29,6 +30,8 @@ int runRetarget(const RetargetCliOptions &O, const CommandContext &Ctx) {
   RO.direction = O.direction;
   RO.socketOffsets = O.socketOffsets;
   RO.allowApprox = O.allowApprox;
+  if (!O.output.empty())
+    RO.outputDir = std::filesystem::absolute(O.output).parent_path().string();
   auto R = transformer::retarget(P, RO);
   if (!R) {
     // Every refusal, not only the first, is worth seeing.

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -203,8 +204,39 @@ private:
         continue; // its declarations are copied instead
       if (staysInLocalHeader(I.from))
         continue; // the local header keeps its own includes
+      size_t Before = Units.size();
       addUnit(I.directive, UnitKind::Include);
+      if (Units.size() > Before)
+        if (std::optional<std::string> Text = respelt(I))
+          Units.back().text = *Text;
     }
+  }
+
+  /// The directive of I spelt for the output's directory, when I was found beside its
+  /// including file and that file's directory is not the output's: `#include "../inc/x.h"` of
+  /// /p/src/a.c stays `"../inc/x.h"` in /p/out/b.c and becomes `"../p/inc/x.h"` in /tmp/b.c.
+  std::optional<std::string> respelt(const Include &I) const {
+    if (I.besideIncluder.empty())
+      return std::nullopt;
+    namespace fs = std::filesystem;
+    std::error_code EC;
+    fs::path OutDir = fs::weakly_canonical(O.outputDir.empty() ? M.inputDir : O.outputDir, EC);
+    fs::path Header(I.besideIncluder);
+    fs::path HeaderDir = fs::weakly_canonical(Header.parent_path(), EC);
+    if (EC || HeaderDir.empty() || OutDir.empty())
+      return std::nullopt;
+    fs::path Rel = (HeaderDir / Header.filename()).lexically_relative(OutDir);
+    std::string Name = llvm::StringRef(I.spelled).drop_front().drop_back().str();
+    std::string New = Rel.empty() ? (HeaderDir / Header.filename()).string() : Rel.string();
+    if (New == Name)
+      return std::nullopt;
+    const std::string &Text = textOf(I.directive.file);
+    std::string Line =
+        Text.substr(I.directive.beginOffset, I.directive.endOffset - I.directive.beginOffset);
+    size_t At = Line.find(I.spelled);
+    if (At == std::string::npos)
+      return std::nullopt;
+    return Line.replace(At, I.spelled.size(), "\"" + New + "\"");
   }
 
   /// Whether the text at Sp is shared with an entity other than Id that is kept whole.

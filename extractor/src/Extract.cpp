@@ -11,10 +11,10 @@ namespace bpfcarve::extractor {
 
 Result<bool> selfCheck(const ProgramModel &Model, const ParseOptions &Input,
                        const std::string &Text, const std::string &What,
-                       const std::string &FileName, ParseReport *Report) {
+                       const std::string &FileName, const std::string &InDir, ParseReport *Report) {
   ParseOptions Check;
-  Check.file = Model.inputDir + "/" + std::filesystem::path(Input.file).stem().string() +
-               ".bpfcarve-self-check.c";
+  Check.file = (InDir.empty() ? Model.inputDir : InDir) + "/" +
+               std::filesystem::path(Input.file).stem().string() + ".bpfcarve-self-check.c";
   Check.contents = Text;
   Check.virtualFiles = Input.virtualFiles;
   Check.flags = flagsOfCommand(Model.flags, Input.file);
@@ -114,7 +114,11 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
     }
   }
   R.warnings.insert(R.warnings.begin(), Sl->warnings.begin(), Sl->warnings.end());
-  R.text = emitSlice(*Model, *Sl, E.emit) + Harness;
+  // Written to -o, the output's "..." includes are spelt for -o's directory.
+  EmitOptions EO = E.emit;
+  if (EO.outputDir.empty() && !OutputName.empty())
+    EO.outputDir = std::filesystem::absolute(OutputName).parent_path().string();
+  R.text = emitSlice(*Model, *Sl, EO) + Harness;
   R.manifest = sliceManifestJson(*Model, *Sl, OutputName);
   if (S.kind == Selection::Kind::Programs && !S.names.empty())
     if (auto P = Model->findProgram(S.names.front()))
@@ -123,7 +127,7 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
   R.text = withInputLineEndings(std::move(R.text), Input);
   if (E.selfCheck)
     if (auto C = selfCheck(*Model, Input, R.text, "extracted code",
-                           OutputName.empty() ? "out.c" : OutputName);
+                           OutputName.empty() ? "out.c" : OutputName, EO.outputDir);
         !C)
       return C.failure();
   R.model = Model.take();

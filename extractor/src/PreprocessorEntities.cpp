@@ -9,6 +9,7 @@
 
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Lex/Lexer.h"
+#include "llvm/Support/Path.h"
 
 #include <algorithm>
 #include <functional>
@@ -70,6 +71,14 @@ void Builder::recordIncludes() {
     I.resolved = RI.resolved;
     I.from = From.display;
     I.line = SM.getLineNumber(F, SM.getFileOffset(RI.hashLoc));
+    if (RI.spelled[0] == '"' && !From.abs.empty() &&
+        !llvm::sys::path::is_absolute(llvm::StringRef(RI.spelled).drop_front().drop_back())) {
+      llvm::SmallString<256> Beside(llvm::sys::path::parent_path(From.abs));
+      llvm::sys::path::append(Beside, llvm::StringRef(RI.spelled).drop_front().drop_back());
+      llvm::sys::path::remove_dots(Beside, /*remove_dot_dot=*/true);
+      if (SM.getFileManager().getOptionalFileRef(Beside))
+        I.besideIncluder = Beside.str().str();
+    }
     I.directive = lineSpanAt(RI.hashLoc);
     I.id = "include:" + RI.spelled + "@" + I.from + ":" + std::to_string(I.line);
     // The class of the file it includes, as of its first entry (a later include of it may

@@ -184,4 +184,60 @@ TEST_F(IncludePolicy, RenamedVmlinuxStaysIncluded) {
   EXPECT_LT(lineCount(R.out), 25) << R.out;
 }
 
+// iproute2's examples/bpf/*.c reach its bpf_api.h as "../../include/bpf_api.h": found beside
+// the including file, outside the project (the examples' directory, no .git), so kept. An output
+// written elsewhere respells such includes for its own directory, also those of an expanded
+// header in a subdirectory; the output then compiles where it is, with the input's flags.
+TEST(QuotedIncludes, FollowTheOutputsDirectory) {
+  auto T = toolchain::TempDir::create("bpfcarve-quoted-includes");
+  ASSERT_TRUE(static_cast<bool>(T)) << T.failure().firstLine();
+  const std::string Pkg = T->path() + "/pkg", Dir = Pkg + "/examples/bpf";
+  fs::create_directories(Dir + "/sub");
+  fs::create_directories(Pkg + "/include");
+  fs::create_directories(T->path() + "/out");
+  std::ofstream(Pkg + "/include/api.h") << "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n"
+                                           "static __always_inline int api_pass(void) "
+                                           "{ return XDP_PASS; }\n";
+  std::ofstream(Pkg + "/include/zero.h") << "#define ZERO 0\n";
+  std::ofstream(Dir + "/sub/helpers.h")
+      << "#include \"../../../include/zero.h\"\n"
+         "static __always_inline int helper_zero(void) { return ZERO; }\n";
+  std::ofstream(Dir + "/rel.c") << "#include \"../../include/api.h\"\n#include \"sub/helpers.h\"\n"
+                                   "SEC(\"xdp\") int rel(struct xdp_md *ctx)\n"
+                                   "{ return api_pass() + helper_zero(); }\n"
+                                   "char _license[] SEC(\"license\") = \"GPL\";\n";
+  const std::vector<std::string> Flags{"--", "-O2", "--target=bpf",
+                                       "-I/usr/include/x86_64-linux-gnu"};
+  auto Compiles = [&](const std::string &File) {
+    std::vector<std::string> Argv{"clang-19", "-fsyntax-only", File};
+    Argv.insert(Argv.end(), Flags.begin() + 1, Flags.end());
+    auto C = toolchain::runProcess(Argv);
+    return C && C->exitCode == 0 ? std::string() : C ? C->err : std::string("clang-19 not run");
+  };
+  ASSERT_EQ(Compiles(Dir + "/rel.c"), "");
+
+  for (const std::string &Out : {T->path() + "/out/rel.c", Dir + "/sub/rel.c"}) {
+    std::vector<std::string> Argv{BPFCARVE_BIN, "extract", Dir + "/rel.c", "--program", "rel",
+                                  "-o", Out};
+    Argv.insert(Argv.end(), Flags.begin(), Flags.end());
+    auto R = toolchain::runProcess(Argv);
+    ASSERT_TRUE(R && R->exitCode == 0) << (R ? R->err : "");
+    std::ifstream In(Out);
+    std::string Text((std::istreambuf_iterator<char>(In)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(Text.find("\"../../include/api.h\""), std::string::npos) << Out << ":\n" << Text;
+    EXPECT_EQ(Text.find("return XDP_PASS;"), std::string::npos) << "api.h copied:\n" << Text;
+    EXPECT_NE(Text.find("helper_zero(void)"), std::string::npos) << "helpers.h not expanded";
+    EXPECT_EQ(Compiles(Out), "") << Text;
+  }
+
+  // To standard output: spelt for the input's directory, the one include of the expanded
+  // sub/helpers.h too.
+  std::vector<std::string> Argv{BPFCARVE_BIN, "extract", Dir + "/rel.c", "--program", "rel"};
+  Argv.insert(Argv.end(), Flags.begin(), Flags.end());
+  auto R = toolchain::runProcess(Argv);
+  ASSERT_TRUE(R && R->exitCode == 0) << (R ? R->err : "");
+  EXPECT_NE(R->out.find("#include \"../../include/api.h\""), std::string::npos) << R->out;
+  EXPECT_NE(R->out.find("#include \"../../include/zero.h\""), std::string::npos) << R->out;
+}
+
 } // namespace

@@ -272,11 +272,11 @@ TEST_F(Preamble, SelfCheckRejectsABrokenOutputWithAWarmCache) {
   ScopedEnv Tmp("TMPDIR", Dir->path());
   ParseReport R;
   for (PreambleUse Expected : {PreambleUse::FullParse, PreambleUse::Built, PreambleUse::Loaded}) {
-    ASSERT_TRUE(selfCheck(M, In, kIncludes + kGoodBody, "extracted code", "out.c", &R)) << R.note;
+    ASSERT_TRUE(selfCheck(M, In, kIncludes + kGoodBody, "extracted code", "out.c", {}, &R)) << R.note;
     EXPECT_EQ(R.preamble, Expected) << R.note;
   }
   auto C = selfCheck(M, In, kIncludes + "\nint f(void) { return missing_decl; }\n",
-                     "extracted code", "out.c", &R);
+                     "extracted code", "out.c", {}, &R);
   ASSERT_FALSE(C);
   EXPECT_EQ(C.failure().kind, FailureKind::Internal);
   EXPECT_NE(C.failure().message.find("fails its self-check"), std::string::npos);

@@ -158,13 +158,12 @@ Result<CarveResult> carve(const CarveOptions &O) {
   Res.extract = Ex.take();
   const extractor::ExtractResult &X = Res.extract;
 
-  // The carved slice stands where the input stands, so its includes resolve the same way.
-  fs::path In(O.input.file);
-  std::string SliceName =
-      (In.parent_path().empty() ? std::string(".") : In.parent_path().string()) + "/" +
-      In.stem().string() + ".carved.c";
+  // The carved slice stands where it is written: its "..." includes are spelt for -o's
+  // directory (EmitOptions::outputDir), which the compiles of its copies elsewhere search.
+  const std::string OutDir = fs::absolute(O.output).parent_path().string();
+  std::string SliceName = OutDir + "/" + fs::path(O.input.file).stem().string() + ".carved.c";
   std::vector<std::string> Flags = extractor::flagsOfCommand(X.model.flags, O.input.file);
-  Flags.push_back("-I" + X.model.inputDir);
+  Flags.push_back("-I" + OutDir);
 
   std::string Final = X.text;
   if (!O.to.empty()) {
@@ -175,6 +174,7 @@ Result<CarveResult> carve(const CarveOptions &O) {
     RO.direction = O.direction;
     RO.socketOffsets = O.socketOffsets;
     RO.allowApprox = O.allowApprox;
+    RO.outputDir = OutDir;
     // A program is retargeted from the input itself, whose model extract built (the report
     // points into the input); a harness exists only in the carved slice, which is parsed.
     Result<RetargetResult> R = Failure::internal("not retargeted");

@@ -239,12 +239,14 @@ Result<RetargetResult> retarget(const ProgramModel &Model, const ParseOptions &I
     return Sl.failure();
   EmitOptions E;
   E.extraIncludes = R.extraLines();
+  E.outputDir = O.outputDir;
   RetargetResult Result;
   Result.text = withInputLineEndings(emitSlice(Edited, *Sl, E), Input);
   R.Report.warnings = Sl->warnings;
   Result.report = R.Report;
 
-  if (auto C = selfCheck(Model, Input, Result.text, "retargeted code", "retargeted.c"); !C)
+  if (auto C = selfCheck(Model, Input, Result.text, "retargeted code", "retargeted.c", O.outputDir);
+      !C)
     return C.failure();
   return Result;
 }

@@ -25,6 +25,11 @@ struct EmitOptions {
   /// only what the translation unit declares nowhere (Declarations.h), so no include after
   /// them declares it again.
   std::vector<std::string> extraIncludes;
+  /// The absolute directory the output is written to (and compiled from); empty: the input's.
+  /// A kept `#include "..."` that was found beside the file including it is respelt relative
+  /// to this directory when that file stands elsewhere, so the output compiles there with the
+  /// input's own flags.
+  std::string outputDir;
 };
 
 std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &O);

@@ -27,14 +27,15 @@ struct ExtractResult {
 /// The whole extract pipeline. The emitted text is parsed again with the input's flags, as if it
 /// stood next to the input, before it is returned: a failure there is an Internal failure whose
 /// message names a kept temporary directory holding the output.
-/// Parses Text again with Input's flags, as if it stood next to the input (where its "..."
-/// includes resolve). A failure is Internal: `What` names the output in the message, which also
-/// names a kept temporary directory holding Text. The headers of Text's leading #include lines
-/// come from a cached precompiled preamble when one is valid (parseOnly); Report, when given,
-/// tells whether it was used.
+/// Parses Text again with Input's flags, as if it stood in Dir (empty: next to the input), where
+/// it is written and where its "..." includes resolve. A failure is Internal: `What` names the
+/// output in the message, which also names a kept temporary directory holding Text. The headers of
+/// Text's leading #include lines come from a cached precompiled preamble when one is valid
+/// (parseOnly); Report, when given, tells whether it was used.
 Result<bool> selfCheck(const ProgramModel &Model, const ParseOptions &Input,
                        const std::string &Text, const std::string &What,
-                       const std::string &FileName, ParseReport *Report = nullptr);
+                       const std::string &FileName, const std::string &Dir = {},
+                       ParseReport *Report = nullptr);
 
 struct ExtractOptions {
   EmitOptions emit;

@@ -273,6 +273,11 @@ struct Include {
   std::string spelled;  ///< as written: <bpf/bpf_helpers.h> or "local.h"
   std::string resolved; ///< absolute path, empty when not found
   std::string from;     ///< display path of the including file
+  /// For a "..." include found in the including file's own directory (where the compiler looks
+  /// first): that path, absolute, the file name as spelt (not the symlink's target). An output
+  /// in another directory respells the include relative to its own (Emitter.cpp). Empty when
+  /// the include was found through a search path (-I, system), which resolves anywhere.
+  std::string besideIncluder;
   unsigned line = 0;
   std::string headerClass; ///< "system", "libbpf", "vmlinux", "local"
 };

@@ -32,6 +32,8 @@ struct RetargetOptions {
   /// BPF_PROG_TEST_RUN gives it) or "l2" (a filter on an AF_PACKET socket).
   std::string socketOffsets = "l3";
   bool allowApprox = false;
+  /// The absolute directory the result is written to; empty: the input's (EmitOptions).
+  std::string outputDir;
 };
 
 struct Location {
