@@ -3,8 +3,11 @@
 // tests/styles/<style>/prog.bpf.c holds the same program (maps, a helper, memcpy, a parser, a
 // verdict) below the same marker line, written against different headers: the machine's UAPI
 // and libbpf, vmlinux.h and libbpf, a vendored UAPI subset with the project's own helper
-// declarations under -nostdinc. `flags` in a style's folder holds its compile flags (-I relative
-// to the folder); none means bpfcarve's defaults. Every style must give the same outcomes: the
+// declarations under -nostdinc, bpftool's vmlinux.h under another name behind a vmlinux.h
+// symlink with the project's own SEC() and helper macros. `flags` in a style's folder holds its
+// compile flags (-I relative to the folder); none means bpfcarve's defaults. `vmlinux` holds
+// "DUMP LINK": the test runs on a copy of the folder where DUMP is bpftool's C dump of this
+// kernel's BTF and LINK a symlink to it (the dump is this kernel's, never committed). Every style must give the same outcomes: the
 // harness of the parser verifies, the program retargets to tc, verifies there and behaves the
 // same on packets, with the same kept functions and maps. The names the harness and the rewrites
 // write come from the input's declarations, or from bpfcarve's where the input has none
@@ -48,9 +51,8 @@ std::vector<std::string> styles() {
   return Out;
 }
 
-/// A style's flags with -I made absolute; empty: bpfcarve's defaults.
-std::vector<std::string> flagsOf(const std::string &Style) {
-  fs::path Dir = fs::path(StylesDir) / Style;
+/// A style's flags with -I made absolute for its folder Dir; empty: bpfcarve's defaults.
+std::vector<std::string> flagsOf(const fs::path &Dir) {
   std::vector<std::string> Flags;
   std::istringstream In(fs::exists(Dir / "flags") ? slurp(Dir / "flags") : "");
   for (std::string F; In >> F;)
@@ -97,10 +99,33 @@ protected:
     return Out;
   }
 
-  static Outcome outcomeOf(const std::string &Style, const std::string &Tmp) {
+  /// The style's folder, copied into Tmp with what its `vmlinux` file asks for written;
+  /// empty, with the reason in Skip, when this machine cannot write it.
+  static std::string preparedCopy(const std::string &Style, const std::string &Tmp,
+                                  std::string &Skip) {
+    const fs::path Src = fs::path(StylesDir) / Style, Dir = fs::path(Tmp) / ("src-" + Style);
+    fs::copy(Src, Dir, fs::copy_options::recursive);
+    if (!fs::exists(Src / "vmlinux"))
+      return Dir.string();
+    std::istringstream In(slurp(Src / "vmlinux"));
+    std::string Dump, Link;
+    In >> Dump >> Link;
+    auto D = toolchain::runProcess(
+        {"bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"});
+    if (!D || D->exitCode != 0) {
+      Skip = "bpftool cannot dump this kernel's BTF (/sys/kernel/btf/vmlinux)";
+      return "";
+    }
+    std::ofstream(Dir / Dump) << D->out;
+    fs::create_symlink(fs::path(Dump).filename(), Dir / Link);
+    return Dir.string();
+  }
+
+  static Outcome outcomeOf(const std::string &Style, const std::string &Dir,
+                           const std::string &Tmp) {
     Outcome O;
-    const std::string In = StylesDir + "/" + Style + "/prog.bpf.c";
-    const std::vector<std::string> Flags = flagsOf(Style);
+    const std::string In = Dir + "/prog.bpf.c";
+    const std::vector<std::string> Flags = flagsOf(Dir);
     const std::string Harness = Tmp + "/" + Style + ".harness.c";
     const std::string Manifest = Tmp + "/" + Style + ".manifest.json";
     auto E = run({"extract", In, "--function", "parse_ipv4", "--harness", "xdp", "-o", Harness,
@@ -137,7 +162,7 @@ protected:
 
 TEST(HeaderStyles, EveryStyleHoldsTheSameProgram) {
   std::vector<std::string> All = styles();
-  ASSERT_GE(All.size(), 3U) << "tests/styles holds fewer styles than the test was written for";
+  ASSERT_GE(All.size(), 4U) << "tests/styles holds fewer styles than the test was written for";
   std::string First;
   for (const std::string &S : All) {
     std::string Text = slurp(fs::path(StylesDir) / S / "prog.bpf.c");
@@ -154,7 +179,11 @@ TEST_P(HeaderStyle, HarnessRetargetAndDiffRunWork) {
     GTEST_SKIP() << "loading programs needs root (CAP_BPF)";
   auto T = toolchain::TempDir::create("bpfcarve-styles");
   ASSERT_TRUE(static_cast<bool>(T));
-  Outcome O = outcomeOf(GetParam(), T->path());
+  std::string Skip;
+  const std::string Dir = preparedCopy(GetParam(), T->path(), Skip);
+  if (Dir.empty())
+    GTEST_SKIP() << Skip;
+  Outcome O = outcomeOf(GetParam(), Dir, T->path());
   EXPECT_EQ(O.harnessExit, 0) << O.log;
   EXPECT_EQ(O.harnessVerdict, "bpfcarve_harness=pass ") << O.log;
   EXPECT_EQ(O.kept, (std::set<std::string>{"function:parse_ipv4"})) << O.log;
