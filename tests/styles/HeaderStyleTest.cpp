@@ -7,7 +7,9 @@
 // symlink with the project's own SEC() and helper macros. `flags` in a style's folder holds its
 // compile flags (-I relative to the folder); none means bpfcarve's defaults. `vmlinux` holds
 // "DUMP LINK": the test runs on a copy of the folder where DUMP is bpftool's C dump of this
-// kernel's BTF and LINK a symlink to it (the dump is this kernel's, never committed). Every style must give the same outcomes: the
+// kernel's BTF and LINK a symlink to it (the dump is this kernel's, never committed). A flag's
+// `@PACKAGE@` is the root of that fetched Debian source package (corpus/fetch-sources.sh):
+// iproute2's own include/bpf_api.h, BPF_FUNC() helpers by their short names and __section(). Every style must give the same outcomes: the
 // harness of the parser verifies, the program retargets to tc, verifies there and behaves the
 // same on packets, with the same kept functions and maps. The names the harness and the rewrites
 // write come from the input's declarations, or from bpfcarve's where the input has none
@@ -21,8 +23,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -51,14 +55,37 @@ std::vector<std::string> styles() {
   return Out;
 }
 
-/// A style's flags with -I made absolute for its folder Dir; empty: bpfcarve's defaults.
-std::vector<std::string> flagsOf(const fs::path &Dir) {
+/// The roots of the fetched source packages by name (corpus/fetch-sources.sh's layout.json).
+std::map<std::string, std::string> sourcePackages() {
+  const char *Env = std::getenv("BPFCARVE_SOURCES_DIR");
+  const char *Home = std::getenv("HOME");
+  std::string Dir = Env ? Env : std::string(Home ? Home : "/root") + "/.cache/bpfcarve/sources";
+  std::map<std::string, std::string> Out;
+  json Layout = json::parse(slurp(Dir + "/layout.json"), nullptr, false);
+  if (Layout.is_object() && Layout["projects"].is_array())
+    for (const json &P : Layout["projects"])
+      Out[P.value("package", "")] = P.value("root", "");
+  return Out;
+}
+
+/// A style's flags with -I made absolute for its folder Dir and `@PACKAGE@` replaced; empty:
+/// bpfcarve's defaults. Missing names a package that is not fetched.
+std::vector<std::string> flagsOf(const fs::path &Dir, std::string *Missing = nullptr) {
   std::vector<std::string> Flags;
   std::istringstream In(fs::exists(Dir / "flags") ? slurp(Dir / "flags") : "");
-  for (std::string F; In >> F;)
+  for (std::string F; In >> F;) {
+    if (size_t A = F.find('@'), B = F.find('@', A + 1); A != std::string::npos &&
+                                                         B != std::string::npos) {
+      std::string Package = F.substr(A + 1, B - A - 1);
+      std::string Root = sourcePackages()[Package];
+      if (Root.empty() && Missing)
+        *Missing = Package;
+      F.replace(A, B - A + 1, Root);
+    }
     Flags.push_back(F.starts_with("-I") && F.size() > 2 && F[2] != '/'
                         ? "-I" + (Dir / F.substr(2)).string()
                         : F);
+  }
   return Flags;
 }
 
@@ -105,6 +132,10 @@ protected:
                                   std::string &Skip) {
     const fs::path Src = fs::path(StylesDir) / Style, Dir = fs::path(Tmp) / ("src-" + Style);
     fs::copy(Src, Dir, fs::copy_options::recursive);
+    if (std::string Package; flagsOf(Dir, &Package), !Package.empty()) {
+      Skip = "the " + Package + " source package is not fetched (corpus/fetch-sources.sh)";
+      return "";
+    }
     if (!fs::exists(Src / "vmlinux"))
       return Dir.string();
     std::istringstream In(slurp(Src / "vmlinux"));
@@ -162,7 +193,7 @@ protected:
 
 TEST(HeaderStyles, EveryStyleHoldsTheSameProgram) {
   std::vector<std::string> All = styles();
-  ASSERT_GE(All.size(), 4U) << "tests/styles holds fewer styles than the test was written for";
+  ASSERT_GE(All.size(), 5U) << "tests/styles holds fewer styles than the test was written for";
   std::string First;
   for (const std::string &S : All) {
     std::string Text = slurp(fs::path(StylesDir) / S / "prog.bpf.c");

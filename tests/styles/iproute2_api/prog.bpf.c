@@ -1,0 +1,70 @@
+/* Header style: iproute2's bpf_api.h, from the fetched iproute2 source package (its include/ on
+ * -I): helpers by BPF_FUNC() under their short names, sections by __section(); the project
+ * spells them as libbpf does over it. */
+#include <bpf_api.h>
+
+#define SEC(NAME) __section(NAME)
+#define bpf_map_lookup_elem map_lookup_elem
+
+/* --- the program: the same text in every style --- */
+struct eth_hdr {
+	__u8 dst[6];
+	__u8 src[6];
+	__u16 proto;
+};
+
+struct ip4_hdr {
+	__u8 ver_ihl;
+	__u8 tos;
+	__u16 len;
+	__u16 id;
+	__u16 frag;
+	__u8 ttl;
+	__u8 proto;
+	__u16 csum;
+	__u32 src;
+	__u32 dst;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u64);
+} proto_count SEC(".maps");
+
+/* The IPv4 protocol of the frame, or -1 when it is not IPv4 (0x0800, little-endian host). */
+static __attribute__((noinline)) int parse_ipv4(void *data, void *data_end)
+{
+	struct eth_hdr *eth = data;
+	struct ip4_hdr ip;
+
+	if ((void *)(eth + 1) + sizeof(ip) > data_end)
+		return -1;
+	if (eth->proto != __builtin_bswap16(0x0800))
+		return -1;
+	__builtin_memcpy(&ip, eth + 1, sizeof(ip));
+	if ((ip.ver_ihl >> 4) != 4)
+		return -1;
+	return ip.proto;
+}
+
+SEC("xdp")
+int count_and_drop_icmp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	int proto = parse_ipv4(data, data_end);
+	__u32 key;
+	__u64 *count;
+
+	if (proto < 0)
+		return XDP_PASS;
+	key = (__u32)proto;
+	count = bpf_map_lookup_elem(&proto_count, &key);
+	if (count)
+		__sync_fetch_and_add(count, 1);
+	return proto == 1 ? XDP_DROP : XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
