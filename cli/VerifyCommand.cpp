@@ -85,7 +85,8 @@ void addVerifyCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("Each program is loaded alone with its own type; pinning is off, so nothing is\n"
               "left in /sys/fs/bpf, and everything is unloaded before exit.\n"
-              "Exit: 0 all pass, 1 a program was rejected, 3 skipped (not permitted here).\n"
+              "Exit: 0 all pass, 1 a program was rejected, 3 none rejected, some skipped (not "
+              "permitted here).\n"
               "Examples:\n"
               "  bpfcarve verify balancer.bpf.c\n"
               "  bpfcarve verify prog.o --program xdp_main --format json\n"

@@ -64,4 +64,23 @@ TEST(TypeOption, CarveRetargetsVerifiesAndDiffRunsTheProgram) {
   EXPECT_EQ(json::parse(Kept.out)["verify"]["programs"][0]["type"], "sched_cls") << Kept.out;
 }
 
+TEST(TypeOption, RetargetToItsOwnHookWritesTheHooksSection) {
+  // `retarget --type tc --to tc` of SEC("classify_edge"): the result is in SEC("tc") and
+  // verifies without --type (it kept the unknown section, exit 0, and did not load).
+  if (geteuid() != 0)
+    GTEST_SKIP() << "loading programs needs root (CAP_BPF)";
+  auto T = toolchain::TempDir::create("bpfcarve-type-option");
+  ASSERT_TRUE(static_cast<bool>(T));
+  const std::string Out = T->path() + "/tc.c";
+  auto R = run({"retarget", Input, "--program", "edge_filter", "--type", "tc", "--to", "tc", "-o",
+                Out});
+  ASSERT_EQ(R.exitCode, 0) << R.err;
+  auto V = run({"verify", Out, "--format", "json"});
+  EXPECT_EQ(V.exitCode, 0) << V.err << V.out;
+  json J = json::parse(V.out, nullptr, false);
+  ASSERT_TRUE(J.is_object() && !J["programs"].empty()) << V.out;
+  EXPECT_EQ(J["programs"][0]["section"], "tc") << V.out;
+  EXPECT_EQ(J["programs"][0]["verdict"], "pass") << V.out;
+}
+
 } // namespace

@@ -89,6 +89,14 @@ std::string textOf(const ProgramModel &M, const SourceSpan &S) {
   return F->text.substr(S.beginOffset, S.endOffset - S.beginOffset);
 }
 
+void Retargeter::sectionOnly() {
+  for (const Function &F : M.functions)
+    ById[F.id] = &F;
+  Entry = ById[P.function];
+  if (Entry)
+    rewriteSection();
+}
+
 void Retargeter::run() {
   ProgramSummary S = summarize(M, P);
   for (const Function &F : M.functions)
@@ -223,6 +231,8 @@ Result<RetargetResult> retarget(const ProgramModel &Model, const ParseOptions &I
   R.Report.direction = O.direction;
   if (*From != *To)
     R.run();
+  else if ((*P)->type == "unknown") // ModelBuilder's type for a section libbpf does not know
+    R.sectionOnly();
   finishReport(R.Report);
   if (!R.Report.refusals.empty())
     return refusalFailure(R.Report, (*P)->name, (*To)->name);

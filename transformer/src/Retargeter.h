@@ -68,6 +68,9 @@ public:
 
   /// Every pass, in order (Retarget.cpp).
   void run();
+  /// To the program's own hook (`--type tc --to tc`): only a section libbpf does not know
+  /// changes, to the hook's own, so the result loads without --type.
+  void sectionOnly();
 
   EditSet Edits;
   RetargetReport Report;
