@@ -363,7 +363,7 @@ std::string toText(const ProgramModel &M) {
                                             : "?";
       O << "  " << Key << " -> " << Value;
       if (Mp.style == "legacy")
-        O << "  (legacy bpf_map_def)";
+        O << "  (legacy SEC(\"maps\") definition)";
       for (const MapSlot &Slot : Mp.slots)
         O << "  [" << Slot.index << "]=" << Names({Slot.target});
       O << "\n";

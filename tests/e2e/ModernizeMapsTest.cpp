@@ -59,6 +59,12 @@ TEST_F(ModernizeMaps, MapDefMapsVerifyAndCarve) {
   ASSERT_TRUE(L.is_object()) << Legacy.out;
   EXPECT_EQ(L["programs"][0]["error"]["class"], "open") << Legacy.out;
   EXPECT_FALSE(L.contains("modernized"));
+  // inspect names what the map is, whatever struct it is written with (struct bpf_map_def here,
+  // iproute2's struct bpf_elf_map elsewhere).
+  auto I = run({"inspect", In});
+  ASSERT_EQ(I.exitCode, 0) << I.err;
+  EXPECT_NE(I.out.find("frame_count  "), std::string::npos) << I.out;
+  EXPECT_NE(I.out.find("(legacy SEC(\"maps\") definition)"), std::string::npos) << I.out;
 
   auto V = run({"verify", In, "--modernize-maps", "--format", "json"});
   ASSERT_EQ(V.exitCode, 0) << V.err << V.out;
