@@ -156,6 +156,8 @@ private:
   bool findDeclProvider(llvm::StringRef Kind, llvm::StringRef Name, long long Value, Provider &P);
   bool findMacroProvider(llvm::StringRef Name, Provider &P);
   bool findEnumeratorProvider(llvm::StringRef Enum, llvm::StringRef Name, Provider &P);
+  /// The input's declaration of helper Id under any name (HelpersById).
+  bool findHelperByValue(long long Id, Provider &P);
 
   const PreprocessorIndex &PP;
   const HeaderPolicy &Headers;
@@ -168,6 +170,9 @@ private:
   std::map<const FunctionDecl *, std::shared_ptr<LocalConstants>> LocalsOf;
   /// Record members set from a ctx packet field anywhere in project code (memberSources()).
   std::optional<std::unordered_map<const FieldDecl *, std::string>> MemberSources;
+  /// The first top-level pointer declared by value for each helper id, whatever its name and
+  /// file (run()'s walk over the translation unit).
+  std::map<long long, const VarDecl *> HelpersById;
   std::set<Edge> EdgeSet;
   std::set<std::string> UsedIds;
   std::map<std::pair<std::string, unsigned>, std::string> IncludeAt; // (file, line) -> id

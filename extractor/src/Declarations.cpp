@@ -118,6 +118,12 @@ const std::vector<GeneratedDeclaration> kCatalogue = {
 #undef BPFCARVE_CONSTANT
 #undef BPFCARVE_ENUMERATOR
 
+/// Body under the guard BPFCARVE_DECL_<Name>.
+std::string guarded(const std::string &Name, const std::string &Body) {
+  std::string Guard = "BPFCARVE_DECL_" + Name;
+  return "#ifndef " + Guard + "\n#define " + Guard + "\n" + Body + "\n#endif\n";
+}
+
 std::string declarationOf(const GeneratedDeclaration &G) {
   std::string Name(G.name);
   std::string Body;
@@ -131,8 +137,7 @@ std::string declarationOf(const GeneratedDeclaration &G) {
   } else {
     Body = std::string(G.text);
   }
-  std::string Guard = "BPFCARVE_DECL_" + Name;
-  return "#ifndef " + Guard + "\n#define " + Guard + "\n" + Body + "\n#endif\n";
+  return guarded(Name, Body);
 }
 
 } // namespace
@@ -226,6 +231,11 @@ Result<Provisions> provide(const ProgramModel &M, const std::vector<Need> &Needs
     if (!Pr.conflict.empty()) {
       P.conflicts.push_back({N.name, Pr.conflict, Pr.entity});
       continue;
+    }
+    if (!Pr.alias.empty()) {
+      // The input declares the helper under its own name: generated code's name means it.
+      P.declarations += guarded(N.name, "#define " + N.name + " " + Pr.alias);
+      P.declared.push_back(N.name);
     }
     for (const std::string *Id : {&Pr.entity, &Pr.include})
       if (!Id->empty() && std::find(P.keep.begin(), P.keep.end(), *Id) == P.keep.end())

@@ -291,6 +291,9 @@ void Builder::run() {
   for (const Decl *D : Ctx.getTranslationUnitDecl()->decls()) {
     if (D->isImplicit() || D->getLocation().isInvalid())
       continue;
+    if (const auto *VD = dyn_cast<VarDecl>(D))
+      if (int HelperId = helperIdOf(VD); HelperId >= 0)
+        HelpersById.emplace(HelperId, VD);
     if (factsAt(D->getLocation()).origin == Origin::System)
       continue;
     std::string Id = entityFor(D);

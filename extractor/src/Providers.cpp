@@ -117,6 +117,15 @@ bool Builder::findMacroProvider(llvm::StringRef Name, Provider &P) {
   return true;
 }
 
+bool Builder::findHelperByValue(long long Id, Provider &P) {
+  auto It = HelpersById.find(Id);
+  if (It == HelpersById.end())
+    return false;
+  providedBy(It->second, P);
+  P.alias = It->second->getName().str();
+  return true;
+}
+
 void Builder::recordProviders() {
   for (const GeneratedDeclaration &G : generatedDeclarations()) {
     Provider P;
@@ -127,7 +136,8 @@ void Builder::recordProviders() {
       Found = findMacroProvider(G.name, P) || findDeclProvider(G.kind, G.name, G.value, P) ||
               findEnumeratorProvider(G.enumName, G.name, P);
     else
-      Found = findDeclProvider(G.kind, G.name, G.value, P);
+      Found = findDeclProvider(G.kind, G.name, G.value, P) ||
+              (G.kind == "helper" && findHelperByValue(G.value, P));
     if (Found)
       M.provided[provisionKey(G.kind, G.name)] = P;
   }

@@ -2051,6 +2051,27 @@ TEST(GeneratedNames, TheInputsOwnDeclarationsComeFirst) {
   EXPECT_EQ(Unknown.failure().kind, FailureKind::Internal);
 }
 
+TEST(GeneratedNames, AHelperDeclaredUnderAnotherNameIsTheInputs) {
+  // iproute2's bpf_api.h: `static int BPF_FUNC(skb_pull_data, struct __sk_buff *skb, ...)`,
+  // with `#define BPF_FUNC(NAME, ...) (*NAME)(__VA_ARGS__) = (void *) BPF_FUNC_##NAME`.
+  std::string Src =
+      "#define BPF_FUNC(NAME, ...) (*NAME)(__VA_ARGS__) = (void *) BPF_FUNC_##NAME\n"
+      "enum { BPF_FUNC_skb_pull_data = " +
+      std::to_string(BPF_FUNC_skb_pull_data) +
+      " };\n"
+      "static int BPF_FUNC(skb_pull_data, void *skb, unsigned int len);\n"
+      "__attribute__((section(\"tc\"), used)) int p(void *c) { return 0; }\n";
+  ProgramModel M = parse(Src);
+  ASSERT_TRUE(M.provided.count("helper:bpf_skb_pull_data"));
+  EXPECT_EQ(M.provided.at("helper:bpf_skb_pull_data").alias, "skb_pull_data");
+  auto P = provide(M, {{"helper", "bpf_skb_pull_data"}});
+  ASSERT_TRUE(P) << P.failure().message;
+  EXPECT_EQ(P->keep, (std::vector<std::string>{id("helper", "skb_pull_data", 3)}));
+  EXPECT_EQ(P->declarations, "#ifndef BPFCARVE_DECL_bpf_skb_pull_data\n"
+                             "#define BPFCARVE_DECL_bpf_skb_pull_data\n"
+                             "#define bpf_skb_pull_data skb_pull_data\n#endif\n");
+}
+
 TEST(GeneratedNames, DeclarationsCompileBesideEachOtherAndMatchTheUapiLayout) {
   // Every declaration of the catalogue in one file, twice (the guards), with no header; then
   // the ctx structs against <linux/bpf.h>, field by field (the verifier checks ctx offsets).

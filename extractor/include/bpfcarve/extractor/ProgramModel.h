@@ -338,6 +338,10 @@ struct Provider {
   /// Non-empty when the name is declared as something else than generated code means (a
   /// function of the file's own called `bpf_redirect`): what it is.
   std::string conflict;
+  /// The input's own name for a helper it declares by value under another one (iproute2's
+  /// `static int BPF_FUNC(skb_pull_data, ...)` for bpf_skb_pull_data): generated code's name is
+  /// defined to it.
+  std::string alias;
 };
 
 /// A source file taking part in the translation unit.
