@@ -4,7 +4,6 @@
 #include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/transformer/Retarget.h"
 
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -31,7 +30,7 @@ int runRetarget(const RetargetCliOptions &O, const CommandContext &Ctx) {
   RO.socketOffsets = O.socketOffsets;
   RO.allowApprox = O.allowApprox;
   if (!O.output.empty())
-    RO.outputDir = std::filesystem::absolute(O.output).parent_path().string();
+    RO.outputDir = toolchain::directoryOf(O.output);
   auto R = transformer::retarget(P, RO);
   if (!R) {
     // Every refusal, not only the first, is worth seeing.

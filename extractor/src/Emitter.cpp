@@ -219,11 +219,11 @@ private:
     if (I.besideIncluder.empty())
       return std::nullopt;
     namespace fs = std::filesystem;
-    std::error_code EC;
-    fs::path OutDir = fs::weakly_canonical(O.outputDir.empty() ? M.inputDir : O.outputDir, EC);
+    std::error_code OutEC, HeaderEC;
+    fs::path OutDir = fs::weakly_canonical(O.outputDir.empty() ? M.inputDir : O.outputDir, OutEC);
     fs::path Header(I.besideIncluder);
-    fs::path HeaderDir = fs::weakly_canonical(Header.parent_path(), EC);
-    if (EC || HeaderDir.empty() || OutDir.empty())
+    fs::path HeaderDir = fs::weakly_canonical(Header.parent_path(), HeaderEC);
+    if (OutEC || HeaderEC || HeaderDir.empty() || OutDir.empty())
       return std::nullopt;
     fs::path Rel = (HeaderDir / Header.filename()).lexically_relative(OutDir);
     std::string Name = llvm::StringRef(I.spelled).drop_front().drop_back().str();

@@ -2,6 +2,7 @@
 #include "bpfcarve/extractor/Extract.h"
 #include "bpfcarve/extractor/Declarations.h"
 
+#include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/toolchain/TempDir.h"
 
 #include <filesystem>
@@ -117,7 +118,7 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
   // Written to -o, the output's "..." includes are spelt for -o's directory.
   EmitOptions EO = E.emit;
   if (EO.outputDir.empty() && !OutputName.empty())
-    EO.outputDir = std::filesystem::absolute(OutputName).parent_path().string();
+    EO.outputDir = toolchain::directoryOf(OutputName);
   R.text = emitSlice(*Model, *Sl, EO) + Harness;
   R.manifest = sliceManifestJson(*Model, *Sl, OutputName);
   if (S.kind == Selection::Kind::Programs && !S.names.empty())

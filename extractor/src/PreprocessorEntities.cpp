@@ -75,8 +75,9 @@ void Builder::recordIncludes() {
         !llvm::sys::path::is_absolute(llvm::StringRef(RI.spelled).drop_front().drop_back())) {
       llvm::SmallString<256> Beside(llvm::sys::path::parent_path(From.abs));
       llvm::sys::path::append(Beside, llvm::StringRef(RI.spelled).drop_front().drop_back());
-      llvm::sys::path::remove_dots(Beside, /*remove_dot_dot=*/true);
-      if (SM.getFileManager().getOptionalFileRef(Beside))
+      FileManager &FM = SM.getFileManager();
+      auto There = FM.getOptionalFileRef(Beside), Found = FM.getOptionalFileRef(RI.resolved);
+      if (There && Found && There->getUniqueID() == Found->getUniqueID())
         I.besideIncluder = Beside.str().str();
     }
     I.directive = lineSpanAt(RI.hashLoc);

@@ -82,4 +82,8 @@ Result<bool> refuseOverwritingInput(const std::string &Output,
   return true;
 }
 
+std::string directoryOf(const std::string &Path) {
+  return fs::absolute(Path).parent_path().string();
+}
+
 } // namespace bpfcarve::toolchain

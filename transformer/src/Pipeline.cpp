@@ -160,7 +160,7 @@ Result<CarveResult> carve(const CarveOptions &O) {
 
   // The carved slice stands where it is written: its "..." includes are spelt for -o's
   // directory (EmitOptions::outputDir), which the compiles of its copies elsewhere search.
-  const std::string OutDir = fs::absolute(O.output).parent_path().string();
+  const std::string OutDir = toolchain::directoryOf(O.output);
   std::string SliceName = OutDir + "/" + fs::path(O.input.file).stem().string() + ".carved.c";
   std::vector<std::string> Flags = extractor::flagsOfCommand(X.model.flags, O.input.file);
   Flags.push_back("-I" + OutDir);

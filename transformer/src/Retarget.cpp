@@ -90,18 +90,12 @@ std::string textOf(const ProgramModel &M, const SourceSpan &S) {
 }
 
 void Retargeter::sectionOnly() {
-  for (const Function &F : M.functions)
-    ById[F.id] = &F;
-  Entry = ById[P.function];
   if (Entry)
     rewriteSection();
 }
 
 void Retargeter::run() {
   ProgramSummary S = summarize(M, P);
-  for (const Function &F : M.functions)
-    ById[F.id] = &F;
-  Entry = ById[P.function];
   SliceFunctions = S.functions;
   if (!checkCompatibility(S.functions))
     return;

@@ -64,7 +64,11 @@ public:
   Retargeter(const extractor::ProgramModel &M, const extractor::Program &P,
              const verifier::HookProfile &From, const verifier::HookProfile &To,
              const RetargetOptions &O, const SectionVariant *Variant)
-      : M(M), P(P), From(From), To(To), O(O), Variant(Variant) {}
+      : M(M), P(P), From(From), To(To), O(O), Variant(Variant) {
+    for (const extractor::Function &F : M.functions)
+      ById[F.id] = &F;
+    Entry = ById[P.function];
+  }
 
   /// Every pass, in order (Retarget.cpp).
   void run();

@@ -25,7 +25,8 @@ struct ExtractResult {
 };
 
 /// The whole extract pipeline. The emitted text is parsed again with the input's flags, as if it
-/// stood next to the input, before it is returned: a failure there is an Internal failure whose
+/// stood where it is written (OutputName's directory, else next to the input), before it is
+/// returned: a failure there is an Internal failure whose
 /// message names a kept temporary directory holding the output.
 /// Parses Text again with Input's flags, as if it stood in Dir (empty: next to the input), where
 /// it is written and where its "..." includes resolve. A failure is Internal: `What` names the

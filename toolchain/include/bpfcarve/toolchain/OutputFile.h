@@ -23,4 +23,7 @@ Result<bool> checkWritable(const std::string &Path);
 Result<bool> refuseOverwritingInput(const std::string &Output,
                                     const std::vector<std::string> &Inputs);
 
+/// The absolute directory Path is written in (relative paths are taken from the current one).
+std::string directoryOf(const std::string &Path);
+
 } // namespace bpfcarve::toolchain
