@@ -62,7 +62,7 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
   CO.keepStages = O.keepStages;
   auto Carved = transformer::carve(CO);
   if (!Carved) {
-    // A refused retarget lists every refusal, not only the first.
+    // A refused retarget lists every refusal: the first, then the others.
     if (Carved.failure().kind != FailureKind::Rejected)
       return report(Carved.failure(), Ctx);
     std::cerr << Carved.failure().firstLine() << "\n" << Carved.failure().details;

@@ -5,6 +5,7 @@
 //   ReferenceVisitor.cpp      typed edges out of each entity (calls, callbacks, maps, ctx fields)
 //   LocalConstants.h          which integer locals only ever hold constants
 //   CallerArguments.cpp       what callers pass each parameter (the harness's facts)
+//   ValueFlow.cpp             which named constants a program uses as data
 //   MapDescription.cpp        BTF-defined and legacy map attributes
 //   PreprocessorEntities.cpp  includes, macros, #undef and conditionals
 //   Providers.cpp             where the names generated code uses are declared
@@ -123,6 +124,8 @@ private:
                              std::vector<PointerMember> &Out);
   const std::unordered_map<const FieldDecl *, std::string> &memberSources();
   void recordCallerArguments(const std::vector<const FunctionDecl *> &Bodies);
+  /// Function::dataValues of every function in Bodies (ValueFlow.cpp).
+  void recordDataValues(const std::vector<const FunctionDecl *> &Bodies);
   /// For each program type, the functions its programs reach through Callees.
   std::map<std::string, std::set<const FunctionDecl *>> reachedByProgramType(
       const std::vector<const FunctionDecl *> &Bodies,

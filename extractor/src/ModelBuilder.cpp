@@ -329,6 +329,7 @@ void Builder::run() {
     if (const auto *FD = dyn_cast<FunctionDecl>(D); FD && FD->doesThisDeclarationHaveABody())
       Bodies.push_back(FD);
   recordCallerArguments(Bodies);
+  recordDataValues(Bodies);
 
   // Programs: function definitions placed in a section other than .text.
   for (const Function &F : std::vector<Function>(M.functions)) {

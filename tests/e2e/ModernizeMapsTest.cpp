@@ -80,9 +80,10 @@ TEST_F(ModernizeMaps, MapDefMapsVerifyAndCarve) {
   ASSERT_EQ(E.exitCode, 0) << E.err;
   std::string Text = slurp(Out);
   EXPECT_EQ(Text.find("SEC(\"maps\")"), std::string::npos) << Text;
-  EXPECT_NE(Text.find("\t__uint(type, BPF_MAP_TYPE_HASH);\n\t__uint(key_size, 8);\n"
+  // The rewrite takes the 8 lines of the definition it replaces: its last ones are joined.
+  EXPECT_NE(Text.find("struct {\n\t__uint(type, BPF_MAP_TYPE_HASH);\n\t__uint(key_size, 8);\n"
                       "\t__uint(value_size, 4);\n\t__uint(max_entries, 1024);\n"
-                      "\t__uint(map_flags, 1);\n} seen_flows SEC(\".maps\");"),
+                      "\t__uint(map_flags, 1); } seen_flows SEC(\".maps\");"),
             std::string::npos)
       << Text;
   auto VO = run({"verify", Out});
@@ -105,8 +106,8 @@ TEST_F(ModernizeMaps, ElfMapsKeepPinningAndTailCallSlots) {
   ASSERT_EQ(E.exitCode, 0) << E.err;
   std::string Text = slurp(Out);
   // The slot program is placed statically, so the slice keeps it.
-  EXPECT_NE(Text.find("\t__array(values, int(void *));\n} jumps SEC(\".maps\") = {\n"
-                      "\t.values = {\n\t\t[1] = (void *)&second_stage,\n\t},\n};"),
+  EXPECT_NE(Text.find("\t__array(values, int(void *)); } jumps SEC(\".maps\") = { .values = { "
+                      "[1] = (void *)&second_stage, }, };"),
             std::string::npos)
       << Text;
   EXPECT_NE(Text.find("int second_stage(struct __sk_buff *skb)\n{"), std::string::npos) << Text;
@@ -116,6 +117,16 @@ TEST_F(ModernizeMaps, ElfMapsKeepPinningAndTailCallSlots) {
   auto VO = run({"verify", Out, "--type", "tc", "--format", "json"});
   ASSERT_EQ(VO.exitCode, 0) << VO.err << VO.out;
   EXPECT_EQ(json::parse(VO.out)["programs"].size(), 2U);
+
+  // Locations stay the input's: the rewritten maps take the lines of the definitions they
+  // replace (the tail call was reported 6 lines below its line before).
+  auto R = run({"retarget", In, "--program", "first_stage", "--type", "tc", "--to", "xdp",
+                "--modernize-maps", "-o", Tmp->path() + "/xdp.c"});
+  EXPECT_EQ(R.exitCode, 1) << R.err;
+  EXPECT_NE(R.err.find("elf_map_tail.bpf.c:58:22: error: cannot retarget 'first_stage' to xdp: "
+                       "jumps: prog array jumps"),
+            std::string::npos)
+      << R.err;
 }
 
 } // namespace

@@ -4,6 +4,8 @@
 // type (`SEC("classify_edge")`). `--type HOOK` names the hook: inspect shows the program type,
 // carve retargets, verifies and diff-runs the program. The input is the retarget golden
 // type_names_an_unknown_section.bpf.c (whose annotations cover retarget and diff-run).
+// A section written in a macro is edited in the output's #define when no other kept program
+// expands the macro (goldens macro_section_*.bpf.c), and refused by name when one does.
 //
 //===----------------------------------------------------------------------===//
 #include "NoResidue.h"
@@ -13,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <unistd.h>
 
 using nlohmann::json;
@@ -81,6 +84,23 @@ TEST(TypeOption, RetargetToItsOwnHookWritesTheHooksSection) {
   ASSERT_TRUE(J.is_object() && !J["programs"].empty()) << V.out;
   EXPECT_EQ(J["programs"][0]["section"], "tc") << V.out;
   EXPECT_EQ(J["programs"][0]["verdict"], "pass") << V.out;
+}
+
+TEST(TypeOption, ASectionMacroThatWritesAnotherKeptProgramIsRefusedByName) {
+  // STAGE(0) tail-calls STAGE(1) through a prog array that places it statically: the slice keeps
+  // both, and editing STAGE's SEC("tc") would move stage_1 too.
+  const std::string In =
+      BPFCARVE_SOURCE_DIR "/tests/inputs/sections/macro_writes_two_kept_programs.bpf.c";
+  auto T = toolchain::TempDir::create("bpfcarve-type-option");
+  ASSERT_TRUE(static_cast<bool>(T));
+  const std::string Out = T->path() + "/xdp.c";
+  auto R = run({"retarget", In, "--program", "stage_0", "--to", "xdp", "-o", Out});
+  EXPECT_EQ(R.exitCode, 1) << R.err;
+  EXPECT_NE(R.err.find("SEC(\"tc\") in STAGE(0): the section is written in macro STAGE, which "
+                       "also writes kept stage_1: editing it would retarget them too"),
+            std::string::npos)
+      << R.err;
+  EXPECT_FALSE(std::filesystem::exists(Out));
 }
 
 } // namespace

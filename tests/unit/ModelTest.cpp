@@ -648,6 +648,54 @@ SEC("tc") int at_tc(struct __sk_buff *skb) { return part(skb, 0); }
   EXPECT_NE(All->body.find("/* lookup(xdp): its callers pass 0, 1 */"), std::string::npos) << All->body;
 }
 
+TEST(Functions, ConstantsUsedAsDataThroughLocalsParametersAndReturns) {
+  const std::string Src = bpf(R"c(
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 5);
+  __type(key, __u32);
+  __type(value, __u64);
+} stats SEC(".maps");
+__u64 seen[8];
+static __always_inline __u32 count(__u32 action) {
+  __u64 *n = bpf_map_lookup_elem(&stats, &action);
+  if (n)
+    *n += 1;
+  return action;
+}
+static __always_inline int decide(struct xdp_md *ctx) {
+  return ctx->ingress_ifindex == 1 ? XDP_DROP : XDP_PASS;
+}
+static __always_inline int slot(int v) { return v; }
+SEC("xdp") int prog(struct xdp_md *ctx) {
+  int v = decide(ctx);
+  if (v == XDP_DROP)
+    return XDP_DROP;
+  __u32 action = XDP_PASS;
+  seen[slot(XDP_TX)]++;
+  switch (v) {
+  case XDP_ABORTED:
+    return XDP_ABORTED;
+  }
+  return count(action);
+}
+)c");
+  ProgramModel M = parse(Src);
+  auto dataIn = [&](const std::string &Fn) {
+    Names Out;
+    for (const SourceSpan &S : function(M, Fn).dataValues)
+      Out.insert(Src.substr(S.beginOffset, S.endOffset - S.beginOffset) + "@" +
+                 std::to_string(S.beginLine));
+    return Out;
+  };
+  // XDP_PASS keys the map through `action` and count()'s parameter; XDP_TX is a subscript
+  // through slot()'s return. decide()'s codes are only compared and returned: verdicts.
+  EXPECT_EQ(dataIn("prog"), (Names{"XDP_PASS@" + std::to_string(lineOf(Src, "= XDP_PASS")),
+                                   "XDP_TX@" + std::to_string(lineOf(Src, "slot(XDP_TX)"))}));
+  EXPECT_EQ(dataIn("decide"), Names{});
+  EXPECT_EQ(dataIn("count"), Names{});
+}
+
 TEST(Functions, CallersAndCalleesAreCallsEdges) {
   const std::string Src = bpf(R"c(
 static __noinline int leaf(int x) { return x * 2; }

@@ -107,6 +107,30 @@ std::string btfDefinition(const Map &Mp, const std::string &Struct,
   return T + ";";
 }
 
+/// Text with Lines line breaks where it can: breaks that neither end nor start a directive
+/// line are joined into blanks, from the last one up, while it has too many; empty lines are
+/// added when it has too few.
+std::string fitLines(std::string Text, long Lines) {
+  auto Breaks = static_cast<long>(std::count(Text.begin(), Text.end(), '\n'));
+  auto directive = [&](size_t LineStart) {
+    size_t I = Text.find_first_not_of(" \t", LineStart);
+    return I != std::string::npos && Text[I] == '#';
+  };
+  for (size_t At = Text.rfind('\n'); Breaks > Lines && At != std::string::npos && At > 0;
+       At = Text.rfind('\n', At - 1)) {
+    size_t Start = Text.rfind('\n', At - 1);
+    Start = Start == std::string::npos ? 0 : Start + 1;
+    if (directive(Start) || directive(At + 1))
+      continue;
+    size_t Next = Text.find_first_not_of(" \t", At + 1);
+    Text.replace(At, (Next == std::string::npos ? Text.size() : Next) - At, " ");
+    --Breaks;
+  }
+  if (Breaks < Lines)
+    Text.append(static_cast<size_t>(Lines - Breaks), '\n');
+  return Text;
+}
+
 } // namespace
 
 Result<ModernizedInput> modernizeMaps(const ParseOptions &Input) {
@@ -120,8 +144,13 @@ Result<ModernizedInput> modernizeMaps(const ParseOptions &Input) {
   if (!Main)
     return Failure::internal("the model of '" + Input.file + "' has no main file");
 
-  EditSet Edits;
-  unsigned FirstBegin = ~0U;
+  // Each definition through its semicolon, with the struct the file wrote it with.
+  struct Rewrite {
+    const Map *map;
+    unsigned begin, end;
+    std::string text;
+  };
+  std::vector<Rewrite> Rewrites;
   bool AnySlots = false;
   for (const Map &Mp : M.maps) {
     if (Mp.style != "legacy" || Mp.origin == Origin::System)
@@ -130,7 +159,6 @@ Result<ModernizedInput> modernizeMaps(const ParseOptions &Input) {
     if (std::string Why = cannotModernize(Mp, Slots); !Why.empty())
       return Failure::badInput("cannot modernize legacy map '" + Mp.name + "': " + Why,
                                Mp.decl.file, Mp.decl.beginLine, Mp.decl.beginColumn);
-    // The declaration through its semicolon.
     unsigned End = Mp.decl.endOffset;
     size_t Semi = End > 0 && Main->text[End - 1] == ';' ? End - 1 : Main->text.find(';', End);
     if (Semi == std::string::npos)
@@ -140,15 +168,17 @@ Result<ModernizedInput> modernizeMaps(const ParseOptions &Input) {
                          : Written.find("bpf_map_def") != std::string::npos
                              ? "struct bpf_map_def"
                              : "a SEC(\"maps\") struct";
-    Edits.add({Main->path, Mp.decl.beginOffset, static_cast<unsigned>(Semi + 1),
-               btfDefinition(Mp, Struct, Slots)});
+    Rewrites.push_back({&Mp, Mp.decl.beginOffset, static_cast<unsigned>(Semi + 1),
+                        btfDefinition(Mp, Struct, Slots)});
     AnySlots |= !Slots.empty();
-    FirstBegin = std::min(FirstBegin, Mp.decl.beginOffset);
     Out.maps.push_back(Mp.name);
   }
   if (Out.maps.empty())
     return Out;
-  // __uint and SEC: the file's own (iproute2's bpf_api.h has neither), else guarded ones.
+  std::sort(Rewrites.begin(), Rewrites.end(),
+            [](const Rewrite &A, const Rewrite &B) { return A.begin < B.begin; });
+  // __uint and SEC: the file's own (iproute2's bpf_api.h has neither), else guarded ones, before
+  // the first map.
   std::vector<Need> Needs = {{"macro", "__uint"}, {"macro", "SEC"}};
   if (AnySlots)
     Needs.push_back({"macro", "__array"});
@@ -156,7 +186,20 @@ Result<ModernizedInput> modernizeMaps(const ParseOptions &Input) {
   if (!P)
     return P.failure();
   if (!P->declarations.empty())
-    Edits.add({Main->path, FirstBegin, FirstBegin, P->declarations + "\n"});
+    Rewrites.front().text = P->declarations + Rewrites.front().text;
+  // Every line after a rewrite keeps its number, so diagnostics, reports and the emitted
+  // `/* from FILE:LINE */` name the input's lines: a rewrite takes as many lines as the
+  // definition it replaces, joining its own lines or adding empty ones. Lines it cannot give
+  // back (the guarded declarations are directives, a line each) are taken from the next ones.
+  EditSet Edits;
+  long Excess = 0; // lines the rewritten text has so far beyond the input's
+  for (Rewrite &R : Rewrites) {
+    auto Orig = static_cast<long>(
+        std::count(Main->text.begin() + R.begin, Main->text.begin() + R.end, '\n'));
+    R.text = fitLines(R.text, std::max(0L, Orig - Excess));
+    Excess += static_cast<long>(std::count(R.text.begin(), R.text.end(), '\n')) - Orig;
+    Edits.add({Main->path, R.begin, R.end, R.text});
+  }
   if (auto C = Edits.conflict())
     return Failure::internal("conflicting map rewrites: " + *C);
   ProgramModel Edited = Edits.applyTo(M);

@@ -99,6 +99,7 @@ void Retargeter::run() {
   SliceFunctions = S.functions;
   if (!checkCompatibility(S.functions))
     return;
+  findCodesAsData();
   for (const std::string &Id : S.functions) {
     const Function *F = ById[Id];
     if (!F || F->origin == Origin::System)
@@ -111,6 +112,8 @@ void Retargeter::run() {
   }
   if (!TxValueSites.empty())
     rewriteTxValueReturns();
+  if (CodesAsData)
+    VerdictDefinition = verdictMacroText();
   renameKfuncDeclarations();
   refuseUnknownComputedReturns();
   rewriteSection();
@@ -128,6 +131,8 @@ std::vector<std::string> Retargeter::supportLines() const {
                     TxReturnMacro + "(skb, v) ({ int bpfcarve_v_ = (v); bpfcarve_v_ == " +
                     TxValueName + " ? (int)bpf_redirect((skb)->ifindex, 0) : bpfcarve_v_; })");
   }
+  if (!VerdictDefinition.empty())
+    Lines.push_back(VerdictDefinition);
   for (const std::string &Name : Support)
     if (const char *Def = supportMacro(Name))
       Lines.emplace_back(Def);

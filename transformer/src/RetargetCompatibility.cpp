@@ -7,6 +7,11 @@
 //===----------------------------------------------------------------------===//
 #include "Retargeter.h"
 
+#include "bpfcarve/extractor/Slice.h"
+#include "bpfcarve/toolchain/Names.h"
+
+#include <cctype>
+
 namespace bpfcarve::transformer {
 
 using namespace extractor;
@@ -108,19 +113,142 @@ void Retargeter::refusePacketBaseUses(const std::vector<std::string> &SliceFunct
 
 void Retargeter::rewriteSection() {
   // The section, keeping an autoload-off '?'.
-  if (Entry->sectionLiteral.valid())
-    rewrite("section", Entry->sectionLiteral,
-            "\"" + std::string(P.autoload ? "" : "?") + To.sectionToWrite() + "\"");
-  else if (std::string D = textOf(M, Entry->decl);
-           Entry->decl.valid() && D.find("\"" + P.section + "\"") == std::string::npos)
-    // tailcall1.c: `#define TAIL_FUNC(x) SEC("tc") int classifier_##x(...) { return x; }` and
-    // `TAIL_FUNC(0)`: the section is written once, in the macro every such program comes from.
-    refuse("SEC(\"" + P.section + "\") in " + D.substr(0, D.find('\n')),
-           "the section is written in the macro that defines the program: editing it would "
-           "retarget every program the macro defines",
-           Entry->decl);
-  else
+  std::string Written = "\"" + std::string(P.autoload ? "" : "?") + To.sectionToWrite() + "\"";
+  if (Entry->sectionLiteral.valid()) {
+    rewrite("section", Entry->sectionLiteral, Written);
+    return;
+  }
+  std::string D = textOf(M, Entry->decl);
+  if (!Entry->decl.valid() || D.find("\"" + P.section + "\"") != std::string::npos) {
     refuse(P.name, "its SEC() name is not written in the file", Entry->decl);
+    return;
+  }
+  rewriteMacroSection(D.substr(0, D.find('\n')), Written);
+}
+
+namespace {
+
+/// The identifiers a macro's definition names.
+std::vector<std::string> identifiersIn(const std::string &Text) {
+  std::vector<std::string> Out;
+  auto isIdent = [](char C) { return std::isalnum(static_cast<unsigned char>(C)) || C == '_'; };
+  for (size_t I = 0; I < Text.size();) {
+    if (!isIdent(Text[I]) || std::isdigit(static_cast<unsigned char>(Text[I]))) {
+      while (I < Text.size() && isIdent(Text[I]))
+        ++I; // the rest of a number
+      ++I;
+      continue;
+    }
+    size_t J = I;
+    while (J < Text.size() && isIdent(Text[J]))
+      ++J;
+    Out.push_back(Text.substr(I, J - I));
+    I = J;
+  }
+  return Out;
+}
+
+} // namespace
+
+void Retargeter::rewriteMacroSection(const std::string &Head, const std::string &Written) {
+  // `#define XDP_PROG SEC("xdp")` / `XDP_PROG int f(...)`, and tailcall1.c's
+  // `#define TAIL_FUNC(x) SEC("tc") int classifier_##x(...) { return x; }` / `TAIL_FUNC(0)`:
+  // the literal is in a #define reached from a macro the entry's declaration expands.
+  std::string Quoted = "\"" + std::string(P.autoload ? "" : "?") + P.section + "\"";
+  std::map<std::string, const Macro *> ByName;
+  for (const Macro &Mc : M.macros)
+    ByName.emplace(Mc.name, &Mc);
+  std::vector<const Macro *> Work;
+  for (const Macro &Mc : M.macros)
+    for (const MacroUse &U : Mc.uses)
+      if (U.kind == "expansion" && contains(Entry->decl, U.site) &&
+          std::find(Work.begin(), Work.end(), &Mc) == Work.end())
+        Work.push_back(&Mc);
+  const Macro *Holder = nullptr;
+  for (size_t I = 0; I < Work.size() && !Holder && I < 64; ++I) {
+    if (Work[I]->definition.find(Quoted) != std::string::npos) {
+      Holder = Work[I];
+      break;
+    }
+    for (const std::string &Name : identifiersIn(Work[I]->definition))
+      if (auto It = ByName.find(Name);
+          It != ByName.end() && std::find(Work.begin(), Work.end(), It->second) == Work.end())
+        Work.push_back(It->second);
+  }
+  std::string Construct = "SEC(" + Quoted + ") in " + Head;
+  std::string DeclText = Holder ? textOf(M, Holder->decl) : "";
+  size_t At = DeclText.find(Quoted);
+  if (!Holder || Holder->origin == Origin::System || At == std::string::npos ||
+      DeclText.find(Quoted, At + 1) != std::string::npos) {
+    refuse(Construct,
+           Holder ? "the section is written in macro " + Holder->name +
+                        ", which is not the project's own text or holds it more than once"
+                  : "its SEC() name is not written in the file",
+           Entry->decl);
+    return;
+  }
+  // Editing the #define changes every kept use of it, also through other macros.
+  std::vector<std::string> Others = keptUsersOf(*Holder, ByName);
+  if (!Others.empty()) {
+    refuse(Construct,
+           "the section is written in macro " + Holder->name + ", which also writes kept " +
+               toolchain::nameList(Others) + ": editing it would retarget them too",
+           Entry->decl);
+    return;
+  }
+  SourceSpan Literal = Holder->decl;
+  Literal.beginOffset += static_cast<unsigned>(At);
+  Literal.endOffset = Literal.beginOffset + static_cast<unsigned>(Quoted.size());
+  Literal.beginLine = Literal.endLine =
+      Holder->decl.beginLine +
+      static_cast<unsigned>(std::count(DeclText.begin(), DeclText.begin() + At, '\n'));
+  size_t LineStart = DeclText.rfind('\n', At);
+  Literal.beginColumn =
+      static_cast<unsigned>(At - (LineStart == std::string::npos ? 0 : LineStart + 1)) +
+      (LineStart == std::string::npos ? Holder->decl.beginColumn : 1);
+  Literal.endColumn = Literal.beginColumn + static_cast<unsigned>(Quoted.size());
+  rewrite("section", Literal, Written);
+  Report.caveats.push_back("the section is written in macro " + Holder->name + " (" +
+                           Holder->decl.file + ":" + std::to_string(Holder->decl.beginLine) +
+                           "), which no other kept code uses: its #define is edited");
+}
+
+std::vector<std::string>
+Retargeter::keptUsersOf(const Macro &Holder, const std::map<std::string, const Macro *> &ByName) {
+  // The macros whose expansion reaches Holder: itself and those whose definitions name one.
+  std::set<const Macro *> Reaching{&Holder};
+  for (bool Grew = true; Grew;) {
+    Grew = false;
+    for (const auto &[Name, Mc] : ByName)
+      if (!Reaching.count(Mc))
+        for (const std::string &Id : identifiersIn(Mc->definition))
+          if (auto It = ByName.find(Id); It != ByName.end() && Reaching.count(It->second)) {
+            Grew = Reaching.insert(Mc).second;
+            break;
+          }
+  }
+  Selection Sel;
+  Sel.kind = Selection::Kind::Programs;
+  Sel.names = {P.name};
+  auto Sl = computeSlice(M, Sel);
+  std::vector<std::string> Users;
+  // Only programs change with the section: `DEFINE_FILTER(name)` may write a kept static
+  // helper beside its program, and the edit leaves that helper as it is.
+  for (const Program &Q : M.programs) {
+    auto It = ById.find(Q.function);
+    if (It == ById.end() || !It->second)
+      continue;
+    const Function &F = *It->second;
+    if (&F == Entry || !F.decl.valid() || (Sl && !Sl->has(F.id)))
+      continue;
+    bool Uses = false;
+    for (const Macro *Mc : Reaching)
+      for (const MacroUse &U : Mc->uses)
+        Uses |= U.kind == "expansion" && contains(F.decl, U.site);
+    if (Uses)
+      Users.push_back(Q.name);
+  }
+  return Users;
 }
 
 void Retargeter::addHookPairRewrites() {

@@ -30,9 +30,12 @@ Failure refusalFailure(const RetargetReport &R, const std::string &Program,
             First.at.line,
             First.at.column,
             {}};
-  for (const Refusal &X : R.refusals)
+  // The first is the error line itself; the others follow it.
+  for (size_t I = 1; I < R.refusals.size(); ++I) {
+    const Refusal &X = R.refusals[I];
     F.details += X.at.file + ":" + std::to_string(X.at.line) + ":" + std::to_string(X.at.column) +
                  ": refused: " + X.construct + ": " + X.reason + "\n";
+  }
   return F;
 }
 

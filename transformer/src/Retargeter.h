@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -57,6 +58,11 @@ inline Location referenceAt(const extractor::Function &F, const extractor::Edge 
 /// it into bpf_redirect(skb->ifindex, 0); callees, variables and comparisons keep the value.
 inline constexpr const char *TxValueName = "BPFCARVE_XDP_TX";
 inline constexpr const char *TxReturnMacro = "BPFCARVE_TC_RETURN";
+/// Codes as data (findCodesAsData): the entry's computed returns go through this macro, which
+/// turns each source code's number into the target's code.
+inline constexpr const char *VerdictMacro = "BPFCARVE_VERDICT";
+/// The way back: a verdict helper's result (target numbers) as the source code it stands for.
+inline constexpr const char *SourceVerdictMacro = "BPFCARVE_SOURCE_VERDICT";
 
 /// One retargeting run: collects edits, rewrites, refusals and caveats.
 class Retargeter {
@@ -127,6 +133,13 @@ private:
   /// Constructs whose meaning depends on where the hooks' packet offsets start.
   void refusePacketBaseUses(const std::vector<std::string> &SliceFunctions);
   void rewriteSection();
+  /// The entry's section literal is in a macro's #define (Head: the declaration's first line):
+  /// the #define is edited when no other kept code expands it, else refused.
+  void rewriteMacroSection(const std::string &Head, const std::string &Written);
+  /// The kept programs other than the entry that expand Holder, directly or through macros.
+  std::vector<std::string>
+  keptUsersOf(const extractor::Macro &Holder,
+              const std::map<std::string, const extractor::Macro *> &ByName);
   /// bpf_skb_pull_data at the entry and the caveats of hookPairRules().
   void addHookPairRewrites();
   /// Every name the edits and support macros write (needsOfText), resolved against the model
@@ -161,8 +174,23 @@ private:
   /// How the output names a target code (registering the header or definitions it needs).
   std::string codeText(const verifier::ReturnCode &T);
   void rewriteReturnCodes(const extractor::Function &F, bool IsEntry);
-  /// Maps the codes F names (enumerators and macros); returns where they are.
+  /// Each use of a source code F names (enumerators and macros), outside bpf_redirect_map's
+  /// flags (which rewriteRedirectMap replaces whole).
+  void forEachCodeToken(
+      const extractor::Function &F,
+      const std::function<void(const std::string &, const extractor::SourceSpan &)> &Each);
+  /// Maps the codes F names; returns where they are.
   std::vector<extractor::SourceSpan> mapNamedCodes(const extractor::Function &F, bool IsEntry);
+  /// Sets CodesAsData when a code the slice names is data (Function::dataValues).
+  void findCodesAsData();
+  /// S is inside a return of the entry that returns a verdict helper's result.
+  bool inVerdictHelperReturn(const extractor::SourceSpan &S) const;
+  /// Refuses XDP_TX where the target cannot bounce the frame; false when it can.
+  bool refuseTx(const std::string &Name, const extractor::SourceSpan &Where);
+  /// An entry return R becomes VerdictMacro(ctx, R).
+  void wrapVerdict(const extractor::ReturnSite &R);
+  /// The definitions of VerdictMacro (and SourceVerdictMacro) for this hook pair.
+  std::string verdictMacroText();
   /// The entry's returns of bare numbers (`return 2;` in an XDP program is XDP_PASS).
   void mapReturnedNumbers(const extractor::Function &F,
                           const std::vector<extractor::SourceSpan> &CodeSites);
@@ -213,6 +241,15 @@ private:
   /// entry's computed returns may carry codes (through variables and callees).
   bool NamesVerdict = false;
   std::vector<const extractor::ReturnSite *> ComputedReturns; ///< the entry's, with no code in them
+  /// Some code the slice names is data: codes keep their numbers and the entry's returns
+  /// translate them (VerdictMacro). DataCode: the first such code and where it is.
+  bool CodesAsData = false;
+  std::string DataCode;
+  /// XDP_TX kept as a value reaches the entry's returns: the macro bounces it.
+  bool VerdictTx = false;
+  /// Some verdict helper's result travels on as a value: SourceVerdictMacro is defined.
+  bool SourceVerdict = false;
+  std::string VerdictDefinition; ///< verdictMacroText(), when CodesAsData
   /// XDP_TX travels as a value (see rewriteTxValueReturns): where the value was written.
   std::vector<extractor::SourceSpan> TxValueSites;
   std::map<std::string, std::string> Renamed; ///< kfunc id -> its counterpart's name
@@ -223,8 +260,8 @@ private:
 /// The report as the caller gets it: rewrites in source order, each caveat once.
 void finishReport(RetargetReport &R);
 
-/// The Rejected failure of a refused retarget: located at the first refusal, every refusal in
-/// its details.
+/// The Rejected failure of a refused retarget: located at the first refusal, every other
+/// refusal in its details.
 Failure refusalFailure(const RetargetReport &R, const std::string &Program,
                        std::string_view ToHook);
 

@@ -9,6 +9,7 @@
 #include "Retargeter.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace bpfcarve::transformer {
 
@@ -52,8 +53,13 @@ void Retargeter::mapCodeToken(const Function &F, const std::string &Name, const 
   if (!C)
     return;
   NamesVerdict = true;
+  // Codes that are data keep their values; the entry's returns translate them (wrapVerdict).
+  bool Keep = CodesAsData && !WholeReturn && !inVerdictHelperReturn(Where);
   if (C->meaning == ReturnMeaning::Tx) {
-    mapTxToken(Name, Spelled, Where, WholeReturn);
+    if (!Keep)
+      mapTxToken(Name, Spelled, Where, WholeReturn);
+    else if (!refuseTx(Name, Where))
+      VerdictTx = true;
     return;
   }
   const verifier::ReturnCode *T = mapCode(*C);
@@ -73,7 +79,20 @@ void Retargeter::mapCodeToken(const Function &F, const std::string &Name, const 
     Report.caveats.push_back(Name + " became " + std::string(T->name) + ": " +
                              std::string(To.name) +
                              " has no error verdict (XDP_ABORTED's tracepoint does not fire)");
-  rewrite("return-code", Where, codeText(*T), false, &Spelled);
+  if (!Keep)
+    rewrite("return-code", Where, codeText(*T), false, &Spelled);
+}
+
+bool Retargeter::refuseTx(const std::string &Name, const SourceSpan &Where) {
+  std::string Ctx = Entry ? ctxParamOf(*Entry) : "";
+  if (To.returnCodeFor(ReturnMeaning::Redirect) && To.ctxStruct == "__sk_buff" &&
+      O.direction == "ingress" && !Ctx.empty())
+    return false;
+  refuse(Name,
+         "bounces the frame out of its ingress interface: only tc ingress can do that "
+         "(bpf_redirect(skb->ifindex, 0)), from an entry whose ctx has a name",
+         Where);
+  return true;
 }
 
 void Retargeter::mapTxToken(const std::string &Name, const SourceSpan &Spelled,
@@ -84,15 +103,9 @@ void Retargeter::mapTxToken(const std::string &Name, const SourceSpan &Spelled,
   // `return XDP_TX;` is a status; test_xdp_noinline.c: `return XDP_TX;` in
   // swap_mac_and_send(), which has no ctx) it is a value, turned into the call only where the
   // entry returns it (rewriteTxValueReturns).
-  std::string Ctx = Entry ? ctxParamOf(*Entry) : "";
-  if (!To.returnCodeFor(ReturnMeaning::Redirect) || To.ctxStruct != "__sk_buff" ||
-      O.direction != "ingress" || Ctx.empty()) {
-    refuse(Name,
-           "bounces the frame out of its ingress interface: only tc ingress can do that "
-           "(bpf_redirect(skb->ifindex, 0)), from an entry whose ctx has a name",
-           Where);
+  if (refuseTx(Name, Where))
     return;
-  }
+  std::string Ctx = ctxParamOf(*Entry);
   if (WholeReturn) {
     rewrite("return-code", Where, "bpf_redirect(" + Ctx + "->ifindex, 0)", false, &Spelled);
   } else {
@@ -117,22 +130,36 @@ void Retargeter::rewriteReturnCodes(const Function &F, bool IsEntry) {
   std::vector<SourceSpan> CodeSites = mapNamedCodes(F, IsEntry);
   for (const ReturnSite &R : F.returns)
     NamesVerdict |= R.site.valid() && returnsVerdictHelper(F, R);
+  // A verdict helper's result that travels on as a value (`return counted(bpf_redirect(2, 0));`)
+  // is in the target's numbers: it joins the source's through SourceVerdictMacro.
+  if (CodesAsData)
+    for (const HelperCall &H : F.helperCalls)
+      if (std::find(verdictHelpers().begin(), verdictHelpers().end(), helperKey(H)) !=
+              verdictHelpers().end() &&
+          !(IsEntry && inVerdictHelperReturn(H.site))) {
+        SourceSpan Begin = H.site, End = H.site;
+        Begin.endOffset = Begin.beginOffset;
+        End.beginOffset = End.endOffset;
+        editOnly(Begin, std::string(SourceVerdictMacro) + "(");
+        editOnly(End, ")");
+        std::string Text = textOf(M, H.site);
+        Report.rewrites.push_back({"return-code", at(H.site), Text,
+                                   std::string(SourceVerdictMacro) + "(" + Text + ")", false});
+        SourceVerdict = true;
+      }
   if (!IsEntry)
     return; // a callee's other values are its own (`return LB_CONTINUE;` meaning "go on")
   mapReturnedNumbers(F, CodeSites);
 }
 
-std::vector<SourceSpan> Retargeter::mapNamedCodes(const Function &F, bool IsEntry) {
+void Retargeter::forEachCodeToken(
+    const Function &F, const std::function<void(const std::string &, const SourceSpan &)> &Each) {
   std::set<std::string> Codes;
   for (const verifier::ReturnCode &C : From.returnCodes)
     Codes.insert(std::string(C.name));
   for (const ReturnCodeAlias &A : returnCodeAliases())
     if (A.hook == From.name)
       Codes.insert(std::string(A.name));
-  auto wholeReturn = [&](const SourceSpan &S) {
-    return IsEntry && std::any_of(F.returns.begin(), F.returns.end(),
-                                  [&](const ReturnSite &R) { return sameSpan(R.site, S); });
-  };
   // bpf_redirect_map's flags are replaced as a whole by the tc code of their action bits
   // (rewriteRedirectMap): a code written there (`XDP_DROP`) is not mapped on its own.
   std::vector<SourceSpan> Replaced;
@@ -143,30 +170,100 @@ std::vector<SourceSpan> Retargeter::mapNamedCodes(const Function &F, bool IsEntr
     return std::any_of(Replaced.begin(), Replaced.end(),
                        [&](const SourceSpan &X) { return contains(X, S); });
   };
-  std::vector<SourceSpan> CodeSites;
   for (const TokenRef &R : F.enumRefs)
-    if (Codes.count(R.name) && R.spelled.valid() && !replaced(R.spelled)) {
-      mapCodeToken(F, R.name, R.spelled, R.spelled, wholeReturn(R.spelled));
-      CodeSites.push_back(R.spelled);
-    }
+    if (Codes.count(R.name) && R.spelled.valid() && !replaced(R.spelled))
+      Each(R.name, R.spelled);
   // Codes that are macros (TC_ACT_*), expanded in the function's body.
   for (const Macro &Mc : M.macros)
     if (Codes.count(Mc.name))
       for (const MacroUse &U : Mc.uses)
-        if (U.kind == "expansion" && contains(F.body, U.site) && !replaced(U.site)) {
-          mapCodeToken(F, Mc.name, U.site, U.site, wholeReturn(U.site));
-          CodeSites.push_back(U.site);
-        }
+        if (U.kind == "expansion" && contains(F.body, U.site) && !replaced(U.site))
+          Each(Mc.name, U.site);
+}
+
+std::vector<SourceSpan> Retargeter::mapNamedCodes(const Function &F, bool IsEntry) {
+  auto wholeReturn = [&](const SourceSpan &S) {
+    return IsEntry && std::any_of(F.returns.begin(), F.returns.end(),
+                                  [&](const ReturnSite &R) { return sameSpan(R.site, S); });
+  };
+  std::vector<SourceSpan> CodeSites;
+  forEachCodeToken(F, [&](const std::string &Name, const SourceSpan &S) {
+    mapCodeToken(F, Name, S, S, wholeReturn(S));
+    CodeSites.push_back(S);
+  });
   return CodeSites;
+}
+
+void Retargeter::findCodesAsData() {
+  // xdp_stats_record_action() of the XDP tutorials: `__u32 action = XDP_PASS;` ... then
+  // `bpf_map_lookup_elem(&xdp_stats_map, &action)`: the map is keyed by XDP's numbers.
+  if (From.lengthVerdict)
+    return;
+  for (const std::string &Id : SliceFunctions) {
+    const Function *F = ById[Id];
+    if (!F || F->origin == Origin::System || CodesAsData)
+      continue;
+    forEachCodeToken(*F, [&](const std::string &Name, const SourceSpan &S) {
+      if (CodesAsData || std::none_of(F->dataValues.begin(), F->dataValues.end(),
+                                      [&](const SourceSpan &D) { return contains(D, S); }))
+        return;
+      CodesAsData = true;
+      DataCode = Name + " at " + S.file + ":" + std::to_string(S.beginLine);
+      Report.caveats.push_back(
+          DataCode + " is data (a map key, a stored or printed value, arithmetic or a truth " +
+          "test): " + std::string(From.name) + " codes keep their numbers inside the " +
+          "program, and the entry translates what it returns (" + VerdictMacro + ")");
+    });
+  }
+}
+
+bool Retargeter::inVerdictHelperReturn(const SourceSpan &S) const {
+  if (!Entry)
+    return false;
+  for (const ReturnSite &R : Entry->returns)
+    if (contains(R.site, S))
+      for (const HelperCall &H : Entry->helperCalls)
+        if (sameSpan(H.site, R.site) && std::find(verdictHelpers().begin(), verdictHelpers().end(),
+                                                  helperKey(H)) != verdictHelpers().end())
+          return true;
+  return false;
 }
 
 void Retargeter::mapReturnedNumbers(const Function &F, const std::vector<SourceSpan> &CodeSites) {
   for (const ReturnSite &R : F.returns) {
     if (!R.site.valid())
       continue;
-    bool HasCode = false;
-    for (const SourceSpan &S : CodeSites)
+    if (F.body.valid() && contains(R.site, F.body)) {
+      // tailcall1.c's `#define TAIL_FUNC(x) SEC("tc") int classifier_##x(...) { return x; }`:
+      // the return has no text of its own; a code enumerator spelled in the macro's body was
+      // mapped there (mapNamedCodes), anything else cannot be edited.
+      bool MappedInMacro =
+          std::any_of(F.enumRefs.begin(), F.enumRefs.end(), [&](const TokenRef &T) {
+            return T.inMacroBody && sourceCode(T.name) &&
+                   std::find(R.names.begin(), R.names.end(), T.name) != R.names.end();
+          });
+      const verifier::ReturnCode *C = nullptr;
+      for (const verifier::ReturnCode &X : From.returnCodes)
+        if (R.value && X.value == *R.value)
+          C = &X;
+      if (!MappedInMacro && C && C->meaning != ReturnMeaning::Tx && !mapCode(*C))
+        mapCodeToken(F, std::string(C->name), R.site, R.site, true); // refused: no counterpart
+      else if (!MappedInMacro)
+        refuse("the return in " + R.text,
+               "it is written in a macro that writes the whole function: it has no text "
+               "of its own to edit",
+               R.site);
+      continue;
+    }
+    bool HasCode = false, WholeCode = false;
+    for (const SourceSpan &S : CodeSites) {
       HasCode |= contains(R.site, S) || contains(S, R.site);
+      WholeCode |= sameSpan(R.site, S);
+    }
+    if (CodesAsData && !WholeCode && !inVerdictHelperReturn(R.site) && (HasCode || !R.value)) {
+      wrapVerdict(R); // the codes in it, or reaching it, kept their numbers
+      continue;
+    }
     if (HasCode)
       continue;
     if (From.lengthVerdict && !To.lengthVerdict) {
@@ -228,6 +325,62 @@ void Retargeter::mapLengthReturn(const ReturnSite &R) {
                            std::to_string(R.site.beginLine) + " is a length to keep at " +
                            std::string(From.name) + "; at " + std::string(To.name) +
                            " 0 drops and any other value passes the whole packet");
+}
+
+void Retargeter::wrapVerdict(const ReturnSite &R) {
+  std::string Ctx = ctxParamOf(*Entry);
+  std::string Before = std::string(VerdictMacro) + "(" + (Ctx.empty() ? "0" : Ctx) + ", ";
+  SourceSpan Begin = R.site, End = R.site;
+  Begin.endOffset = Begin.beginOffset;
+  End.beginOffset = End.endOffset;
+  editOnly(Begin, Before);
+  editOnly(End, ")");
+  Report.rewrites.push_back({"return-code", at(R.site), R.text, Before + R.text + ")", false});
+}
+
+std::string Retargeter::verdictMacroText() {
+  // One conditional per source code with a counterpart, each source number once.
+  std::string Body;
+  std::set<long long> Seen;
+  for (const verifier::ReturnCode &C : From.returnCodes) {
+    if (!Seen.insert(C.value).second)
+      continue;
+    std::string Target;
+    if (C.meaning == ReturnMeaning::Tx) {
+      if (!VerdictTx)
+        continue;
+      Target = "(int)bpf_redirect((ctx)->ifindex, 0)";
+    } else if (const verifier::ReturnCode *T = mapCode(C)) {
+      Target = codeText(*T);
+    } else {
+      continue;
+    }
+    Body += "bpfcarve_v_ == " + std::to_string(C.value) + " /* " + std::string(C.name) + " */ ? " +
+            Target + " : ";
+  }
+  std::string Text = "/* bpfcarve retarget: " + std::string(From.name) +
+                     " codes are data in this program (" + DataCode +
+                     "); the entry's returns translate them */\n#define " + VerdictMacro +
+                     "(ctx, v) ({ int bpfcarve_v_ = (v); " + Body + "bpfcarve_v_; })";
+  if (!SourceVerdict)
+    return Text;
+  // The way back, for verdict helpers' results: each target code to the source code that maps
+  // to it, the one of the same meaning first (TC_ACT_SHOT to XDP_DROP, not XDP_ABORTED).
+  std::string Back;
+  std::set<long long> Done;
+  for (const verifier::ReturnCode &T : To.returnCodes) {
+    const verifier::ReturnCode *Best = nullptr;
+    for (const verifier::ReturnCode &C : From.returnCodes)
+      if (const verifier::ReturnCode *X = mapCode(C); X && X->value == T.value)
+        if (!Best || (C.meaning == T.meaning && Best->meaning != T.meaning))
+          Best = &C;
+    if (!Best || !Done.insert(T.value).second)
+      continue;
+    Back += "bpfcarve_w_ == " + codeText(T) + " ? " + std::to_string(Best->value) + " /* " +
+            std::string(Best->name) + " */ : ";
+  }
+  return Text + "\n#define " + SourceVerdictMacro + "(v) ({ int bpfcarve_w_ = (v); " + Back +
+         "bpfcarve_w_; })";
 }
 
 void Retargeter::rewriteTxValueReturns() {

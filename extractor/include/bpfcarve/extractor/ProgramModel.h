@@ -200,6 +200,10 @@ struct Function {
   std::vector<SourceSpan> nameSpans;
   SourceSpan sectionLiteral;      ///< the string literal of SEC("..."), where it is spelled
   SourceSpan body;                ///< the compound statement, braces included
+  /// Constant expressions naming an enumerator or a macro (`XDP_PASS`) whose value the program
+  /// uses as data: a map key, a stored or printed value, arithmetic, a truth test, reached
+  /// through locals, parameters and return values (ValueFlow.cpp). Where they are written.
+  std::vector<SourceSpan> dataValues;
 };
 
 struct Program {

@@ -54,7 +54,7 @@ struct CarveResult {
 };
 
 /// The whole carve. Bad packets or seed are bad input before anything is written. A retarget
-/// refusal is its Rejected failure (its details list every refusal); the output is then not
+/// refusal is its Rejected failure (its details list the other refusals); the output is then not
 /// written.
 Result<CarveResult> carve(const CarveOptions &O);
 

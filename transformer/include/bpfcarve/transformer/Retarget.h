@@ -78,7 +78,7 @@ struct RetargetResult {
 };
 
 /// Retargets. Refusals are a Rejected failure (exit 1) located at the first refused construct;
-/// its details list every refusal. The output is parsed again before it is returned.
+/// its details list the other refusals. The output is parsed again before it is returned.
 Result<RetargetResult> retarget(const extractor::ParseOptions &Input, const RetargetOptions &O);
 /// The same on the model of Input built already (an extract's), so Input is not parsed again.
 Result<RetargetResult> retarget(const extractor::ProgramModel &Model,

@@ -1,6 +1,7 @@
 // ARGS: --to xdp --program pass_0
-// REFUSE: refuse_macro_section.bpf.c:14:1: error: cannot retarget 'pass_0' to xdp: SEC\("tc"\) in PASS_PROG\(0\): the section is written in the macro that defines the program: editing it would retarget every program the macro defines$
-/* tailcall1.c's pattern: one macro defines several programs, SEC() and all. */
+// REFUSE: refuse_macro_return\.bpf\.c:15:1: error: cannot retarget 'pass_0' to xdp: the return in PASS_PROG\(0\): it is written in a macro that writes the whole function: it has no text of its own to edit$
+/* tailcall1.c's pattern with a code that is a macro (TC_ACT_OK): the return is written in the
+ * macro's body, where no use of TC_ACT_OK is recorded, and has no text of its own. */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
