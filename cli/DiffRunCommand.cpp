@@ -74,6 +74,7 @@ void addDiffRunCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--maps", O->seed, "SEED.json: map entries written into both before the run");
   Sub->add_option("--format", O->format, "output format")->check(CLI::IsMember({"text", "json"}));
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
+  addModernizeMapsFlag(Sub, Ctx); // an iproute2 original against its modernized retarget
   Sub->footer("Exit: 0 same behaviour, 1 a packet or a map differs, 2 bad input, 3 this kernel\n"
               "cannot test-run the program type.\n"
               "Examples:\n"

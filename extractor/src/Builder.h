@@ -187,6 +187,9 @@ private:
 int helperIdOf(const VarDecl *VD);
 /// An extern function declared in section ".ksyms" (libbpf's `__ksym`).
 bool isKfunc(const FunctionDecl *FD);
+/// A function's section: its SEC()/section attribute, else the `#pragma clang section text="..."`
+/// it is defined under (libbpf loads both as programs); "" when none.
+std::string sectionOf(const FunctionDecl *FD);
 /// A variable in section ".maps" or "maps".
 bool isMapVar(const VarDecl *VD);
 /// The integer parameters FD adds to (or subtracts from) a pointer parameter, with the names of

@@ -270,8 +270,8 @@ private:
         return true;
     // A program's first parameter, whatever it points to (a tracepoint's own record struct).
     const FunctionDecl *Def = Caller->getDefinition() ? Caller->getDefinition() : Caller;
-    const auto *Section = Def->getAttr<SectionAttr>();
-    return I == 0 && T->isPointerType() && Section && Section->getName() != ".text";
+    std::string Section = sectionOf(Def);
+    return I == 0 && T->isPointerType() && !Section.empty() && Section != ".text";
   }
   /// E is changed: to Value by a plain assignment, else in a way not followed.
   void change(const Expr *E, const Expr *Value) {

@@ -24,6 +24,8 @@ struct Unit {
   unsigned line = 0;
   UnitKind kind = UnitKind::Decl;
   std::string text; ///< generated text (a forward declaration) instead of [begin, end)
+  /// Lines around it: the `#pragma clang section text="..."` a program is placed with.
+  std::string before, after;
 };
 
 bool isSpace(char C) {
@@ -167,6 +169,8 @@ private:
                      Sp.endOffset,
                      Sp.beginLine,
                      K,
+                     {},
+                     {},
                      {}});
   }
 
@@ -267,9 +271,24 @@ private:
         continue;
       }
       for (const SourceSpan &Sp : spansToEmit(K.id, It->second))
-        if (!staysInLocalHeader(Sp.file))
+        if (!staysInLocalHeader(Sp.file)) {
           addUnit(Sp, UnitKind::Decl);
+          placeByPragma(K.id, Units.back());
+        }
     }
+  }
+
+  /// A function the input places with `#pragma clang section text="xdp"` is placed so again:
+  /// the pragma lines are not part of any entity's text.
+  void placeByPragma(const std::string &Id, Unit &U) const {
+    for (const Function &F : M.functions)
+      if (F.id == Id && F.sectionFromPragma && F.body.valid() && contains(U, F.body)) {
+        U.before = "#pragma clang section text=\"" + F.section + "\"\n";
+        U.after = "\n#pragma clang section text=\"\"";
+      }
+  }
+  static bool contains(const Unit &U, const SourceSpan &S) {
+    return U.file == S.file && U.begin <= S.beginOffset && S.endOffset <= U.end;
   }
 
   /// Whether Sp shares text with an entity other than Id that is not kept.
@@ -427,6 +446,8 @@ private:
                               D.endOffset,
                               D.beginLine,
                               UnitKind::Directive,
+                              {},
+                              {},
                               {}});
     }
     Units.insert(Units.end(), Directives.begin(), Directives.end());
@@ -492,6 +513,7 @@ private:
       if (Prev && ((U.kind == UnitKind::Decl && *Prev == UnitKind::Decl) ||
                    (U.kind != UnitKind::Include && *Prev == UnitKind::Include)))
         Out += "\n";
+      Out += U.before; // the pragma first: the `from` comment stays next to its declaration
       if (U.kind == UnitKind::Decl) {
         bool Adjacent = PrevDecl && PrevDecl->file == U.file && PrevDecl->end <= U.begin &&
                         onlySpaceBetween(Text, PrevDecl->end, U.begin) && U.text.empty();
@@ -500,7 +522,7 @@ private:
                  (U.text.empty() ? "" : ", declaration only") + " */\n";
         PrevDecl = U.text.empty() ? &U : nullptr;
       }
-      Out += Body;
+      Out += Body + U.after;
       Out += "\n";
       Prev = U.kind;
     }

@@ -1,6 +1,7 @@
 //===- Extract.cpp --------------------------------------------------------===//
 #include "bpfcarve/extractor/Extract.h"
 #include "bpfcarve/extractor/Declarations.h"
+#include "bpfcarve/toolchain/Names.h"
 
 #include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/toolchain/TempDir.h"
@@ -100,9 +101,9 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
       if (!P)
         return P.failure();
       if (!P->conflicts.empty())
-        return Failure::badInput("cannot generate a " + E.harness->name + " harness: it calls " +
-                                 P->conflicts.front().name + ", which the file declares as " +
-                                 P->conflicts.front().what);
+        return Failure::badInput("cannot generate " + toolchain::withArticle(E.harness->name) +
+                                 " harness: it calls " + P->conflicts.front().name +
+                                 ", which the file declares as " + P->conflicts.front().what);
       if (!P->keep.empty()) {
         Sel.generated = P->keep;
         Sl = computeSlice(*Model, Sel);

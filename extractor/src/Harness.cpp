@@ -1,6 +1,7 @@
 //===- Harness.cpp --------------------------------------------------------===//
 #include "bpfcarve/extractor/Harness.h"
 #include "bpfcarve/extractor/Declarations.h"
+#include "bpfcarve/toolchain/Names.h"
 
 #include <algorithm>
 #include <set>
@@ -73,8 +74,8 @@ std::string pointeeRefusal(const ProgramModel &M, const HarnessHook &H, const st
     return {};
   if (std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(), Record) !=
       H.foreignCtxStructs.end())
-    return "points to " + Record + ", the context of another hook; a " + H.name +
-           " program has struct " + H.ctxStruct;
+    return "points to " + Record + ", the context of another hook; " +
+           toolchain::withArticle(H.name) + " program has struct " + H.ctxStruct;
   if (!PointerMember.empty() && isKernelObject(M, Record))
     return "points to a kernel object (struct " + Record + " from vmlinux.h, with pointer member " +
            PointerMember + ") that a harness cannot make up";
@@ -546,14 +547,14 @@ private:
 
 Result<GeneratedHarness> HarnessWriter::render(size_t FunctionCount) const {
   if (!Refused.empty()) {
-    std::string Msg = "cannot generate a " + H.name + " harness: ";
+    std::string Msg = "cannot generate " + toolchain::withArticle(H.name) + " harness: ";
     for (size_t I = 0; I < Refused.size(); ++I)
       Msg += (I ? "; " : "") + Refused[I];
     return Failure::badInput(Msg);
   }
   GeneratedHarness G;
-  G.comment = "/* bpfcarve harness: a " + H.name + " entry that calls the selected function" +
-              (FunctionCount > 1 ? "s" : "") +
+  G.comment = "/* bpfcarve harness: " + toolchain::withArticle(H.name) +
+              " entry that calls the selected function" + (FunctionCount > 1 ? "s" : "") +
               " with arguments the verifier must treat as unknown (map contents, packet "
               "pointers). */\n";
   // Every name the text below writes that the selected code may not declare.
@@ -629,8 +630,8 @@ Result<GeneratedHarness> generateHarness(const ProgramModel &M,
                                          const HarnessHook &H) {
   for (const Function *F : Functions)
     if (std::string Call = sleepingCall(M, *F); !Call.empty())
-      return Failure::badInput("cannot generate a " + H.name + " harness: " + F->name + " calls " +
-                               Call +
+      return Failure::badInput("cannot generate " + toolchain::withArticle(H.name) +
+                               " harness: " + F->name + " calls " + Call +
                                ", which may sleep: only sleepable programs (uprobe.s, lsm.s) "
                                "may call it, and no harness hook is sleepable");
   HarnessWriter W(M, H);

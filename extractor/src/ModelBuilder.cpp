@@ -129,10 +129,10 @@ std::string Builder::createFunction(const FunctionDecl *FD) {
   F.alwaysInline = Rep->hasAttr<AlwaysInlineAttr>();
   F.noInline = Rep->hasAttr<NoInlineAttr>();
   F.isKfunc = isKfunc(Rep);
-  if (auto *SA = Rep->getAttr<SectionAttr>()) {
-    F.section = SA->getName().str();
+  F.section = sectionOf(Rep);
+  F.sectionFromPragma = !F.section.empty() && !Rep->hasAttr<SectionAttr>();
+  if (!F.section.empty() && !F.sectionFromPragma)
     F.sectionLiteral = sectionLiteralSpan(Rep, F.section);
-  }
   if (Rep->doesThisDeclarationHaveABody())
     F.body = spanOfRange(Rep->getBody()->getSourceRange());
   F.signature = Rep->getType().getAsString(Ctx.getPrintingPolicy());

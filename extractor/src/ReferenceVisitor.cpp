@@ -407,6 +407,15 @@ bool isKfunc(const FunctionDecl *FD) {
   return false;
 }
 
+std::string sectionOf(const FunctionDecl *FD) {
+  if (const auto *SA = FD->getAttr<SectionAttr>())
+    return SA->getName().str();
+  // `#pragma clang section text="xdp"` before the definition (the pragma applies to definitions).
+  if (const auto *PA = FD->getAttr<PragmaClangTextSectionAttr>(); PA && FD->hasBody())
+    return PA->getName().str();
+  return "";
+}
+
 bool isMapVar(const VarDecl *VD) {
   auto *SA = VD->getAttr<SectionAttr>();
   return SA && (SA->getName() == ".maps" || SA->getName() == "maps");

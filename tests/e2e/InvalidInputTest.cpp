@@ -360,7 +360,7 @@ std::vector<Case> cases() {
        "bpfcarve: error: give exactly one selection: .*", WithProg});
   add({"harness_cannot_synthesise_function_pointer",
        {"extract", P, "--function", "helper", "--harness", "xdp"}, 2,
-       "bpfcarve: error: cannot generate a xdp harness: helper\\(cb: int \\(\\*\\)\\(int\\)\\): "
+       "bpfcarve: error: cannot generate an xdp harness: helper\\(cb: int \\(\\*\\)\\(int\\)\\): "
        "function pointers cannot be synthesised",
        WithProg});
   add({"harness_unknown_hook", {"extract", P, "--function", "twice", "--harness", "xpd"}, 2,
@@ -432,7 +432,7 @@ std::vector<Case> cases() {
        "name one of them",
        WithProg});
   add({"retarget_from_mismatch", {"retarget", P, "--program", "first", "--from", "tc", "--to", "tc"},
-       2, "bpfcarve: error: program 'first' is a xdp program, not tc", WithProg});
+       2, "bpfcarve: error: program 'first' is an xdp program, not tc", WithProg});
   add({"retarget_section_without_profile", {"retarget", "@D/perf.c", "--to", "tc"}, 2,
        "bpfcarve: error: program 'sample' is in SEC\\(\"perf_event\"\\), which no hook profile "
        "describes$",

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -131,6 +132,23 @@ TEST_F(Verify, MixedTypesAndAutoloadOffProgramsPassEachWithItsOwnType) {
     EXPECT_TRUE(P["error"].is_null()) << Name;
   }
   EXPECT_EQ(R.report["programs"][2]["section"], "socket") << "the '?' of SEC(\"?socket\") is not part of the section";
+}
+
+TEST_F(Verify, TheTextTableNeverCutsAName) {
+  // Columns grow with their longest cell: the name was cut to 22 characters and a '~'.
+  auto R = toolchain::runProcess({BPFCARVE_BIN, "verify", Inputs + "long_names.bpf.c"});
+  ASSERT_TRUE(static_cast<bool>(R));
+  EXPECT_EQ(R->exitCode, 0) << R->err;
+  std::istringstream Lines(R->out);
+  std::string Header, Long, Short;
+  std::getline(Lines, Header);
+  std::getline(Lines, Long);
+  std::getline(Lines, Short);
+  EXPECT_EQ(Long.rfind("bpfcarve_t_a_program_whose_name_is_longer_than_its_column  xdp", 0), 0u)
+      << R->out;
+  // One column layout for every row: the verdicts line up under their header.
+  EXPECT_EQ(Long.find("pass"), Header.find("verdict")) << R->out;
+  EXPECT_EQ(Short.find("pass"), Header.find("verdict")) << R->out;
 }
 
 TEST_F(Verify, ProgramSelectionByNameOrUniqueSection) {

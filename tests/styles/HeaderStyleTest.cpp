@@ -9,7 +9,11 @@
 // "DUMP LINK": the test runs on a copy of the folder where DUMP is bpftool's C dump of this
 // kernel's BTF and LINK a symlink to it (the dump is this kernel's, never committed). A flag's
 // `@PACKAGE@` is the root of that fetched Debian source package (corpus/fetch-sources.sh):
-// iproute2's own include/bpf_api.h, BPF_FUNC() helpers by their short names and __section(). Every style must give the same outcomes: the
+// iproute2's own include/bpf_api.h, BPF_FUNC() helpers by their short names, __section() and a
+// legacy struct bpf_elf_map. Above the marker each style also defines the map and spells the
+// entry's section through a macro of its own (ENTRY_SECTION; an unknown section in
+// vmlinux_renamed). `options` holds a style's extra options per command ("retarget: --type xdp"):
+// what a user of that style passes. Every style must give the same outcomes: the
 // harness of the parser verifies, the program retargets to tc, verifies there and behaves the
 // same on packets, with the same kept functions and maps. The names the harness and the rewrites
 // write come from the input's declarations, or from bpfcarve's where the input has none
@@ -87,6 +91,20 @@ std::vector<std::string> flagsOf(const fs::path &Dir, std::string *Missing = nul
                         : F);
   }
   return Flags;
+}
+
+/// The style's options for Command (its `options` file: "COMMAND: OPTION...").
+std::vector<std::string> optionsOf(const fs::path &Dir, const std::string &Command) {
+  std::vector<std::string> Out;
+  std::istringstream In(fs::exists(Dir / "options") ? slurp(Dir / "options") : "");
+  for (std::string Line; std::getline(In, Line);) {
+    if (Line.rfind(Command + ":", 0) != 0)
+      continue;
+    std::istringstream Words(Line.substr(Command.size() + 1));
+    for (std::string W; Words >> W;)
+      Out.push_back(W);
+  }
+  return Out;
 }
 
 /// What one style gives: exit codes, verdicts, kept names; and the texts, for the messages.
@@ -173,12 +191,18 @@ protected:
             O.kept.insert(K["id"].get<std::string>().substr(0, K["id"].get<std::string>().find('@')));
     }
     const std::string Retargeted = Tmp + "/" + Style + ".tc.c";
-    auto R = run({"retarget", In, "--to", "tc", "-o", Retargeted}, Flags);
+    std::vector<std::string> RetargetArgs{"retarget", In, "--to", "tc", "-o", Retargeted};
+    for (std::string &W : optionsOf(Dir, "retarget"))
+      RetargetArgs.push_back(std::move(W));
+    auto R = run(RetargetArgs, Flags);
     O.retargetExit = R.exitCode;
     O.log += R.err;
     if (R.exitCode == 0) {
       O.retargetVerdict = verdictOf(Retargeted, Flags, O.log);
-      auto D = run({"diff-run", In, Retargeted, "--format", "json"}, Flags);
+      std::vector<std::string> DiffArgs{"diff-run", In, Retargeted, "--format", "json"};
+      for (std::string &W : optionsOf(Dir, "diff-run"))
+        DiffArgs.push_back(std::move(W));
+      auto D = run(DiffArgs, Flags);
       O.log += D.err;
       json J = json::parse(D.out, nullptr, false);
       if (!J.is_discarded()) {

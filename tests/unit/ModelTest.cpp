@@ -378,6 +378,24 @@ XDP_PROG int via_two_macros(struct xdp_md *ctx) { return XDP_PASS; }
   EXPECT_EQ(macro(M, "SEC").origin, Origin::System);
 }
 
+TEST(Programs, PlacedByPragmaClangSection) {
+  // libbpf loads a function defined under `#pragma clang section text="..."` as a program of
+  // that section, as it does one with SEC().
+  const std::string Src = bpf(R"c(
+#pragma clang section text="xdp"
+int placed(struct xdp_md *ctx) { return XDP_PASS; }
+#pragma clang section text=""
+static __attribute__((noinline)) int after(int x) { return x + 1; }
+)c");
+  ProgramModel M = parse(Src);
+  ASSERT_EQ(M.programs.size(), 1u);
+  EXPECT_EQ(program(M, "placed").section, "xdp");
+  EXPECT_EQ(program(M, "placed").type, "xdp");
+  EXPECT_TRUE(function(M, "placed").sectionFromPragma);
+  EXPECT_FALSE(function(M, "placed").sectionLiteral.valid());
+  EXPECT_EQ(function(M, "after").section, "");
+}
+
 //===----------------------------------------------------------------------===//
 // Functions
 //===----------------------------------------------------------------------===//

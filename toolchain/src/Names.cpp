@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 
 namespace bpfcarve::toolchain {
 
@@ -59,6 +60,16 @@ std::string nameList(const std::vector<std::string> &Names) {
   if (Names.size() > Shown)
     Out += ", ...";
   return Out.empty() ? "none" : Out;
+}
+
+std::string withArticle(const std::string &Name) {
+  // A vowel sound: a vowel letter, or a letter whose name starts with one (f, l, m, n, r, s, x)
+  // opening an initialism read letter by letter.
+  static const char *const Spelt[] = {"xdp", "lsm", "lwt", "sk_", "fentry", "fexit", "fmod_ret"};
+  bool Vowel = !Name.empty() && std::string_view("aeiouAEIOU").find(Name[0]) != std::string::npos;
+  for (const char *P : Spelt)
+    Vowel |= Name.rfind(P, 0) == 0;
+  return (Vowel ? "an " : "a ") + Name;
 }
 
 std::string everyName(const std::vector<std::string> &Names) {

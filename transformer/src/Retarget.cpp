@@ -60,8 +60,9 @@ Result<const HookProfile *> sourceHook(const Program &P, const RetargetOptions &
                              "\"), which no hook profile describes" +
                              (Unknown ? "; name its hook with --type HOOK" : ""));
   if (!O.from.empty() && verifier::findHook(O.from) != From)
-    return Failure::badInput("program '" + P.name + "' is a " + std::string(From->name) +
-                             " program, not " + O.from);
+    return Failure::badInput("program '" + P.name + "' is " +
+                             toolchain::withArticle(std::string(From->name)) + " program, not " +
+                             O.from);
   return From;
 }
 
@@ -239,6 +240,10 @@ Result<RetargetResult> retarget(const ProgramModel &Model, const ParseOptions &I
     return Failure::internal("conflicting rewrites: " + *C);
 
   ProgramModel Edited = R.Edits.applyTo(Model);
+  if (!R.PragmaSection.empty())
+    for (Function &F : Edited.functions)
+      if (F.id == (*P)->function)
+        F.section = R.PragmaSection;
   Selection Sel;
   Sel.kind = Selection::Kind::Programs;
   Sel.names = {(*P)->name};

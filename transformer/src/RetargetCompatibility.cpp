@@ -118,6 +118,15 @@ void Retargeter::rewriteSection() {
     rewrite("section", Entry->sectionLiteral, Written);
     return;
   }
+  if (Entry->sectionFromPragma) {
+    // `#pragma clang section text="xdp"`: the emitter writes the pragma around the program
+    // from the model's section, which the output's model takes from here.
+    PragmaSection = std::string(P.autoload ? "" : "?") + To.sectionToWrite();
+    Report.rewrites.push_back({"section", at(Entry->decl),
+                               "#pragma clang section text=\"" + Entry->section + "\"",
+                               "#pragma clang section text=\"" + PragmaSection + "\"", false});
+    return;
+  }
   std::string D = textOf(M, Entry->decl);
   if (!Entry->decl.valid() || D.find("\"" + P.section + "\"") != std::string::npos) {
     refuse(P.name, "its SEC() name is not written in the file", Entry->decl);

@@ -87,6 +87,9 @@ public:
   /// How the names the rewrites write are declared (declareWrittenNames): the input's
   /// declarations the slice keeps, bpfcarve's for the others.
   extractor::Provisions Provided;
+  /// The entry's new section when the input places it with `#pragma clang section text=`
+  /// (no text holds it: the output's model takes it), else "".
+  std::string PragmaSection;
   /// Lines the output starts with: bpfcarve's declarations, then the support macros.
   std::vector<std::string> extraLines() const;
 

@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "Retargeter.h"
 
+#include "bpfcarve/toolchain/Names.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -416,8 +418,8 @@ void Retargeter::checkTailCall(const Function &F, const Edge &E) {
     refuse(MapIt->name,
            "prog array " + MapIt->name + " holds " +
                (H ? std::string(H->name) : "SEC(\"" + T->section + "\")") + " program " + T->name +
-               " (slot " + std::to_string(Slot.index) + "), which keeps its hook: a " +
-               std::string(To.name) + " program cannot tail-call it",
+               " (slot " + std::to_string(Slot.index) + "), which keeps its hook: " +
+               toolchain::withArticle(std::string(To.name)) + " program cannot tail-call it",
            referenceAt(F, E));
   }
 }

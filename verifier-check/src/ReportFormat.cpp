@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <iomanip>
 #include <sstream>
+#include <vector>
 
 namespace bpfcarve::verifier {
 
@@ -66,32 +68,27 @@ ordered_json programJson(const ProgramReport &P) {
 
 std::string reportText(const ObjectReport &R) {
   std::ostringstream O;
-  const int W[] = {24, 16, 12, 8, 9, 9, 11, 12, 9, 8, 8};
+  // Each column is as wide as its longest cell and two blanks, at least its usual width: a name
+  // is never cut (kernel names run to 100 characters; the table is for people, JSON for tools).
+  int W[] = {24, 16, 12, 8, 9, 9, 11, 12, 9, 8, 8};
   const char *Head[] = {"program", "section", "type",    "verdict", "insns", "verified",
                         "states",  "stack",   "time_us", "xlated",  "jited"};
-  for (int I = 0; I < 11; ++I)
-    O << std::left << std::setw(W[I]) << Head[I];
-  O << "\n";
+  std::vector<std::array<std::string, 11>> Rows;
   for (const ProgramReport &P : R.programs) {
     std::string States =
         P.stats.totalStates ? num(P.stats.totalStates) + "/" + num(P.stats.peakStates) : "-";
-    std::string Cells[] = {P.name,
-                           P.section,
-                           P.type,
-                           P.verdict,
-                           num(P.stats.insnsProcessed),
-                           num(P.verifiedInsns),
-                           States,
-                           stack(P.stats.stackDepth),
-                           num(P.stats.verifyTimeUs),
-                           num(P.xlatedInsns),
-                           num(P.jitedBytes)};
-    for (int I = 0; I < 11; ++I) {
-      std::string C = Cells[I];
-      if (static_cast<int>(C.size()) >= W[I])
-        C = C.substr(0, static_cast<size_t>(W[I]) - 2) + "~";
-      O << std::left << std::setw(W[I]) << C;
-    }
+    Rows.push_back({P.name, P.section, P.type, P.verdict, num(P.stats.insnsProcessed),
+                    num(P.verifiedInsns), States, stack(P.stats.stackDepth),
+                    num(P.stats.verifyTimeUs), num(P.xlatedInsns), num(P.jitedBytes)});
+    for (int I = 0; I < 11; ++I)
+      W[I] = std::max(W[I], static_cast<int>(Rows.back()[static_cast<size_t>(I)].size()) + 2);
+  }
+  for (int I = 0; I < 11; ++I)
+    O << std::left << std::setw(W[I]) << Head[I];
+  O << "\n";
+  for (const auto &Cells : Rows) {
+    for (int I = 0; I < 11; ++I)
+      O << std::left << std::setw(W[I]) << Cells[static_cast<size_t>(I)];
     O << "\n";
   }
   unsigned Pass = 0, Fail = 0, Skip = 0;

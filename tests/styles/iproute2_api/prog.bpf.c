@@ -6,6 +6,16 @@
 #define SEC(NAME) __section(NAME)
 #define bpf_map_lookup_elem map_lookup_elem
 
+/* Its maps as tc(8) loads them: iproute2's legacy struct bpf_elf_map (--modernize-maps). */
+struct bpf_elf_map __section_maps proto_count = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.size_key = sizeof(__u32),
+	.size_value = sizeof(__u64),
+	.max_elem = 256,
+};
+
+#define ENTRY_SECTION SEC("xdp")
+
 /* --- the program: the same text in every style --- */
 struct eth_hdr {
 	__u8 dst[6];
@@ -26,13 +36,6 @@ struct ip4_hdr {
 	__u32 dst;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 256);
-	__type(key, __u32);
-	__type(value, __u64);
-} proto_count SEC(".maps");
-
 /* The IPv4 protocol of the frame, or -1 when it is not IPv4 (0x0800, little-endian host). */
 static __attribute__((noinline)) int parse_ipv4(void *data, void *data_end)
 {
@@ -49,7 +52,7 @@ static __attribute__((noinline)) int parse_ipv4(void *data, void *data_end)
 	return ip.proto;
 }
 
-SEC("xdp")
+ENTRY_SECTION
 int count_and_drop_icmp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;

@@ -2,6 +2,15 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#define ENTRY_SECTION SEC("xdp")
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u64);
+} proto_count SEC(".maps");
+
 /* --- the program: the same text in every style --- */
 struct eth_hdr {
 	__u8 dst[6];
@@ -22,13 +31,6 @@ struct ip4_hdr {
 	__u32 dst;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 256);
-	__type(key, __u32);
-	__type(value, __u64);
-} proto_count SEC(".maps");
-
 /* The IPv4 protocol of the frame, or -1 when it is not IPv4 (0x0800, little-endian host). */
 static __attribute__((noinline)) int parse_ipv4(void *data, void *data_end)
 {
@@ -45,7 +47,7 @@ static __attribute__((noinline)) int parse_ipv4(void *data, void *data_end)
 	return ip.proto;
 }
 
-SEC("xdp")
+ENTRY_SECTION
 int count_and_drop_icmp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;

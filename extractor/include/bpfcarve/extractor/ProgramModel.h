@@ -182,6 +182,8 @@ struct Function {
   bool isStatic = false, isInline = false, alwaysInline = false, noInline = false;
   bool isKfunc = false;         ///< extern __ksym declaration
   std::string section;          ///< explicit SEC()/section attribute, empty when none
+  /// The section comes from `#pragma clang section text="..."` (no attribute is written).
+  bool sectionFromPragma = false;
   std::string signature;        ///< return type and parameters as the AST prints them
   std::vector<std::string> params; ///< parameter types
   std::vector<Param> parameters;

@@ -18,6 +18,9 @@ std::string didYouMean(const std::string &Wanted, const std::vector<std::string>
 
 /// "a, b, c" (the first twelve, then "..."), or "none".
 std::string nameList(const std::vector<std::string> &Names);
+/// "a tc", "an xdp", "an lsm", "an sk_msg": the indefinite article for a hook or program type
+/// name as it is read aloud (initialisms spelt letter by letter: xdp, lsm, lwt_*, sk_*, fentry).
+std::string withArticle(const std::string &Name);
 /// All of Names, comma-separated, however many: for short closed sets a user picks from (hooks).
 std::string everyName(const std::vector<std::string> &Names);
 
