@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # corpus/fetch-sources.sh - download the BPF C of Debian source packages written in other styles
 # than the kernel selftests (iproute2's examples with bpf_api.h and legacy maps, systemd's
-# programs, DPDK's tap RSS program) into a cache outside the repository, for tests.
+# programs, DPDK's tap RSS program), and the kernel headers kbuild compiles against
+# (linux-headers, binary packages), into a cache outside the repository, for tests.
 #
 # Usage: corpus/fetch-sources.sh [--dest DIR]
 #   DIR defaults to ${BPFCARVE_SOURCES_DIR:-$HOME/.cache/bpfcarve/sources}.
@@ -100,6 +101,40 @@ for entry in "${PROJECTS[@]}"; do
   fi
   layout_entries+=("$pkg" "$version")
 done
+
+# The kernel's headers as kbuild uses them (samples/bpf's *_kern.c style): the binary packages
+# linux-headers-<abi>-amd64 and -common that the machine's linux-headers-amd64 depends on,
+# fetched with apt-get download (the machine's own package lists, read only) and unpacked as
+# DEST/linux-headers/common and DEST/linux-headers/amd64. Optional: the other projects stay
+# usable when the machine cannot have them (another architecture, no such package).
+headers_stamp=$DEST/linux-headers/.bpfcarve-extracted
+if [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ]; then
+  if [ ! -f "$headers_stamp" ]; then
+    arch_pkg=$(apt-cache depends linux-headers-amd64 2>/dev/null |
+      awk '$1 == "Depends:" && $2 ~ /^linux-headers-.*-amd64$/ { print $2; exit }')
+    common_pkg=$(apt-cache depends "$arch_pkg" 2>/dev/null |
+      awk '$1 == "Depends:" && $2 ~ /^linux-headers-.*-common$/ { print $2; exit }')
+    version=$(apt-cache show "$arch_pkg" 2>/dev/null | awk '/^Version:/ { print $2; exit }')
+    if [ -n "$arch_pkg" ] && [ -n "$common_pkg" ] && [ -n "$version" ]; then
+      say "downloading $arch_pkg and $common_pkg $version"
+      scratch=$(mktemp -d "$DEST/.unpack.XXXXXX")
+      if (cd "$scratch" && apt-get download "$arch_pkg" "$common_pkg" >/dev/null 2>"$scratch/err"); then
+        for deb in "$scratch"/*.deb; do dpkg-deb -x "$deb" "$scratch/root"; done
+        rm -rf "${DEST:?}/linux-headers"
+        mkdir -p "$DEST/linux-headers"
+        mv "$scratch/root/usr/src/$common_pkg" "$DEST/linux-headers/common"
+        mv "$scratch/root/usr/src/$arch_pkg" "$DEST/linux-headers/amd64"
+        printf '%s\n' "$version" >"$headers_stamp"
+      else
+        say "linux-headers not fetched: $(tail -1 "$scratch/err")"
+      fi
+      rm -rf "$scratch"
+    else
+      say "linux-headers not fetched: no linux-headers-amd64 in the machine's package lists"
+    fi
+  fi
+  [ -f "$headers_stamp" ] && layout_entries+=(linux-headers "$(cat "$headers_stamp")")
+fi
 
 python3 - "$DEST" "${layout_entries[@]}" <<'EOF'
 import json, os, sys

@@ -279,8 +279,14 @@ Result<std::vector<std::string>> runFrontend(const ParseOptions &O, tooling::Too
 
   // -target bpf first so that a target in the user's own flags wins; what -target bpf does not
   // bring (clang's resource dir, Debian's multiarch dir, the stubs-32.h shim) goes last.
-  Tool.appendArgumentsAdjuster(
-      tooling::getInsertArgumentAdjuster("--target=bpf", tooling::ArgumentInsertPosition::BEGIN));
+  // Code compiled as kbuild does (toolchain::kbuildFlags) is parsed for the host, as kbuild's
+  // first step does: its kernel headers hold inline asm that the BPF target rejects.
+  Tool.appendArgumentsAdjuster([](const tooling::CommandLineArguments &Args, llvm::StringRef File) {
+    if (toolchain::kbuildFlags(Args))
+      return Args;
+    return tooling::getInsertArgumentAdjuster("--target=bpf",
+                                              tooling::ArgumentInsertPosition::BEGIN)(Args, File);
+  });
   Tool.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
       toolchain::frontendSupportFlags(*Clang), tooling::ArgumentInsertPosition::END));
 

@@ -175,6 +175,30 @@ std::vector<std::string> frontendSupportFlags(const ClangInstallation &Clang) {
   return F;
 }
 
+bool kbuildFlags(const std::vector<std::string> &Flags) {
+  bool Kernel = false;
+  for (size_t I = 0; I < Flags.size(); ++I) {
+    const std::string &F = Flags[I];
+    std::string Define = F == "-D" && I + 1 < Flags.size() ? Flags[I + 1]
+                         : F.rfind("-D", 0) == 0           ? F.substr(2)
+                                                           : "";
+    Kernel |= Define == "__KERNEL__" || Define.rfind("__KERNEL__=", 0) == 0;
+    std::string Target = F.rfind("--target=", 0) == 0 ? F.substr(9)
+                         : (F == "-target" || F == "--target") && I + 1 < Flags.size()
+                             ? Flags[I + 1]
+                             : "";
+    if (Target.rfind("bpf", 0) == 0)
+      return false; // the user compiles for BPF directly, kernel headers or not
+  }
+  return Kernel;
+}
+
+std::string llvmBinDir(const ClangInstallation &Clang) {
+  std::error_code EC;
+  fs::path Real = fs::canonical(Clang.clang, EC);
+  return (EC ? fs::path(Clang.clang) : Real).parent_path().string();
+}
+
 std::vector<std::string> defaultBpfFlags(const ClangInstallation &Clang) {
   std::vector<std::string> F = {"--target=bpf", "-O2", "-g", "-D__TARGET_ARCH_x86"};
   F.push_back("-I" + shimIncludeDir());

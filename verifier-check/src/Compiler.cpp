@@ -73,14 +73,48 @@ Failure failureFromClangOutput(const std::string &Stderr, const std::string &Fal
   return F;
 }
 
+namespace {
+
+/// kbuild's pipeline (toolchain::kbuildFlags): the host's LLVM IR, optimised for BPF, then
+/// BPF code from llc. Argv is clang with the flags; the bitcode goes beside Object.
+Result<std::string> compileKbuild(const toolchain::ClangInstallation &Clang,
+                                  std::vector<std::string> Argv, const std::string &Source,
+                                  const std::string &Object) {
+  const std::string Bin = toolchain::llvmBinDir(Clang);
+  const std::string Host = Object + ".host.bc", Bpf = Object + ".bpf.bc";
+  Argv.insert(Argv.end(),
+              {"-emit-llvm", "-Xclang", "-disable-llvm-passes", "-c", Source, "-o", Host});
+  const std::vector<std::vector<std::string>> Steps = {
+      Argv,
+      {Bin + "/opt", "-O2", "-mtriple=bpf-pc-linux", Host, "-o", Bpf},
+      {Bin + "/llc", "-march=bpf", "-filetype=obj", Bpf, "-o", Object}};
+  for (const std::vector<std::string> &Step : Steps) {
+    auto R = toolchain::runProcess(Step);
+    if (!R)
+      return R.failure();
+    if (!R->ok())
+      return failureFromClangOutput(R->err, std::filesystem::path(Step[0]).filename().string() +
+                                                " failed on '" + Source + "' (kbuild pipeline)");
+  }
+  std::error_code EC;
+  std::filesystem::remove(Host, EC);
+  std::filesystem::remove(Bpf, EC);
+  return Object;
+}
+
+} // namespace
+
 Result<std::string> compileBpf(const std::string &Source,
                                const std::optional<std::vector<std::string>> &Flags,
                                const std::string &OutDir) {
   auto Clang = toolchain::clangInstallation();
   if (!Clang)
     return Clang.failure();
-  std::vector<std::string> Argv{Clang->clang, "--target=bpf"};
   std::vector<std::string> Chosen = Flags ? *Flags : toolchain::defaultBpfFlags(*Clang);
+  bool Kbuild = toolchain::kbuildFlags(Chosen);
+  std::vector<std::string> Argv{Clang->clang};
+  if (!Kbuild)
+    Argv.emplace_back("--target=bpf");
   Argv.insert(Argv.end(), Chosen.begin(), Chosen.end());
   // What --target=bpf does not bring by itself (as for the frontend): shim, multiarch dir.
   Argv.emplace_back("-idirafter");
@@ -90,6 +124,8 @@ Result<std::string> compileBpf(const std::string &Source,
     Argv.push_back(Clang->multiarchDir);
   }
   std::string Object = OutDir + "/" + std::filesystem::path(Source).stem().string() + ".o";
+  if (Kbuild)
+    return compileKbuild(*Clang, Argv, Source, Object);
   Argv.insert(Argv.end(), {"-c", Source, "-o", Object});
   auto R = toolchain::runProcess(Argv);
   if (!R)

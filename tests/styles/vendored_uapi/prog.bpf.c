@@ -32,7 +32,7 @@ struct ip4_hdr {
 };
 
 /* The IPv4 protocol of the frame, or -1 when it is not IPv4 (0x0800, little-endian host). */
-static __attribute__((noinline)) int parse_ipv4(void *data, void *data_end)
+static __attribute__((__noinline__)) int parse_ipv4(void *data, void *data_end)
 {
 	struct eth_hdr *eth = data;
 	struct ip4_hdr ip;

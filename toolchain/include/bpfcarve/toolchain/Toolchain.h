@@ -44,6 +44,16 @@ std::vector<std::string> defaultBpfFlags(const ClangInstallation &clang);
 /// compile_commands.json entry keeps its own -O level and defines.
 std::vector<std::string> frontendSupportFlags(const ClangInstallation &clang);
 
+/// Whether Flags compile kernel-internal headers the way kbuild does (samples/bpf's *_kern.c):
+/// they define __KERNEL__ and name no BPF target. Those headers hold x86 inline asm that no BPF
+/// target accepts, so such code is parsed for the host, and compiled as kbuild does it: host
+/// LLVM IR (`-emit-llvm -Xclang -disable-llvm-passes`), `opt -O2 -mtriple=bpf-pc-linux`,
+/// `llc -march=bpf`.
+bool kbuildFlags(const std::vector<std::string> &Flags);
+
+/// The directory of clang-19's own LLVM tools (opt, llc): where the real clang binary lives.
+std::string llvmBinDir(const ClangInstallation &clang);
+
 /// Generates vmlinux.h from /sys/kernel/btf/vmlinux (or BPFCARVE_BTF) with libbpf's btf_dump,
 /// cached per kernel release and BTF content hash; returns the directory that holds vmlinux.h.
 /// Environment failure when the kernel exposes no BTF.

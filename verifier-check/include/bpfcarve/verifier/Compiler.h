@@ -11,7 +11,9 @@ namespace bpfcarve::verifier {
 
 /// Compiles Source into OutDir/<stem>.o with clang-19 run by argv. Flags: the user's (a compile
 /// command's flags without compiler, input and output), or the toolchain's BPF defaults when
-/// nullopt; --target=bpf goes first so a target among the user's flags wins. A compile error is
+/// nullopt; --target=bpf goes first so a target among the user's flags wins. Flags that compile
+/// kernel-internal headers as kbuild does (toolchain::kbuildFlags) go through kbuild's pipeline:
+/// host LLVM IR, opt for BPF, llc -march=bpf. A compile error is
 /// BadInput located at clang's first error; `details` holds clang's full output.
 Result<std::string> compileBpf(const std::string &Source,
                                const std::optional<std::vector<std::string>> &Flags,
