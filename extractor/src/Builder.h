@@ -108,6 +108,8 @@ public:
 
 private:
   const FileFacts &facts(FileID F);
+  /// F was included through `-include` on the command line, directly or from such a header.
+  bool reachedFromCommandLine(FileID F) const;
   unsigned lineOf(SourceLocation L) const { return SM.getExpansionLineNumber(L); }
   std::string displayPath(llvm::StringRef Abs);
   std::string makeId(const std::string &Kind, const std::string &Name, SourceLocation Loc);

@@ -254,9 +254,23 @@ void Builder::recordMacros() {
     const char *Edge = IsTest ? edge::TestsMacro : edge::ExpandsMacro;
 
     if (U.parent) {
-      // Spelled inside another macro's body: a macro-to-macro edge, from a project macro only.
-      if (isProjectMacro(U.parent))
+      // Spelled inside another macro's body: a macro-to-macro edge, from a project macro.
+      if (isProjectMacro(U.parent)) {
         addEdge(macroEntity(U.parent), macroEntity(U.macro), Edge, {});
+        continue;
+      }
+      // A project macro spelt in a system macro's body: samples/bpf's `#define KBUILD_MODNAME
+      // "foo"`, which the kernel's pr_debug() reaches through dynamic_debug.h's `.modname =
+      // KBUILD_MODNAME`. Whatever expands the system macro needs the project's macro: the
+      // #include of a system header that expands it, or the project entity that does.
+      if (!isProjectMacro(U.macro))
+        continue;
+      if (Facts.origin == Origin::System) {
+        addEdge(includeProviding(U.fileLoc), macroEntity(U.macro), Edge, {});
+      } else if (std::string Owner = entityContaining(F, SM.getFileOffset(U.fileLoc));
+                 !Owner.empty()) {
+        addEdge(Owner, macroEntity(U.macro), Edge, U.fileLoc);
+      }
       continue;
     }
     if (Facts.origin == Origin::System) {

@@ -217,10 +217,23 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
     if (G.origin != Origin::System && (G.section == "license" || G.section == "version"))
       keep(G.id, "license", "");
 
+  std::map<std::string, const Include *> IncludeById;
+  for (const Include &I : M.includes)
+    IncludeById[I.id] = &I;
   while (!Work.empty()) {
     std::string Id = Work.front();
     Work.pop_front();
-    bool System = originOf(Id) == Origin::System;
+    // An #include directive is the project's text: what it needs is followed (a project macro
+    // its header expands, `#define KBUILD_MODNAME "foo"` before `#include <net/ipv6.h>`).
+    auto Inc = IncludeById.find(Id);
+    bool System = originOf(Id) == Origin::System && Inc == IncludeById.end();
+    if (Inc != IncludeById.end())
+      // The system includes before a kept one in the same file stay with it (headers rely on
+      // earlier ones: <bpf/bpf_helpers.h> needs the __u32 of <linux/types.h>), and so do theirs.
+      for (const Include &Before : M.includes)
+        if (Before.from == Inc->second->from && Before.line < Inc->second->line &&
+            Before.headerClass != "local")
+          keep(Before.id, "precedes", Id);
     for (const Edge *E : M.edgesFrom(Id)) {
       // What system headers declare stays behind its #include: only that edge is followed.
       if (System && E->kind != edge::DeclaredIn)

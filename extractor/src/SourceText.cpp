@@ -15,6 +15,22 @@
 
 namespace bpfcarve::extractor::builder {
 
+bool Builder::reachedFromCommandLine(FileID F) const {
+  // The outermost include of F's chain is made by the predefines buffer, not by a file.
+  for (int Guard = 0; Guard < 256 && F.isValid(); ++Guard) {
+    SourceLocation Inc = SM.getIncludeLoc(F);
+    if (Inc.isInvalid())
+      return false;
+    FileID Parent = SM.getFileID(SM.getExpansionLoc(Inc));
+    if (Parent == SM.getMainFileID() || Parent == SM.getPreambleFileID())
+      return false;
+    if (!SM.getFileEntryRefForID(Parent))
+      return true; // <built-in>: -include on the command line
+    F = Parent;
+  }
+  return false;
+}
+
 const FileFacts &Builder::facts(FileID F) {
   // With a precompiled preamble, the headers it holds were included from its copy of the main
   // file: the main file all the same.
@@ -55,6 +71,10 @@ const FileFacts &Builder::facts(FileID F) {
       }
     Facts.headerClass =
         Headers.classify(Real, SM.isInSystemHeader(SM.getLocForStartOfFile(F)), Spelled);
+    // A header the command line includes (`-include asm_goto_workaround.h`, samples/bpf's
+    // Makefile) comes with the flags the output compiles with: never copied into it.
+    if (reachedFromCommandLine(F))
+      Facts.headerClass = "forced";
     if (HeaderPolicy::isProjectClass(Facts.headerClass))
       Facts.origin = Origin::Local;
   }

@@ -4,13 +4,17 @@
 // (corpus/fetch-sources.sh): iproute2's examples (its bpf_api.h, sections libbpf does not know,
 // legacy struct bpf_elf_map maps, "ID/KEY" tail-call sections), systemd's programs (maps sized
 // by the loader), DPDK's tap RSS program. How each project builds and loads them comes from its
-// own documents, cited in kProjects. Every file gets every command; the test checks, for each:
+// own documents, cited in kProjects; and the kernel's samples/bpf *_kern.c, built as kbuild
+// builds them (linux-headers packages, -D__KERNEL__), from the selftests corpus's linux-source.
+// Every file gets every command; the test checks, for each:
 //   - no command exits 4;
 //   - a file that does not compile with its documented flags is bad input (exit 2) everywhere;
 //   - every program whose original verifies is extracted into a slice that verifies with the
 //     same xlated size;
 //   - a harness per own non-entry function (for the hook of a program that reaches it) ends in
-//     a verdict or a refusal with a reason, never in an internal error.
+//     a verdict or a refusal with a reason, never in an internal error;
+//   - every verifying XDP or tc program retargets to the other hook and runs on packets beside
+//     the original with no divergent frame, or is refused naming the construct.
 // It prints a table per project (the closing note of the real-world issue quotes it).
 //
 //===----------------------------------------------------------------------===//
@@ -42,7 +46,31 @@ struct Project {
   std::string type; ///< --type for its sections libbpf does not know; "" when it knows them
   bool modernize;   ///< its maps are legacy SEC("maps") definitions
   std::string document;
+  /// Compile flags after `--` (none: bpfcarve's defaults); `@PACKAGE@` is that package's root.
+  std::vector<std::string> flags = {};
+  /// Files of the project: names ending so ("" : every .c).
+  std::string suffix = {};
+  /// --type per file, where the file's loader sets a type its sections do not say.
+  std::map<std::string, std::string> fileTypes = {};
 };
+
+/// samples/bpf/Makefile's kbuild recipe with Debian's linux-headers for LINUXINCLUDE (libbpf's
+/// headers from libbpf-dev, after the kernel's, where the Makefile takes tools/lib).
+std::vector<std::string> samplesFlags() {
+  const std::string H = "@linux-headers@", S = "@linux-source@";
+  return {"-g", "-O2", "-nostdinc", "-I" + H + "/common/arch/x86/include",
+          "-I" + H + "/amd64/arch/x86/include/generated", "-I" + H + "/common/include",
+          "-I" + H + "/amd64/include", "-I" + H + "/common/arch/x86/include/uapi",
+          "-I" + H + "/amd64/arch/x86/include/generated/uapi", "-I" + H + "/common/include/uapi",
+          "-I" + H + "/amd64/include/generated/uapi", "-include",
+          H + "/common/include/linux/kconfig.h", "-I" + S + "/samples/bpf",
+          "-I" + S + "/tools/testing/selftests/bpf", "-include",
+          S + "/samples/bpf/asm_goto_workaround.h", "-idirafter", "/usr/include", "-D__KERNEL__",
+          "-D__BPF_TRACING__", "-D__TARGET_ARCH_x86", "-Wno-unused-value", "-Wno-pointer-sign",
+          "-Wno-compare-distinct-pointer-types", "-Wno-gnu-variable-sized-type-not-at-end",
+          "-Wno-address-of-packed-member", "-Wno-tautological-compare",
+          "-fno-asynchronous-unwind-tables"};
+}
 
 const std::vector<Project> kProjects = {
     // examples/bpf/README: "tc filter add dev em1 ingress bpf da obj bpf_shared.o sec ingress";
@@ -55,7 +83,31 @@ const std::vector<Project> kProjects = {
     // doc/guides/nics/tap.rst: "clang -O2 -emit-llvm -c tap_bpf_program.c -o - | llc
     // -march=bpf"; the tap driver loads it as tc classifier/action programs.
     {"dpdk", "drivers/net/tap", "tc", true, "doc/guides/nics/tap.rst"},
+    // samples/bpf/Makefile: the *_kern.c are built with kbuild's include set and -D__KERNEL__
+    // through clang -emit-llvm | opt | llc -march=bpf; their *_user.c loaders name the types of
+    // the sections libbpf does not know (sockex1_user.c: a socket filter on a raw socket, ...).
+    // Its legacy maps (lwt_len_hist, tc_l2_redirect, test_cgrp2_tc) take --modernize-maps.
+    {"linux-source", "samples/bpf", "", true, "samples/bpf/Makefile", samplesFlags(), "_kern.c",
+     {{"lwt_len_hist_kern.c", "lwt_out"},      // README: `encap bpf out ... section len_hist`
+      {"tc_l2_redirect_kern.c", "tc"},          // tc_l2_redirect.sh: `tc filter ... bpf da`
+      {"test_cgrp2_tc_kern.c", "tc"},           // test_cgrp2_tc.sh: `tc filter ... sec filter`
+      {"sockex1_kern.c", "socket"},
+      {"sockex2_kern.c", "socket"},
+      {"sockex3_kern.c", "socket"},
+      {"sock_flags_kern.c", "cgroup/sock_create"},
+      {"tcbpf1_kern.c", "tc"},
+      {"xdp_adjust_tail_kern.c", "xdp"},
+      {"xdp_fwd_kern.c", "xdp"},
+      {"xdp_rxq_info_kern.c", "xdp"},
+      {"xdp_sample_pkts_kern.c", "xdp"}}},
 };
+
+std::string corpusDir() {
+  if (const char *D = std::getenv("BPFCARVE_CORPUS_DIR"))
+    return D;
+  const char *Home = std::getenv("HOME");
+  return std::string(Home ? Home : "/root") + "/.cache/bpfcarve/corpus";
+}
 
 std::string sourcesDir() {
   if (const char *D = std::getenv("BPFCARVE_SOURCES_DIR"))
@@ -71,14 +123,29 @@ toolchain::ProcessResult run(std::vector<std::string> Args) {
   return R ? *R : toolchain::ProcessResult{};
 }
 
+/// The roots of the fetched packages: the source packages' (layout.json of sourcesDir()) and
+/// linux-source's (corpus/fetch.sh's layout.json).
+std::map<std::string, std::string> &packageRoots() {
+  static std::map<std::string, std::string> Roots;
+  return Roots;
+}
+
 /// The command line of one command on a project's file: --type and --modernize-maps as the
-/// project needs (commands that have no use for them do not take them).
+/// project needs (commands that have no use for them do not take them), then its flags.
 std::vector<std::string> withProject(std::vector<std::string> Args, const Project &P,
                                      bool TakesType, bool TakesModernize) {
   if (TakesType && !P.type.empty())
     Args.insert(Args.end(), {"--type", P.type});
   if (TakesModernize && P.modernize)
     Args.emplace_back("--modernize-maps");
+  if (!P.flags.empty())
+    Args.emplace_back("--");
+  for (std::string F : P.flags) {
+    for (const auto &[Package, Root] : packageRoots())
+      for (size_t At; (At = F.find("@" + Package + "@")) != std::string::npos;)
+        F.replace(At, Package.size() + 2, Root);
+    Args.push_back(F);
+  }
   return Args;
 }
 
@@ -86,6 +153,9 @@ struct Tally {
   int files = 0, compiling = 0, programs = 0, verified = 0, extracted = 0, sameSize = 0;
   int functions = 0, harnessVerified = 0;
   std::map<std::string, int> harnessCauses;
+  int retargets = 0, retargetSame = 0, retargetRefused = 0;
+  long long framesCompared = 0, framesRun = 0;
+  std::map<std::string, int> retargetCauses;
 };
 
 /// verify's JSON of File, or null.
@@ -96,8 +166,76 @@ json verifyJson(const std::string &File, const Project &P, bool Modernize) {
   return J.is_discarded() ? json() : J;
 }
 
-void checkFile(const std::string &File, const Project &P, const std::string &Tmp, Tally &T) {
+/// The first line of Err that says "error: ", without what comes before it.
+std::string errorLine(const std::string &Err) {
+  size_t At = Err.find("error: ");
+  if (At == std::string::npos)
+    return Err.substr(0, Err.find('\n'));
+  size_t End = Err.find('\n', At);
+  return Err.substr(At + 7, End == std::string::npos ? std::string::npos : End - At - 7);
+}
+
+/// An XDP program retargeted to tc and a tc program to XDP: refused naming the construct, or
+/// verified and run on packets beside the original with no divergence and equal maps.
+void retargetToTheOtherHook(const std::string &File, const Project &P, const std::string &Name,
+                            const std::string &Type, const std::string &Tmp, Tally &T) {
+  const std::string To = Type == "xdp" ? "tc" : "xdp";
+  const std::string Out = Tmp + "/" + Name + "." + To + ".c";
+  ++T.retargets;
+  auto R = run(withProject({"retarget", File, "--program", Name, "--to", To, "-o", Out}, P, true,
+                           P.modernize));
+  EXPECT_NE(R.exitCode, 4) << "retarget " << Name << ": " << R.err;
+  if (R.exitCode == 1) {
+    ++T.retargetRefused;
+    std::string Line = errorLine(R.err);
+    size_t Colon = Line.find(": ", Line.find(" to "));
+    T.retargetCauses["refused: " + Line.substr(Colon == std::string::npos ? 0 : Colon + 2, 40)]++;
+    return;
+  }
+  if (R.exitCode != 0) {
+    T.retargetCauses["retarget exit " + std::to_string(R.exitCode) + ": " +
+                     errorLine(R.err).substr(0, 60)]++;
+    return;
+  }
+  Project Written = P; // the retarget is in the target's own section: no --type
+  Written.type.clear();
+  json V = verifyJson(Out, Written, false);
+  bool Passes = false;
+  if (V.is_object())
+    for (const json &X : V["programs"])
+      Passes |= X["name"] == Name && X["verdict"] == "pass";
+  if (!Passes) {
+    std::string Class = "?";
+    if (V.is_object())
+      for (const json &X : V["programs"])
+        if (X["name"] == Name && X["error"].is_object())
+          Class = X["error"]["class"];
+    T.retargetCauses["the retarget of " + Name + " does not verify: " + Class]++;
+    return;
+  }
+  auto D = run(withProject({"diff-run", File, Out, "--program", Name, "--format", "json"}, P, true,
+                           P.modernize));
+  json J = json::parse(D.out, nullptr, false);
+  if (!J.is_object()) {
+    T.retargetCauses["diff-run exit " + std::to_string(D.exitCode) + ": " +
+                     errorLine(D.err).substr(0, 60)]++;
+    return;
+  }
+  EXPECT_EQ(J.value("divergent", -1LL), 0) << "retarget of " << Name << " to " << To << ": "
+                                            << D.out.substr(0, 2000);
+  T.framesCompared += J.value("compared", 0LL);
+  T.framesRun += J.value("packets", 0LL);
+  if (J.value("divergent", -1LL) == 0 && J.value("maps_equal", false))
+    ++T.retargetSame;
+  else
+    T.retargetCauses[J.value("divergent", -1LL) ? "divergent frames" : "maps differ"]++;
+}
+
+void checkFile(const std::string &File, const Project &Of, const std::string &Tmp, Tally &T) {
   SCOPED_TRACE(File);
+  Project P = Of; // with the file's own --type, for it and its slices
+  if (auto It = Of.fileTypes.find(fs::path(File).filename().string()); It != Of.fileTypes.end())
+    P.type = It->second;
   ++T.files;
   auto I = run(withProject({"inspect", File, "--format", "json"}, P, true, false));
   ASSERT_NE(I.exitCode, 4) << I.err;
@@ -143,6 +281,8 @@ void checkFile(const std::string &File, const Project &P, const std::string &Tmp
     EXPECT_EQ((*Mine)["verdict"], "pass") << Mine->dump();
     EXPECT_EQ((*Mine)["xlated_insns"], O["xlated_insns"]) << Name;
     T.sameSize += (*Mine)["verdict"] == "pass" && (*Mine)["xlated_insns"] == O["xlated_insns"];
+    if (Pr["type"] == "xdp" || Pr["type"] == "sched_cls")
+      retargetToTheOtherHook(File, P, Name, Pr["type"] == "xdp" ? "xdp" : "tc", Tmp, T);
   }
 
   // A harness for each own non-entry function, for the hook of a program that reaches it.
@@ -150,9 +290,16 @@ void checkFile(const std::string &File, const Project &P, const std::string &Tmp
   std::map<std::string, std::string> HookOf; // function id -> section of a program reaching it
   for (const json &Pr : Model["programs"]) {
     Entries.insert(Pr["function"].get<std::string>());
+    // The hook: the project's --type, else the one the program type names (an xdp.frags
+    // section is an xdp program), else the section (cgroup/skb, ...).
+    const std::string Type = Pr["type"], Section = Pr["section"];
+    std::string Hook = !P.type.empty()           ? P.type
+                       : Type == "xdp"           ? "xdp"
+                       : Type == "sched_cls"     ? "tc"
+                       : Type == "socket_filter" ? "socket"
+                                                 : Section;
     for (const json &F : Pr["functions_reached"])
-      HookOf.emplace(F.get<std::string>(), P.type.empty() ? Pr["section"].get<std::string>()
-                                                          : P.type);
+      HookOf.emplace(F.get<std::string>(), Hook);
   }
   for (const json &F : Model["functions"]) {
     const std::string Name = F["name"], Id = F["id"];
@@ -166,7 +313,11 @@ void checkFile(const std::string &File, const Project &P, const std::string &Tmp
                              P, false, P.modernize));
     EXPECT_NE(E.exitCode, 4) << "harness for " << Name << ": " << E.err;
     if (E.exitCode != 0) {
-      std::string First = E.err.substr(0, E.err.find('\n'));
+      // The error line (a --modernize-maps note may come first).
+      size_t ErrorAt = E.err.find("error: ");
+      size_t LineAt = ErrorAt == std::string::npos ? 0 : E.err.rfind('\n', ErrorAt);
+      LineAt = LineAt == std::string::npos || ErrorAt == std::string::npos ? 0 : LineAt + 1;
+      std::string First = E.err.substr(LineAt, E.err.find('\n', LineAt) - LineAt);
       size_t Colon = First.find(": ", First.find("error"));
       T.harnessCauses["refused: " + First.substr(Colon == std::string::npos ? 0 : Colon + 2, 48)]++;
       continue;
@@ -194,20 +345,35 @@ TEST(SourcePackages, EveryCommandOnEveryFile) {
   if (!fs::exists(Root + "/layout.json"))
     GTEST_SKIP() << "no source packages in " << Root << " (corpus/fetch-sources.sh could not run)";
   json Layout = json::parse(std::ifstream(Root + "/layout.json"));
+  std::map<std::string, std::string> Versions;
+  for (const json &J : Layout["projects"]) {
+    packageRoots()[J["package"]] = J["root"];
+    Versions[J["package"]] = J["version"];
+  }
+  // linux-source comes from the selftests corpus (corpus/fetch.sh).
+  json Corpus = json::parse(std::ifstream(corpusDir() + "/layout.json"), nullptr, false);
+  if (Corpus.is_object() && Corpus.contains("source_root")) {
+    packageRoots()["linux-source"] = Corpus["source_root"];
+    Versions["linux-source"] = Corpus["version"];
+  }
   auto T = toolchain::TempDir::create("bpfcarve-sources");
   ASSERT_TRUE(static_cast<bool>(T));
   int Files = 0;
   for (const Project &P : kProjects) {
-    std::string PkgRoot, Version;
-    for (const json &J : Layout["projects"])
-      if (J["package"] == P.package) {
-        PkgRoot = J["root"];
-        Version = J["version"];
-      }
+    std::string PkgRoot = packageRoots()[P.package], Version = Versions[P.package];
+    if (P.package == "linux-source" &&
+        (PkgRoot.empty() || !packageRoots().count("linux-headers"))) {
+      std::cout << P.package << " " << P.dir << ": skipped: "
+                << (PkgRoot.empty() ? "the corpus is not fetched (corpus/fetch.sh)"
+                                    : "linux-headers is not fetched (corpus/fetch-sources.sh)")
+                << "\n";
+      continue;
+    }
     ASSERT_FALSE(PkgRoot.empty()) << P.package << " is not in " << Root << "/layout.json";
     std::vector<std::string> Sources;
     for (const auto &E : fs::recursive_directory_iterator(PkgRoot + "/" + P.dir))
-      if (E.path().extension() == ".c")
+      if (E.path().extension() == ".c" &&
+          (P.suffix.empty() || E.path().filename().string().ends_with(P.suffix)))
         Sources.push_back(E.path().string());
     std::sort(Sources.begin(), Sources.end());
     Tally Ty;
@@ -225,6 +391,12 @@ TEST(SourcePackages, EveryCommandOnEveryFile) {
               << Ty.sameSize << " slices verify with the original's xlated size; harness "
               << Ty.harnessVerified << "/" << Ty.functions << " own non-entry functions verify";
     for (const auto &[Cause, N] : Ty.harnessCauses)
+      std::cout << "; " << N << " " << Cause;
+    std::cout << "; retarget to the other hook (XDP <-> tc): " << Ty.retargetSame << "/"
+              << Ty.retargets << " verify and behave the same, " << Ty.retargetRefused
+              << " refused, " << Ty.framesCompared << " of " << Ty.framesRun
+              << " frames compared";
+    for (const auto &[Cause, N] : Ty.retargetCauses)
       std::cout << "; " << N << " " << Cause;
     std::cout << "\n";
   }

@@ -188,6 +188,42 @@ TEST_F(IncludePolicy, RenamedVmlinuxStaysIncluded) {
 // the including file, outside the project (the examples' directory, no .git), so kept. An output
 // written elsewhere respells such includes for its own directory, also those of an expanded
 // header in a subdirectory; the output then compiles where it is, with the input's flags.
+TEST_F(IncludePolicy, WhatKeptIncludesNeedComesWithThem) {
+  // samples/bpf's kbuild style: `#define KBUILD_MODNAME "foo"` before the kernel's headers, whose
+  // own macros expand it (pr_debug's `.modname = KBUILD_MODNAME`), and `-include
+  // asm_goto_workaround.h` on the command line. Here: a header of another checkout whose macro
+  // names MODNAME_STR, included before <bpf/bpf_helpers.h> (kept for SEC): the #define stays,
+  // it was dropped (a self-check failure, exit 4); and a project header the flags -include is
+  // not copied into the output, which compiles with the same flags (it was: a redefinition).
+  std::ofstream(Outside + "/dbg.h") << "#define dbg_name() MODNAME_STR\n"
+                                       "static inline const char *dbg_module(void)\n"
+                                       "{ return dbg_name(); }\n";
+  std::ofstream(Root + "/src/forced.h") << "#define FORCED_ONE 1\n"
+                                           "static __attribute__((always_inline)) inline int "
+                                           "forced_one(void) { return FORCED_ONE; }\n";
+  std::ofstream(Root + "/src/cfg.c") << "#define MODNAME_STR \"cfg\"\n"
+                                        "#include <linux/bpf.h>\n"
+                                        "#include \"dbg.h\"\n"
+                                        "#include <bpf/bpf_helpers.h>\n"
+                                        "SEC(\"xdp\") int pass_one(struct xdp_md *ctx)\n"
+                                        "{ return XDP_PASS + forced_one() - 1; }\n"
+                                        "char _license[] SEC(\"license\") = \"GPL\";\n";
+  const std::string Out = Tmp->path() + "/cfg.out.c";
+  auto R = toolchain::runProcess({BPFCARVE_BIN, "extract", Root + "/src/cfg.c", "--program",
+                                  "pass_one", "-o", Out, "--", "-O2", "-g", "--target=bpf",
+                                  "-I/usr/include/x86_64-linux-gnu", "-I" + Outside, "-include",
+                                  Root + "/src/forced.h"});
+  ASSERT_TRUE(static_cast<bool>(R));
+  ASSERT_EQ(R->exitCode, 0) << R->err;
+  std::ifstream In(Out);
+  std::string Text((std::istreambuf_iterator<char>(In)), std::istreambuf_iterator<char>());
+  EXPECT_NE(Text.find("#define MODNAME_STR \"cfg\"\n#include <linux/bpf.h>\n#include \"dbg.h\""),
+            std::string::npos)
+      << Text;
+  EXPECT_EQ(Text.find("forced_one(void)"), std::string::npos) << Text;
+  EXPECT_EQ(Text.find("FORCED_ONE"), std::string::npos) << Text;
+}
+
 TEST(QuotedIncludes, FollowTheOutputsDirectory) {
   auto T = toolchain::TempDir::create("bpfcarve-quoted-includes");
   ASSERT_TRUE(static_cast<bool>(T)) << T.failure().firstLine();

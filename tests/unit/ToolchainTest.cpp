@@ -83,6 +83,28 @@ TEST(Toolchain, DefaultFlagsTargetBpf) {
     EXPECT_NE(std::find(F.begin(), F.end(), Want), F.end()) << Want;
 }
 
+TEST(Toolchain, KbuildFlagsDefineTheKernelAndNameNoBpfTarget) {
+  using bpfcarve::toolchain::kbuildFlags;
+  EXPECT_TRUE(kbuildFlags({"-nostdinc", "-D__KERNEL__", "-O2"}));
+  EXPECT_TRUE(kbuildFlags({"-D", "__KERNEL__"}));
+  EXPECT_TRUE(kbuildFlags({"-D__KERNEL__=1", "--target=x86_64-linux-gnu"}));
+  EXPECT_FALSE(kbuildFlags({"-D__KERNEL__", "--target=bpf"})); // the user compiles for BPF
+  EXPECT_FALSE(kbuildFlags({"-target", "bpfel", "-D__KERNEL__"}));
+  EXPECT_FALSE(kbuildFlags({"--target=bpf", "-O2", "-D__TARGET_ARCH_x86"}));
+  EXPECT_FALSE(kbuildFlags({"-D__KERNEL_STRICT_NAMES"}));
+  EXPECT_FALSE(kbuildFlags({}));
+}
+
+TEST(Names, ArticleAsTheNameIsReadAloud) {
+  EXPECT_EQ(bpfcarve::toolchain::withArticle("xdp"), "an xdp");
+  EXPECT_EQ(bpfcarve::toolchain::withArticle("tc"), "a tc");
+  EXPECT_EQ(bpfcarve::toolchain::withArticle("sk_msg"), "an sk_msg");
+  EXPECT_EQ(bpfcarve::toolchain::withArticle("lsm/file_open"), "an lsm/file_open");
+  EXPECT_EQ(bpfcarve::toolchain::withArticle("socket"), "a socket");
+  EXPECT_EQ(bpfcarve::toolchain::withArticle("raw_tp"), "a raw_tp");
+  EXPECT_EQ(bpfcarve::toolchain::withArticle("fentry"), "an fentry");
+}
+
 TEST(Toolchain, VmlinuxHeaderFromKernelBtf) {
   if (!fs::exists("/sys/kernel/btf/vmlinux"))
     GTEST_SKIP() << "this kernel exposes no BTF at /sys/kernel/btf/vmlinux";

@@ -206,6 +206,8 @@ private:
 
   // RewriteHelperCalls.cpp
   void rewriteHelperCalls(const extractor::Function &F);
+  /// bpf_redirect from tc to XDP: only with flags 0 (no BPF_F_INGRESS at XDP).
+  void checkRedirectFlags(const extractor::HelperCall &H, const std::string &Key);
   void rewriteKfuncCall(const extractor::HelperCall &H);
   void rewriteAdjustHead(const extractor::HelperCall &H, const HelperRule &Rule);
   /// Where the slice tests for a VLAN ethertype (0x8100, 0x88a8, however named), or "".
