@@ -118,7 +118,7 @@ if [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ]; then
     if [ -n "$arch_pkg" ] && [ -n "$common_pkg" ] && [ -n "$version" ]; then
       say "downloading $arch_pkg and $common_pkg $version"
       scratch=$(mktemp -d "$DEST/.unpack.XXXXXX")
-      if (cd "$scratch" && apt-get download "$arch_pkg" "$common_pkg" >/dev/null 2>"$scratch/err"); then
+      if (cd "$scratch" && apt-get download -q -o APT::Sandbox::User=root "$arch_pkg" "$common_pkg" >/dev/null 2>"$scratch/err"); then
         for deb in "$scratch"/*.deb; do dpkg-deb -x "$deb" "$scratch/root"; done
         rm -rf "${DEST:?}/linux-headers"
         mkdir -p "$DEST/linux-headers"

@@ -174,12 +174,12 @@ private:
                      {}});
   }
 
-  /// Which includes stay: the ones that provide kept system entities, the system includes
-  /// before them in the same file (headers often rely on earlier ones: <bpf/bpf_helpers.h>
-  /// needs the __u32 of <linux/types.h>), and with --keep-local-includes the includes of local
-  /// headers that kept entities come from.
+  /// Which includes stay: the slice's (those that provide kept system entities, and the system
+  /// includes before them in the same file: Slice.cpp), and with --keep-local-includes the
+  /// includes of local headers that kept entities come from, with the system includes before
+  /// those.
   void addIncludes() {
-    std::set<std::string> KeptIncludes;
+    std::set<std::string> KeptIncludes, LocalKept;
     for (const Include &I : M.includes)
       if (S.has(I.id))
         KeptIncludes.insert(I.id);
@@ -190,11 +190,12 @@ private:
             if (isLocalFile(Sp.file))
               for (const Include &I : M.includes)
                 if (I.resolved == Files.at(Sp.file)->absPath) {
-                  KeptIncludes.insert(I.id);
+                  LocalKept.insert(I.id);
                   break;
                 }
+    KeptIncludes.insert(LocalKept.begin(), LocalKept.end());
     for (const Include &Needed : M.includes) {
-      if (!KeptIncludes.count(Needed.id))
+      if (!LocalKept.count(Needed.id))
         continue;
       for (const Include &Before : M.includes)
         if (Before.from == Needed.from && Before.line < Needed.line &&
@@ -280,12 +281,18 @@ private:
 
   /// A function the input places with `#pragma clang section text="xdp"` is placed so again:
   /// the pragma lines are not part of any entity's text.
-  void placeByPragma(const std::string &Id, Unit &U) const {
-    for (const Function &F : M.functions)
-      if (F.id == Id && F.sectionFromPragma && F.body.valid() && contains(U, F.body)) {
-        U.before = "#pragma clang section text=\"" + F.section + "\"\n";
-        U.after = "\n#pragma clang section text=\"\"";
-      }
+  void placeByPragma(const std::string &Id, Unit &U) {
+    if (!PragmaPlaced) {
+      PragmaPlaced.emplace();
+      for (const Function &F : M.functions)
+        if (F.sectionFromPragma && F.body.valid())
+          PragmaPlaced->emplace(F.id, &F);
+    }
+    auto It = PragmaPlaced->find(Id);
+    if (It != PragmaPlaced->end() && contains(U, It->second->body)) {
+      U.before = "#pragma clang section text=\"" + It->second->section + "\"\n";
+      U.after = "\n#pragma clang section text=\"\"";
+    }
   }
   static bool contains(const Unit &U, const SourceSpan &S) {
     return U.file == S.file && U.begin <= S.beginOffset && S.endOffset <= U.end;
@@ -535,6 +542,8 @@ private:
   std::map<std::string, const SourceFile *> Files;
   std::set<std::string> ExternGlobals;
   std::vector<Unit> Units;
+  /// Functions the input places with `#pragma clang section text=`, by id (placeByPragma).
+  std::optional<std::map<std::string, const Function *>> PragmaPlaced;
 };
 
 } // namespace

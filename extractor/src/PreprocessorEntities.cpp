@@ -253,26 +253,16 @@ void Builder::recordMacros() {
     bool IsTest = Kind != "expansion";
     const char *Edge = IsTest ? edge::TestsMacro : edge::ExpandsMacro;
 
-    if (U.parent) {
-      // Spelled inside another macro's body: a macro-to-macro edge, from a project macro.
-      if (isProjectMacro(U.parent)) {
-        addEdge(macroEntity(U.parent), macroEntity(U.macro), Edge, {});
-        continue;
-      }
-      // A project macro spelt in a system macro's body: samples/bpf's `#define KBUILD_MODNAME
-      // "foo"`, which the kernel's pr_debug() reaches through dynamic_debug.h's `.modname =
-      // KBUILD_MODNAME`. Whatever expands the system macro needs the project's macro: the
-      // #include of a system header that expands it, or the project entity that does.
-      if (!isProjectMacro(U.macro))
-        continue;
-      if (Facts.origin == Origin::System) {
-        addEdge(includeProviding(U.fileLoc), macroEntity(U.macro), Edge, {});
-      } else if (std::string Owner = entityContaining(F, SM.getFileOffset(U.fileLoc));
-                 !Owner.empty()) {
-        addEdge(Owner, macroEntity(U.macro), Edge, U.fileLoc);
-      }
+    // Spelled inside another macro's body: a macro-to-macro edge, from a project macro.
+    if (U.parent && isProjectMacro(U.parent)) {
+      addEdge(macroEntity(U.parent), macroEntity(U.macro), Edge, {});
       continue;
     }
+    // Spelled in a system macro's body: only a project macro matters, as samples/bpf's
+    // `#define KBUILD_MODNAME "foo"` that the kernel's pr_debug() reaches through
+    // dynamic_debug.h's `.modname = KBUILD_MODNAME`. Whatever expands the system macro needs it.
+    if (U.parent && !isProjectMacro(U.macro))
+      continue;
     if (Facts.origin == Origin::System) {
       // A project macro that a system header expands or tests configures that header:
       //   #define BPF_NO_PRESERVE_ACCESS_INDEX
@@ -280,6 +270,11 @@ void Builder::recordMacros() {
       // so the #include that brings the header in needs the macro, defined before it.
       if (isProjectMacro(U.macro))
         addEdge(includeProviding(U.fileLoc), macroEntity(U.macro), Edge, {});
+      continue;
+    }
+    if (U.parent) { // a project entity that expands the system macro
+      if (std::string Owner = entityContaining(F, SM.getFileOffset(U.fileLoc)); !Owner.empty())
+        addEdge(Owner, macroEntity(U.macro), Edge, U.fileLoc);
       continue;
     }
     std::string Target = macroEntity(U.macro);

@@ -97,10 +97,8 @@ private:
       Cur = P;
     }
     const auto *E = cast<Expr>(Cur);
-    for (const Constant &C : Constants)
-      if (C.expr == E)
-        return;
-    Constants.push_back({E, destinationOf(E)});
+    if (Seen.insert(E).second)
+      Constants.push_back({E, destinationOf(E)});
   }
 
   Destination into(Node N) const { return {Destination::Into, N}; }
@@ -181,6 +179,7 @@ private:
   const FunctionDecl *Fn;
   const std::set<const FunctionDecl *> &Analysed;
   ParentMap Parents;
+  std::set<const Expr *> Seen; ///< the constant expressions recorded
 };
 
 } // namespace

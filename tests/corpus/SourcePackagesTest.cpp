@@ -54,22 +54,20 @@ struct Project {
   std::map<std::string, std::string> fileTypes = {};
 };
 
-/// samples/bpf/Makefile's kbuild recipe with Debian's linux-headers for LINUXINCLUDE (libbpf's
-/// headers from libbpf-dev, after the kernel's, where the Makefile takes tools/lib).
+/// samples/bpf/Makefile's kbuild recipe: the kernel include set of the kbuild header style
+/// (tests/styles/kbuild_headers/flags: Debian's linux-headers for LINUXINCLUDE, libbpf-dev's
+/// headers after them where the Makefile takes tools/lib), then the samples' own directories and
+/// its forced include.
 std::vector<std::string> samplesFlags() {
-  const std::string H = "@linux-headers@", S = "@linux-source@";
-  return {"-g", "-O2", "-nostdinc", "-I" + H + "/common/arch/x86/include",
-          "-I" + H + "/amd64/arch/x86/include/generated", "-I" + H + "/common/include",
-          "-I" + H + "/amd64/include", "-I" + H + "/common/arch/x86/include/uapi",
-          "-I" + H + "/amd64/arch/x86/include/generated/uapi", "-I" + H + "/common/include/uapi",
-          "-I" + H + "/amd64/include/generated/uapi", "-include",
-          H + "/common/include/linux/kconfig.h", "-I" + S + "/samples/bpf",
-          "-I" + S + "/tools/testing/selftests/bpf", "-include",
-          S + "/samples/bpf/asm_goto_workaround.h", "-idirafter", "/usr/include", "-D__KERNEL__",
-          "-D__BPF_TRACING__", "-D__TARGET_ARCH_x86", "-Wno-unused-value", "-Wno-pointer-sign",
-          "-Wno-compare-distinct-pointer-types", "-Wno-gnu-variable-sized-type-not-at-end",
-          "-Wno-address-of-packed-member", "-Wno-tautological-compare",
-          "-fno-asynchronous-unwind-tables"};
+  std::ifstream In(BPFCARVE_SOURCE_DIR "/tests/styles/kbuild_headers/flags");
+  std::vector<std::string> Flags;
+  for (std::string F; In >> F;)
+    Flags.push_back(F);
+  const std::string S = "@linux-source@";
+  for (const std::string &F : {"-I" + S + "/samples/bpf", "-I" + S + "/tools/testing/selftests/bpf",
+                               std::string("-include"), S + "/samples/bpf/asm_goto_workaround.h"})
+    Flags.push_back(F);
+  return Flags;
 }
 
 const std::vector<Project> kProjects = {

@@ -10,8 +10,6 @@
 #include "bpfcarve/extractor/Slice.h"
 #include "bpfcarve/toolchain/Names.h"
 
-#include <cctype>
-
 namespace bpfcarve::transformer {
 
 using namespace extractor;
@@ -135,55 +133,34 @@ void Retargeter::rewriteSection() {
   rewriteMacroSection(D.substr(0, D.find('\n')), Written);
 }
 
-namespace {
-
-/// The identifiers a macro's definition names.
-std::vector<std::string> identifiersIn(const std::string &Text) {
-  std::vector<std::string> Out;
-  auto isIdent = [](char C) { return std::isalnum(static_cast<unsigned char>(C)) || C == '_'; };
-  for (size_t I = 0; I < Text.size();) {
-    if (!isIdent(Text[I]) || std::isdigit(static_cast<unsigned char>(Text[I]))) {
-      while (I < Text.size() && isIdent(Text[I]))
-        ++I; // the rest of a number
-      ++I;
-      continue;
-    }
-    size_t J = I;
-    while (J < Text.size() && isIdent(Text[J]))
-      ++J;
-    Out.push_back(Text.substr(I, J - I));
-    I = J;
-  }
+std::vector<const Macro *> Retargeter::macrosExpandedBy(const std::string &Id) const {
+  // The model's expands_macro edges, from the entity through the macros it expands (breadth
+  // first: the ones its text names come before those their bodies name).
+  std::map<std::string, const Macro *> MacroById;
+  for (const Macro &Mc : M.macros)
+    MacroById.emplace(Mc.id, &Mc);
+  std::vector<const Macro *> Out;
+  std::set<std::string> Seen;
+  std::vector<std::string> Work{Id};
+  for (size_t I = 0; I < Work.size(); ++I)
+    for (const Edge *E : M.edgesFrom(Work[I]))
+      if (E->kind == edge::ExpandsMacro && Seen.insert(E->to).second)
+        if (auto It = MacroById.find(E->to); It != MacroById.end()) {
+          Out.push_back(It->second);
+          Work.push_back(E->to);
+        }
   return Out;
 }
-
-} // namespace
 
 void Retargeter::rewriteMacroSection(const std::string &Head, const std::string &Written) {
   // `#define XDP_PROG SEC("xdp")` / `XDP_PROG int f(...)`, and tailcall1.c's
   // `#define TAIL_FUNC(x) SEC("tc") int classifier_##x(...) { return x; }` / `TAIL_FUNC(0)`:
   // the literal is in a #define reached from a macro the entry's declaration expands.
   std::string Quoted = "\"" + std::string(P.autoload ? "" : "?") + P.section + "\"";
-  std::map<std::string, const Macro *> ByName;
-  for (const Macro &Mc : M.macros)
-    ByName.emplace(Mc.name, &Mc);
-  std::vector<const Macro *> Work;
-  for (const Macro &Mc : M.macros)
-    for (const MacroUse &U : Mc.uses)
-      if (U.kind == "expansion" && contains(Entry->decl, U.site) &&
-          std::find(Work.begin(), Work.end(), &Mc) == Work.end())
-        Work.push_back(&Mc);
   const Macro *Holder = nullptr;
-  for (size_t I = 0; I < Work.size() && !Holder && I < 64; ++I) {
-    if (Work[I]->definition.find(Quoted) != std::string::npos) {
-      Holder = Work[I];
-      break;
-    }
-    for (const std::string &Name : identifiersIn(Work[I]->definition))
-      if (auto It = ByName.find(Name);
-          It != ByName.end() && std::find(Work.begin(), Work.end(), It->second) == Work.end())
-        Work.push_back(It->second);
-  }
+  for (const Macro *Mc : macrosExpandedBy(Entry->id))
+    if (!Holder && Mc->definition.find(Quoted) != std::string::npos)
+      Holder = Mc;
   std::string Construct = "SEC(" + Quoted + ") in " + Head;
   std::string DeclText = Holder ? textOf(M, Holder->decl) : "";
   size_t At = DeclText.find(Quoted);
@@ -196,8 +173,20 @@ void Retargeter::rewriteMacroSection(const std::string &Head, const std::string 
            Entry->decl);
     return;
   }
-  // Editing the #define changes every kept use of it, also through other macros.
-  std::vector<std::string> Others = keptUsersOf(*Holder, ByName);
+  // Editing the #define changes every kept program that expands it, also through other macros.
+  // Only programs change with the section: `DEFINE_FILTER(name)` may write a kept static helper
+  // beside its program, and the edit leaves that helper as it is.
+  Selection Sel;
+  Sel.kind = Selection::Kind::Programs;
+  Sel.names = {P.name};
+  auto Sl = computeSlice(M, Sel);
+  std::vector<std::string> Others;
+  for (const Program &Q : M.programs)
+    if (Q.function != Entry->id && (!Sl || Sl->has(Q.function))) {
+      std::vector<const Macro *> Expanded = macrosExpandedBy(Q.function);
+      if (std::find(Expanded.begin(), Expanded.end(), Holder) != Expanded.end())
+        Others.push_back(Q.name);
+    }
   if (!Others.empty()) {
     refuse(Construct,
            "the section is written in macro " + Holder->name + ", which also writes kept " +
@@ -219,45 +208,7 @@ void Retargeter::rewriteMacroSection(const std::string &Head, const std::string 
   rewrite("section", Literal, Written);
   Report.caveats.push_back("the section is written in macro " + Holder->name + " (" +
                            Holder->decl.file + ":" + std::to_string(Holder->decl.beginLine) +
-                           "), which no other kept code uses: its #define is edited");
-}
-
-std::vector<std::string>
-Retargeter::keptUsersOf(const Macro &Holder, const std::map<std::string, const Macro *> &ByName) {
-  // The macros whose expansion reaches Holder: itself and those whose definitions name one.
-  std::set<const Macro *> Reaching{&Holder};
-  for (bool Grew = true; Grew;) {
-    Grew = false;
-    for (const auto &[Name, Mc] : ByName)
-      if (!Reaching.count(Mc))
-        for (const std::string &Id : identifiersIn(Mc->definition))
-          if (auto It = ByName.find(Id); It != ByName.end() && Reaching.count(It->second)) {
-            Grew = Reaching.insert(Mc).second;
-            break;
-          }
-  }
-  Selection Sel;
-  Sel.kind = Selection::Kind::Programs;
-  Sel.names = {P.name};
-  auto Sl = computeSlice(M, Sel);
-  std::vector<std::string> Users;
-  // Only programs change with the section: `DEFINE_FILTER(name)` may write a kept static
-  // helper beside its program, and the edit leaves that helper as it is.
-  for (const Program &Q : M.programs) {
-    auto It = ById.find(Q.function);
-    if (It == ById.end() || !It->second)
-      continue;
-    const Function &F = *It->second;
-    if (&F == Entry || !F.decl.valid() || (Sl && !Sl->has(F.id)))
-      continue;
-    bool Uses = false;
-    for (const Macro *Mc : Reaching)
-      for (const MacroUse &U : Mc->uses)
-        Uses |= U.kind == "expansion" && contains(F.decl, U.site);
-    if (Uses)
-      Users.push_back(Q.name);
-  }
-  return Users;
+                           "), which no other kept program expands: its #define is edited");
 }
 
 void Retargeter::addHookPairRewrites() {

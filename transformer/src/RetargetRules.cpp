@@ -204,6 +204,16 @@ const std::vector<HelperRule> &helperRules() {
                  "devmap, and redirects there with bpf_redirect(ifindex, 0); a devmap entry's "
                  "own program (bpf_devmap_val.bpf_prog) does not run at tc"},
       // TC -> XDP
+      // samples/bpf/tcbpf1_kern.c: `return bpf_redirect(skb->ifindex, BPF_F_INGRESS);` puts
+      // the packet on a device's ingress; XDP's bpf_redirect only sends a frame out of a device
+      // and aborts on any flag (the kernel's xdp bpf_redirect: flags must be 0).
+      {.fromStruct = "__sk_buff",
+       .toStruct = "xdp_md",
+       .helper = "bpf_redirect",
+       .action = HelperAction::ZeroFlags,
+       .reason = "xdp's bpf_redirect only sends a frame out of a device and takes no flags "
+                 "(BPF_F_INGRESS has no XDP counterpart)",
+       .arg = 1},
       {.fromStruct = "__sk_buff",
        .toStruct = "xdp_md",
        .helper = "bpf_skb_load_bytes",

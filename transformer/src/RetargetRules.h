@@ -38,6 +38,7 @@ enum class HelperAction {
   RedirectMap,   ///< bpf_redirect_map(devmap, key, flags) -> lookup in a generated tc map,
                  ///< then bpf_redirect
   ReplaceCall,   ///< the whole call becomes `expr` ($0 = first argument)
+  ZeroFlags, ///< the call stays when its flags (argument `arg`) are a constant 0, else refused
   Refuse,
 };
 
@@ -45,10 +46,11 @@ struct HelperRule {
   std::string_view fromStruct, toStruct; ///< ctx structs of the source and target hooks
   std::string_view helper;
   HelperAction action;
-  std::string_view to = {};     ///< new helper name, or the expression for ReplaceCall
-  std::string_view extra = {};  ///< AppendArgs: text inserted before ')'
-  std::string_view reason = {}; ///< Refuse: why; otherwise a caveat to report (may be empty)
+  std::string_view to = {}; ///< new helper name, or the expression for ReplaceCall
+  std::string_view extra = {}; ///< AppendArgs: text inserted before ')'
+  std::string_view reason = {}; ///< Refuse, ZeroFlags: why; otherwise a caveat (may be empty)
   bool approximate = false;
+  unsigned arg = 0; ///< ZeroFlags: the flags argument
 };
 const std::vector<HelperRule> &helperRules();
 
@@ -64,11 +66,11 @@ const std::vector<ReturnCodeAlias> &returnCodeAliases();
 /// A libbpf section that selects a variant of a hook that no hook profile describes by itself
 /// (xdp.frags, xdp/devmap): retargeting reads the program as one of `base`, or refuses it.
 struct SectionVariant {
-  std::string_view section;            ///< as libbpf 1.1 names it
-  std::string_view base;               ///< the hook profile whose rules apply
+  std::string_view section; ///< as libbpf 1.1 names it
+  std::string_view base; ///< the hook profile whose rules apply
   std::string_view onlyDirection = {}; ///< "ingress"/"egress": the tc direction it retargets to
-  std::string_view reason = {};        ///< refused (outside onlyDirection, or always): why
-  std::string_view caveat = {};        ///< when retargeted: what a test-run does not show
+  std::string_view reason = {}; ///< refused (outside onlyDirection, or always): why
+  std::string_view caveat = {}; ///< when retargeted: what a test-run does not show
 };
 const SectionVariant *sectionVariant(std::string_view Section);
 
@@ -86,7 +88,7 @@ const std::vector<KfuncRule> &kfuncRules();
 /// A function declared without a body whose calls compile to instructions that only programs
 /// with one ctx struct may contain (`asm("llvm.bpf.load.byte")`: BPF_LD_ABS).
 struct BuiltinRule {
-  std::string_view name;      ///< the declared name
+  std::string_view name; ///< the declared name
   std::string_view ctxStruct; ///< programs with this ctx accept it; others refuse with `reason`
   std::string_view reason;
 };
@@ -106,7 +108,7 @@ const std::vector<PacketBaseRule> &packetBaseRules();
 
 /// What a move from one hook to another adds besides the field, code and helper rewrites.
 struct HookPairRule {
-  std::string_view fromHook;    ///< the source hook profile's name
+  std::string_view fromHook; ///< the source hook profile's name
   std::string_view toCtxStruct; ///< the target hook's ctx struct
   /// The entry pulls the packet into the linear part (bpf_skb_pull_data(ctx, 0)) before any
   /// ctx->data is read, when the program reads it directly.

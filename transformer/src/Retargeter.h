@@ -139,10 +139,8 @@ private:
   /// The entry's section literal is in a macro's #define (Head: the declaration's first line):
   /// the #define is edited when no other kept code expands it, else refused.
   void rewriteMacroSection(const std::string &Head, const std::string &Written);
-  /// The kept programs other than the entry that expand Holder, directly or through macros.
-  std::vector<std::string>
-  keptUsersOf(const extractor::Macro &Holder,
-              const std::map<std::string, const extractor::Macro *> &ByName);
+  /// The macros entity Id expands, directly or through other macros (expands_macro edges).
+  std::vector<const extractor::Macro *> macrosExpandedBy(const std::string &Id) const;
   /// bpf_skb_pull_data at the entry and the caveats of hookPairRules().
   void addHookPairRewrites();
   /// Every name the edits and support macros write (needsOfText), resolved against the model
@@ -206,8 +204,6 @@ private:
 
   // RewriteHelperCalls.cpp
   void rewriteHelperCalls(const extractor::Function &F);
-  /// bpf_redirect from tc to XDP: only with flags 0 (no BPF_F_INGRESS at XDP).
-  void checkRedirectFlags(const extractor::HelperCall &H, const std::string &Key);
   void rewriteKfuncCall(const extractor::HelperCall &H);
   void rewriteAdjustHead(const extractor::HelperCall &H, const HelperRule &Rule);
   /// Where the slice tests for a VLAN ethertype (0x8100, 0x88a8, however named), or "".

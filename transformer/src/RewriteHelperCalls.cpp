@@ -47,21 +47,6 @@ SourceSpan insertionAt(const HelperCall &H, unsigned Off, const std::string &Fil
 
 } // namespace
 
-void Retargeter::checkRedirectFlags(const HelperCall &H, const std::string &Key) {
-  // samples/bpf/tcbpf1_kern.c: `return bpf_redirect(skb->ifindex, BPF_F_INGRESS);` at tc puts
-  // the packet on a device's ingress; XDP's bpf_redirect only sends a frame out of a device and
-  // aborts on any flag (the kernel's xdp bpf_redirect: flags must be 0).
-  if (Key != "bpf_redirect" || To.ctxStruct != "xdp_md" || From.ctxStruct == To.ctxStruct ||
-      H.argValues.size() < 2)
-    return;
-  if (!H.argValues[1] || *H.argValues[1] != 0)
-    refuse(H.name,
-           "flags " + (H.argTexts.size() > 1 ? H.argTexts[1] : std::string("?")) +
-               ": xdp's bpf_redirect only sends a frame out of a device and takes no flags "
-               "(BPF_F_INGRESS has no XDP counterpart)",
-           H.site);
-}
-
 void Retargeter::rewriteHelperCalls(const Function &F) {
   for (const HelperCall &H : F.helperCalls) {
     if (H.kfunc) {
@@ -78,8 +63,6 @@ void Retargeter::rewriteHelperCalls(const Function &F) {
       if (H.helperId > 0 ? !To.helperAllowed(static_cast<std::uint32_t>(H.helperId))
                          : !To.helperAllowed(std::string_view(H.name)))
         refuse(H.name, std::string(To.name) + " programs cannot call " + H.name, H.site);
-      else
-        checkRedirectFlags(H, Key);
       continue;
     }
     if (Rule->action == HelperAction::Refuse) {
@@ -115,6 +98,14 @@ void Retargeter::rewriteHelperCalls(const Function &F) {
       break;
     case HelperAction::ReplaceCall:
       rewriteReplaceCall(H, *Rule);
+      break;
+    case HelperAction::ZeroFlags:
+      if (Rule->arg >= H.argValues.size() || !H.argValues[Rule->arg] ||
+          *H.argValues[Rule->arg] != 0)
+        refuse(H.name,
+               "flags " + (Rule->arg < H.argTexts.size() ? H.argTexts[Rule->arg] : "?") + ": " +
+                   std::string(Rule->reason),
+               H.site);
       break;
     case HelperAction::Refuse:
       break;

@@ -18,11 +18,16 @@ using verifier::ReturnMeaning;
 
 namespace {
 
+/// bpf_redirect and its kind return the hook's own verdict.
+bool isVerdictHelper(const HelperCall &H) {
+  return std::find(verdictHelpers().begin(), verdictHelpers().end(), helperKey(H)) !=
+         verdictHelpers().end();
+}
+
 /// `return bpf_redirect(ifindex, 0);`: the helper returns the hook's own verdict.
 bool returnsVerdictHelper(const Function &F, const ReturnSite &R) {
   for (const HelperCall &H : F.helperCalls)
-    if (contains(R.site, H.site) && std::find(verdictHelpers().begin(), verdictHelpers().end(),
-                                              helperKey(H)) != verdictHelpers().end())
+    if (contains(R.site, H.site) && isVerdictHelper(H))
       return true;
   return false;
 }
@@ -134,9 +139,7 @@ void Retargeter::rewriteReturnCodes(const Function &F, bool IsEntry) {
   // is in the target's numbers: it joins the source's through SourceVerdictMacro.
   if (CodesAsData)
     for (const HelperCall &H : F.helperCalls)
-      if (std::find(verdictHelpers().begin(), verdictHelpers().end(), helperKey(H)) !=
-              verdictHelpers().end() &&
-          !(IsEntry && inVerdictHelperReturn(H.site))) {
+      if (isVerdictHelper(H) && !(IsEntry && inVerdictHelperReturn(H.site))) {
         SourceSpan Begin = H.site, End = H.site;
         Begin.endOffset = Begin.beginOffset;
         End.beginOffset = End.endOffset;
@@ -223,8 +226,7 @@ bool Retargeter::inVerdictHelperReturn(const SourceSpan &S) const {
   for (const ReturnSite &R : Entry->returns)
     if (contains(R.site, S))
       for (const HelperCall &H : Entry->helperCalls)
-        if (sameSpan(H.site, R.site) && std::find(verdictHelpers().begin(), verdictHelpers().end(),
-                                                  helperKey(H)) != verdictHelpers().end())
+        if (sameSpan(H.site, R.site) && isVerdictHelper(H))
           return true;
   return false;
 }
