@@ -20,6 +20,11 @@ int report(const Failure &F, const CommandContext &Ctx) {
   return F.exitCode();
 }
 
+int strongerExit(int A, int B) {
+  auto Rank = [](int C) { return C == 4 ? 4 : C == 2 ? 3 : C == 1 ? 2 : C == 3 ? 1 : 0; };
+  return Rank(A) >= Rank(B) ? A : B;
+}
+
 int emit(const std::string &Text, const CommandContext &Ctx) {
   std::cout << Text;
   std::cout.flush();

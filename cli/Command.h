@@ -30,6 +30,9 @@ struct CommandContext {
 /// exit code.
 int report(const Failure &F, const CommandContext &Ctx);
 
+/// The exit code that wins when both apply: 4 > 2 > 1 > 3 > 0 (ARCHITECTURE.md).
+int strongerExit(int A, int B);
+
 /// Writes machine output to stdout; a write error is an environment failure.
 int emit(const std::string &Text, const CommandContext &Ctx);
 

@@ -3,29 +3,73 @@
 
 #include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/verifier/Compiler.h"
+#include "bpfcarve/verifier/Guest.h"
+#include "bpfcarve/verifier/Kernels.h"
 #include "bpfcarve/verifier/Loader.h"
 #include "bpfcarve/verifier/Packets.h"
 #include "bpfcarve/verifier/ReportFormat.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sys/utsname.h>
 
 namespace bpfcarve::cli {
 
 namespace {
 struct VerifyCliOptions {
-  std::string file, program, type, format = "text", packets;
+  std::vector<std::string> files;
+  std::string program, type, format = "text", packets, kernels = "host";
+  unsigned kernelTimeout = 600;
 };
 
+/// The first line of each failing program on stderr, clang style, located by BTF line info.
+void reportPrograms(const verifier::ObjectReport &R, const std::string &On,
+                    const CommandContext &Ctx) {
+  for (const verifier::ProgramReport &P : R.programs) {
+    if (!P.error)
+      continue;
+    Failure F{P.verdict == "skipped" ? FailureKind::Environment : FailureKind::Rejected,
+              P.name + ": " + P.error->message + " [" + P.error->cls + "]" + On,
+              P.error->file,
+              P.error->line,
+              0,
+              P.log};
+    report(F, Ctx);
+  }
+}
+
 int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
+  auto KernelNames = verifier::splitKernelList(O.kernels);
+  if (!KernelNames)
+    return report(KernelNames.failure(), Ctx);
+  bool Matrix = O.files.size() > 1 || *KernelNames != std::vector<std::string>{"host"};
+  if (Matrix && Ctx.modernizeMaps && O.files.size() > 1)
+    return report(Failure::badInput("--modernize-maps takes one input"), Ctx);
   auto Scratch = toolchain::TempDir::create("bpfcarve-verify");
   if (!Scratch)
     return report(Scratch.failure(), Ctx);
+  // Every input is compiled (and its --program checked) on the host before any kernel boots.
+  std::vector<std::string> Objects;
   std::vector<std::string> Modernized;
-  auto Object = objectFor(O.file, Ctx, Scratch->path(), &Modernized);
-  if (!Object)
-    return report(Object.failure(), Ctx);
+  for (size_t I = 0; I < O.files.size(); ++I) {
+    std::string Dir = Scratch->path() + "/" + std::to_string(I);
+    std::filesystem::create_directories(Dir);
+    auto Object = objectFor(O.files[I], Ctx, Dir, &Modernized);
+    if (!Object)
+      return report(Object.failure(), Ctx);
+    auto Info = verifier::readObject(*Object);
+    if (!Info)
+      return report(Info.failure(), Ctx);
+    if (Info->programs.empty())
+      return report(
+          Failure::badInput("'" + O.files[I] + "' holds no BPF program (no SEC() function)"), Ctx);
+    if (auto Sel = verifier::selectPrograms(*Info, O.program); !Sel)
+      return report(Sel.failure(), Ctx);
+    Objects.push_back(*Object);
+  }
   std::vector<verifier::Packet> Packets;
   if (!O.packets.empty()) {
     auto Loaded = verifier::loadPackets(O.packets);
@@ -33,35 +77,87 @@ int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
       return report(Loaded.failure(), Ctx);
     Packets = Loaded.take();
   }
-  verifier::VerifyOptions VO{O.program, O.type, O.packets.empty() ? nullptr : &Packets, O.file};
-  auto Report = verifier::verifyObject(*Object, VO);
-  if (!Report)
-    return report(Report.failure(), Ctx);
-  if (Report->programs.empty())
-    return report(Failure::badInput("'" + O.file + "' holds no BPF program (no SEC() function)"),
-                  Ctx);
-  Report->object = O.file;
-  for (const std::string &Sized : Report->loaderSizedMaps)
-    std::cerr << "bpfcarve: note: map " << Sized
-              << ": its definition leaves max_entries to the loader; created so for the verifier\n";
-  if (Ctx.modernizeMaps)
-    Report->modernized = Modernized;
-  int Code = verifier::reportExitCode(*Report);
-  // Failures also get the one clang-style first line on stderr, located by BTF line info.
-  for (const verifier::ProgramReport &P : Report->programs) {
-    if (!P.error)
+  const std::vector<verifier::Packet> *PacketsPtr = O.packets.empty() ? nullptr : &Packets;
+
+  verifier::MatrixReport Matrixed;
+  int Code = 0;
+  std::vector<std::string> SizedNoted;
+  auto Collect = [&](const std::string &Kernel, const std::string &File, verifier::ObjectReport R) {
+    R.object = File;
+    for (const std::string &Sized : R.loaderSizedMaps)
+      if (std::find(SizedNoted.begin(), SizedNoted.end(), Sized) == SizedNoted.end()) {
+        SizedNoted.push_back(Sized);
+        std::cerr << "bpfcarve: note: map " << Sized
+                  << ": its definition leaves max_entries to the loader; created so for the "
+                     "verifier\n";
+      }
+    if (Ctx.modernizeMaps)
+      R.modernized = Modernized;
+    Code = strongerExit(Code, verifier::reportExitCode(R));
+    reportPrograms(R, Matrix ? " (kernel " + Kernel + ")" : "", Ctx);
+    Matrixed.entries.push_back({File, Kernel, std::move(R)});
+  };
+  for (const std::string &Name : *KernelNames) {
+    auto K = verifier::resolveKernel(
+        Name, [](const std::string &Msg) { std::cerr << "bpfcarve: " << Msg << "\n"; });
+    if (!K) {
+      Code = strongerExit(Code, report(K.failure(), Ctx));
       continue;
-    Failure F{P.verdict == "skipped" ? FailureKind::Environment : FailureKind::Rejected,
-              P.name + ": " + P.error->message + " [" + P.error->cls + "]",
-              P.error->file,
-              P.error->line,
-              0,
-              P.log};
-    report(F, Ctx);
+    }
+    verifier::KernelInfo Info{Name, "", "", 0, ""};
+    if (K->host) {
+      struct utsname U{};
+      ::uname(&U);
+      Info.release = U.release;
+      Matrixed.kernels.push_back(Info);
+      for (size_t I = 0; I < Objects.size(); ++I) {
+        verifier::VerifyOptions VO{O.program, O.type, PacketsPtr, O.files[I]};
+        auto Report = verifier::verifyObject(Objects[I], VO);
+        if (!Report)
+          return report(Report.failure(), Ctx);
+        Collect(Name, O.files[I], std::move(*Report));
+      }
+      continue;
+    }
+    if (Ctx.verbose)
+      std::cerr << "bpfcarve: booting " << Name << " (" << K->package << " " << K->version << ")\n";
+    verifier::GuestJob Job;
+    for (size_t I = 0; I < Objects.size(); ++I)
+      Job.objects.push_back({Objects[I], O.files[I], O.program, O.type});
+    Job.packets = PacketsPtr;
+    Job.timeoutSeconds = O.kernelTimeout;
+    auto Run = verifier::runInGuest(*K, Job);
+    if (!Run) {
+      Code = strongerExit(Code, report(Run.failure(), Ctx));
+      continue;
+    }
+    Info.release = Run->release;
+    Info.package = K->package.empty() ? "" : K->package + " " + K->version;
+    Info.bootMs = Run->bootMs;
+    Info.accelerator = Run->accelerator;
+    Matrixed.kernels.push_back(Info);
+    for (size_t I = 0; I < Objects.size(); ++I) {
+      if (!Run->reports[I]) {
+        Code = strongerExit(Code, report(Run->reports[I].failure(), Ctx));
+        continue;
+      }
+      Collect(Name, O.files[I], std::move(*Run->reports[I]));
+    }
   }
-  std::string Out = O.format == "json"    ? verifier::reportJson(*Report)
-                    : O.format == "sarif" ? verifier::reportSarif(*Report, O.file)
-                                          : verifier::reportText(*Report);
+  if (!Matrix) {
+    if (Matrixed.entries.empty())
+      return Code;
+    const verifier::ObjectReport &R = Matrixed.entries.front().report;
+    std::string Out = O.format == "json"    ? verifier::reportJson(R)
+                      : O.format == "sarif" ? verifier::reportSarif(R, O.files.front())
+                                            : verifier::reportText(R);
+    if (int E = emit(Out, Ctx))
+      return E;
+    return Code;
+  }
+  std::string Out = O.format == "json"    ? verifier::reportJson(Matrixed)
+                    : O.format == "sarif" ? verifier::reportSarif(Matrixed)
+                                          : verifier::reportText(Matrixed);
   if (int E = emit(Out, Ctx))
     return E;
   return Code;
@@ -73,7 +169,7 @@ void addVerifyCommand(CLI::App &App, CommandContext &Ctx) {
   CLI::App *Sub = App.add_subcommand(
       "verify", "Compile (for a .c) and load every program through the kernel verifier; report "
                 "verdict, statistics, failure class and source line");
-  Sub->add_option("FILE", O->file, "BPF C source or BPF object (.o)")->required();
+  Sub->add_option("FILE", O->files, "BPF C sources or BPF objects (.o)")->required();
   Sub->add_option("--program", O->program, "only this program (function or unique section)");
   Sub->add_option("--type", O->type,
                   "hook overriding SEC(): xdp, tc, socket, cgroup_skb/ingress, ...");
@@ -81,6 +177,14 @@ void addVerifyCommand(CLI::App &App, CommandContext &Ctx) {
       ->check(CLI::IsMember({"text", "json", "sarif"}));
   Sub->add_option("--packets", O->packets,
                   "run every passing program on these frames: pcap file or gen:NAME");
+  Sub->add_option("--kernel", O->kernels,
+                  "kernels to verify on, comma-separated: host, a Debian series (6.1, 6.12), a "
+                  "linux-image-*.deb or a vmlinuz; each other kernel boots once under QEMU")
+      ->default_str("host");
+  Sub->add_option("--kernel-timeout", O->kernelTimeout,
+                  "seconds one boot of another kernel may take, loads included")
+      ->default_str("600")
+      ->check(CLI::Range(1u, 86400u));
   addModernizeMapsFlag(Sub, Ctx);
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("Each program is loaded alone with its own type; pinning is off, so nothing is\n"
@@ -90,7 +194,12 @@ void addVerifyCommand(CLI::App &App, CommandContext &Ctx) {
               "Examples:\n"
               "  bpfcarve verify balancer.bpf.c\n"
               "  bpfcarve verify prog.o --program xdp_main --format json\n"
-              "  bpfcarve verify filter.c --type socket --format sarif > verify.sarif");
+              "  bpfcarve verify filter.c --type socket --format sarif > verify.sarif\n"
+              "  bpfcarve verify a.c b.o --kernel host,6.1,6.12 --format json\n"
+              "Other kernels are Debian's linux-image-*-cloud-amd64 packages, fetched with\n"
+              "apt-get download and cached under ~/.cache/bpfcarve/kernels; each boots once per\n"
+              "call under QEMU (KVM when it works, else TCG). A kernel that cannot be fetched or\n"
+              "booted: exit 3, named (-v prints the console's tail).");
   Sub->callback([O, &Ctx] { Ctx.exitCode = runVerify(*O, Ctx); });
 }
 

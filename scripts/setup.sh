@@ -13,6 +13,8 @@ PACKAGES=(
   clang-format-19 clang-tidy-19
   # kernel side
   libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool libpcap-dev
+  # other kernels (verify --kernel): Debian's linux-image packages booted under QEMU
+  qemu-system-x86
   # libraries
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
   # corpus download (apt-get download + dpkg-deb + tar xz) and tests

@@ -2,9 +2,12 @@
 #include "bpfcarve/toolchain/Process.h"
 
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +30,11 @@ struct Pipe {
 } // namespace
 
 Result<ProcessResult> runProcess(const std::vector<std::string> &argv) {
+  return runProcess(argv, ProcessOptions{});
+}
+
+Result<ProcessResult> runProcess(const std::vector<std::string> &argv,
+                                 const ProcessOptions &Options) {
   if (argv.empty())
     return Failure::internal("runProcess: empty argv");
   Pipe Out, Err, Status;
@@ -39,10 +47,19 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv) {
     Args.push_back(const_cast<char *>(A.c_str()));
   Args.push_back(nullptr);
 
+  pid_t Parent = ::getpid();
   pid_t Pid = ::fork();
   if (Pid < 0)
     return Failure::environment(std::string("cannot fork: ") + std::strerror(errno));
   if (Pid == 0) {
+    if (Options.killWithParent &&
+        (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != Parent))
+      ::_exit(127); // the parent is already gone
+    if (!Options.cwd.empty() && ::chdir(Options.cwd.c_str()) != 0) {
+      int E = errno;
+      (void)!::write(Status.Fd[1], &E, sizeof E);
+      ::_exit(127);
+    }
     int Null = ::open("/dev/null", O_RDONLY);
     if (Null >= 0)
       ::dup2(Null, 0);
@@ -62,8 +79,21 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv) {
   std::string *Sinks[2] = {&R.out, &R.err};
   int Open = 2;
   char Buf[65536];
+  using Clock = std::chrono::steady_clock;
+  const auto Deadline = Clock::now() + std::chrono::milliseconds(Options.timeoutMs);
   while (Open > 0) {
-    if (::poll(Fds, 2, -1) < 0) {
+    int Wait = -1;
+    if (Options.timeoutMs) {
+      auto Left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(Deadline - Clock::now()).count();
+      if (Left <= 0) {
+        ::kill(Pid, SIGKILL);
+        R.timedOut = true;
+        break;
+      }
+      Wait = static_cast<int>(Left);
+    }
+    if (::poll(Fds, 2, Wait) < 0) {
       if (errno == EINTR)
         continue;
       break;

@@ -93,7 +93,11 @@ void removeTempDirsOnSignals() {
 
 Result<TempDir> TempDir::create(const std::string &Prefix) {
   const char *Tmp = std::getenv("TMPDIR");
-  std::string Pattern = std::string(Tmp && *Tmp ? Tmp : "/tmp") + "/" + Prefix + "-XXXXXX";
+  return createIn(Tmp && *Tmp ? Tmp : "/tmp", Prefix);
+}
+
+Result<TempDir> TempDir::createIn(const std::string &Parent, const std::string &Prefix) {
+  std::string Pattern = Parent + "/" + Prefix + "-XXXXXX";
   std::vector<char> Buf(Pattern.begin(), Pattern.end());
   Buf.push_back('\0');
   if (!::mkdtemp(Buf.data()))

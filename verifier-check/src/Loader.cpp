@@ -1,5 +1,6 @@
 //===- Loader.cpp - load BPF programs through the kernel verifier ---------===//
 #include "bpfcarve/verifier/Loader.h"
+#include "LineInfo.h"
 #include "bpfcarve/toolchain/Names.h"
 #include "bpfcarve/verifier/HookProfile.h"
 #include "bpfcarve/verifier/Packets.h"
@@ -438,6 +439,21 @@ TestRunSummary runPackets(const LoadedProgram &L, const ObjectProgram &P, const 
   return S;
 }
 
+/// libbpf names the extern it could not resolve ("extern (func ksym) 'bpf_iter_num_new': not
+/// found in kernel or module BTFs"); the verifier never ran, so the line is that of the first
+/// call to it, from the object's own line info.
+void locateKsym(const std::string &Path, VerifierError &E) {
+  size_t Open = E.message.find('\'');
+  size_t Close = Open == std::string::npos ? Open : E.message.find('\'', Open + 1);
+  if (Close == std::string::npos)
+    return;
+  if (auto L = firstCallTo(Path, E.message.substr(Open + 1, Close - Open - 1))) {
+    E.file = L->file;
+    E.line = L->line;
+    E.sourceText = L->text;
+  }
+}
+
 } // namespace
 
 Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &Options) {
@@ -499,6 +515,8 @@ Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &
       R.stats = parseVerifierStats(Stats->log());
     R.log = Log;
     VerifierError E = classifyFailure(Log.empty() ? Stats->log() : Log, FirstErrno, Messages);
+    if (E.cls == failure_class::UnresolvedKsym && E.file.empty())
+      locateKsym(Path, E);
     if (E.cls == failure_class::MapCompat && R.stats.insnsProcessed == std::nullopt)
       E.cls = failure_class::VerifierOther; // no statistics: the verifier never finished
     R.verdict = E.cls == failure_class::Permission ? "skipped" : "fail";

@@ -12,6 +12,9 @@ namespace bpfcarve::toolchain {
 class TempDir {
 public:
   static Result<TempDir> create(const std::string &Prefix = "bpfcarve");
+  /// The same, under Parent (e.g. a cache directory, so that its contents can be renamed into
+  /// place on the same file system).
+  static Result<TempDir> createIn(const std::string &Parent, const std::string &Prefix);
   TempDir(TempDir &&O) noexcept : Path(std::move(O.Path)), Keep(O.Keep) { O.Path.clear(); }
   TempDir &operator=(TempDir &&) = delete;
   TempDir(const TempDir &) = delete;

@@ -1,0 +1,247 @@
+//===- Guest.cpp - boot a kernel under QEMU and verify inside it ----------===//
+#include "bpfcarve/verifier/Guest.h"
+
+#include "bpfcarve/toolchain/Process.h"
+#include "bpfcarve/toolchain/TempDir.h"
+#include "bpfcarve/toolchain/Toolchain.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+namespace bpfcarve::verifier {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+Result<std::string> readFile(const std::string &Path) {
+  std::ifstream In(Path, std::ios::binary);
+  if (!In)
+    return Failure::environment("cannot read " + Path);
+  std::stringstream S;
+  S << In.rdbuf();
+  return S.str();
+}
+
+std::string tail(const std::string &S, size_t Lines) {
+  size_t Pos = S.size();
+  for (size_t N = 0; N < Lines && Pos > 0; ++N) {
+    size_t NL = S.rfind('\n', Pos - 1);
+    if (NL == std::string::npos) {
+      Pos = 0;
+      break;
+    }
+    Pos = NL;
+  }
+  std::string Out;
+  for (char C : S.substr(Pos)) // the console holds terminal escapes and carriage returns
+    if (C == '\n' || (C >= 0x20 && C < 0x7f))
+      Out += C;
+  return Out;
+}
+
+std::string describe(const KernelImage &K) {
+  if (!K.package.empty())
+    return "kernel " + K.name + " (" + K.package + " " + K.version + ")";
+  return "kernel " + K.name;
+}
+
+/// The lines the agent wrote, parsed; stray bytes are skipped.
+std::vector<json> agentLines(const std::string &Data) {
+  std::vector<json> Out;
+  std::istringstream In(Data);
+  const std::string Prefix = wire::Prefix;
+  for (std::string L; std::getline(In, L);) {
+    size_t At = L.find(Prefix);
+    if (At == std::string::npos)
+      continue;
+    json J = json::parse(L.substr(At + Prefix.size()), nullptr, false);
+    if (!J.is_discarded() && J.is_object())
+      Out.push_back(std::move(J));
+  }
+  return Out;
+}
+
+struct Boot {
+  toolchain::ProcessResult process;
+  std::string console, data;
+  std::uint64_t wallMs = 0;
+};
+
+Result<Boot> boot(const KernelImage &K, const std::string &Initrd, const std::string &Dir,
+                  const std::string &Accel, unsigned TimeoutSeconds) {
+  std::string Console = Dir + "/console.log", Data = Dir + "/data.log";
+  std::vector<std::string> Argv = {
+      "qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+      "-m", "1024", "-smp", "1", "-accel", Accel, "-kernel", K.vmlinuz, "-initrd", Initrd,
+      // panic=-1: a crashed agent (PID 1 exits) reboots at once, and -no-reboot ends QEMU
+      "-append", "console=ttyS0 panic=-1 oops=panic quiet loglevel=3 rdinit=/init", "-serial",
+      "file:" + Console, "-serial", "file:" + Data};
+  if (Accel == "kvm")
+    Argv.insert(Argv.end(), {"-cpu", "host"});
+  toolchain::ProcessOptions PO;
+  PO.timeoutMs = TimeoutSeconds * 1000;
+  PO.killWithParent = true;
+  auto Start = std::chrono::steady_clock::now();
+  auto P = toolchain::runProcess(Argv, PO);
+  if (!P)
+    return Failure::environment(P.failure().message +
+                                " (QEMU runs the other kernels: scripts/setup.sh installs "
+                                "qemu-system-x86)");
+  Boot B;
+  B.wallMs = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::steady_clock::now() - Start)
+                                            .count());
+  B.process = std::move(*P);
+  if (auto C = readFile(Console))
+    B.console = *C;
+  if (auto D = readFile(Data))
+    B.data = *D;
+  return B;
+}
+
+std::string hostRelease() {
+  utsname U{};
+  ::uname(&U);
+  return U.release;
+}
+
+} // namespace
+
+std::string agentPath() {
+  if (const char *E = std::getenv("BPFCARVE_AGENT"); E && *E)
+    return E;
+  std::error_code EC;
+  fs::path Exe = fs::read_symlink("/proc/self/exe", EC);
+  if (!EC && fs::exists(Exe.parent_path() / "bpfcarve-agent", EC))
+    return (Exe.parent_path() / "bpfcarve-agent").string();
+  // Test binaries live outside bin/: the share dir is bin/../share/bpfcarve.
+  fs::path Bin = fs::path(toolchain::shareDir()).parent_path().parent_path() / "bin";
+  return (Bin / "bpfcarve-agent").string();
+}
+
+namespace {
+
+/// KVM when /dev/kvm is usable, else TCG. "Usable" is measured, not assumed: nested KVM can open
+/// and create a VM and then never run the guest (seen here: "Booting from ROM", then nothing).
+/// One short KVM boot of an empty job decides, cached per host kernel; BPFCARVE_ACCEL=kvm|tcg
+/// overrides.
+std::string accelerator(const KernelImage &K, const std::string &Initrd, const std::string &Dir) {
+  if (const char *E = std::getenv("BPFCARVE_ACCEL"); E && *E)
+    return E;
+  int Fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (Fd < 0)
+    return "tcg";
+  ::close(Fd);
+  fs::path Cache = fs::path(toolchain::cacheDir()) / "kernels" / ("accel-" + hostRelease());
+  if (auto Known = readFile(Cache.string()); Known && (*Known == "kvm" || *Known == "tcg"))
+    return *Known;
+  auto B = boot(K, Initrd, Dir, "kvm", 20);
+  bool Works = false;
+  if (B)
+    for (const json &L : agentLines(B->data))
+      Works |= L.contains("hello");
+  std::string Choice = Works ? "kvm" : "tcg";
+  std::error_code EC;
+  fs::create_directories(Cache.parent_path(), EC);
+  std::ofstream(Cache) << Choice;
+  return Choice;
+}
+
+} // namespace
+
+Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
+  std::string Agent = agentPath();
+  auto AgentBytes = readFile(Agent);
+  if (!AgentBytes)
+    return Failure::environment("the guest agent " + Agent +
+                                " is missing (it is built with bpfcarve)");
+  auto Scratch = toolchain::TempDir::create("bpfcarve-guest");
+  if (!Scratch)
+    return Scratch.failure();
+
+  Initramfs Image;
+  for (const char *D : {"proc", "sys", "dev", "job"})
+    Image.addDirectory(D);
+  Image.addFile("init", *AgentBytes, 0755);
+  std::vector<std::string> GuestPaths;
+  for (size_t I = 0; I < Job.objects.size(); ++I) {
+    auto Bytes = readFile(Job.objects[I].object);
+    if (!Bytes)
+      return Bytes.failure();
+    GuestPaths.push_back("/job/" + std::to_string(I) + ".o");
+    Image.addFile(GuestPaths.back().substr(1), *Bytes);
+  }
+  Image.addFile("job/job.json", wire::jobJson(Job, GuestPaths));
+  std::string Initrd = Scratch->path() + "/initrd.cpio";
+  {
+    std::ofstream Out(Initrd, std::ios::binary);
+    Out << Image.finish();
+    if (!Out)
+      return Failure::environment("cannot write " + Initrd);
+  }
+  // The accelerator probe boots the same image with an empty job's worth of time: the agent's
+  // hello line is all it waits for.
+  std::string Accel = accelerator(K, Initrd, Scratch->path());
+  auto B = boot(K, Initrd, Scratch->path(), Accel, Job.timeoutSeconds);
+  if (!B)
+    return B.failure();
+
+  GuestRun Run;
+  Run.kernel = K;
+  Run.accelerator = Accel;
+  Run.wallMs = B->wallMs;
+  bool Hello = false, Done = false;
+  std::string Fatal;
+  Run.reports.resize(Job.objects.size(), Failure::internal("the guest agent wrote no report"));
+  for (const json &L : agentLines(B->data)) {
+    if (L.contains("hello")) {
+      Hello = true;
+      Run.release = L["hello"].value("release", "");
+      Run.bootMs = L["hello"].value("uptime_ms", std::uint64_t{0});
+    } else if (L.contains("done")) {
+      Done = true;
+    } else if (L.contains("fatal")) {
+      Fatal = L["fatal"].get<std::string>();
+    } else if (L.contains("object")) {
+      size_t I = L["object"].get<size_t>();
+      if (I >= Run.reports.size())
+        continue;
+      if (L.contains("report"))
+        Run.reports[I] = wire::reportFromJson(L["report"].dump());
+      else if (L.contains("failure")) {
+        std::string Kind = L["failure"].value("kind", "internal");
+        std::string Message = L["failure"].value("message", "") + " (on " + describe(K) + ")";
+        Run.reports[I] = Kind == "bad_input"     ? Failure::badInput(Message)
+                         : Kind == "environment" ? Failure::environment(Message)
+                                                 : Failure::internal(Message);
+      }
+    }
+  }
+  if (Done)
+    return Run;
+  std::string Console = tail(B->console, 30);
+  Failure F = Failure::environment("");
+  if (B->process.timedOut)
+    F.message = describe(K) + " did not finish within " + std::to_string(Job.timeoutSeconds) +
+                " s under " + Accel + (Hello ? " (the guest booted)" : " (it never booted)");
+  else if (!Hello)
+    F.message = describe(K) + " did not boot under QEMU (" + Accel + ")";
+  else if (!Fatal.empty() || B->console.find("Attempted to kill init") != std::string::npos) {
+    F = Failure::internal("the guest agent failed on " + describe(K) +
+                          (Fatal.empty() ? ": it crashed" : ": " + Fatal));
+  } else
+    F.message = describe(K) + ": the guest stopped before the agent finished";
+  F.details = "the console's last lines:\n" + Console;
+  return F;
+}
+
+} // namespace bpfcarve::verifier

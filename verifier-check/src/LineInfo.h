@@ -1,0 +1,21 @@
+//===- LineInfo.h - source lines of instructions, from .BTF.ext -*- C++ -*-===//
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace bpfcarve::verifier {
+
+struct SourceLine {
+  std::string file;
+  unsigned line = 0;
+  std::string text; ///< the source line as BTF keeps it
+};
+
+/// The source line of the first call to Symbol (an extern such as a kfunc) in the object at
+/// Path: its relocations name the call instructions, .BTF.ext's line info their lines. "First"
+/// is the lowest line of the file holding the earliest call. nullopt when the object has no such
+/// relocation or no line info.
+std::optional<SourceLine> firstCallTo(const std::string &Path, const std::string &Symbol);
+
+} // namespace bpfcarve::verifier
