@@ -1,5 +1,6 @@
 //===- Guest.cpp - boot a kernel under QEMU and verify inside it ----------===//
 #include "bpfcarve/verifier/Guest.h"
+#include "KernelModules.h"
 
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/TempDir.h"
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -172,6 +174,17 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
   for (const char *D : {"proc", "sys", "dev", "job"})
     Image.addDirectory(D);
   Image.addFile("init", *AgentBytes, 0755);
+  // libbpf resolves `extern ... __kconfig` from /boot/config-<release> (or /proc/config.gz, which
+  // Debian's kernels do not build): the package's own config goes where libbpf looks.
+  fs::path Vmlinuz(K.vmlinuz);
+  std::string Suffix = Vmlinuz.filename().string();
+  if (Suffix.rfind("vmlinuz-", 0) == 0) {
+    Suffix = Suffix.substr(8);
+    if (auto Config = readFile((Vmlinuz.parent_path() / ("config-" + Suffix)).string())) {
+      Image.addDirectory("boot");
+      Image.addFile("boot/config-" + Suffix, *Config);
+    }
+  }
   std::vector<std::string> GuestPaths;
   for (size_t I = 0; I < Job.objects.size(); ++I) {
     auto Bytes = readFile(Job.objects[I].object);
@@ -180,7 +193,25 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
     GuestPaths.push_back("/job/" + std::to_string(I) + ".o");
     Image.addFile(GuestPaths.back().substr(1), *Bytes);
   }
-  Image.addFile("job/job.json", wire::jobJson(Job, GuestPaths));
+  // The package's modules that define the objects' kfuncs (nf_conntrack's bpf_ct_*): the guest
+  // loads them first, as the kernel would have on demand, or reports those programs skipped.
+  std::set<std::string> Ksyms;
+  for (const GuestObject &O : Job.objects)
+    for (const std::string &S : externKsyms(O.object))
+      Ksyms.insert(S);
+  auto Modules = modulesFor(K, Ksyms);
+  if (!Modules)
+    return Modules.failure();
+  if (!Modules->empty())
+    Image.addDirectory("modules");
+  for (GuestModule &M : *Modules) {
+    auto Bytes = moduleBytes(M.path);
+    if (!Bytes)
+      return Bytes.failure();
+    M.path = "/modules/" + M.name + ".ko";
+    Image.addFile(M.path.substr(1), *Bytes);
+  }
+  Image.addFile("job/job.json", wire::jobJson(Job, GuestPaths, *Modules));
   std::string Initrd = Scratch->path() + "/initrd.cpio";
   {
     std::ofstream Out(Initrd, std::ios::binary);
@@ -209,6 +240,9 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
       Run.bootMs = L["hello"].value("uptime_ms", std::uint64_t{0});
     } else if (L.contains("done")) {
       Done = true;
+    } else if (L.contains("module")) {
+      Run.notes.push_back("module " + L["module"].value("name", "") + " could not be loaded on " +
+                          describe(K) + ": " + L["module"].value("error", ""));
     } else if (L.contains("fatal")) {
       Fatal = L["fatal"].get<std::string>();
     } else if (L.contains("object")) {

@@ -67,8 +67,12 @@ std::optional<std::uint64_t> optional(const json &J, const char *Key) {
 
 } // namespace
 
-std::string jobJson(const GuestJob &Job, const std::vector<std::string> &GuestPaths) {
+std::string jobJson(const GuestJob &Job, const std::vector<std::string> &GuestPaths,
+                    const std::vector<GuestModule> &Modules) {
   json J;
+  J["modules"] = json::array();
+  for (const GuestModule &M : Modules)
+    J["modules"].push_back({{"name", M.name}, {"path", M.path}, {"provides", M.provides}});
   J["objects"] = json::array();
   for (size_t I = 0; I < Job.objects.size(); ++I)
     J["objects"].push_back({{"path", GuestPaths[I]},

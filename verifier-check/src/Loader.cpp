@@ -513,7 +513,7 @@ Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &
     R.stats = parseVerifierStats(Log.empty() ? Stats->log() : Log);
     if (R.stats.insnsProcessed == std::nullopt)
       R.stats = parseVerifierStats(Stats->log());
-    R.log = Log;
+    R.log = Log.empty() ? Messages : Log; // libbpf says why when the verifier never ran
     VerifierError E = classifyFailure(Log.empty() ? Stats->log() : Log, FirstErrno, Messages);
     if (E.cls == failure_class::UnresolvedKsym && E.file.empty())
       locateKsym(Path, E);

@@ -35,6 +35,13 @@ private:
   unsigned Inode = 1;
 };
 
+/// A module the guest loads before the objects, with what the objects need from it.
+struct GuestModule {
+  std::string name;                  ///< nf_conntrack
+  std::string path;                  ///< its file: on the host the package's .ko or .ko.xz
+  std::vector<std::string> provides; ///< the objects' extern symbols it defines
+};
+
 /// One object the guest verifies.
 struct GuestObject {
   std::string object;  ///< the host path of the .o
@@ -68,7 +75,9 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job);
 
 /// The wire format of the agent, one JSON document per line (exposed for tests and the agent).
 namespace wire {
-std::string jobJson(const GuestJob &Job, const std::vector<std::string> &GuestPaths);
+/// Paths are the guest's: the objects' (one per job object) and the modules' (theirs).
+std::string jobJson(const GuestJob &Job, const std::vector<std::string> &GuestPaths,
+                    const std::vector<GuestModule> &Modules);
 std::string reportToJson(const ObjectReport &R);
 Result<ObjectReport> reportFromJson(const std::string &Json);
 /// Lines the agent writes start with this, so stray bytes on the port are never read as data.

@@ -1,0 +1,259 @@
+//===- KernelMatrixTest.cpp - verify --kernel: Debian's kernels under QEMU --===//
+//
+// Boots Debian's linux-image-6.1 (fetched with apt-get download on first use, cached) and checks
+// what only another kernel shows: kfuncs 6.1 lacks fail there as unresolved_ksym at the line of
+// their first call and pass on the host; a module's kfuncs (nf_conntrack) are found; a portable
+// program passes on both; an unbootable kernel is exit 3 naming it; SIGTERM during a boot leaves
+// no process and no file. Needs root (the host side loads too) and QEMU; when either is missing or
+// the package cannot be fetched, the tests skip and say why.
+//
+//===----------------------------------------------------------------------===//
+#include "bpfcarve/toolchain/Process.h"
+#include "bpfcarve/toolchain/TempDir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace bpfcarve;
+
+namespace {
+
+const std::string Inputs = BPFCARVE_SOURCE_DIR "/tests/inputs/kernels/";
+
+struct Outcome {
+  int code = -1;
+  json report;
+  std::string out, err;
+};
+
+Outcome bpfcarve(std::vector<std::string> Args) {
+  Args.insert(Args.begin(), BPFCARVE_BIN);
+  auto R = toolchain::runProcess(Args);
+  Outcome Out;
+  if (!R)
+    return Out;
+  Out.code = R->exitCode;
+  Out.out = R->out;
+  Out.err = R->err;
+  Out.report = json::parse(R->out, nullptr, false);
+  return Out;
+}
+
+/// Why the 6.1 tests cannot run here, or empty. Decided once: the first call fetches the package.
+const std::string &skipReason() {
+  static const std::string Reason = [] {
+    if (::geteuid() != 0)
+      return std::string("verify loads programs into the kernel verifier: needs root (CAP_BPF)");
+    if (!toolchain::runProcess({"qemu-system-x86_64", "--version"}))
+      return std::string("qemu-system-x86_64 is not installed (scripts/setup.sh installs it)");
+    Outcome R = bpfcarve({"verify", Inputs + "portable.c", "--kernel", "6.1", "--format", "json"});
+    if (R.code == 3 && R.report.is_discarded())
+      return "Debian's 6.1 kernel cannot be had here: " + R.err.substr(0, R.err.find('\n'));
+    return std::string();
+  }();
+  return Reason;
+}
+
+class KernelMatrix : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (!skipReason().empty())
+      GTEST_SKIP() << skipReason();
+  }
+  static const json &program(const json &Report, const std::string &Kernel) {
+    for (const json &P : Report["programs"])
+      if (P["kernel_name"] == Kernel)
+        return P;
+    static json Null;
+    ADD_FAILURE() << "nothing verified on " << Kernel << " in " << Report.dump();
+    return Null;
+  }
+  /// The line of the first call to Symbol in File (its extern declaration is not a call).
+  static unsigned firstCallLine(const std::string &File, const std::string &Symbol) {
+    std::ifstream In(File);
+    unsigned N = 0;
+    for (std::string L; std::getline(In, L);) {
+      ++N;
+      if (L.find(Symbol + "(") != std::string::npos && L.find("__ksym") == std::string::npos &&
+          L.find("extern") == std::string::npos)
+        return N;
+    }
+    return 0;
+  }
+  /// A kfunc the kernel lacks: a fail on 6.1 as unresolved_ksym at the line of the first call to
+  /// the symbol libbpf names, and a pass on the host.
+  void expectMissingOn61(const std::string &Input, const std::string &SymbolPrefix) {
+    Outcome R = bpfcarve({"verify", Inputs + Input, "--kernel", "host,6.1", "--format", "json"});
+    EXPECT_EQ(R.code, 1) << R.err;
+    ASSERT_FALSE(R.report.is_discarded()) << R.out;
+    EXPECT_EQ(program(R.report, "host")["verdict"], "pass");
+    const json &Old = program(R.report, "6.1");
+    EXPECT_EQ(Old["verdict"], "fail");
+    ASSERT_TRUE(Old["error"].is_object()) << Old.dump();
+    EXPECT_EQ(Old["error"]["class"], "unresolved_ksym");
+    std::string Message = Old["error"]["message"];
+    size_t Q = Message.find('\'');
+    ASSERT_NE(Q, std::string::npos) << Message;
+    std::string Symbol = Message.substr(Q + 1, Message.find('\'', Q + 1) - Q - 1);
+    EXPECT_EQ(Symbol.rfind(SymbolPrefix, 0), 0u) << Message;
+    unsigned Want = firstCallLine(Inputs + Input, Symbol);
+    ASSERT_GT(Want, 0u) << "no call to " << Symbol << " in " << Input;
+    EXPECT_EQ(Old["error"]["line"], Want) << "the line of the first call to " << Symbol;
+    EXPECT_TRUE(Old["kernel"].get<std::string>().rfind("6.1.", 0) == 0) << Old["kernel"];
+    EXPECT_NE(R.err.find(Input + ":" + std::to_string(Want) + ":1: error: "), std::string::npos)
+        << R.err;
+  }
+};
+
+TEST_F(KernelMatrix, OpenCodedNumericIteratorFailsOn61AndPassesOnHost) {
+  expectMissingOn61("iter_num.c", "bpf_iter_num_");
+}
+
+TEST_F(KernelMatrix, RcuReadLockKfuncFailsOn61AndPassesOnHost) {
+  expectMissingOn61("rcu_lock.c", "bpf_rcu_read_");
+}
+
+TEST_F(KernelMatrix, PortableProgramPassesOnBothAndTheReportNamesTheKernels) {
+  Outcome R = bpfcarve({"verify", Inputs + "portable.c", Inputs + "ct_lookup.c", "--kernel",
+                    "host,6.1", "--format", "json"});
+  EXPECT_EQ(R.code, 0) << R.err;
+  ASSERT_FALSE(R.report.is_discarded()) << R.out;
+  ASSERT_EQ(R.report["kernels"].size(), 2u);
+  const json &K = R.report["kernels"][1];
+  EXPECT_EQ(K["name"], "6.1");
+  EXPECT_EQ(K["release"].get<std::string>().rfind("6.1.", 0), 0u) << K.dump();
+  EXPECT_EQ(K["package"].get<std::string>().rfind("linux-image-6.1.", 0), 0u) << K.dump();
+  EXPECT_GT(K["boot_ms"].get<int>(), 0);
+  ASSERT_EQ(R.report["programs"].size(), 4u) << "two inputs on two kernels";
+  for (const json &P : R.report["programs"]) {
+    EXPECT_EQ(P["verdict"], "pass") << P.dump();
+    EXPECT_TRUE(P["file"].get<std::string>().ends_with(".c")) << P.dump();
+    EXPECT_FALSE(P["kernel"].get<std::string>().empty()) << P.dump();
+  }
+  // The text table has a kernel column and a line per input and kernel.
+  Outcome T = bpfcarve({"verify", Inputs + "portable.c", "--kernel", "6.1,host"});
+  EXPECT_EQ(T.code, 0) << T.err;
+  EXPECT_NE(T.out.find("kernel"), std::string::npos) << T.out;
+  EXPECT_NE(T.out.find("portable.c on 6.1: 1 passed"), std::string::npos) << T.out;
+  EXPECT_NE(T.out.find("portable.c on host: 1 passed"), std::string::npos) << T.out;
+}
+
+TEST_F(KernelMatrix, ModuleKfuncsAreFoundInTheKernelPackagesOwnModules) {
+  // bpf_xdp_ct_lookup lives in nf_conntrack.ko, which nothing in the guest loads by itself.
+  Outcome R = bpfcarve({"verify", Inputs + "ct_lookup.c", "--kernel", "6.1", "--format", "json"});
+  EXPECT_EQ(R.code, 0) << R.err;
+  EXPECT_EQ(program(R.report, "6.1")["verdict"], "pass") << R.out;
+}
+
+TEST_F(KernelMatrix, SarifHasOneResultPerFailingProgramAndKernel) {
+  Outcome R = bpfcarve({"verify", Inputs + "iter_num.c", Inputs + "rcu_lock.c", "--kernel", "6.1",
+                    "--format", "sarif"});
+  EXPECT_EQ(R.code, 1) << R.err;
+  ASSERT_FALSE(R.report.is_discarded());
+  const json &Results = R.report["runs"][0]["results"];
+  ASSERT_EQ(Results.size(), 2u) << R.out;
+  for (const json &Res : Results) {
+    EXPECT_EQ(Res["ruleId"], "unresolved_ksym");
+    EXPECT_EQ(Res["properties"]["kernel"].get<std::string>().rfind("6.1 6.1.", 0), 0u);
+    EXPECT_GT(Res["locations"][0]["physicalLocation"]["region"]["startLine"].get<int>(), 0);
+  }
+}
+
+TEST_F(KernelMatrix, AKernelThatDoesNotBootIsExit3NamingIt) {
+  // A file that is no kernel image: QEMU refuses it.
+  Outcome R = bpfcarve({"verify", Inputs + "portable.c", "--kernel", Inputs + "portable.c"});
+  EXPECT_EQ(R.code, 3) << R.err;
+  EXPECT_EQ(R.err.rfind("bpfcarve: error: kernel " + Inputs + "portable.c did not boot", 0), 0u)
+      << R.err;
+  Outcome Bad = bpfcarve({"verify", Inputs + "portable.c", "--kernel", "6.1,,host"});
+  EXPECT_EQ(Bad.code, 2) << Bad.err;
+  Outcome Unknown = bpfcarve({"verify", Inputs + "portable.c", "--kernel", "no-such-kernel"});
+  EXPECT_EQ(Unknown.code, 2) << Unknown.err;
+}
+
+/// PIDs of processes whose parent is Parent.
+std::vector<pid_t> childrenOf(pid_t Parent) {
+  std::vector<pid_t> Out;
+  for (const auto &E : fs::directory_iterator("/proc")) {
+    std::string Name = E.path().filename().string();
+    if (Name.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    std::ifstream In(E.path() / "stat");
+    std::string Stat;
+    std::getline(In, Stat);
+    size_t Close = Stat.rfind(')');
+    if (Close == std::string::npos)
+      continue;
+    std::istringstream Rest(Stat.substr(Close + 2));
+    char State;
+    pid_t PPid = 0;
+    Rest >> State >> PPid;
+    if (PPid == Parent)
+      Out.push_back(std::stoi(Name));
+  }
+  return Out;
+}
+
+TEST_F(KernelMatrix, SigtermDuringABootLeavesNoProcessAndNoFile) {
+  auto Tmp = toolchain::TempDir::create("bpfcarve-sigterm-test");
+  ASSERT_TRUE(Tmp);
+  pid_t Child = ::fork();
+  ASSERT_GE(Child, 0);
+  if (Child == 0) {
+    ::setenv("TMPDIR", Tmp->path().c_str(), 1);
+    int Null = ::open("/dev/null", O_WRONLY);
+    ::dup2(Null, 1);
+    ::dup2(Null, 2);
+    ::execl(BPFCARVE_BIN, BPFCARVE_BIN, "verify", (Inputs + "portable.c").c_str(), "--kernel",
+            "6.1", static_cast<char *>(nullptr));
+    ::_exit(127);
+  }
+  // Wait for QEMU to be running under it.
+  pid_t Qemu = 0;
+  for (int I = 0; I < 3000 && !Qemu; ++I) {
+    for (pid_t P : childrenOf(Child)) {
+      std::ifstream Comm("/proc/" + std::to_string(P) + "/comm");
+      std::string C;
+      std::getline(Comm, C);
+      if (C.rfind("qemu-system", 0) == 0)
+        Qemu = P;
+    }
+    if (!Qemu)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_NE(Qemu, 0) << "QEMU never started under bpfcarve";
+  // Let it load the kernel and initramfs first: killed before that, QEMU would stop by itself on
+  // the files bpfcarve removes as it dies, and the test would prove nothing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(Child, SIGTERM);
+  int Status = 0;
+  ::waitpid(Child, &Status, 0);
+  EXPECT_TRUE(WIFSIGNALED(Status) && WTERMSIG(Status) == SIGTERM) << "status " << Status;
+  // SIGKILL reaches QEMU as bpfcarve dies; a QEMU left running would take its boot's 1-2 s.
+  bool Gone = false;
+  for (int I = 0; I < 20 && !Gone; ++I) {
+    std::ifstream Stat("/proc/" + std::to_string(Qemu) + "/stat");
+    std::string S;
+    std::getline(Stat, S);
+    // Gone, or a zombie waiting for init to reap it.
+    Gone = !Stat.is_open() || S.find(") Z ") != std::string::npos;
+    if (!Gone)
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_TRUE(Gone) << "QEMU " << Qemu << " outlived bpfcarve";
+  EXPECT_TRUE(fs::is_empty(Tmp->path())) << "scratch files left in " << Tmp->path();
+}
+
+} // namespace
