@@ -10,6 +10,7 @@
 #include "bpfcarve/verifier/ReportFormat.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -23,6 +24,7 @@ struct VerifyCliOptions {
   std::vector<std::string> files;
   std::string program, type, format = "text", packets, kernels = "host";
   unsigned kernelTimeout = 600;
+  bool referenceLoad = false;
 };
 
 /// The first line of each failing program on stderr, clang style, located by BTF line info.
@@ -45,7 +47,8 @@ int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
   auto KernelNames = verifier::splitKernelList(O.kernels);
   if (!KernelNames)
     return report(KernelNames.failure(), Ctx);
-  bool Matrix = O.files.size() > 1 || *KernelNames != std::vector<std::string>{"host"};
+  bool Matrix =
+      O.files.size() > 1 || O.referenceLoad || *KernelNames != std::vector<std::string>{"host"};
   if (Matrix && Ctx.modernizeMaps && O.files.size() > 1)
     return report(Failure::badInput("--modernize-maps takes one input"), Ctx);
   auto Scratch = toolchain::TempDir::create("bpfcarve-verify");
@@ -112,9 +115,16 @@ int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
       Matrixed.kernels.push_back(Info);
       for (size_t I = 0; I < Objects.size(); ++I) {
         verifier::VerifyOptions VO{O.program, O.type, PacketsPtr, O.files[I]};
+        auto Start = std::chrono::steady_clock::now();
         auto Report = verifier::verifyObject(Objects[I], VO);
         if (!Report)
           return report(Report.failure(), Ctx);
+        if (O.referenceLoad)
+          Matrixed.references.push_back(
+              {O.files[I], Name, verifier::loadWhole(Objects[I]),
+               static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - Start)
+                                              .count())});
         Collect(Name, O.files[I], std::move(*Report));
       }
       continue;
@@ -126,6 +136,7 @@ int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
       Job.objects.push_back({Objects[I], O.files[I], O.program, O.type});
     Job.packets = PacketsPtr;
     Job.timeoutSeconds = O.kernelTimeout;
+    Job.reference = O.referenceLoad;
     auto Run = verifier::runInGuest(*K, Job);
     if (!Run) {
       Code = strongerExit(Code, report(Run.failure(), Ctx));
@@ -142,7 +153,11 @@ int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
         continue;
       }
       Collect(Name, O.files[I], std::move(*Run->reports[I]));
+      if (Run->wholeLoads[I])
+        Matrixed.references.push_back({O.files[I], Name, *Run->wholeLoads[I], Run->verifyUs[I]});
     }
+    for (const std::string &Note : Run->notes)
+      std::cerr << "bpfcarve: note: " << Note << "\n";
   }
   if (!Matrix) {
     if (Matrixed.entries.empty())
@@ -185,6 +200,9 @@ void addVerifyCommand(CLI::App &App, CommandContext &Ctx) {
                   "seconds one boot of another kernel may take, loads included")
       ->default_str("600")
       ->check(CLI::Range(1u, 86400u));
+  Sub->add_flag("--reference-load", O->referenceLoad,
+                "also load each object whole, as bpftool prog loadall does (one bpf_object__load, "
+                "pinning off), on every kernel, and report it beside the per-program verdicts");
   addModernizeMapsFlag(Sub, Ctx);
   Sub->add_option("-p", Ctx.buildDir, "directory holding compile_commands.json");
   Sub->footer("Each program is loaded alone with its own type; pinning is off, so nothing is\n"

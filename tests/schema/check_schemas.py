@@ -93,6 +93,28 @@ def main():
             except jsonschema.ValidationError as e:
                 print(f"FAIL verify {path}: {e.message} at {list(e.absolute_path)}")
                 failures += 1
+        # Several inputs, and another kernel when QEMU is here: the matrix form of the report.
+        kin = os.path.join(src, "tests/inputs/kernels")
+        runs = [["host"]]
+        if subprocess.run(["sh", "-c", "command -v qemu-system-x86_64"],
+                          capture_output=True).returncode == 0:
+            runs.append(["host,6.1"])
+        else:
+            print("verify --kernel 6.1 not checked: qemu-system-x86_64 is not installed")
+        for kernels in runs:
+            r = subprocess.run([args.bpfcarve, "verify", os.path.join(kin, "portable.c"),
+                                os.path.join(kin, "rcu_lock.c"), "--kernel", kernels[0],
+                                "--format", "json"], capture_output=True, text=True)
+            if r.returncode == 3 and not r.stdout:
+                print(f"verify --kernel {kernels[0]} not checked: {r.stderr.strip()}")
+                continue
+            try:
+                jsonschema.validate(json.loads(r.stdout), verify_schema,
+                                    cls=jsonschema.Draft202012Validator)
+                checked += 1
+            except (jsonschema.ValidationError, json.JSONDecodeError) as e:
+                print(f"FAIL verify --kernel {kernels[0]}: {e}")
+                failures += 1
         diff_schema = load(os.path.join(src, "docs/schemas/diff-run.schema.json"))
         jsonschema.Draft202012Validator.check_schema(diff_schema)
         d = os.path.join(src, "tests/inputs/diffrun")

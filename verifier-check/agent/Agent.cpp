@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <fstream>
 #include <map>
@@ -80,6 +81,13 @@ std::vector<uint8_t> unhex(const std::string &S) {
   for (size_t I = 0; I + 1 < S.size(); I += 2)
     Out.push_back(static_cast<uint8_t>(Val(S[I]) << 4 | Val(S[I + 1])));
   return Out;
+}
+
+std::uint64_t nowUs() {
+  timespec T{};
+  ::clock_gettime(CLOCK_MONOTONIC, &T);
+  return static_cast<std::uint64_t>(T.tv_sec) * 1000000 +
+         static_cast<std::uint64_t>(T.tv_nsec) / 1000;
 }
 
 std::uint64_t uptimeMs() {
@@ -154,7 +162,15 @@ int run(const std::string &JobDir) {
     std::string Path = O.at("path").get<std::string>();
     if (!Path.empty() && Path[0] != '/')
       Path = JobDir + "/" + Path;
+    std::uint64_t Start = nowUs();
     auto Report = verifier::verifyObject(Path, VO);
+    std::uint64_t VerifyUs = nowUs() - Start;
+    if (Job.value("reference", false)) {
+      verifier::WholeLoad W = verifier::loadWhole(Path);
+      line({{"object", Index},
+            {"whole_load", json::parse(verifier::wire::wholeLoadToJson(W))},
+            {"verify_us", VerifyUs}});
+    }
     if (!Report) {
       line({{"object", Index++},
             {"failure",

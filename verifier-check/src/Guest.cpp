@@ -233,6 +233,8 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
   bool Hello = false, Done = false;
   std::string Fatal;
   Run.reports.resize(Job.objects.size(), Failure::internal("the guest agent wrote no report"));
+  Run.wholeLoads.resize(Job.objects.size());
+  Run.verifyUs.resize(Job.objects.size());
   for (const json &L : agentLines(B->data)) {
     if (L.contains("hello")) {
       Hello = true;
@@ -249,7 +251,10 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
       size_t I = L["object"].get<size_t>();
       if (I >= Run.reports.size())
         continue;
-      if (L.contains("report"))
+      if (L.contains("whole_load")) {
+        Run.wholeLoads[I] = wire::wholeLoadFromJson(L["whole_load"].dump());
+        Run.verifyUs[I] = L.value("verify_us", std::uint64_t{0});
+      } else if (L.contains("report"))
         Run.reports[I] = wire::reportFromJson(L["report"].dump());
       else if (L.contains("failure")) {
         std::string Kind = L["failure"].value("kind", "internal");

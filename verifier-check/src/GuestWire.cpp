@@ -73,6 +73,7 @@ std::string jobJson(const GuestJob &Job, const std::vector<std::string> &GuestPa
   J["modules"] = json::array();
   for (const GuestModule &M : Modules)
     J["modules"].push_back({{"name", M.name}, {"path", M.path}, {"provides", M.provides}});
+  J["reference"] = Job.reference;
   J["objects"] = json::array();
   for (size_t I = 0; I < Job.objects.size(); ++I)
     J["objects"].push_back({{"path", GuestPaths[I]},
@@ -172,6 +173,28 @@ Result<ObjectReport> reportFromJson(const std::string &Text) {
   } catch (const json::exception &E) {
     return Failure::internal(std::string("the guest agent's report lacks a field: ") + E.what());
   }
+}
+
+std::string wholeLoadToJson(const WholeLoad &W) {
+  return json{{"ok", W.ok},
+              {"errno", W.err},
+              {"failed_program", W.failedProgram},
+              {"message", W.message},
+              {"us", W.us}}
+      .dump();
+}
+
+WholeLoad wholeLoadFromJson(const std::string &Text) {
+  json J = json::parse(Text, nullptr, false);
+  WholeLoad W;
+  if (!J.is_object())
+    return W;
+  W.ok = J.value("ok", false);
+  W.err = J.value("errno", 0);
+  W.failedProgram = J.value("failed_program", "");
+  W.message = J.value("message", "");
+  W.us = J.value("us", std::uint64_t{0});
+  return W;
 }
 
 } // namespace wire

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdarg>
 #include <cstring>
 #include <fcntl.h>
@@ -524,6 +525,43 @@ Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &
     Report.programs.push_back(std::move(R));
   }
   return Report;
+}
+
+WholeLoad loadWhole(const std::string &Path) {
+  WholeLoad W;
+  std::string Messages;
+  auto Start = std::chrono::steady_clock::now();
+  {
+    LibbpfCapture Capture(Messages);
+    bpf_object *Obj = bpf_object__open(Path.c_str());
+    if (!Obj) {
+      W.err = errno;
+    } else {
+      bpf_map *M;
+      bpf_object__for_each_map(M, Obj) bpf_map__set_pin_path(M, nullptr);
+      int Err = bpf_object__load(Obj);
+      W.ok = Err == 0;
+      W.err = Err < 0 ? -Err : 0;
+      bpf_object__close(Obj);
+    }
+  }
+  W.us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now() - Start)
+                                        .count());
+  if (!W.ok) {
+    // libbpf: "prog 'NAME': failed to load: -13"
+    const std::string Marker = "prog '";
+    for (size_t At = Messages.find(Marker); At != std::string::npos;
+         At = Messages.find(Marker, At + 1)) {
+      size_t End = Messages.find('\'', At + Marker.size());
+      if (End != std::string::npos && Messages.compare(End, 17, "': failed to load") == 0) {
+        W.failedProgram = Messages.substr(At + Marker.size(), End - At - Marker.size());
+        break;
+      }
+    }
+    W.message = firstLineOf(Messages);
+  }
+  return W;
 }
 
 int reportExitCode(const ObjectReport &R) {

@@ -277,6 +277,13 @@ std::string reportText(const MatrixReport &R) {
   std::string Out = table(Rows, SeveralFiles, true) + "\n";
   for (const MatrixEntry &E : R.entries)
     Out += summary(E.report, " on " + E.kernel);
+  for (const ReferenceEntry &E : R.references)
+    Out += "reference: " + E.file + " on " + E.kernel + ": whole-object load " +
+           (E.load.ok
+                ? std::string("ok")
+                : "failed" + (E.load.failedProgram.empty() ? "" : " at " + E.load.failedProgram) +
+                      " (errno " + std::to_string(E.load.err) + ")") +
+           "\n";
   for (const KernelInfo &K : R.kernels)
     if (!K.package.empty() || K.bootMs)
       Out += "kernel " + K.name + ": " + K.release +
@@ -324,6 +331,19 @@ std::string reportJson(const MatrixReport &R) {
     Programs.push_back(Out);
   }
   J["programs"] = Programs;
+  if (!R.references.empty()) {
+    ordered_json Refs = ordered_json::array();
+    for (const ReferenceEntry &E : R.references)
+      Refs.push_back({{"file", E.file},
+                      {"kernel_name", E.kernel},
+                      {"ok", E.load.ok},
+                      {"errno", E.load.err},
+                      {"failed_program", E.load.failedProgram},
+                      {"message", E.load.message},
+                      {"load_us", E.load.us},
+                      {"verify_us", E.verifyUs}});
+    J["reference_loads"] = Refs;
+  }
   return J.dump(2) + "\n";
 }
 

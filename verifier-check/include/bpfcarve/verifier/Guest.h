@@ -14,6 +14,7 @@
 #include "bpfcarve/verifier/Loader.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,7 @@ struct GuestJob {
   std::vector<GuestObject> objects;
   const std::vector<Packet> *packets = nullptr; ///< run through every passing program
   unsigned timeoutSeconds = 600;                ///< for the whole boot, loads included
+  bool reference = false; ///< also load each object whole (loadWhole) after verifying it
 };
 
 /// What one boot of one kernel gave back.
@@ -66,6 +68,9 @@ struct GuestRun {
   /// One per job object, in order: its report, or why the guest could not verify it.
   std::vector<Result<ObjectReport>> reports;
   std::vector<std::string> notes; ///< e.g. a module the guest could not load
+  /// With GuestJob::reference, per object: the whole-object load, and verify's own time for it.
+  std::vector<std::optional<WholeLoad>> wholeLoads;
+  std::vector<std::uint64_t> verifyUs;
 };
 
 /// Boots K once under QEMU and verifies every object of Job there. Environment failure (exit 3)
@@ -80,6 +85,8 @@ std::string jobJson(const GuestJob &Job, const std::vector<std::string> &GuestPa
                     const std::vector<GuestModule> &Modules);
 std::string reportToJson(const ObjectReport &R);
 Result<ObjectReport> reportFromJson(const std::string &Json);
+std::string wholeLoadToJson(const WholeLoad &W);
+WholeLoad wholeLoadFromJson(const std::string &Json);
 /// Lines the agent writes start with this, so stray bytes on the port are never read as data.
 inline constexpr const char *Prefix = "@bpfcarve ";
 } // namespace wire

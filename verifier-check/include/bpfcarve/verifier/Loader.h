@@ -132,6 +132,18 @@ struct ObjectReport {
 /// Verifies the selected programs of a BPF object file one by one.
 Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &Options);
 
+/// The bare loader's verdict on a whole object, as `bpftool prog loadall` gets it: one
+/// bpf_object__load of every program its SEC() autoloads, pinning off (`verify
+/// --reference-load`, and the corpus tests' reference inside other kernels).
+struct WholeLoad {
+  bool ok = false;
+  int err = 0;                ///< errno of the failure
+  std::string failedProgram;  ///< the program libbpf says failed, if it names one
+  std::string message;        ///< libbpf's first error line
+  std::uint64_t us = 0;       ///< open + load + close, wall clock
+};
+WholeLoad loadWhole(const std::string &Path);
+
 /// Exit code of the CLI contract for a report: 1 if any program failed, else 3 if any was
 /// skipped, else 0.
 int reportExitCode(const ObjectReport &R);

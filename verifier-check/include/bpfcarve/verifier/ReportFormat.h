@@ -32,10 +32,18 @@ struct MatrixEntry {
   ObjectReport report;
 };
 
+/// `verify --reference-load`: an input loaded whole by the bare loader on one kernel.
+struct ReferenceEntry {
+  std::string file, kernel;
+  WholeLoad load;
+  std::uint64_t verifyUs = 0; ///< verify's own time for the same object there
+};
+
 /// `verify FILE... --kernel K,...`: every input on every kernel.
 struct MatrixReport {
   std::vector<KernelInfo> kernels;
   std::vector<MatrixEntry> entries;
+  std::vector<ReferenceEntry> references; ///< with --reference-load
 };
 
 /// The table with a kernel column (and a file column for several inputs), one summary line per
