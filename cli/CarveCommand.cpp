@@ -9,11 +9,13 @@
 #include "Command.h"
 
 #include "bpfcarve/toolchain/OutputFile.h"
+#include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/transformer/Pipeline.h"
 #include "bpfcarve/verifier/ReportFormat.h"
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -24,7 +26,7 @@ namespace {
 struct CarveCliOptions {
   std::string file, functions, programs, lines, map, to, type,
       direction = "ingress", socketOffsets = "l3", output, report, format = "text",
-      packets = "gen:all", seed, harness;
+      packets = "gen:all", seed, harness, kernels = "host";
   std::string keepStages;
   bool allowApprox = false, noDiffRun = false;
 };
@@ -96,6 +98,26 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
   else
     J["diff_run"] = nullptr;
   J["diff_run_skipped"] = DiffSkipped;
+  std::vector<verifier::KernelVerdict> Kernels;
+  if (O.kernels != "host") {
+    // --kernel: the written result against each other kernel's probe and verifier.
+    auto Scratch = toolchain::TempDir::create("bpfcarve-carve-kernels");
+    if (!Scratch)
+      return report(Scratch.failure(), Ctx);
+    std::ifstream In(O.output, std::ios::binary);
+    std::string Text((std::istreambuf_iterator<char>(In)), std::istreambuf_iterator<char>());
+    auto Object =
+        compileTextAs(O.file, Text, toolchain::directoryOf(O.output), Ctx, Scratch->path());
+    if (!Object)
+      return report(Object.failure(), Ctx);
+    auto Verdicts =
+        checkOnKernels(O.kernels, *Object, O.output, Retargeted ? std::string() : O.type, Ctx);
+    if (!Verdicts)
+      return report(Verdicts.failure(), Ctx);
+    Kernels = Verdicts.take();
+    Code = strongerExit(Code, reportKernelVerdicts(Kernels, Ctx));
+    J["kernels"] = kernelVerdictsJson(Kernels);
+  }
   std::string ReportJson = J.dump(2) + "\n";
   if (!O.report.empty())
     if (auto W = toolchain::writeFileAtomically(O.report, ReportJson); !W)
@@ -125,6 +147,13 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
       << verifier::diffRunText(*Diff);
   else if (!DiffSkipped.empty())
     T << "\ndiff-run skipped: " << DiffSkipped << "\n";
+  for (const verifier::KernelVerdict &V : Kernels) {
+    T << "\nkernel " << V.kernel.name << " (" << V.release << "):\n";
+    for (const std::string &R : V.refusals)
+      T << "  refused: " << R << "\n";
+    if (V.verify)
+      T << verifier::reportText(*V.verify);
+  }
   if (int EC = emit(T.str(), Ctx))
     return EC;
   return Code;
@@ -159,6 +188,10 @@ void addCarveCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--keep-stages", O->keepStages,
                   "write every intermediate into DIR: slice, manifest, retargeted text, objects, "
                   "verifier log, frames that diverged");
+  Sub->add_option("--kernel", O->kernels,
+                  "also check the result on these kernels (host, 6.1, 6.12, a .deb or vmlinuz): "
+                  "what one lacks is refused by name, then it is verified there")
+      ->default_str("host");
   Sub->add_option("-o", O->output, "output file")->required();
   Sub->add_option("--report", O->report, "write the whole report as JSON");
   Sub->add_option("--format", O->format, "output format")->check(CLI::IsMember({"text", "json"}));

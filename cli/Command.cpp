@@ -6,6 +6,7 @@
 #include "bpfcarve/toolchain/Toolchain.h"
 #include "bpfcarve/transformer/Modernize.h"
 #include "bpfcarve/verifier/Compiler.h"
+#include "bpfcarve/verifier/ReportFormat.h"
 
 #include <filesystem>
 #include <fstream>
@@ -153,6 +154,17 @@ Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx
     return verifier::compileBpf(File, *Flags, ScratchDir);
   // The rewritten text stands in the scratch directory; its "..." includes still resolve
   // against the input's directory.
+  return compileTextAs(File, *Modern->contents,
+                       std::filesystem::absolute(File).parent_path().string(), Ctx,
+                       ScratchDir + "/modernized");
+}
+
+Result<std::string> compileTextAs(const std::string &File, const std::string &Text,
+                                  const std::string &IncludeDir, const CommandContext &Ctx,
+                                  const std::string &Dir) {
+  auto Flags = compileFlagsFor(File, Ctx);
+  if (!Flags)
+    return Flags.failure();
   std::vector<std::string> With;
   if (*Flags) {
     With = **Flags;
@@ -163,9 +175,68 @@ Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx
     With = toolchain::defaultBpfFlags(*Clang);
   }
   With.push_back("-iquote");
-  With.push_back(std::filesystem::absolute(File).parent_path().string());
-  return verifier::compileText(*Modern->contents, ScratchDir + "/modernized",
-                               std::filesystem::path(File).filename().string(), With);
+  With.push_back(IncludeDir);
+  return verifier::compileText(Text, Dir, std::filesystem::path(File).filename().string(), With);
+}
+
+Result<std::vector<verifier::KernelVerdict>>
+checkOnKernels(const std::string &List, const std::string &Object, const std::string &Source,
+               const std::string &Type, const CommandContext &Ctx) {
+  std::vector<verifier::KernelVerdict> Out;
+  auto Names = verifier::splitKernelList(List);
+  if (!Names)
+    return Names.failure();
+  for (const std::string &Name : *Names) {
+    if (Name == "host")
+      continue; // the command verifies on the host itself
+    auto K = verifier::resolveKernel(
+        Name, [](const std::string &Msg) { std::cerr << "bpfcarve: " << Msg << "\n"; });
+    if (!K)
+      return K.failure();
+    auto V = verifier::checkOnKernel(*K, Object, Source, "", Type);
+    if (!V)
+      return V.failure();
+    Out.push_back(V.take());
+  }
+  return Out;
+}
+
+nlohmann::ordered_json kernelVerdictsJson(const std::vector<verifier::KernelVerdict> &Vs) {
+  nlohmann::ordered_json A = nlohmann::ordered_json::array();
+  for (const verifier::KernelVerdict &V : Vs) {
+    nlohmann::ordered_json J = {
+        {"name", V.kernel.name},
+        {"release", V.release},
+        {"package", V.kernel.package.empty()
+                        ? nlohmann::ordered_json(nullptr)
+                        : nlohmann::ordered_json(V.kernel.package + " " + V.kernel.version)},
+        {"refusals", V.refusals}};
+    J["verify"] = V.verify ? nlohmann::ordered_json::parse(verifier::reportJson(*V.verify))
+                           : nlohmann::ordered_json(nullptr);
+    A.push_back(J);
+  }
+  return A;
+}
+
+int reportKernelVerdicts(const std::vector<verifier::KernelVerdict> &Vs,
+                         const CommandContext &Ctx) {
+  int Code = 0;
+  for (const verifier::KernelVerdict &V : Vs) {
+    for (const std::string &R : V.refusals)
+      Code = strongerExit(Code, report(Failure{FailureKind::Rejected, R, "", 0, 0, ""}, Ctx));
+    if (!V.verify)
+      continue;
+    for (const verifier::ProgramReport &P : V.verify->programs)
+      if (P.error && P.error->cls != verifier::failure_class::UnresolvedKsym)
+        Code =
+            strongerExit(Code, report(Failure{P.verdict == "skipped" ? FailureKind::Environment
+                                                                     : FailureKind::Rejected,
+                                              P.name + ": " + P.error->message + " [" +
+                                                  P.error->cls + "] (kernel " + V.kernel.name + ")",
+                                              P.error->file, P.error->line, 0, P.log},
+                                      Ctx));
+  }
+  return Code;
 }
 
 } // namespace bpfcarve::cli

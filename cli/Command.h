@@ -5,8 +5,10 @@
 #include "bpfcarve/extractor/Harness.h"
 #include "bpfcarve/extractor/Slice.h"
 #include "bpfcarve/toolchain/Result.h"
+#include "bpfcarve/verifier/Guest.h"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
@@ -70,6 +72,22 @@ Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::strin
 Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx,
                               const std::string &ScratchDir,
                               std::vector<std::string> *Modernized = nullptr);
+
+/// Text (an output of FILE) compiled in Dir with FILE's flags (per compileFlagsFor), its "..."
+/// includes resolved against IncludeDir, where the text is written or FILE lives.
+Result<std::string> compileTextAs(const std::string &File, const std::string &Text,
+                                  const std::string &IncludeDir, const CommandContext &Ctx,
+                                  const std::string &Dir);
+
+/// --kernel K,... on retarget and carve: the built Object against every kernel of List but host
+/// (the command's own verify is the host's): K's probe, then a load on K.
+Result<std::vector<verifier::KernelVerdict>>
+checkOnKernels(const std::string &List, const std::string &Object, const std::string &Source,
+               const std::string &Type, const CommandContext &Ctx);
+/// The verdicts as the reports' "kernels" array.
+nlohmann::ordered_json kernelVerdictsJson(const std::vector<verifier::KernelVerdict> &Vs);
+/// One error line per refusal and per program K refused; returns the exit code they make.
+int reportKernelVerdicts(const std::vector<verifier::KernelVerdict> &Vs, const CommandContext &Ctx);
 
 void addInspectCommand(CLI::App &App, CommandContext &Ctx);
 void addVerifyCommand(CLI::App &App, CommandContext &Ctx);

@@ -2,8 +2,10 @@
 #include "Command.h"
 
 #include "bpfcarve/toolchain/OutputFile.h"
+#include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/transformer/Retarget.h"
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -11,7 +13,8 @@ namespace bpfcarve::cli {
 
 namespace {
 struct RetargetCliOptions {
-  std::string file, to, from, program, direction = "ingress", socketOffsets = "l3", output, report;
+  std::string file, to, from, program, direction = "ingress", socketOffsets = "l3", output, report,
+                                       kernels = "host";
   bool allowApprox = false;
 };
 
@@ -40,8 +43,38 @@ int runRetarget(const RetargetCliOptions &O, const CommandContext &Ctx) {
       report(R.failure(), Ctx);
     return R.failure().exitCode();
   }
-  return writeOutputs(R->report.warnings, O.report, transformer::reportJson(R->report), O.output,
-                      R->text, Ctx);
+  std::string ReportJson = transformer::reportJson(R->report);
+  int KernelCode = 0;
+  if (O.kernels != "host") {
+    // --kernel: the result, built with the input's flags where it will stand, against each
+    // other kernel's probe and verifier. What a kernel lacks is a refusal: nothing is written.
+    auto Scratch = toolchain::TempDir::create("bpfcarve-retarget");
+    if (!Scratch)
+      return report(Scratch.failure(), Ctx);
+    std::string IncludeDir = O.output.empty()
+                                 ? std::filesystem::absolute(O.file).parent_path().string()
+                                 : toolchain::directoryOf(O.output);
+    auto Object = compileTextAs(O.file, R->text, IncludeDir, Ctx, Scratch->path());
+    if (!Object) {
+      Failure F =
+          Failure::internal("the retargeted output does not compile: " + Object.failure().message);
+      F.details = Object.failure().details;
+      return report(F, Ctx);
+    }
+    auto Verdicts =
+        checkOnKernels(O.kernels, *Object, O.output.empty() ? O.file : O.output, "", Ctx);
+    if (!Verdicts)
+      return report(Verdicts.failure(), Ctx);
+    KernelCode = reportKernelVerdicts(*Verdicts, Ctx);
+    for (const verifier::KernelVerdict &V : *Verdicts)
+      if (!V.refusals.empty())
+        return KernelCode;
+    auto J = nlohmann::ordered_json::parse(ReportJson);
+    J["kernels"] = kernelVerdictsJson(*Verdicts);
+    ReportJson = J.dump(2) + "\n";
+  }
+  int Code = writeOutputs(R->report.warnings, O.report, ReportJson, O.output, R->text, Ctx);
+  return strongerExit(Code, KernelCode);
 }
 } // namespace
 
@@ -64,6 +97,10 @@ void addRetargetCommand(CLI::App &App, CommandContext &Ctx) {
                   "filter) or l2 (an AF_PACKET socket's)")
       ->check(CLI::IsMember({"l2", "l3"}));
   Sub->add_flag("--allow-approx", O->allowApprox, "allow approximate rewrites (listed as caveats)");
+  Sub->add_option("--kernel", O->kernels,
+                  "also check the result on these kernels (host, 6.1, 6.12, a .deb or vmlinuz): "
+                  "a helper or kfunc one lacks is refused by name, then it is verified there")
+      ->default_str("host");
   Sub->add_option("-o", O->output, "output file (default: standard output)");
   Sub->add_option("--report", O->report, "write every rewrite, approximation and caveat as JSON");
   addModernizeMapsFlag(Sub, Ctx);
@@ -74,7 +111,8 @@ void addRetargetCommand(CLI::App &App, CommandContext &Ctx) {
               "Examples:\n"
               "  bpfcarve retarget filter.bpf.c --to tc -o filter_tc.bpf.c --report r.json\n"
               "  bpfcarve retarget lb.bpf.c --program gue_decap_only --to tc\n"
-              "  bpfcarve retarget classifier.bpf.c --to xdp --allow-approx");
+              "  bpfcarve retarget classifier.bpf.c --to xdp --allow-approx\n"
+              "  bpfcarve retarget filter.bpf.c --to tc --kernel 6.1,6.12 -o filter_tc.bpf.c");
   Sub->callback([O, &Ctx] { Ctx.exitCode = runRetarget(*O, Ctx); });
 }
 

@@ -257,3 +257,88 @@ TEST_F(KernelMatrix, SigtermDuringABootLeavesNoProcessAndNoFile) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(KernelMatrix, ProbeOf61LacksWhat61Lacks) {
+  // bpf_cgrp_storage_get (helper 210) came with 6.2: Debian's 6.1 has no such helper.
+  Outcome Old = bpfcarve({"probe", "--kernel", "6.1", "--format", "json"});
+  ASSERT_EQ(Old.code, 0) << Old.err;
+  Outcome Host = bpfcarve({"probe", "--format", "json"});
+  ASSERT_EQ(Host.code, 0) << Host.err;
+  EXPECT_EQ(Old.report["kernel"]["release"].get<std::string>().rfind("6.1.", 0), 0u);
+  auto Has = [](const json &Probe, const std::string &Helper) {
+    for (const json &N : Probe["helper_names"])
+      if (N == Helper)
+        return true;
+    return false;
+  };
+  EXPECT_FALSE(Has(Old.report, "bpf_cgrp_storage_get"));
+  EXPECT_LT(Old.report["kernel"]["helper_id_max"].get<int>(), 210);
+  if (Host.report["kernel"]["helper_id_max"].get<int>() >= 210)
+    EXPECT_TRUE(Has(Host.report, "bpf_cgrp_storage_get"));
+  // Measured once per kernel package, then read from the cache.
+  EXPECT_TRUE(bpfcarve({"probe", "--kernel", "6.1", "--format", "json"}).report["from_cache"]);
+}
+
+TEST_F(KernelMatrix, RetargetRefusesAKfunc61LacksAndWritesNothing) {
+  auto Out = toolchain::TempDir::create("bpfcarve-kernel-retarget");
+  ASSERT_TRUE(Out);
+  std::string C = Out->path() + "/rcu_egress.c", Report = Out->path() + "/r.json";
+  Outcome R = bpfcarve({"retarget", Inputs + "rcu_lock.c", "--to", "tc", "--direction", "egress",
+                        "--kernel", "6.1", "-o", C, "--report", Report});
+  EXPECT_EQ(R.code, 1) << R.err;
+  EXPECT_NE(R.err.find("has no kfunc or kernel symbol bpf_rcu_read_"), std::string::npos) << R.err;
+  EXPECT_FALSE(fs::exists(C)) << "a refused retarget writes no output";
+  EXPECT_FALSE(fs::exists(Report));
+  // The same retarget for the host and 6.12 (which has the kfuncs) is written and reported.
+  Outcome Ok = bpfcarve({"retarget", Inputs + "rcu_lock.c", "--to", "tc", "--direction",
+                         "egress", "--kernel", "host,6.12", "-o", C, "--report", Report});
+  EXPECT_EQ(Ok.code, 0) << Ok.err;
+  std::ifstream In(Report);
+  json J = json::parse(In, nullptr, false);
+  ASSERT_TRUE(J.is_object());
+  ASSERT_EQ(J["kernels"].size(), 1u) << "host is the retarget's own; 6.12 is checked";
+  EXPECT_EQ(J["kernels"][0]["name"], "6.12");
+  EXPECT_TRUE(J["kernels"][0]["refusals"].empty());
+  EXPECT_EQ(J["kernels"][0]["verify"]["programs"][0]["verdict"], "pass");
+}
+
+TEST_F(KernelMatrix, DiffRunInside61MatchesAndFindsADifference) {
+  const std::string D = BPFCARVE_SOURCE_DIR "/tests/inputs/diffrun/";
+  Outcome Same = bpfcarve({"diff-run", D + "filter_xdp.bpf.c", D + "filter_tc.bpf.c", "--maps",
+                           D + "seed.json", "--kernel", "6.1", "--format", "json"});
+  EXPECT_EQ(Same.code, 0) << Same.err;
+  ASSERT_TRUE(Same.report.is_object()) << Same.out;
+  EXPECT_EQ(Same.report["kernel"]["release"].get<std::string>().rfind("6.1.", 0), 0u);
+  EXPECT_GT(Same.report["compared"].get<int>(), 100);
+  EXPECT_EQ(Same.report["divergent"], 0);
+  EXPECT_EQ(Same.report["maps_equal"], true);
+  Outcome Wrong = bpfcarve({"diff-run", D + "filter_xdp.bpf.c", D + "filter_tc_wrong_codes.bpf.c",
+                            "--maps", D + "seed.json", "--kernel", "6.1", "--format", "json"});
+  EXPECT_EQ(Wrong.code, 1) << Wrong.err;
+  EXPECT_GT(Wrong.report["divergent"].get<int>(), 0) << Wrong.out;
+  EXPECT_NE(Wrong.err.find("(kernel 6.1, 6.1."), std::string::npos) << Wrong.err;
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(KernelMatrix, CarveChecksTheResultOn61) {
+  auto Out = toolchain::TempDir::create("bpfcarve-kernel-carve");
+  ASSERT_TRUE(Out);
+  Outcome R = bpfcarve({"carve", BPFCARVE_SOURCE_DIR "/bpf-samples/l4lb/balancer.bpf.c",
+                        "--program", "gue_decap_only", "--to", "tc", "--kernel", "6.1", "-o",
+                        Out->path() + "/gue_tc.c", "--no-diff-run", "--format", "json"});
+  EXPECT_EQ(R.code, 0) << R.err;
+  ASSERT_TRUE(R.report.is_object()) << R.out;
+  ASSERT_EQ(R.report["kernels"].size(), 1u);
+  const json &K = R.report["kernels"][0];
+  EXPECT_EQ(K["release"].get<std::string>().rfind("6.1.", 0), 0u);
+  EXPECT_TRUE(K["refusals"].empty()) << K.dump();
+  EXPECT_EQ(K["verify"]["programs"][0]["verdict"], "pass") << K.dump();
+  EXPECT_EQ(K["verify"]["object"], Out->path() + "/gue_tc.c");
+}
+
+} // namespace

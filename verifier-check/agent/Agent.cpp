@@ -13,9 +13,12 @@
 //   {"done":true}
 //
 //===----------------------------------------------------------------------===//
+#include "bpfcarve/verifier/DiffRun.h"
 #include "bpfcarve/verifier/Guest.h"
 #include "bpfcarve/verifier/Loader.h"
+#include "bpfcarve/verifier/MapState.h"
 #include "bpfcarve/verifier/Packets.h"
+#include "bpfcarve/verifier/Probe.h"
 
 #include <nlohmann/json.hpp>
 
@@ -118,6 +121,39 @@ void setUpGuest() {
   }
 }
 
+/// `diff-run --kernel`: both programs on the host's frames, seeded alike, in this kernel.
+void diffRunJob(const json &D, const std::vector<verifier::Packet> &Packets) {
+  verifier::DiffRunOptions O;
+  O.programA = D.at("program_a").get<std::string>();
+  O.programB = D.at("program_b").get<std::string>();
+  O.typeA = D.at("type_a").get<std::string>();
+  O.typeB = D.at("type_b").get<std::string>();
+  std::optional<verifier::MapSeed> Seed;
+  if (std::string Path = D.at("seed").get<std::string>(); !Path.empty()) {
+    auto S = verifier::readMapSeed(Path);
+    if (!S) {
+      line({{"diff_run_failure",
+             {{"kind", kindName(S.failure().kind)}, {"message", S.failure().message}}}});
+      return;
+    }
+    S->path = D.at("seed_name").get<std::string>();
+    Seed = *S;
+  }
+  auto R = verifier::diffRunFrames(D.at("a").get<std::string>(), D.at("b").get<std::string>(), O,
+                                   Packets, Seed);
+  if (!R) {
+    line({{"diff_run_failure",
+           {{"kind", kindName(R.failure().kind)}, {"message", R.failure().message}}}});
+    return;
+  }
+  R->a = D.at("name_a").get<std::string>();
+  R->b = D.at("name_b").get<std::string>();
+  line({{"diff_run",
+         {{"text", verifier::diffRunText(*R)},
+          {"json", verifier::diffRunJson(*R)},
+          {"exit", verifier::diffRunExitCode(*R)}}}});
+}
+
 int run(const std::string &JobDir) {
   utsname U{};
   ::uname(&U);
@@ -152,6 +188,16 @@ int run(const std::string &JobDir) {
           Unavailable[S.get<std::string>()] = Why;
       }
     }
+  // `probe --kernel`: the same measurement as the host's probe, of this kernel.
+  if (Job.value("probe", false)) {
+    auto Probe = verifier::measureKernel();
+    if (Probe)
+      line({{"probe", json::parse(verifier::toJson(*Probe))}});
+    else
+      line({{"probe_failure", Probe.failure().message}});
+  }
+  if (Job.contains("diff_run"))
+    diffRunJob(Job["diff_run"], Packets);
   size_t Index = 0;
   for (const json &O : Job.at("objects")) {
     verifier::VerifyOptions VO;

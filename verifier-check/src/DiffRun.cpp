@@ -231,19 +231,10 @@ void compareMaps(const Side &A, const Side &B, DiffRunReport &Rep) {
 
 } // namespace
 
-Result<DiffRunReport> diffRun(const std::string &ObjA, const std::string &ObjB,
-                              const DiffRunOptions &O) {
-  auto Packets = loadPackets(O.packets);
-  if (!Packets)
-    return Packets.failure();
-  std::optional<MapSeed> Seed;
-  if (!O.seedPath.empty()) {
-    auto S = readMapSeed(O.seedPath);
-    if (!S)
-      return S.failure();
-    Seed = *S;
-  }
-
+Result<DiffRunReport> diffRunFrames(const std::string &ObjA, const std::string &ObjB,
+                                    const DiffRunOptions &O, const std::vector<Packet> &Frames,
+                                    const std::optional<MapSeed> &Seed) {
+  const std::vector<Packet> *Packets = &Frames;
   Side A{"A", ObjA, {}, {}, nullptr, std::nullopt};
   Side B{"B", ObjB, {}, {}, nullptr, std::nullopt};
   if (auto R = prepare(A, O.programA, O.typeA); !R)

@@ -1,6 +1,7 @@
 //===- Guest.cpp - boot a kernel under QEMU and verify inside it ----------===//
 #include "bpfcarve/verifier/Guest.h"
 #include "KernelModules.h"
+#include "bpfcarve/verifier/Probe.h"
 
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/TempDir.h"
@@ -199,6 +200,10 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
   for (const GuestObject &O : Job.objects)
     for (const std::string &S : externKsyms(O.object))
       Ksyms.insert(S);
+  if (Job.diffRun)
+    for (const std::string *Object : {&Job.diffRun->objectA, &Job.diffRun->objectB})
+      for (const std::string &S : externKsyms(*Object))
+        Ksyms.insert(S);
   auto Modules = modulesFor(K, Ksyms);
   if (!Modules)
     return Modules.failure();
@@ -210,6 +215,20 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
       return Bytes.failure();
     M.path = "/modules/" + M.name + ".ko";
     Image.addFile(M.path.substr(1), *Bytes);
+  }
+  if (Job.diffRun) {
+    const GuestDiffRun &D = *Job.diffRun;
+    std::pair<const std::string *, const char *> Files[] = {{&D.objectA, wire::DiffRunA},
+                                                            {&D.objectB, wire::DiffRunB},
+                                                            {&D.seedPath, wire::DiffRunSeed}};
+    for (auto [Host, Guest] : Files) {
+      if (Host->empty())
+        continue;
+      auto Bytes = readFile(*Host);
+      if (!Bytes)
+        return Bytes.failure();
+      Image.addFile(std::string(Guest).substr(1), *Bytes);
+    }
   }
   Image.addFile("job/job.json", wire::jobJson(Job, GuestPaths, *Modules));
   std::string Initrd = Scratch->path() + "/initrd.cpio";
@@ -242,6 +261,23 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
       Run.bootMs = L["hello"].value("uptime_ms", std::uint64_t{0});
     } else if (L.contains("done")) {
       Done = true;
+    } else if (L.contains("probe")) {
+      Run.probeJson = L["probe"].dump();
+    } else if (L.contains("diff_run")) {
+      Run.diffRunOutput =
+          std::make_pair(L["diff_run"].value("text", ""), L["diff_run"].value("json", ""));
+      Run.diffRunExit = L["diff_run"].value("exit", 0);
+    } else if (L.contains("diff_run_failure")) {
+      std::string Kind = L["diff_run_failure"].value("kind", "internal");
+      std::string Message =
+          L["diff_run_failure"].value("message", "") + " (on " + describe(K) + ")";
+      Run.diffRunOutput = Kind == "bad_input"     ? Failure::badInput(Message)
+                          : Kind == "environment" ? Failure::environment(Message)
+                          : Kind == "rejected"
+                              ? Failure{FailureKind::Rejected, Message, "", 0, 0, ""}
+                              : Failure::internal(Message);
+    } else if (L.contains("probe_failure")) {
+      Fatal = "probe: " + L["probe_failure"].get<std::string>();
     } else if (L.contains("module")) {
       Run.notes.push_back("module " + L["module"].value("name", "") + " could not be loaded on " +
                           describe(K) + ": " + L["module"].value("error", ""));
@@ -265,7 +301,7 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
       }
     }
   }
-  if (Done)
+  if (Done && Fatal.empty())
     return Run;
   std::string Console = tail(B->console, 30);
   Failure F = Failure::environment("");
@@ -281,6 +317,50 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
     F.message = describe(K) + ": the guest stopped before the agent finished";
   F.details = "the console's last lines:\n" + Console;
   return F;
+}
+
+} // namespace bpfcarve::verifier
+
+namespace bpfcarve::verifier {
+
+Result<ProbeResult> probeKernelImage(const KernelImage &K, bool Refresh) {
+  std::string Key;
+  if (!K.package.empty()) {
+    Key = K.package + "_" + K.version;
+  } else {
+    std::error_code EC;
+    auto Size = fs::file_size(K.vmlinuz, EC);
+    auto Time = fs::last_write_time(K.vmlinuz, EC).time_since_epoch().count();
+    Key = "vmlinuz-" + std::to_string(std::hash<std::string>{}(fs::absolute(K.vmlinuz).string())) +
+          "-" + std::to_string(Size) + "-" + std::to_string(Time);
+  }
+  fs::path Path = fs::path(toolchain::cacheDir()) / "probe" / (Key + ".json");
+  if (!Refresh)
+    if (auto Text = readFile(Path.string())) {
+      auto Cached = probeResultFromJson(*Text);
+      if (Cached && coversProfiles(*Cached)) {
+        Cached->cacheFile = Path.string();
+        Cached->fromCache = true;
+        return Cached;
+      }
+    }
+  GuestJob Job;
+  Job.probe = true;
+  auto Run = runInGuest(K, Job);
+  if (!Run)
+    return Run.failure();
+  auto Fresh = probeResultFromJson(Run->probeJson);
+  if (!Fresh)
+    return Failure::internal("the guest agent's probe of " + describe(K) +
+                             " does not read back: " + Fresh.failure().message);
+  std::error_code EC;
+  fs::create_directories(Path.parent_path(), EC);
+  std::string Tmp = Path.string() + ".tmp." + std::to_string(::getpid());
+  std::ofstream(Tmp, std::ios::binary) << Run->probeJson;
+  fs::rename(Tmp, Path, EC);
+  if (!EC)
+    Fresh->cacheFile = Path.string();
+  return Fresh;
 }
 
 } // namespace bpfcarve::verifier

@@ -74,6 +74,20 @@ std::string jobJson(const GuestJob &Job, const std::vector<std::string> &GuestPa
   for (const GuestModule &M : Modules)
     J["modules"].push_back({{"name", M.name}, {"path", M.path}, {"provides", M.provides}});
   J["reference"] = Job.reference;
+  J["probe"] = Job.probe;
+  if (Job.diffRun) {
+    const GuestDiffRun &D = *Job.diffRun;
+    J["diff_run"] = {{"a", DiffRunA},
+                     {"b", DiffRunB},
+                     {"name_a", D.nameA},
+                     {"name_b", D.nameB},
+                     {"program_a", D.options.programA},
+                     {"program_b", D.options.programB},
+                     {"type_a", D.options.typeA},
+                     {"type_b", D.options.typeB},
+                     {"seed", D.seedPath.empty() ? "" : DiffRunSeed},
+                     {"seed_name", D.seedPath}};
+  }
   J["objects"] = json::array();
   for (size_t I = 0; I < Job.objects.size(); ++I)
     J["objects"].push_back({{"path", GuestPaths[I]},

@@ -637,6 +637,12 @@ bool coversCurrentProfiles(const ProbeResult &R, const std::string &Release,
                            const std::string &Hash) {
   if (R.kernelRelease != Release || R.btfHash != Hash)
     return false;
+  return coversProfiles(R);
+}
+
+} // namespace
+
+bool coversProfiles(const ProbeResult &R) {
   for (const HookProfile &P : hookProfiles()) {
     const MeasuredHook *M = R.hook(P.name);
     if (!M || M->progType != P.progType || M->expectedAttachType != P.expectedAttachType)
@@ -649,8 +655,6 @@ bool coversCurrentProfiles(const ProbeResult &R, const std::string &Release,
   }
   return true;
 }
-
-} // namespace
 
 Result<ProbeResult> probeKernel(bool Refresh) {
   std::string Release = kernelRelease();

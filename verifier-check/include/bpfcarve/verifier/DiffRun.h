@@ -18,6 +18,8 @@
 
 namespace bpfcarve::verifier {
 
+struct Packet;
+
 struct DiffRunOptions {
   std::string programA, programB; ///< empty: the object's only program
   /// The hook of A's (B's) program when its SEC() is one libbpf does not know (`--type`):
@@ -59,9 +61,17 @@ struct DiffRunReport {
   std::vector<size_t> divergentIndices; ///< every divergent frame, by index in the packet set
 };
 
-/// ObjA/ObjB are BPF object files (the CLI compiles .c inputs first).
+/// ObjA/ObjB are BPF object files (the CLI compiles .c inputs first). Loads Options.packets
+/// and Options.seedPath, then diffRunFrames.
 Result<DiffRunReport> diffRun(const std::string &ObjA, const std::string &ObjB,
                               const DiffRunOptions &Options);
+
+/// The run itself, on frames and a seed already read (Options.packets and seedPath unused): what
+/// the guest agent runs for `diff-run --kernel`, with the frames the host hands over.
+Result<DiffRunReport> diffRunFrames(const std::string &ObjA, const std::string &ObjB,
+                                    const DiffRunOptions &Options,
+                                    const std::vector<Packet> &Frames,
+                                    const std::optional<MapSeed> &Seed);
 
 std::string diffRunText(const DiffRunReport &R);
 std::string diffRunJson(const DiffRunReport &R);

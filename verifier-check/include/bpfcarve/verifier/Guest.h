@@ -10,10 +10,12 @@
 #pragma once
 
 #include "bpfcarve/toolchain/Result.h"
+#include "bpfcarve/verifier/DiffRun.h"
 #include "bpfcarve/verifier/Kernels.h"
 #include "bpfcarve/verifier/Loader.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,11 +53,21 @@ struct GuestObject {
   std::string type;    ///< VerifyOptions::type
 };
 
+/// `diff-run --kernel K`: both programs run in the guest on the host's frames.
+struct GuestDiffRun {
+  std::string objectA, objectB; ///< host paths of the two objects
+  std::string nameA, nameB;     ///< the inputs as given, for the report
+  DiffRunOptions options;       ///< programs and types (packets and seedPath are not read)
+  std::string seedPath;         ///< --maps, read in the guest from its copy; empty: none
+};
+
 struct GuestJob {
   std::vector<GuestObject> objects;
   const std::vector<Packet> *packets = nullptr; ///< run through every passing program
   unsigned timeoutSeconds = 600;                ///< for the whole boot, loads included
   bool reference = false; ///< also load each object whole (loadWhole) after verifying it
+  bool probe = false;     ///< also measure the kernel as `bpfcarve probe` does (measureKernel)
+  std::optional<GuestDiffRun> diffRun; ///< also diff-run two objects on Job.packets
 };
 
 /// What one boot of one kernel gave back.
@@ -71,6 +83,10 @@ struct GuestRun {
   /// With GuestJob::reference, per object: the whole-object load, and verify's own time for it.
   std::vector<std::optional<WholeLoad>> wholeLoads;
   std::vector<std::uint64_t> verifyUs;
+  std::string probeJson; ///< with GuestJob::probe: the probe's cache-file JSON
+  /// With GuestJob::diffRun: its report as text and JSON, and its exit code (diffRunExitCode).
+  std::optional<Result<std::pair<std::string, std::string>>> diffRunOutput;
+  int diffRunExit = 0;
 };
 
 /// Boots K once under QEMU and verifies every object of Job there. Environment failure (exit 3)
@@ -78,11 +94,43 @@ struct GuestRun {
 /// console's tail as the failure's detail; Internal (exit 4) when the agent itself crashed.
 Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job);
 
+struct ProbeResult;
+
+/// `probe --kernel K`: K's probe, measured in one boot by the agent and cached per kernel
+/// package under cacheDir()/probe/<package>_<version>.json (a bare vmlinuz: by path, size and
+/// mtime) unless Refresh.
+Result<ProbeResult> probeKernelImage(const KernelImage &K, bool Refresh = false);
+
+/// `retarget --kernel K`, `carve --kernel K`: a built result checked against one other kernel.
+struct KernelVerdict {
+  KernelImage kernel;
+  std::string release, accelerator;
+  std::uint64_t bootMs = 0;
+  /// What K lacks, by name, each one sentence: a helper K does not have or does not allow at
+  /// the program's hook (from K's probe), a kfunc K does not have (from the load on K).
+  std::vector<std::string> refusals;
+  std::optional<ObjectReport> verify; ///< the object verified on K
+};
+
+/// Checks Object's helper calls against K's probe (probeKernelImage) for each program's hook
+/// (Type overrides SEC()), then verifies it on K. Source is what reports call the object.
+Result<KernelVerdict> checkOnKernel(const KernelImage &K, const std::string &Object,
+                                    const std::string &Source, const std::string &Program,
+                                    const std::string &Type);
+
+/// The helper ids each program of an object calls (its subprograms' calls included), read from
+/// the ELF's call instructions: program name -> sorted ids.
+std::map<std::string, std::vector<std::uint32_t>> helperCalls(const std::string &Object);
+
 /// The wire format of the agent, one JSON document per line (exposed for tests and the agent).
 namespace wire {
 /// Paths are the guest's: the objects' (one per job object) and the modules' (theirs).
 std::string jobJson(const GuestJob &Job, const std::vector<std::string> &GuestPaths,
                     const std::vector<GuestModule> &Modules);
+/// The guest paths of a diff-run job's files, fixed: the host writes them, the agent reads them.
+inline constexpr const char *DiffRunA = "/job/diff-a.o";
+inline constexpr const char *DiffRunB = "/job/diff-b.o";
+inline constexpr const char *DiffRunSeed = "/job/seed.json";
 std::string reportToJson(const ObjectReport &R);
 Result<ObjectReport> reportFromJson(const std::string &Json);
 std::string wholeLoadToJson(const WholeLoad &W);

@@ -118,6 +118,10 @@ std::string toJson(const ProbeResult &Result);
 /// Parses the cache file's JSON; BadInput when malformed or of another FormatVersion.
 Result<ProbeResult> probeResultFromJson(std::string_view Text);
 
+/// Whether a probe measured every hook and field of the current profiles (a cache that does not
+/// is stale: a row added since would show up as "not measured").
+bool coversProfiles(const ProbeResult &R);
+
 /// Measures the running kernel now, without reading or writing the cache. Environment failure
 /// "probe needs root or CAP_BPF ..." when a trivial program fails to load with EPERM.
 Result<ProbeResult> measureKernel();
