@@ -304,6 +304,21 @@ TEST_F(KernelMatrix, RetargetRefusesAKfunc61LacksAndWritesNothing) {
   EXPECT_EQ(J["kernels"][0]["verify"]["programs"][0]["verdict"], "pass");
 }
 
+TEST_F(KernelMatrix, RetargetRefusesAHelper61ForbidsAtTheHookByName) {
+  // 6.1's probe: tc programs may not call bpf_get_netns_cookie (the host's may).
+  auto Out = toolchain::TempDir::create("bpfcarve-kernel-helper");
+  ASSERT_TRUE(Out);
+  std::string C = Out->path() + "/cookie.c";
+  Outcome R = bpfcarve({"retarget", Inputs + "netns_cookie.c", "--to", "tc", "--direction",
+                        "egress", "--kernel", "6.1", "-o", C});
+  EXPECT_EQ(R.code, 1) << R.err;
+  EXPECT_EQ(R.err.rfind("bpfcarve: error: bpfcarve_t_cookie: kernel 6.1 (6.1.", 0), 0u) << R.err;
+  EXPECT_NE(R.err.find("does not let tc programs call bpf_get_netns_cookie (helper 122)"),
+            std::string::npos)
+      << R.err;
+  EXPECT_FALSE(fs::exists(C));
+}
+
 TEST_F(KernelMatrix, DiffRunInside61MatchesAndFindsADifference) {
   const std::string D = BPFCARVE_SOURCE_DIR "/tests/inputs/diffrun/";
   Outcome Same = bpfcarve({"diff-run", D + "filter_xdp.bpf.c", D + "filter_tc.bpf.c", "--maps",
