@@ -9,7 +9,6 @@
 #include "Command.h"
 
 #include "bpfcarve/toolchain/OutputFile.h"
-#include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/transformer/Pipeline.h"
 #include "bpfcarve/verifier/ReportFormat.h"
 
@@ -101,17 +100,11 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
   std::vector<verifier::KernelVerdict> Kernels;
   if (O.kernels != "host") {
     // --kernel: the written result against each other kernel's probe and verifier.
-    auto Scratch = toolchain::TempDir::create("bpfcarve-carve-kernels");
-    if (!Scratch)
-      return report(Scratch.failure(), Ctx);
-    std::ifstream In(O.output, std::ios::binary);
-    std::string Text((std::istreambuf_iterator<char>(In)), std::istreambuf_iterator<char>());
-    auto Object =
-        compileTextAs(O.file, Text, toolchain::directoryOf(O.output), Ctx, Scratch->path());
-    if (!Object)
-      return report(Object.failure(), Ctx);
-    auto Verdicts =
-        checkOnKernels(O.kernels, *Object, O.output, Retargeted ? std::string() : O.type, Ctx);
+    auto Text = toolchain::readWholeFile(O.output);
+    if (!Text)
+      return report(Text.failure(), Ctx);
+    auto Verdicts = checkOnKernels(O.kernels, O.file, *Text, toolchain::directoryOf(O.output),
+                                   O.output, Retargeted ? std::string() : O.type, Ctx);
     if (!Verdicts)
       return report(Verdicts.failure(), Ctx);
     Kernels = Verdicts.take();
@@ -147,13 +140,7 @@ int runCarve(const CarveCliOptions &O, const CommandContext &Ctx) {
       << verifier::diffRunText(*Diff);
   else if (!DiffSkipped.empty())
     T << "\ndiff-run skipped: " << DiffSkipped << "\n";
-  for (const verifier::KernelVerdict &V : Kernels) {
-    T << "\nkernel " << V.kernel.name << " (" << V.release << "):\n";
-    for (const std::string &R : V.refusals)
-      T << "  refused: " << R << "\n";
-    if (V.verify)
-      T << verifier::reportText(*V.verify);
-  }
+  T << kernelVerdictsText(Kernels);
   if (int EC = emit(T.str(), Ctx))
     return EC;
   return Code;

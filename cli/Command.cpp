@@ -3,6 +3,7 @@
 
 #include "bpfcarve/extractor/Frontend.h"
 #include "bpfcarve/toolchain/OutputFile.h"
+#include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/toolchain/Toolchain.h"
 #include "bpfcarve/transformer/Modernize.h"
 #include "bpfcarve/verifier/Compiler.h"
@@ -180,8 +181,18 @@ Result<std::string> compileTextAs(const std::string &File, const std::string &Te
 }
 
 Result<std::vector<verifier::KernelVerdict>>
-checkOnKernels(const std::string &List, const std::string &Object, const std::string &Source,
-               const std::string &Type, const CommandContext &Ctx) {
+checkOnKernels(const std::string &List, const std::string &File, const std::string &Text,
+               const std::string &IncludeDir, const std::string &Source, const std::string &Type,
+               const CommandContext &Ctx) {
+  auto Scratch = toolchain::TempDir::create("bpfcarve-kernels");
+  if (!Scratch)
+    return Scratch.failure();
+  auto Object = compileTextAs(File, Text, IncludeDir, Ctx, Scratch->path());
+  if (!Object) {
+    Failure F = Failure::internal("the result does not compile: " + Object.failure().message);
+    F.details = Object.failure().details;
+    return F;
+  }
   std::vector<verifier::KernelVerdict> Out;
   auto Names = verifier::splitKernelList(List);
   if (!Names)
@@ -193,7 +204,7 @@ checkOnKernels(const std::string &List, const std::string &Object, const std::st
         Name, [](const std::string &Msg) { std::cerr << "bpfcarve: " << Msg << "\n"; });
     if (!K)
       return K.failure();
-    auto V = verifier::checkOnKernel(*K, Object, Source, "", Type);
+    auto V = verifier::checkOnKernel(*K, *Object, Source, "", Type);
     if (!V)
       return V.failure();
     Out.push_back(V.take());
@@ -216,6 +227,18 @@ nlohmann::ordered_json kernelVerdictsJson(const std::vector<verifier::KernelVerd
     A.push_back(J);
   }
   return A;
+}
+
+std::string kernelVerdictsText(const std::vector<verifier::KernelVerdict> &Vs) {
+  std::string Out;
+  for (const verifier::KernelVerdict &V : Vs) {
+    Out += "\nkernel " + V.kernel.name + " (" + V.release + "):\n";
+    for (const std::string &R : V.refusals)
+      Out += "  refused: " + R + "\n";
+    if (V.verify)
+      Out += verifier::reportText(*V.verify);
+  }
+  return Out;
 }
 
 int reportKernelVerdicts(const std::vector<verifier::KernelVerdict> &Vs,

@@ -79,11 +79,15 @@ Result<std::string> compileTextAs(const std::string &File, const std::string &Te
                                   const std::string &IncludeDir, const CommandContext &Ctx,
                                   const std::string &Dir);
 
-/// --kernel K,... on retarget and carve: the built Object against every kernel of List but host
-/// (the command's own verify is the host's): K's probe, then a load on K.
+/// --kernel K,... on retarget and carve: Text, a result of File, compiled (compileTextAs) and
+/// checked on every kernel of List but host (the command's own verify is the host's): K's probe,
+/// then a load on K. Source is what reports call the result.
 Result<std::vector<verifier::KernelVerdict>>
-checkOnKernels(const std::string &List, const std::string &Object, const std::string &Source,
-               const std::string &Type, const CommandContext &Ctx);
+checkOnKernels(const std::string &List, const std::string &File, const std::string &Text,
+               const std::string &IncludeDir, const std::string &Source, const std::string &Type,
+               const CommandContext &Ctx);
+/// The verdicts for people: per kernel its refusals and verify's table.
+std::string kernelVerdictsText(const std::vector<verifier::KernelVerdict> &Vs);
 /// The verdicts as the reports' "kernels" array.
 nlohmann::ordered_json kernelVerdictsJson(const std::vector<verifier::KernelVerdict> &Vs);
 /// One error line per refusal and per program K refused; returns the exit code they make.

@@ -2,7 +2,6 @@
 #include "Command.h"
 
 #include "bpfcarve/toolchain/OutputFile.h"
-#include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/transformer/Retarget.h"
 
 #include <filesystem>
@@ -48,21 +47,11 @@ int runRetarget(const RetargetCliOptions &O, const CommandContext &Ctx) {
   if (O.kernels != "host") {
     // --kernel: the result, built with the input's flags where it will stand, against each
     // other kernel's probe and verifier. What a kernel lacks is a refusal: nothing is written.
-    auto Scratch = toolchain::TempDir::create("bpfcarve-retarget");
-    if (!Scratch)
-      return report(Scratch.failure(), Ctx);
     std::string IncludeDir = O.output.empty()
                                  ? std::filesystem::absolute(O.file).parent_path().string()
                                  : toolchain::directoryOf(O.output);
-    auto Object = compileTextAs(O.file, R->text, IncludeDir, Ctx, Scratch->path());
-    if (!Object) {
-      Failure F =
-          Failure::internal("the retargeted output does not compile: " + Object.failure().message);
-      F.details = Object.failure().details;
-      return report(F, Ctx);
-    }
-    auto Verdicts =
-        checkOnKernels(O.kernels, *Object, O.output.empty() ? O.file : O.output, "", Ctx);
+    auto Verdicts = checkOnKernels(O.kernels, O.file, R->text, IncludeDir,
+                                   O.output.empty() ? O.file : O.output, "", Ctx);
     if (!Verdicts)
       return report(Verdicts.failure(), Ctx);
     KernelCode = reportKernelVerdicts(*Verdicts, Ctx);

@@ -43,49 +43,129 @@ void reportPrograms(const verifier::ObjectReport &R, const std::string &On,
   }
 }
 
-int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
-  auto KernelNames = verifier::splitKernelList(O.kernels);
-  if (!KernelNames)
-    return report(KernelNames.failure(), Ctx);
-  bool Matrix =
-      O.files.size() > 1 || O.referenceLoad || *KernelNames != std::vector<std::string>{"host"};
-  if (Matrix && Ctx.modernizeMaps && O.files.size() > 1)
-    return report(Failure::badInput("--modernize-maps takes one input"), Ctx);
-  auto Scratch = toolchain::TempDir::create("bpfcarve-verify");
-  if (!Scratch)
-    return report(Scratch.failure(), Ctx);
-  // Every input is compiled (and its --program checked) on the host before any kernel boots.
-  std::vector<std::string> Objects;
-  std::vector<std::string> Modernized;
-  for (size_t I = 0; I < O.files.size(); ++I) {
-    std::string Dir = Scratch->path() + "/" + std::to_string(I);
-    std::filesystem::create_directories(Dir);
-    auto Object = objectFor(O.files[I], Ctx, Dir, &Modernized);
-    if (!Object)
-      return report(Object.failure(), Ctx);
-    auto Info = verifier::readObject(*Object);
-    if (!Info)
-      return report(Info.failure(), Ctx);
-    if (Info->programs.empty())
-      return report(
-          Failure::badInput("'" + O.files[I] + "' holds no BPF program (no SEC() function)"), Ctx);
-    if (auto Sel = verifier::selectPrograms(*Info, O.program); !Sel)
-      return report(Sel.failure(), Ctx);
-    Objects.push_back(*Object);
-  }
-  std::vector<verifier::Packet> Packets;
-  if (!O.packets.empty()) {
-    auto Loaded = verifier::loadPackets(O.packets);
-    if (!Loaded)
-      return report(Loaded.failure(), Ctx);
-    Packets = Loaded.take();
-  }
-  const std::vector<verifier::Packet> *PacketsPtr = O.packets.empty() ? nullptr : &Packets;
+/// One `verify` call: its inputs compiled once, then verified on every kernel named.
+class VerifyRun {
+public:
+  VerifyRun(const VerifyCliOptions &O, const CommandContext &Ctx, bool Matrix)
+      : O(O), Ctx(Ctx), Matrix(Matrix) {}
 
-  verifier::MatrixReport Matrixed;
+  /// Every input compiled (and its --program checked) on the host before any kernel boots.
+  int prepare(const std::string &ScratchDir) {
+    for (size_t I = 0; I < O.files.size(); ++I) {
+      std::string Dir = ScratchDir + "/" + std::to_string(I);
+      std::filesystem::create_directories(Dir);
+      auto Object = objectFor(O.files[I], Ctx, Dir, &Modernized);
+      if (!Object)
+        return report(Object.failure(), Ctx);
+      auto Info = verifier::readObject(*Object);
+      if (!Info)
+        return report(Info.failure(), Ctx);
+      if (Info->programs.empty())
+        return report(
+            Failure::badInput("'" + O.files[I] + "' holds no BPF program (no SEC() function)"),
+            Ctx);
+      Info->path = O.files[I]; // messages name the input, not its object
+      if (auto Sel = verifier::selectPrograms(*Info, O.program); !Sel)
+        return report(Sel.failure(), Ctx);
+      Objects.push_back(*Object);
+    }
+    if (!O.packets.empty()) {
+      auto Loaded = verifier::loadPackets(O.packets);
+      if (!Loaded)
+        return report(Loaded.failure(), Ctx);
+      Packets = Loaded.take();
+    }
+    return 0;
+  }
+
+  /// Verifies every input on the kernel Name; 0, or the exit code of what stopped it.
+  int on(const std::string &Name) {
+    auto K = verifier::resolveKernel(
+        Name, [](const std::string &Msg) { std::cerr << "bpfcarve: " << Msg << "\n"; });
+    if (!K)
+      return strongerExit(Code, report(K.failure(), Ctx));
+    return K->host ? onHost(Name) : inGuest(Name, *K);
+  }
+
+  int finish() {
+    std::string Out;
+    if (!Matrix) {
+      if (Matrixed.entries.empty())
+        return Code;
+      const verifier::ObjectReport &R = Matrixed.entries.front().report;
+      Out = O.format == "json"    ? verifier::reportJson(R)
+            : O.format == "sarif" ? verifier::reportSarif(R, O.files.front())
+                                  : verifier::reportText(R);
+    } else {
+      Out = O.format == "json"    ? verifier::reportJson(Matrixed)
+            : O.format == "sarif" ? verifier::reportSarif(Matrixed)
+                                  : verifier::reportText(Matrixed);
+    }
+    if (int E = emit(Out, Ctx))
+      return E;
+    return Code;
+  }
+
   int Code = 0;
-  std::vector<std::string> SizedNoted;
-  auto Collect = [&](const std::string &Kernel, const std::string &File, verifier::ObjectReport R) {
+
+private:
+  const std::vector<verifier::Packet> *packets() const {
+    return O.packets.empty() ? nullptr : &Packets;
+  }
+
+  int onHost(const std::string &Name) {
+    struct utsname U{};
+    ::uname(&U);
+    Matrixed.kernels.push_back({Name, U.release, "", 0, ""});
+    for (size_t I = 0; I < Objects.size(); ++I) {
+      verifier::VerifyOptions VO{O.program, O.type, packets(), O.files[I]};
+      auto Start = std::chrono::steady_clock::now();
+      auto Report = verifier::verifyObject(Objects[I], VO);
+      if (!Report)
+        return report(Report.failure(), Ctx);
+      if (O.referenceLoad)
+        Matrixed.references.push_back(
+            {O.files[I], Name, verifier::loadWhole(Objects[I]),
+             static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            std::chrono::steady_clock::now() - Start)
+                                            .count())});
+      collect(Name, O.files[I], std::move(*Report));
+    }
+    return 0;
+  }
+
+  int inGuest(const std::string &Name, const verifier::KernelImage &K) {
+    if (Ctx.verbose)
+      std::cerr << "bpfcarve: booting " << Name << " (" << K.package << " " << K.version << ")\n";
+    verifier::GuestJob Job;
+    for (size_t I = 0; I < Objects.size(); ++I)
+      Job.objects.push_back({Objects[I], O.files[I], O.program, O.type});
+    Job.packets = packets();
+    Job.timeoutSeconds = O.kernelTimeout;
+    Job.reference = O.referenceLoad;
+    auto Run = verifier::runInGuest(K, Job);
+    if (!Run) {
+      Code = strongerExit(Code, report(Run.failure(), Ctx));
+      return 0; // the other kernels are still verified and reported
+    }
+    Matrixed.kernels.push_back({Name, Run->release,
+                                K.package.empty() ? "" : K.package + " " + K.version, Run->bootMs,
+                                Run->accelerator});
+    for (size_t I = 0; I < Objects.size(); ++I) {
+      if (!Run->reports[I]) {
+        Code = strongerExit(Code, report(Run->reports[I].failure(), Ctx));
+        continue;
+      }
+      collect(Name, O.files[I], std::move(*Run->reports[I]));
+      if (Run->wholeLoads[I])
+        Matrixed.references.push_back({O.files[I], Name, *Run->wholeLoads[I], Run->verifyUs[I]});
+    }
+    for (const std::string &Note : Run->notes)
+      std::cerr << "bpfcarve: note: " << Note << "\n";
+    return 0;
+  }
+
+  void collect(const std::string &Kernel, const std::string &File, verifier::ObjectReport R) {
     R.object = File;
     for (const std::string &Sized : R.loaderSizedMaps)
       if (std::find(SizedNoted.begin(), SizedNoted.end(), Sized) == SizedNoted.end()) {
@@ -99,83 +179,34 @@ int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
     Code = strongerExit(Code, verifier::reportExitCode(R));
     reportPrograms(R, Matrix ? " (kernel " + Kernel + ")" : "", Ctx);
     Matrixed.entries.push_back({File, Kernel, std::move(R)});
-  };
-  for (const std::string &Name : *KernelNames) {
-    auto K = verifier::resolveKernel(
-        Name, [](const std::string &Msg) { std::cerr << "bpfcarve: " << Msg << "\n"; });
-    if (!K) {
-      Code = strongerExit(Code, report(K.failure(), Ctx));
-      continue;
-    }
-    verifier::KernelInfo Info{Name, "", "", 0, ""};
-    if (K->host) {
-      struct utsname U{};
-      ::uname(&U);
-      Info.release = U.release;
-      Matrixed.kernels.push_back(Info);
-      for (size_t I = 0; I < Objects.size(); ++I) {
-        verifier::VerifyOptions VO{O.program, O.type, PacketsPtr, O.files[I]};
-        auto Start = std::chrono::steady_clock::now();
-        auto Report = verifier::verifyObject(Objects[I], VO);
-        if (!Report)
-          return report(Report.failure(), Ctx);
-        if (O.referenceLoad)
-          Matrixed.references.push_back(
-              {O.files[I], Name, verifier::loadWhole(Objects[I]),
-               static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                              std::chrono::steady_clock::now() - Start)
-                                              .count())});
-        Collect(Name, O.files[I], std::move(*Report));
-      }
-      continue;
-    }
-    if (Ctx.verbose)
-      std::cerr << "bpfcarve: booting " << Name << " (" << K->package << " " << K->version << ")\n";
-    verifier::GuestJob Job;
-    for (size_t I = 0; I < Objects.size(); ++I)
-      Job.objects.push_back({Objects[I], O.files[I], O.program, O.type});
-    Job.packets = PacketsPtr;
-    Job.timeoutSeconds = O.kernelTimeout;
-    Job.reference = O.referenceLoad;
-    auto Run = verifier::runInGuest(*K, Job);
-    if (!Run) {
-      Code = strongerExit(Code, report(Run.failure(), Ctx));
-      continue;
-    }
-    Info.release = Run->release;
-    Info.package = K->package.empty() ? "" : K->package + " " + K->version;
-    Info.bootMs = Run->bootMs;
-    Info.accelerator = Run->accelerator;
-    Matrixed.kernels.push_back(Info);
-    for (size_t I = 0; I < Objects.size(); ++I) {
-      if (!Run->reports[I]) {
-        Code = strongerExit(Code, report(Run->reports[I].failure(), Ctx));
-        continue;
-      }
-      Collect(Name, O.files[I], std::move(*Run->reports[I]));
-      if (Run->wholeLoads[I])
-        Matrixed.references.push_back({O.files[I], Name, *Run->wholeLoads[I], Run->verifyUs[I]});
-    }
-    for (const std::string &Note : Run->notes)
-      std::cerr << "bpfcarve: note: " << Note << "\n";
   }
-  if (!Matrix) {
-    if (Matrixed.entries.empty())
-      return Code;
-    const verifier::ObjectReport &R = Matrixed.entries.front().report;
-    std::string Out = O.format == "json"    ? verifier::reportJson(R)
-                      : O.format == "sarif" ? verifier::reportSarif(R, O.files.front())
-                                            : verifier::reportText(R);
-    if (int E = emit(Out, Ctx))
-      return E;
-    return Code;
-  }
-  std::string Out = O.format == "json"    ? verifier::reportJson(Matrixed)
-                    : O.format == "sarif" ? verifier::reportSarif(Matrixed)
-                                          : verifier::reportText(Matrixed);
-  if (int E = emit(Out, Ctx))
+
+  const VerifyCliOptions &O;
+  const CommandContext &Ctx;
+  const bool Matrix;
+  std::vector<std::string> Objects, Modernized, SizedNoted;
+  std::vector<verifier::Packet> Packets;
+  verifier::MatrixReport Matrixed;
+};
+
+int runVerify(const VerifyCliOptions &O, const CommandContext &Ctx) {
+  auto KernelNames = verifier::splitKernelList(O.kernels);
+  if (!KernelNames)
+    return report(KernelNames.failure(), Ctx);
+  bool Matrix =
+      O.files.size() > 1 || O.referenceLoad || *KernelNames != std::vector<std::string>{"host"};
+  if (Ctx.modernizeMaps && O.files.size() > 1)
+    return report(Failure::badInput("--modernize-maps takes one input"), Ctx);
+  auto Scratch = toolchain::TempDir::create("bpfcarve-verify");
+  if (!Scratch)
+    return report(Scratch.failure(), Ctx);
+  VerifyRun Run(O, Ctx, Matrix);
+  if (int E = Run.prepare(Scratch->path()))
     return E;
-  return Code;
+  for (const std::string &Name : *KernelNames)
+    if (int E = Run.on(Name))
+      return E;
+  return Run.finish();
 }
 } // namespace
 

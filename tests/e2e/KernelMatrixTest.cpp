@@ -357,3 +357,42 @@ TEST_F(KernelMatrix, CarveChecksTheResultOn61) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(KernelMatrix, ABootOverItsTimeoutIsExit3NamingTheKernel) {
+  Outcome R = bpfcarve({"verify", Inputs + "portable.c", "--kernel", "6.1", "--kernel-timeout", "1"});
+  EXPECT_EQ(R.code, 3) << R.err;
+  EXPECT_EQ(R.err.rfind("bpfcarve: error: kernel 6.1 (linux-image-6.1.", 0), 0u) << R.err;
+  EXPECT_NE(R.err.find("did not finish within 1 s"), std::string::npos) << R.err;
+}
+
+TEST_F(KernelMatrix, AnAgentThatCrashesIsExit4) {
+  // A stand-in agent: says hello on the data port as the real one does, then dies as PID 1.
+  auto Dir = toolchain::TempDir::create("bpfcarve-crashing-agent");
+  ASSERT_TRUE(Dir);
+  std::string Source = Dir->path() + "/crash.c", Agent = Dir->path() + "/agent";
+  std::ofstream(Source) << R"(#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+int main(void) {
+  mount("devtmpfs", "/dev", "devtmpfs", 0, 0);
+  int fd = open("/dev/ttyS1", O_WRONLY);
+  const char *hello = "@bpfcarve {\"hello\":{\"release\":\"x\",\"uptime_ms\":1}}\n";
+  write(fd, hello, strlen(hello));
+  fsync(fd);
+  *(volatile int *)0 = 0;
+  return 0;
+}
+)";
+  auto C = toolchain::runProcess({"clang-19", "-static", "-O1", Source, "-o", Agent});
+  ASSERT_TRUE(C && C->ok()) << (C ? C->err : "no clang-19");
+  ::setenv("BPFCARVE_AGENT", Agent.c_str(), 1);
+  Outcome R = bpfcarve({"verify", Inputs + "portable.c", "--kernel", "6.1"});
+  ::unsetenv("BPFCARVE_AGENT");
+  EXPECT_EQ(R.code, 4) << R.err;
+  EXPECT_EQ(R.err.rfind("bpfcarve: error: the guest agent failed on kernel 6.1", 0), 0u) << R.err;
+}
+
+} // namespace

@@ -1,6 +1,8 @@
 //===- OutputFile.cpp -----------------------------------------------------===//
 #include "bpfcarve/toolchain/OutputFile.h"
 
+#include <fstream>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -84,6 +86,16 @@ Result<bool> refuseOverwritingInput(const std::string &Output,
 
 std::string directoryOf(const std::string &Path) {
   return fs::absolute(Path).parent_path().string();
+}
+
+Result<std::string> readWholeFile(const std::string &Path) {
+  std::ifstream In(Path, std::ios::binary);
+  if (!In)
+    return Failure::environment("cannot read " + Path + ": " + std::strerror(errno));
+  std::string Bytes((std::istreambuf_iterator<char>(In)), std::istreambuf_iterator<char>());
+  if (In.bad())
+    return Failure::environment("cannot read " + Path);
+  return Bytes;
 }
 
 } // namespace bpfcarve::toolchain

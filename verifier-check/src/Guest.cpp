@@ -3,6 +3,7 @@
 #include "KernelModules.h"
 #include "bpfcarve/verifier/Probe.h"
 
+#include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/TempDir.h"
 #include "bpfcarve/toolchain/Toolchain.h"
@@ -25,14 +26,7 @@ using nlohmann::json;
 
 namespace {
 
-Result<std::string> readFile(const std::string &Path) {
-  std::ifstream In(Path, std::ios::binary);
-  if (!In)
-    return Failure::environment("cannot read " + Path);
-  std::stringstream S;
-  S << In.rdbuf();
-  return S.str();
-}
+Result<std::string> readFile(const std::string &Path) { return toolchain::readWholeFile(Path); }
 
 std::string tail(const std::string &S, size_t Lines) {
   size_t Pos = S.size();
@@ -161,16 +155,15 @@ std::string accelerator(const KernelImage &K, const std::string &Initrd, const s
 
 } // namespace
 
-Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
+namespace {
+
+/// The initramfs of one call, written to Dir/initrd.cpio; returns its path.
+Result<std::string> buildImage(const KernelImage &K, const GuestJob &Job, const std::string &Dir) {
   std::string Agent = agentPath();
   auto AgentBytes = readFile(Agent);
   if (!AgentBytes)
     return Failure::environment("the guest agent " + Agent +
                                 " is missing (it is built with bpfcarve)");
-  auto Scratch = toolchain::TempDir::create("bpfcarve-guest");
-  if (!Scratch)
-    return Scratch.failure();
-
   Initramfs Image;
   for (const char *D : {"proc", "sys", "dev", "job"})
     Image.addDirectory(D);
@@ -186,24 +179,31 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
       Image.addFile("boot/config-" + Suffix, *Config);
     }
   }
+  // Host file -> guest path: the objects, and a diff-run's two objects and seed.
+  std::vector<std::pair<std::string, std::string>> Files;
   std::vector<std::string> GuestPaths;
   for (size_t I = 0; I < Job.objects.size(); ++I) {
-    auto Bytes = readFile(Job.objects[I].object);
-    if (!Bytes)
-      return Bytes.failure();
     GuestPaths.push_back("/job/" + std::to_string(I) + ".o");
-    Image.addFile(GuestPaths.back().substr(1), *Bytes);
+    Files.emplace_back(Job.objects[I].object, GuestPaths.back());
+  }
+  if (Job.diffRun) {
+    Files.emplace_back(Job.diffRun->objectA, wire::DiffRunA);
+    Files.emplace_back(Job.diffRun->objectB, wire::DiffRunB);
+    if (!Job.diffRun->seedPath.empty())
+      Files.emplace_back(Job.diffRun->seedPath, wire::DiffRunSeed);
   }
   // The package's modules that define the objects' kfuncs (nf_conntrack's bpf_ct_*): the guest
   // loads them first, as the kernel would have on demand, or reports those programs skipped.
   std::set<std::string> Ksyms;
-  for (const GuestObject &O : Job.objects)
-    for (const std::string &S : externKsyms(O.object))
-      Ksyms.insert(S);
-  if (Job.diffRun)
-    for (const std::string *Object : {&Job.diffRun->objectA, &Job.diffRun->objectB})
-      for (const std::string &S : externKsyms(*Object))
+  for (const auto &[Host, Guest] : Files) {
+    auto Bytes = readFile(Host);
+    if (!Bytes)
+      return Bytes.failure();
+    Image.addFile(Guest.substr(1), *Bytes);
+    if (Guest.ends_with(".o"))
+      for (const std::string &S : externKsyms(Host))
         Ksyms.insert(S);
+  }
   auto Modules = modulesFor(K, Ksyms);
   if (!Modules)
     return Modules.failure();
@@ -216,45 +216,29 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
     M.path = "/modules/" + M.name + ".ko";
     Image.addFile(M.path.substr(1), *Bytes);
   }
-  if (Job.diffRun) {
-    const GuestDiffRun &D = *Job.diffRun;
-    std::pair<const std::string *, const char *> Files[] = {{&D.objectA, wire::DiffRunA},
-                                                            {&D.objectB, wire::DiffRunB},
-                                                            {&D.seedPath, wire::DiffRunSeed}};
-    for (auto [Host, Guest] : Files) {
-      if (Host->empty())
-        continue;
-      auto Bytes = readFile(*Host);
-      if (!Bytes)
-        return Bytes.failure();
-      Image.addFile(std::string(Guest).substr(1), *Bytes);
-    }
-  }
   Image.addFile("job/job.json", wire::jobJson(Job, GuestPaths, *Modules));
-  std::string Initrd = Scratch->path() + "/initrd.cpio";
-  {
-    std::ofstream Out(Initrd, std::ios::binary);
-    Out << Image.finish();
-    if (!Out)
-      return Failure::environment("cannot write " + Initrd);
-  }
-  // The accelerator probe boots the same image with an empty job's worth of time: the agent's
-  // hello line is all it waits for.
-  std::string Accel = accelerator(K, Initrd, Scratch->path());
-  auto B = boot(K, Initrd, Scratch->path(), Accel, Job.timeoutSeconds);
-  if (!B)
-    return B.failure();
+  std::string Initrd = Dir + "/initrd.cpio";
+  std::ofstream Out(Initrd, std::ios::binary);
+  Out << Image.finish();
+  if (!Out)
+    return Failure::environment("cannot write " + Initrd);
+  return Initrd;
+}
 
-  GuestRun Run;
-  Run.kernel = K;
-  Run.accelerator = Accel;
-  Run.wallMs = B->wallMs;
-  bool Hello = false, Done = false;
-  std::string Fatal;
-  Run.reports.resize(Job.objects.size(), Failure::internal("the guest agent wrote no report"));
-  Run.wholeLoads.resize(Job.objects.size());
-  Run.verifyUs.resize(Job.objects.size());
-  for (const json &L : agentLines(B->data)) {
+/// A failure the agent reported ({"kind","message"}), named with the kernel.
+Failure agentFailure(const json &F, const KernelImage &K) {
+  std::string Kind = F.value("kind", "internal");
+  std::string Message = F.value("message", "") + " (on " + describe(K) + ")";
+  return Kind == "bad_input"     ? Failure::badInput(Message)
+         : Kind == "environment" ? Failure::environment(Message)
+         : Kind == "rejected"    ? Failure{FailureKind::Rejected, Message, "", 0, 0, ""}
+                                 : Failure::internal(Message);
+}
+
+/// What the agent's lines say, into Run; Hello, Done and Fatal for the verdict on the boot.
+void readAgentLines(const std::string &Data, const KernelImage &K, GuestRun &Run, bool &Hello,
+                    bool &Done, std::string &Fatal) {
+  for (const json &L : agentLines(Data)) {
     if (L.contains("hello")) {
       Hello = true;
       Run.release = L["hello"].value("release", "");
@@ -268,14 +252,7 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
           std::make_pair(L["diff_run"].value("text", ""), L["diff_run"].value("json", ""));
       Run.diffRunExit = L["diff_run"].value("exit", 0);
     } else if (L.contains("diff_run_failure")) {
-      std::string Kind = L["diff_run_failure"].value("kind", "internal");
-      std::string Message =
-          L["diff_run_failure"].value("message", "") + " (on " + describe(K) + ")";
-      Run.diffRunOutput = Kind == "bad_input"     ? Failure::badInput(Message)
-                          : Kind == "environment" ? Failure::environment(Message)
-                          : Kind == "rejected"
-                              ? Failure{FailureKind::Rejected, Message, "", 0, 0, ""}
-                              : Failure::internal(Message);
+      Run.diffRunOutput = agentFailure(L["diff_run_failure"], K);
     } else if (L.contains("probe_failure")) {
       Fatal = "probe: " + L["probe_failure"].get<std::string>();
     } else if (L.contains("module")) {
@@ -290,32 +267,53 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
       if (L.contains("whole_load")) {
         Run.wholeLoads[I] = wire::wholeLoadFromJson(L["whole_load"].dump());
         Run.verifyUs[I] = L.value("verify_us", std::uint64_t{0});
-      } else if (L.contains("report"))
+      } else if (L.contains("report")) {
         Run.reports[I] = wire::reportFromJson(L["report"].dump());
-      else if (L.contains("failure")) {
-        std::string Kind = L["failure"].value("kind", "internal");
-        std::string Message = L["failure"].value("message", "") + " (on " + describe(K) + ")";
-        Run.reports[I] = Kind == "bad_input"     ? Failure::badInput(Message)
-                         : Kind == "environment" ? Failure::environment(Message)
-                                                 : Failure::internal(Message);
+      } else if (L.contains("failure")) {
+        Run.reports[I] = agentFailure(L["failure"], K);
       }
     }
   }
+}
+
+} // namespace
+
+Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
+  auto Scratch = toolchain::TempDir::create("bpfcarve-guest");
+  if (!Scratch)
+    return Scratch.failure();
+  auto Initrd = buildImage(K, Job, Scratch->path());
+  if (!Initrd)
+    return Initrd.failure();
+  std::string Accel = accelerator(K, *Initrd, Scratch->path());
+  auto B = boot(K, *Initrd, Scratch->path(), Accel, Job.timeoutSeconds);
+  if (!B)
+    return B.failure();
+
+  GuestRun Run;
+  Run.kernel = K;
+  Run.accelerator = Accel;
+  Run.wallMs = B->wallMs;
+  Run.reports.resize(Job.objects.size(), Failure::internal("the guest agent wrote no report"));
+  Run.wholeLoads.resize(Job.objects.size());
+  Run.verifyUs.resize(Job.objects.size());
+  bool Hello = false, Done = false;
+  std::string Fatal;
+  readAgentLines(B->data, K, Run, Hello, Done, Fatal);
   if (Done && Fatal.empty())
     return Run;
-  std::string Console = tail(B->console, 30);
   Failure F = Failure::environment("");
   if (B->process.timedOut)
     F.message = describe(K) + " did not finish within " + std::to_string(Job.timeoutSeconds) +
                 " s under " + Accel + (Hello ? " (the guest booted)" : " (it never booted)");
   else if (!Hello)
     F.message = describe(K) + " did not boot under QEMU (" + Accel + ")";
-  else if (!Fatal.empty() || B->console.find("Attempted to kill init") != std::string::npos) {
+  else if (!Fatal.empty() || B->console.find("Attempted to kill init") != std::string::npos)
     F = Failure::internal("the guest agent failed on " + describe(K) +
                           (Fatal.empty() ? ": it crashed" : ": " + Fatal));
-  } else
+  else
     F.message = describe(K) + ": the guest stopped before the agent finished";
-  F.details = "the console's last lines:\n" + Console;
+  F.details = "the console's last lines:\n" + tail(B->console, 30);
   return F;
 }
 

@@ -3,14 +3,11 @@
 #include "bpfcarve/verifier/HookProfile.h"
 #include "bpfcarve/verifier/Probe.h"
 
-#include <gelf.h>
-#include <libelf.h>
+#include "ElfFile.h"
 
 #include <algorithm>
 #include <cstring>
-#include <fcntl.h>
 #include <set>
-#include <unistd.h>
 
 namespace bpfcarve::verifier {
 
@@ -20,53 +17,30 @@ std::map<std::string, std::vector<std::uint32_t>> helperCalls(const std::string 
   // when .text holds subprograms of other programs too, which only makes the check stricter.
   std::map<std::string, std::set<std::uint32_t>> BySection;
   std::vector<std::pair<std::string, std::string>> Programs; // name, section
-  if (elf_version(EV_CURRENT) == EV_NONE)
-    return {};
-  int Fd = ::open(Object.c_str(), O_RDONLY | O_CLOEXEC);
-  if (Fd < 0)
-    return {};
-  Elf *E = elf_begin(Fd, ELF_C_READ, nullptr);
-  size_t Shstrndx = 0;
-  if (E && elf_getshdrstrndx(E, &Shstrndx) == 0) {
-    for (Elf_Scn *Scn = elf_nextscn(E, nullptr); Scn; Scn = elf_nextscn(E, Scn)) {
-      GElf_Shdr Sh;
-      if (!gelf_getshdr(Scn, &Sh))
-        continue;
-      const char *Name = elf_strptr(E, Shstrndx, Sh.sh_name);
-      Elf_Data *D = elf_getdata(Scn, nullptr);
-      if (!Name || !D)
-        continue;
-      if (Sh.sh_type == SHT_PROGBITS && (Sh.sh_flags & SHF_EXECINSTR)) {
-        const auto *Bytes = static_cast<const unsigned char *>(D->d_buf);
-        for (size_t Off = 0; Off + 8 <= D->d_size; Off += 8) {
-          bool Call = Bytes[Off] == 0x85, Helper = (Bytes[Off + 1] >> 4) == 0;
-          if (Call && Helper) {
-            std::int32_t Imm;
-            std::memcpy(&Imm, Bytes + Off + 4, 4);
-            if (Imm > 0)
-              BySection[Name].insert(static_cast<std::uint32_t>(Imm));
-          }
-        }
-      } else if (Sh.sh_type == SHT_SYMTAB) {
-        size_t N = Sh.sh_entsize ? Sh.sh_size / Sh.sh_entsize : 0;
-        for (size_t I = 0; I < N; ++I) {
-          GElf_Sym S;
-          if (!gelf_getsym(D, static_cast<int>(I), &S) || GELF_ST_TYPE(S.st_info) != STT_FUNC)
-            continue;
-          Elf_Scn *T = elf_getscn(E, S.st_shndx);
-          GElf_Shdr TSh;
-          const char *Fn = elf_strptr(E, Sh.sh_link, S.st_name);
-          const char *Sec =
-              T && gelf_getshdr(T, &TSh) ? elf_strptr(E, Shstrndx, TSh.sh_name) : nullptr;
-          if (Fn && Sec && std::strcmp(Sec, ".text") != 0)
-            Programs.emplace_back(Fn, Sec);
-        }
+  ElfFile Elf(Object);
+  for (const ElfFile::Section &S : Elf.sections()) {
+    if (!S.data)
+      continue;
+    if (S.hdr.sh_type == SHT_PROGBITS && (S.hdr.sh_flags & SHF_EXECINSTR)) {
+      const auto *Bytes = static_cast<const unsigned char *>(S.data->d_buf);
+      for (size_t Off = 0; Off + 8 <= S.data->d_size; Off += 8) {
+        // BPF_JMP | BPF_CALL with src_reg 0: a helper; 1 is a subprogram, 2 a kfunc.
+        if (Bytes[Off] != 0x85 || (Bytes[Off + 1] >> 4) != 0)
+          continue;
+        std::int32_t Imm;
+        std::memcpy(&Imm, Bytes + Off + 4, 4);
+        if (Imm > 0)
+          BySection[std::string(S.name)].insert(static_cast<std::uint32_t>(Imm));
       }
+    } else if (S.hdr.sh_type == SHT_SYMTAB) {
+      Elf.forEachSymbol(S, [&](const GElf_Sym &Sym, std::string_view Name) {
+        std::string_view Sec = Elf.sectionName(Sym.st_shndx);
+        if (GELF_ST_TYPE(Sym.st_info) == STT_FUNC && !Name.empty() && !Sec.empty() &&
+            Sec != ".text")
+          Programs.emplace_back(Name, Sec);
+      });
     }
   }
-  if (E)
-    elf_end(E);
-  ::close(Fd);
   std::map<std::string, std::vector<std::uint32_t>> Out;
   for (const auto &[Fn, Sec] : Programs) {
     std::set<std::uint32_t> Ids = BySection[Sec];

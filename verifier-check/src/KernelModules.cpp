@@ -1,11 +1,11 @@
 //===- KernelModules.cpp --------------------------------------------------===//
 #include "KernelModules.h"
 
+#include "ElfFile.h"
+#include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/toolchain/Process.h"
 
 #include <bpf/btf.h>
-#include <gelf.h>
-#include <libelf.h>
 
 #include <filesystem>
 #include <fstream>
@@ -43,12 +43,7 @@ Result<std::string> moduleBytes(const std::string &Path) {
       return Failure::environment("cannot decompress " + Path + ": " + X->err);
     return X->out;
   }
-  std::ifstream In(Path, std::ios::binary);
-  if (!In)
-    return Failure::environment("cannot read " + Path);
-  std::stringstream S;
-  S << In.rdbuf();
-  return S.str();
+  return toolchain::readWholeFile(Path);
 }
 
 namespace {
@@ -72,42 +67,27 @@ std::vector<std::string> split(const std::string &S, char Sep) {
 IndexRow scanModule(const std::string &Bytes, const std::string &Path) {
   IndexRow R;
   R.path = Path;
-  elf_version(EV_CURRENT);
-  Elf *E = elf_memory(const_cast<char *>(Bytes.data()), Bytes.size());
-  size_t Shstrndx = 0;
-  if (E && elf_getshdrstrndx(E, &Shstrndx) == 0) {
-    for (Elf_Scn *Scn = elf_nextscn(E, nullptr); Scn; Scn = elf_nextscn(E, Scn)) {
-      GElf_Shdr Sh;
-      if (!gelf_getshdr(Scn, &Sh))
-        continue;
-      const char *Name = elf_strptr(E, Shstrndx, Sh.sh_name);
-      Elf_Data *D = elf_getdata(Scn, nullptr);
-      if (!Name || !D)
-        continue;
-      if (std::string(Name) == ".modinfo") {
-        const char *P = static_cast<const char *>(D->d_buf);
-        for (size_t I = 0; I < D->d_size;) {
-          std::string Field(P + I, strnlen(P + I, D->d_size - I));
-          I += Field.size() + 1;
-          if (Field.rfind("name=", 0) == 0)
-            R.name = Field.substr(5);
-          else if (Field.rfind("depends=", 0) == 0)
-            R.depends = split(Field.substr(8), ',');
-        }
-      } else if (Sh.sh_type == SHT_SYMTAB) {
-        size_t N = Sh.sh_entsize ? Sh.sh_size / Sh.sh_entsize : 0;
-        for (size_t I = 0; I < N; ++I) {
-          GElf_Sym S;
-          if (gelf_getsym(D, static_cast<int>(I), &S) && GELF_ST_TYPE(S.st_info) == STT_FUNC &&
-              S.st_shndx != SHN_UNDEF)
-            if (const char *F = elf_strptr(E, Sh.sh_link, S.st_name); F && *F)
-              R.functions.emplace_back(F);
-        }
+  ElfFile Elf = ElfFile::inMemory(Bytes);
+  for (const ElfFile::Section &S : Elf.sections()) {
+    if (!S.data)
+      continue;
+    if (S.name == ".modinfo") {
+      const char *P = static_cast<const char *>(S.data->d_buf);
+      for (size_t I = 0; I < S.data->d_size;) {
+        std::string Field(P + I, strnlen(P + I, S.data->d_size - I));
+        I += Field.size() + 1;
+        if (Field.rfind("name=", 0) == 0)
+          R.name = Field.substr(5);
+        else if (Field.rfind("depends=", 0) == 0)
+          R.depends = split(Field.substr(8), ',');
       }
+    } else if (S.hdr.sh_type == SHT_SYMTAB) {
+      Elf.forEachSymbol(S, [&](const GElf_Sym &Sym, std::string_view Name) {
+        if (GELF_ST_TYPE(Sym.st_info) == STT_FUNC && Sym.st_shndx != SHN_UNDEF && !Name.empty())
+          R.functions.emplace_back(Name);
+      });
     }
   }
-  if (E)
-    elf_end(E);
   if (R.name.empty()) { // older modules carry no name= field: the file name is the module's
     std::string File = fs::path(Path).filename().string();
     R.name = File.substr(0, File.find('.'));

@@ -23,6 +23,10 @@ Result<bool> checkWritable(const std::string &Path);
 Result<bool> refuseOverwritingInput(const std::string &Output,
                                     const std::vector<std::string> &Inputs);
 
+/// Path's whole contents, bytes as they are. Environment failure naming Path when it cannot be
+/// read.
+Result<std::string> readWholeFile(const std::string &Path);
+
 /// The absolute directory Path is written in (relative paths are taken from the current one).
 std::string directoryOf(const std::string &Path);
 
