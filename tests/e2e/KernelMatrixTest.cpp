@@ -396,3 +396,20 @@ int main(void) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(KernelMatrix, AVerifierFailureOn61HasItsSourceLine) {
+  // 6.1's log names the source text without " @ file:line"; the line comes from the object.
+  const std::string In = BPFCARVE_SOURCE_DIR "/tests/inputs/verify/packet_bounds.bpf.c";
+  Outcome R = bpfcarve({"verify", In, "--kernel", "host,6.1", "--format", "json"});
+  EXPECT_EQ(R.code, 1) << R.err;
+  ASSERT_TRUE(R.report.is_object()) << R.out;
+  const json &Host = program(R.report, "host"), &Old = program(R.report, "6.1");
+  EXPECT_EQ(Old["error"]["class"], "packet_bounds") << Old.dump();
+  EXPECT_GT(Host["error"]["line"].get<int>(), 0);
+  EXPECT_EQ(Old["error"]["line"], Host["error"]["line"]) << Old.dump();
+  EXPECT_EQ(Old["error"]["file"], Host["error"]["file"]);
+}
+
+} // namespace

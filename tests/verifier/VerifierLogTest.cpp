@@ -170,4 +170,23 @@ TEST(VerifierLogSeeds, ErrnoIsWhatLibbpfPrinted) {
   EXPECT_EQ(readSeed("unresolved_ksym.log").errnum, 0); // nothing printed
 }
 
+// Kernels before 6.2 (Debian 12's 6.1) print the source line without " @ file:line": the text is
+// kept for the loader to locate in the object's line info; file and line stay unknown here.
+TEST(VerifierLog, SourceTextWithoutALocationIsKept) {
+  const char *Log = "0: R1=ctx(off=0,imm=0) R10=fp0\n"
+                    "; void *data = (void *)(long)ctx->data;\n"
+                    "0: (61) r2 = *(u32 *)(r1 +0)\n"
+                    "; if (eth->h_proto == 0)\n"
+                    "2: (69) r3 = *(u16 *)(r2 +12)\n"
+                    "invalid access to packet, off=12 size=2, R2(id=0,off=12,r=0)\n"
+                    "R2 offset is outside of the packet\n"
+                    "processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 "
+                    "peak_states 0 mark_read 0\n";
+  VerifierError E = classifyFailure(Log, 13, "");
+  EXPECT_EQ(E.cls, failure_class::PacketBounds);
+  EXPECT_EQ(E.sourceText, "if (eth->h_proto == 0)");
+  EXPECT_EQ(E.file, "");
+  EXPECT_EQ(E.line, 0u);
+}
+
 } // namespace

@@ -36,6 +36,37 @@ std::string stringAt(const Elf_Data *Btf, uint32_t Off) {
   return std::string(S, strnlen(S, Btf->d_size - At));
 }
 
+std::string_view trimmed(std::string_view S) {
+  while (!S.empty() && (S.front() == ' ' || S.front() == '\t'))
+    S.remove_prefix(1);
+  while (!S.empty() && (S.back() == ' ' || S.back() == '\t' || S.back() == '\n'))
+    S.remove_suffix(1);
+  return S;
+}
+
+/// Fn(section name, insn offset in bytes, SourceLine) for every record of .BTF.ext's line info.
+template <typename F> void forEachLineRecord(Elf_Data *Btf, Elf_Data *BtfExt, F &&Fn) {
+  uint32_t HdrLen = 0, LineOff = 0, LineLen = 0, RecSize = 0;
+  if (!Btf || !readAt(BtfExt, 4, HdrLen) || !readAt(BtfExt, 16, LineOff) ||
+      !readAt(BtfExt, 20, LineLen) || !readAt(BtfExt, HdrLen + LineOff, RecSize) || RecSize < 16)
+    return;
+  size_t At = HdrLen + LineOff + 4, End = HdrLen + LineOff + LineLen;
+  while (At + 8 <= End) {
+    uint32_t SecOff = 0, Num = 0;
+    readAt(BtfExt, At, SecOff);
+    readAt(BtfExt, At + 4, Num);
+    At += 8;
+    std::string Sec = stringAt(Btf, SecOff);
+    for (uint32_t I = 0; I < Num; ++I) {
+      uint32_t Rec[4];
+      if (!readAt(BtfExt, At + I * RecSize, Rec))
+        break;
+      Fn(Sec, Rec[0], SourceLine{stringAt(Btf, Rec[1]), Rec[3] >> 10, stringAt(Btf, Rec[2])});
+    }
+    At += static_cast<size_t>(Num) * RecSize;
+  }
+}
+
 struct Call {
   std::string section;
   uint64_t insnOff; // bytes
@@ -60,35 +91,43 @@ std::optional<SourceLine> firstCallTo(const std::string &Path, const std::string
       });
     }
   }
-  uint32_t HdrLen = 0, LineOff = 0, LineLen = 0, RecSize = 0;
-  if (Calls.empty() || !Btf || !readAt(BtfExt, 4, HdrLen) || !readAt(BtfExt, 16, LineOff) ||
-      !readAt(BtfExt, 20, LineLen) || !readAt(BtfExt, HdrLen + LineOff, RecSize) || RecSize < 16)
+  if (Calls.empty())
     return std::nullopt;
+  // The line of an instruction is that of the last record at or before it (records are in
+  // instruction order within a section).
+  std::vector<std::optional<SourceLine>> Here(Calls.size());
+  forEachLineRecord(Btf, BtfExt, [&](const std::string &Sec, uint32_t Off, SourceLine L) {
+    for (size_t I = 0; I < Calls.size(); ++I)
+      if (Calls[I].section == Sec && Off <= Calls[I].insnOff)
+        Here[I] = L;
+  });
   std::optional<SourceLine> Best;
-  size_t At = HdrLen + LineOff + 4, End = HdrLen + LineOff + LineLen;
-  while (At + 8 <= End) {
-    uint32_t SecOff = 0, Num = 0;
-    readAt(BtfExt, At, SecOff);
-    readAt(BtfExt, At + 4, Num);
-    At += 8;
-    std::string Sec = stringAt(Btf, SecOff);
-    // The line of an instruction is the last record at or before it.
-    for (const Call &C : Calls) {
-      if (C.section != Sec)
-        continue;
-      std::optional<SourceLine> Here;
-      for (uint32_t I = 0; I < Num; ++I) {
-        uint32_t Rec[4];
-        if (!readAt(BtfExt, At + I * RecSize, Rec) || Rec[0] > C.insnOff)
-          break;
-        Here = SourceLine{stringAt(Btf, Rec[1]), Rec[3] >> 10, stringAt(Btf, Rec[2])};
-      }
-      if (Here && (!Best || (Here->file == Best->file && Here->line < Best->line)))
-        Best = Here;
-    }
-    At += static_cast<size_t>(Num) * RecSize;
-  }
+  for (const std::optional<SourceLine> &H : Here)
+    if (H && (!Best || (H->file == Best->file && H->line < Best->line)))
+      Best = H;
   return Best;
+}
+
+std::vector<SourceLine> linesWithText(const std::string &Path, const std::string &Text) {
+  ElfFile Elf(Path);
+  Elf_Data *Btf = nullptr, *BtfExt = nullptr;
+  for (const ElfFile::Section &S : Elf.sections()) {
+    if (S.name == ".BTF")
+      Btf = S.data;
+    else if (S.name == ".BTF.ext")
+      BtfExt = S.data;
+  }
+  std::vector<SourceLine> Out;
+  std::string_view Want = trimmed(Text);
+  forEachLineRecord(Btf, BtfExt, [&](const std::string &, uint32_t, SourceLine L) {
+    if (trimmed(L.text) != Want)
+      return;
+    for (const SourceLine &O : Out)
+      if (O.file == L.file && O.line == L.line)
+        return;
+    Out.push_back(std::move(L));
+  });
+  return Out;
 }
 
 } // namespace bpfcarve::verifier

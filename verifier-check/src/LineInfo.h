@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bpfcarve::verifier {
 
@@ -17,5 +18,9 @@ struct SourceLine {
 /// is the lowest line of the file holding the earliest call. nullopt when the object has no such
 /// relocation or no line info.
 std::optional<SourceLine> firstCallTo(const std::string &Path, const std::string &Symbol);
+
+/// Every distinct (file, line) of the object's line info whose source text is Text (as the
+/// verifier prints it, leading and trailing blanks aside).
+std::vector<SourceLine> linesWithText(const std::string &Path, const std::string &Text);
 
 } // namespace bpfcarve::verifier

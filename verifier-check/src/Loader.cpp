@@ -440,6 +440,12 @@ TestRunSummary runPackets(const LoadedProgram &L, const ObjectProgram &P, const 
   return S;
 }
 
+/// The file as the verifier's own log names it (the kernel prints the base name).
+std::string baseName(const std::string &File) {
+  size_t Slash = File.rfind('/');
+  return Slash == std::string::npos ? File : File.substr(Slash + 1);
+}
+
 /// libbpf names the extern it could not resolve ("extern (func ksym) 'bpf_iter_num_new': not
 /// found in kernel or module BTFs"); the verifier never ran, so the line is that of the first
 /// call to it, from the object's own line info.
@@ -449,9 +455,19 @@ void locateKsym(const std::string &Path, VerifierError &E) {
   if (Close == std::string::npos)
     return;
   if (auto L = firstCallTo(Path, E.message.substr(Open + 1, Close - Open - 1))) {
-    E.file = L->file;
+    E.file = baseName(L->file);
     E.line = L->line;
     E.sourceText = L->text;
+  }
+}
+
+/// A log without " @ file:line" (kernels before 6.2) still names the source text: the line info
+/// record with that text is the place, when exactly one line of the object has it.
+void locateSourceText(const std::string &Path, VerifierError &E) {
+  std::vector<SourceLine> Lines = linesWithText(Path, E.sourceText);
+  if (Lines.size() == 1) {
+    E.file = baseName(Lines.front().file);
+    E.line = Lines.front().line;
   }
 }
 
@@ -518,6 +534,8 @@ Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &
     VerifierError E = classifyFailure(Log.empty() ? Stats->log() : Log, FirstErrno, Messages);
     if (E.cls == failure_class::UnresolvedKsym && E.file.empty())
       locateKsym(Path, E);
+    else if (E.file.empty() && !E.sourceText.empty())
+      locateSourceText(Path, E);
     if (E.cls == failure_class::MapCompat && R.stats.insnsProcessed == std::nullopt)
       E.cls = failure_class::VerifierOther; // no statistics: the verifier never finished
     R.verdict = E.cls == failure_class::Permission ? "skipped" : "fail";

@@ -225,6 +225,14 @@ VerifierError classifyFailure(std::string_view Log, int Errno, std::string_view 
       break;
     }
   }
+  // Kernels before 6.2 print the source line without " @ file:line": keep its text, which the
+  // loader locates in the object's line info (Loader.cpp, locateSourceText).
+  if (E.file.empty())
+    for (size_t I = Begin; I-- > 0;)
+      if (startsWith(L[I], "; ") && !hasCR(L[I])) {
+        E.sourceText = L[I].substr(2);
+        break;
+      }
 
   if (!E.message.empty()) {
     for (const ClassRule &R : VerifierRules)
