@@ -160,6 +160,11 @@ Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx
                        ScratchDir + "/modernized");
 }
 
+Result<verifier::KernelImage> kernelNamed(const std::string &Name) {
+  return verifier::resolveKernel(
+      Name, [](const std::string &Msg) { std::cerr << "bpfcarve: " << Msg << "\n"; });
+}
+
 Result<std::string> compileTextAs(const std::string &File, const std::string &Text,
                                   const std::string &IncludeDir, const CommandContext &Ctx,
                                   const std::string &Dir) {
@@ -200,8 +205,7 @@ checkOnKernels(const std::string &List, const std::string &File, const std::stri
   for (const std::string &Name : *Names) {
     if (Name == "host")
       continue; // the command verifies on the host itself
-    auto K = verifier::resolveKernel(
-        Name, [](const std::string &Msg) { std::cerr << "bpfcarve: " << Msg << "\n"; });
+    auto K = kernelNamed(Name);
     if (!K)
       return K.failure();
     auto V = verifier::checkOnKernel(*K, *Object, Source, "", Type);

@@ -73,6 +73,9 @@ Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx
                               const std::string &ScratchDir,
                               std::vector<std::string> *Modernized = nullptr);
 
+/// resolveKernel, telling stderr of each download and unpack before it starts.
+Result<verifier::KernelImage> kernelNamed(const std::string &Name);
+
 /// Text (an output of FILE) compiled in Dir with FILE's flags (per compileFlagsFor), its "..."
 /// includes resolved against IncludeDir, where the text is written or FILE lives.
 Result<std::string> compileTextAs(const std::string &File, const std::string &Text,

@@ -49,8 +49,7 @@ int runInKernel(const DiffRunCliOptions &O, const std::string &Name, const std::
   if (!O.seed.empty())
     if (auto S = verifier::readMapSeed(O.seed); !S)
       return report(S.failure(), Ctx);
-  auto K = verifier::resolveKernel(
-      Name, [](const std::string &Msg) { std::cerr << "bpfcarve: " << Msg << "\n"; });
+  auto K = kernelNamed(Name);
   if (!K)
     return report(K.failure(), Ctx);
   verifier::GuestJob Job;

@@ -26,8 +26,7 @@ int runProbe(const ProbeCliOptions &O, const CommandContext &Ctx) {
   if (Names->size() != 1)
     return report(Failure::badInput("probe --kernel takes one kernel; run it once per kernel"),
                   Ctx);
-  auto K = verifier::resolveKernel(
-      Names->front(), [](const std::string &Msg) { std::cerr << "bpfcarve: " << Msg << "\n"; });
+  auto K = kernelNamed(Names->front());
   if (!K)
     return report(K.failure(), Ctx);
   auto R = K->host ? verifier::probeKernel(O.refresh) : verifier::probeKernelImage(*K, O.refresh);

@@ -80,8 +80,7 @@ public:
 
   /// Verifies every input on the kernel Name; 0, or the exit code of what stopped it.
   int on(const std::string &Name) {
-    auto K = verifier::resolveKernel(
-        Name, [](const std::string &Msg) { std::cerr << "bpfcarve: " << Msg << "\n"; });
+    auto K = kernelNamed(Name);
     if (!K)
       return strongerExit(Code, report(K.failure(), Ctx));
     return K->host ? onHost(Name) : inGuest(Name, *K);

@@ -74,16 +74,28 @@ struct Call {
 
 } // namespace
 
-std::optional<SourceLine> firstCallTo(const std::string &Path, const std::string &Symbol) {
-  ElfFile Elf(Path);
-  std::vector<Call> Calls;
+namespace {
+
+/// The object's .BTF and .BTF.ext data (null when absent).
+std::pair<Elf_Data *, Elf_Data *> btfSections(const ElfFile &Elf) {
   Elf_Data *Btf = nullptr, *BtfExt = nullptr;
   for (const ElfFile::Section &S : Elf.sections()) {
     if (S.name == ".BTF")
       Btf = S.data;
     else if (S.name == ".BTF.ext")
       BtfExt = S.data;
-    else if (S.hdr.sh_type == SHT_REL) {
+  }
+  return {Btf, BtfExt};
+}
+
+} // namespace
+
+std::optional<SourceLine> firstCallTo(const std::string &Path, const std::string &Symbol) {
+  ElfFile Elf(Path);
+  std::vector<Call> Calls;
+  auto [Btf, BtfExt] = btfSections(Elf);
+  for (const ElfFile::Section &S : Elf.sections()) {
+    if (S.hdr.sh_type == SHT_REL) {
       std::string Target(Elf.sectionName(S.hdr.sh_info));
       Elf.forEachRelocation(S, [&](const GElf_Rel &R, std::string_view Name) {
         if (Name == Symbol && !Target.empty())
@@ -110,13 +122,7 @@ std::optional<SourceLine> firstCallTo(const std::string &Path, const std::string
 
 std::vector<SourceLine> linesWithText(const std::string &Path, const std::string &Text) {
   ElfFile Elf(Path);
-  Elf_Data *Btf = nullptr, *BtfExt = nullptr;
-  for (const ElfFile::Section &S : Elf.sections()) {
-    if (S.name == ".BTF")
-      Btf = S.data;
-    else if (S.name == ".BTF.ext")
-      BtfExt = S.data;
-  }
+  auto [Btf, BtfExt] = btfSections(Elf);
   std::vector<SourceLine> Out;
   std::string_view Want = trimmed(Text);
   forEachLineRecord(Btf, BtfExt, [&](const std::string &, uint32_t, SourceLine L) {
