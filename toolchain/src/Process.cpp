@@ -29,6 +29,24 @@ struct Pipe {
 };
 } // namespace
 
+std::string lastLines(const std::string &Output, size_t N) {
+  size_t Pos = Output.size();
+  while (N-- > 0 && Pos > 0) {
+    size_t NL = Output.rfind('\n', Pos - 1);
+    if (NL == std::string::npos) {
+      Pos = 0;
+      break;
+    }
+    Pos = NL;
+  }
+  std::string Out;
+  for (char C : Output.substr(Pos))
+    if (C == '\n' || (C >= 0x20 && C < 0x7f))
+      Out += C;
+  size_t B = Out.find_first_not_of(" \n"), E = Out.find_last_not_of(" \n");
+  return B == std::string::npos ? std::string() : Out.substr(B, E - B + 1);
+}
+
 Result<ProcessResult> runProcess(const std::vector<std::string> &argv) {
   return runProcess(argv, ProcessOptions{});
 }

@@ -65,19 +65,6 @@ void line(const json &J) { writeAll(std::string(verifier::wire::Prefix) + J.dump
 /// its tail, where the verdict is (the table and JSON never print the log, -v prints its end).
 constexpr size_t MaxLog = 256 * 1024;
 
-std::string kindName(FailureKind K) {
-  switch (K) {
-  case FailureKind::BadInput:
-    return "bad_input";
-  case FailureKind::Environment:
-    return "environment";
-  case FailureKind::Rejected:
-    return "rejected";
-  default:
-    return "internal";
-  }
-}
-
 std::vector<uint8_t> unhex(const std::string &S) {
   std::vector<uint8_t> Out;
   auto Val = [](char C) { return C <= '9' ? C - '0' : C - 'a' + 10; };
@@ -132,8 +119,7 @@ void diffRunJob(const json &D, const std::vector<verifier::Packet> &Packets) {
   if (std::string Path = D.at("seed").get<std::string>(); !Path.empty()) {
     auto S = verifier::readMapSeed(Path);
     if (!S) {
-      line({{"diff_run_failure",
-             {{"kind", kindName(S.failure().kind)}, {"message", S.failure().message}}}});
+      line({{"diff_run_failure", json::parse(verifier::wire::failureToJson(S.failure()))}});
       return;
     }
     S->path = D.at("seed_name").get<std::string>();
@@ -142,8 +128,7 @@ void diffRunJob(const json &D, const std::vector<verifier::Packet> &Packets) {
   auto R = verifier::diffRunFrames(D.at("a").get<std::string>(), D.at("b").get<std::string>(), O,
                                    Packets, Seed);
   if (!R) {
-    line({{"diff_run_failure",
-           {{"kind", kindName(R.failure().kind)}, {"message", R.failure().message}}}});
+    line({{"diff_run_failure", json::parse(verifier::wire::failureToJson(R.failure()))}});
     return;
   }
   R->a = D.at("name_a").get<std::string>();
@@ -219,17 +204,16 @@ int run(const std::string &JobDir) {
     }
     if (!Report) {
       line({{"object", Index++},
-            {"failure",
-             {{"kind", kindName(Report.failure().kind)}, {"message", Report.failure().message}}}});
+            {"failure", json::parse(verifier::wire::failureToJson(Report.failure()))}});
       continue;
     }
     for (verifier::ProgramReport &P : Report->programs) {
       if (P.error && P.error->cls == verifier::failure_class::UnresolvedKsym)
-        for (const auto &[Symbol, Why] : Unavailable)
-          if (P.error->message.find("'" + Symbol + "'") != std::string::npos) {
-            P.verdict = "skipped";
-            P.error->detail = Why;
-          }
+        if (auto It = Unavailable.find(verifier::unresolvedSymbol(P.error->message));
+            It != Unavailable.end()) {
+          P.verdict = "skipped";
+          P.error->detail = It->second;
+        }
       if (P.log.size() > MaxLog)
         P.log = "[... " + std::to_string(P.log.size() - MaxLog) + " bytes of the log cut]\n" +
                 P.log.substr(P.log.size() - MaxLog);

@@ -26,25 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-Result<std::string> readFile(const std::string &Path) { return toolchain::readWholeFile(Path); }
-
-std::string tail(const std::string &S, size_t Lines) {
-  size_t Pos = S.size();
-  for (size_t N = 0; N < Lines && Pos > 0; ++N) {
-    size_t NL = S.rfind('\n', Pos - 1);
-    if (NL == std::string::npos) {
-      Pos = 0;
-      break;
-    }
-    Pos = NL;
-  }
-  std::string Out;
-  for (char C : S.substr(Pos)) // the console holds terminal escapes and carriage returns
-    if (C == '\n' || (C >= 0x20 && C < 0x7f))
-      Out += C;
-  return Out;
-}
-
 std::string describe(const KernelImage &K) {
   if (!K.package.empty())
     return "kernel " + K.name + " (" + K.package + " " + K.version + ")";
@@ -98,9 +79,9 @@ Result<Boot> boot(const KernelImage &K, const std::string &Initrd, const std::st
                                             std::chrono::steady_clock::now() - Start)
                                             .count());
   B.process = std::move(*P);
-  if (auto C = readFile(Console))
+  if (auto C = toolchain::readWholeFile(Console))
     B.console = *C;
-  if (auto D = readFile(Data))
+  if (auto D = toolchain::readWholeFile(Data))
     B.data = *D;
   return B;
 }
@@ -139,7 +120,8 @@ std::string accelerator(const KernelImage &K, const std::string &Initrd, const s
     return "tcg";
   ::close(Fd);
   fs::path Cache = fs::path(toolchain::cacheDir()) / "kernels" / ("accel-" + hostRelease());
-  if (auto Known = readFile(Cache.string()); Known && (*Known == "kvm" || *Known == "tcg"))
+  if (auto Known = toolchain::readWholeFile(Cache.string());
+      Known && (*Known == "kvm" || *Known == "tcg"))
     return *Known;
   auto B = boot(K, Initrd, Dir, "kvm", 20);
   bool Works = false;
@@ -160,7 +142,7 @@ namespace {
 /// The initramfs of one call, written to Dir/initrd.cpio; returns its path.
 Result<std::string> buildImage(const KernelImage &K, const GuestJob &Job, const std::string &Dir) {
   std::string Agent = agentPath();
-  auto AgentBytes = readFile(Agent);
+  auto AgentBytes = toolchain::readWholeFile(Agent);
   if (!AgentBytes)
     return Failure::environment("the guest agent " + Agent +
                                 " is missing (it is built with bpfcarve)");
@@ -174,7 +156,8 @@ Result<std::string> buildImage(const KernelImage &K, const GuestJob &Job, const 
   std::string Suffix = Vmlinuz.filename().string();
   if (Suffix.rfind("vmlinuz-", 0) == 0) {
     Suffix = Suffix.substr(8);
-    if (auto Config = readFile((Vmlinuz.parent_path() / ("config-" + Suffix)).string())) {
+    if (auto Config =
+            toolchain::readWholeFile((Vmlinuz.parent_path() / ("config-" + Suffix)).string())) {
       Image.addDirectory("boot");
       Image.addFile("boot/config-" + Suffix, *Config);
     }
@@ -196,7 +179,7 @@ Result<std::string> buildImage(const KernelImage &K, const GuestJob &Job, const 
   // loads them first, as the kernel would have on demand, or reports those programs skipped.
   std::set<std::string> Ksyms;
   for (const auto &[Host, Guest] : Files) {
-    auto Bytes = readFile(Host);
+    auto Bytes = toolchain::readWholeFile(Host);
     if (!Bytes)
       return Bytes.failure();
     Image.addFile(Guest.substr(1), *Bytes);
@@ -225,14 +208,11 @@ Result<std::string> buildImage(const KernelImage &K, const GuestJob &Job, const 
   return Initrd;
 }
 
-/// A failure the agent reported ({"kind","message"}), named with the kernel.
+/// A failure the agent reported, named with the kernel.
 Failure agentFailure(const json &F, const KernelImage &K) {
-  std::string Kind = F.value("kind", "internal");
-  std::string Message = F.value("message", "") + " (on " + describe(K) + ")";
-  return Kind == "bad_input"     ? Failure::badInput(Message)
-         : Kind == "environment" ? Failure::environment(Message)
-         : Kind == "rejected"    ? Failure{FailureKind::Rejected, Message, "", 0, 0, ""}
-                                 : Failure::internal(Message);
+  Failure Out = wire::failureFromJson(F.dump());
+  Out.message += " (on " + describe(K) + ")";
+  return Out;
 }
 
 /// What the agent's lines say, into Run; Hello, Done and Fatal for the verdict on the boot.
@@ -313,7 +293,7 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
                           (Fatal.empty() ? ": it crashed" : ": " + Fatal));
   else
     F.message = describe(K) + ": the guest stopped before the agent finished";
-  F.details = "the console's last lines:\n" + tail(B->console, 30);
+  F.details = "the console's last lines:\n" + toolchain::lastLines(B->console, 30);
   return F;
 }
 
@@ -321,7 +301,10 @@ Result<GuestRun> runInGuest(const KernelImage &K, const GuestJob &Job) {
 
 namespace bpfcarve::verifier {
 
-Result<ProbeResult> probeKernelImage(const KernelImage &K, bool Refresh) {
+namespace {
+
+/// cacheDir()/probe/<package>_<version>.json; a bare vmlinuz by path, size and mtime.
+fs::path probeCacheFile(const KernelImage &K) {
   std::string Key;
   if (!K.package.empty()) {
     Key = K.package + "_" + K.version;
@@ -332,33 +315,50 @@ Result<ProbeResult> probeKernelImage(const KernelImage &K, bool Refresh) {
     Key = "vmlinuz-" + std::to_string(std::hash<std::string>{}(fs::absolute(K.vmlinuz).string())) +
           "-" + std::to_string(Size) + "-" + std::to_string(Time);
   }
-  fs::path Path = fs::path(toolchain::cacheDir()) / "probe" / (Key + ".json");
+  return fs::path(toolchain::cacheDir()) / "probe" / (Key + ".json");
+}
+
+} // namespace
+
+std::optional<ProbeResult> cachedProbe(const KernelImage &K) {
+  fs::path Path = probeCacheFile(K);
+  auto Text = toolchain::readWholeFile(Path.string());
+  if (!Text)
+    return std::nullopt;
+  auto Cached = probeResultFromJson(*Text);
+  if (!Cached || !coversProfiles(*Cached))
+    return std::nullopt;
+  Cached->cacheFile = Path.string();
+  Cached->fromCache = true;
+  return *Cached;
+}
+
+Result<ProbeResult> storeProbe(const KernelImage &K, const GuestRun &Run) {
+  auto Fresh = probeResultFromJson(Run.probeJson);
+  if (!Fresh)
+    return Failure::internal("the guest agent's probe of " + describe(K) +
+                             " does not read back: " + Fresh.failure().message);
+  fs::path Path = probeCacheFile(K);
+  std::error_code EC;
+  fs::create_directories(Path.parent_path(), EC);
+  std::string Tmp = Path.string() + ".tmp." + std::to_string(::getpid());
+  std::ofstream(Tmp, std::ios::binary) << Run.probeJson;
+  fs::rename(Tmp, Path, EC);
+  if (!EC)
+    Fresh->cacheFile = Path.string();
+  return Fresh;
+}
+
+Result<ProbeResult> probeKernelImage(const KernelImage &K, bool Refresh) {
   if (!Refresh)
-    if (auto Text = readFile(Path.string())) {
-      auto Cached = probeResultFromJson(*Text);
-      if (Cached && coversProfiles(*Cached)) {
-        Cached->cacheFile = Path.string();
-        Cached->fromCache = true;
-        return Cached;
-      }
-    }
+    if (auto Cached = cachedProbe(K))
+      return *Cached;
   GuestJob Job;
   Job.probe = true;
   auto Run = runInGuest(K, Job);
   if (!Run)
     return Run.failure();
-  auto Fresh = probeResultFromJson(Run->probeJson);
-  if (!Fresh)
-    return Failure::internal("the guest agent's probe of " + describe(K) +
-                             " does not read back: " + Fresh.failure().message);
-  std::error_code EC;
-  fs::create_directories(Path.parent_path(), EC);
-  std::string Tmp = Path.string() + ".tmp." + std::to_string(::getpid());
-  std::ofstream(Tmp, std::ios::binary) << Run->probeJson;
-  fs::rename(Tmp, Path, EC);
-  if (!EC)
-    Fresh->cacheFile = Path.string();
-  return Fresh;
+  return storeProbe(K, *Run);
 }
 
 } // namespace bpfcarve::verifier

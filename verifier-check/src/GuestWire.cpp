@@ -198,6 +198,32 @@ std::string wholeLoadToJson(const WholeLoad &W) {
       .dump();
 }
 
+namespace {
+constexpr std::pair<FailureKind, const char *> KindNames[] = {
+    {FailureKind::BadInput, "bad_input"},
+    {FailureKind::Environment, "environment"},
+    {FailureKind::Rejected, "rejected"},
+    {FailureKind::Internal, "internal"}};
+} // namespace
+
+std::string failureToJson(const Failure &F) {
+  const char *Kind = "internal";
+  for (auto [K, Name] : KindNames)
+    if (K == F.kind)
+      Kind = Name;
+  return json{{"kind", Kind}, {"message", F.message}}.dump();
+}
+
+Failure failureFromJson(const std::string &Text) {
+  json J = json::parse(Text, nullptr, false);
+  Failure F = Failure::internal(J.is_object() ? J.value("message", "") : Text);
+  std::string Kind = J.is_object() ? J.value("kind", "internal") : "internal";
+  for (auto [K, Name] : KindNames)
+    if (Kind == Name)
+      F.kind = K;
+  return F;
+}
+
 WholeLoad wholeLoadFromJson(const std::string &Text) {
   json J = json::parse(Text, nullptr, false);
   WholeLoad W;

@@ -63,15 +63,26 @@ Result<KernelVerdict> checkOnKernel(const KernelImage &K, const std::string &Obj
                                     const std::string &Type) {
   KernelVerdict V;
   V.kernel = K;
-  auto Probe = probeKernelImage(K);
-  if (!Probe)
-    return Probe.failure();
   auto Info = readObject(Object);
   if (!Info)
     return Info.failure();
   auto Selected = selectPrograms(*Info, Program);
   if (!Selected)
     return Selected.failure();
+  // One boot: the load, and K's probe too when none is cached.
+  std::optional<ProbeResult> Probe = cachedProbe(K);
+  GuestJob Job;
+  Job.objects.push_back({Object, Source, Program, Type});
+  Job.probe = !Probe;
+  auto Run = runInGuest(K, Job);
+  if (!Run)
+    return Run.failure();
+  if (!Probe) {
+    auto Measured = storeProbe(K, *Run);
+    if (!Measured)
+      return Measured.failure();
+    Probe = Measured.take();
+  }
   auto Calls = helperCalls(Object);
   for (const ObjectProgram &P : *Selected) {
     const HookProfile *Hook = findHook(Type.empty() ? P.section : Type);
@@ -90,11 +101,6 @@ Result<KernelVerdict> checkOnKernel(const KernelImage &K, const std::string &Obj
                              std::to_string(Id) + ")");
     }
   }
-  GuestJob Job;
-  Job.objects.push_back({Object, Source, Program, Type});
-  auto Run = runInGuest(K, Job);
-  if (!Run)
-    return Run.failure();
   V.release = Run->release;
   V.bootMs = Run->bootMs;
   V.accelerator = Run->accelerator;
@@ -104,10 +110,9 @@ Result<KernelVerdict> checkOnKernel(const KernelImage &K, const std::string &Obj
   V.verify->object = Source;
   for (const ProgramReport &P : V.verify->programs)
     if (P.error && P.error->cls == failure_class::UnresolvedKsym) {
-      const std::string &Msg = P.error->message;
-      size_t Open = Msg.find('\''),
-             Close = Open == std::string::npos ? Open : Msg.find('\'', Open + 1);
-      std::string Sym = Close == std::string::npos ? Msg : Msg.substr(Open + 1, Close - Open - 1);
+      std::string Sym = unresolvedSymbol(P.error->message);
+      if (Sym.empty())
+        Sym = P.error->message;
       V.refusals.push_back(
           P.name + ": " + label(K, V.release) + " has no kfunc or kernel symbol " + Sym +
           (P.error->line ? " (first called at line " + std::to_string(P.error->line) + ")" : ""));

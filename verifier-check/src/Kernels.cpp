@@ -27,17 +27,9 @@ std::string trim(std::string S) {
   return S.substr(B);
 }
 
-std::string lastLines(const std::string &S, size_t N) {
-  size_t Pos = S.size();
-  while (N-- > 0 && Pos > 0) {
-    size_t NL = S.rfind('\n', Pos - 1);
-    if (NL == std::string::npos) {
-      Pos = 0;
-      break;
-    }
-    Pos = NL;
-  }
-  return trim(S.substr(Pos));
+/// Where a package is unpacked: cacheDir()/kernels/<package>_<version>.
+fs::path packageDir(const KernelImage &K) {
+  return fs::path(toolchain::cacheDir()) / "kernels" / (K.package + "_" + K.version);
 }
 
 /// dpkg's own order of two versions (`dpkg --compare-versions A gt B`).
@@ -69,7 +61,7 @@ Result<KernelImage> imageIn(const fs::path &Root, KernelImage K) {
 /// unpacked into a temporary directory beside its final place, then renamed: concurrent or
 /// interrupted runs never see a half-unpacked tree, and Ctrl-C leaves nothing behind.
 Result<KernelImage> unpackCached(const std::string &Deb, KernelImage K) {
-  fs::path Dir = fs::path(toolchain::cacheDir()) / "kernels" / (K.package + "_" + K.version);
+  fs::path Dir = packageDir(K);
   std::error_code EC;
   if (fs::is_directory(Dir / "boot", EC))
     return imageIn(Dir, std::move(K));
@@ -84,7 +76,7 @@ Result<KernelImage> unpackCached(const std::string &Deb, KernelImage K) {
   if (!X)
     return X.failure();
   if (!X->ok())
-    return Failure::environment("cannot unpack " + Deb + ": " + lastLines(X->err, 3));
+    return Failure::environment("cannot unpack " + Deb + ": " + toolchain::lastLines(X->err, 3));
   fs::rename(Tree, Dir, EC); // fails when another run unpacked it first: then theirs is used
   return imageIn(Dir, std::move(K));
 }
@@ -95,7 +87,8 @@ Result<std::pair<std::string, std::string>> debIdentity(const std::string &Deb) 
   if (!F)
     return F.failure();
   if (!F->ok())
-    return Failure::badInput("'" + Deb + "' is not a Debian package: " + lastLines(F->err, 1));
+    return Failure::badInput("'" + Deb +
+                             "' is not a Debian package: " + toolchain::lastLines(F->err, 1));
   std::string Package, Version;
   std::istringstream In(F->out);
   for (std::string Line; std::getline(In, Line);) {
@@ -147,7 +140,8 @@ Result<KernelImage> resolveSeries(const std::string &Series, const ProgressFn &P
   if (K.package.empty())
     return Failure::environment("kernel " + Series + ": apt knows " + Candidates.front() +
                                 " but offers no version of it");
-  fs::path Dir = fs::path(toolchain::cacheDir()) / "kernels" / (K.package + "_" + K.version);
+  // Already unpacked: no download (unpackCached would say the same, after one).
+  fs::path Dir = packageDir(K);
   std::error_code EC;
   if (fs::is_directory(Dir / "boot", EC))
     return imageIn(Dir, std::move(K));
@@ -170,7 +164,8 @@ Result<KernelImage> resolveSeries(const std::string &Series, const ProgressFn &P
       Deb = E.path().string();
   if (!Got->ok() || Deb.empty())
     return Failure::environment("kernel " + Series + ": apt-get download " + K.package + "=" +
-                                K.version + " failed: " + lastLines(Got->err + Got->out, 3));
+                                K.version +
+                                " failed: " + toolchain::lastLines(Got->err + Got->out, 3));
   return unpackCached(Deb, std::move(K));
 }
 

@@ -450,11 +450,10 @@ std::string baseName(const std::string &File) {
 /// found in kernel or module BTFs"); the verifier never ran, so the line is that of the first
 /// call to it, from the object's own line info.
 void locateKsym(const std::string &Path, VerifierError &E) {
-  size_t Open = E.message.find('\'');
-  size_t Close = Open == std::string::npos ? Open : E.message.find('\'', Open + 1);
-  if (Close == std::string::npos)
+  std::string Symbol = unresolvedSymbol(E.message);
+  if (Symbol.empty())
     return;
-  if (auto L = firstCallTo(Path, E.message.substr(Open + 1, Close - Open - 1))) {
+  if (auto L = firstCallTo(Path, Symbol)) {
     E.file = baseName(L->file);
     E.line = L->line;
     E.sourceText = L->text;

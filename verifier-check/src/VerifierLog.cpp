@@ -194,6 +194,13 @@ VerifierStats parseVerifierStats(std::string_view Log) {
   return S;
 }
 
+std::string unresolvedSymbol(std::string_view Message) {
+  size_t Open = Message.find('\'');
+  size_t Close = Open == std::string_view::npos ? Open : Message.find('\'', Open + 1);
+  return Close == std::string_view::npos ? std::string()
+                                         : std::string(Message.substr(Open + 1, Close - Open - 1));
+}
+
 VerifierError classifyFailure(std::string_view Log, int Errno, std::string_view LibbpfMessages) {
   VerifierError E;
   std::vector<std::string> L = lines(Log);

@@ -26,6 +26,10 @@ struct ProcessOptions {
   bool killWithParent = false;
 };
 
+/// The last N lines of a program's output, printable characters only (a console's terminal
+/// escapes and carriage returns dropped), trimmed: what a failure message quotes of it.
+std::string lastLines(const std::string &Output, size_t N);
+
 /// Runs argv[0] (looked up in PATH) with argv, stdin from /dev/null, and captures stdout and
 /// stderr. Fails only when the program cannot be started (Environment).
 Result<ProcessResult> runProcess(const std::vector<std::string> &argv);

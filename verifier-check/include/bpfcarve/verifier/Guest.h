@@ -100,6 +100,10 @@ struct ProbeResult;
 /// package under cacheDir()/probe/<package>_<version>.json (a bare vmlinuz: by path, size and
 /// mtime) unless Refresh.
 Result<ProbeResult> probeKernelImage(const KernelImage &K, bool Refresh = false);
+/// K's cached probe when a valid one exists.
+std::optional<ProbeResult> cachedProbe(const KernelImage &K);
+/// The probe a run with GuestJob::probe measured, cached for K.
+Result<ProbeResult> storeProbe(const KernelImage &K, const GuestRun &Run);
 
 /// `retarget --kernel K`, `carve --kernel K`: a built result checked against one other kernel.
 struct KernelVerdict {
@@ -134,6 +138,9 @@ inline constexpr const char *DiffRunSeed = "/job/seed.json";
 std::string reportToJson(const ObjectReport &R);
 Result<ObjectReport> reportFromJson(const std::string &Json);
 std::string wholeLoadToJson(const WholeLoad &W);
+/// A Failure as {"kind","message"}, kind one of bad_input, environment, rejected, internal.
+std::string failureToJson(const Failure &F);
+Failure failureFromJson(const std::string &Json);
 WholeLoad wholeLoadFromJson(const std::string &Json);
 /// Lines the agent writes start with this, so stray bytes on the port are never read as data.
 inline constexpr const char *Prefix = "@bpfcarve ";

@@ -49,6 +49,10 @@ struct VerifierError {
 
 VerifierStats parseVerifierStats(std::string_view Log);
 
+/// The symbol an unresolved_ksym message names (libbpf: "extern (func ksym) 'NAME': not found in
+/// kernel or module BTFs"); empty when it names none.
+std::string unresolvedSymbol(std::string_view Message);
+
 /// Classifies a failed load. `Errno` is the positive errno of the load, `Log` the verifier log,
 /// `LibbpfMessages` what libbpf printed while opening and loading (for failures before the
 /// verifier runs: map creation, attach targets, ksyms).
