@@ -463,10 +463,12 @@ private:
     });
   }
 
-  /// The input's leading comment, when it states a licence (an SPDX line, a copyright, a
-  /// licence text), always stays: the comments from the file's first line up to the first blank
-  /// line or code, followed by a blank line; nothing when a kept declaration's attached comment
-  /// already starts there.
+  /// The input's leading licence comment always stays: of the comments from the file's first
+  /// line up to the first blank line or code, those up to the last one that states a licence (an
+  /// SPDX line, a copyright, a licence text), followed by a blank line. A description of the
+  /// whole file after it (`// SPDX-License-Identifier: GPL-2.0` then `/* tracer.bpf.c - a process
+  /// tracer ... */`) documents no kept declaration and goes. Nothing when a kept declaration's
+  /// attached comment already starts there.
   std::string leadingComment() const {
     const SourceFile *Main = nullptr;
     for (const auto &[Path, F] : Files)
@@ -478,6 +480,7 @@ private:
     size_t P = 0, End = 0;
     while (P < Text.size()) {
       size_t First = Text.find_first_not_of(" \t", P);
+      size_t CommentStart = First;
       if (First == std::string::npos || Text.compare(First, 2, "//") != 0) {
         if (First == std::string::npos || Text.compare(First, 2, "/*") != 0)
           break;
@@ -489,14 +492,15 @@ private:
         P = Text.find('\n', First);
         P = P == std::string::npos ? Text.size() : P;
       }
-      End = P;
+      if (namesALicence(llvm::StringRef(Text).slice(CommentStart, P)))
+        End = P;
       // Only blanks may follow on the comment's last line; then the next line.
       size_t Eol = Text.find_first_not_of(" \t\r", P);
       if (Eol != std::string::npos && Text[Eol] != '\n')
         return "";
       P = Eol == std::string::npos ? Text.size() : Eol + 1;
     }
-    if (End == 0 || !namesALicence(llvm::StringRef(Text).take_front(End)))
+    if (End == 0)
       return "";
     for (const Unit &U : Units)
       if (U.file == Main->path && U.begin < End)

@@ -256,7 +256,8 @@ private:
   /// `unsigned long long *ctx` that BPF_PROG(name, ...) passes the body it writes at raw_tp.
   bool ctxArgument(const Function &F, const Param &P, std::vector<std::string> &Args) {
     if (H.scalarKernelPointers && P.callerSource == "ctx" &&
-        P.shape == Param::Shape::PointerToObject && P.pointeeRecord != H.ctxStruct &&
+        P.shape == Param::Shape::PointerToObject &&
+        (H.ctxStruct.empty() || P.pointeeRecord != H.ctxStruct) &&
         std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(), P.pointeeRecord) ==
             H.foreignCtxStructs.end()) {
       Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass their ctx */\n";

@@ -356,11 +356,20 @@ SourceSpan Builder::sectionLiteralSpan(const FunctionDecl *FD, const std::string
   if (Invalid || NameOff > Buf.size())
     return S;
   std::string Quoted = "\"" + Section + "\"";
-  size_t At = Buf.substr(Decl.beginOffset, NameOff - Decl.beginOffset).rfind(Quoted);
+  // From the attribute when it stands before the declaration: BPF_PROG's definition is
+  // written inside the macro, after the declaration `SEC("raw_tp/x") int BPF_PROG(x, ...)`
+  // attaches the section to.
+  unsigned From = Decl.beginOffset;
+  if (const auto *A = FD->getAttr<SectionAttr>()) {
+    SourceLocation AttrAt = SM.getExpansionLoc(A->getLocation());
+    if (SM.getFileID(AttrAt) == F && SM.getFileOffset(AttrAt) < From)
+      From = SM.getFileOffset(AttrAt);
+  }
+  size_t At = Buf.substr(From, NameOff - From).rfind(Quoted);
   if (At == llvm::StringRef::npos)
     return S;
   S.file = Facts.display;
-  S.beginOffset = Decl.beginOffset + static_cast<unsigned>(At);
+  S.beginOffset = From + static_cast<unsigned>(At);
   S.endOffset = S.beginOffset + static_cast<unsigned>(Quoted.size());
   S.beginLine = S.endLine = SM.getLineNumber(F, S.beginOffset);
   S.beginColumn = SM.getColumnNumber(F, S.beginOffset);

@@ -119,6 +119,29 @@ protected:
 
 long lineCount(const std::string &S) { return std::count(S.begin(), S.end(), '\n'); }
 
+// The leading licence comments stay; a description of the whole file after them documents no
+// kept declaration and goes (a 23-line file description was most of a 55-line carve).
+TEST_F(IncludePolicy, TheLicenceCommentStaysTheFilesDescriptionGoes) {
+  std::ofstream(Root + "/src/described.c") << R"(// SPDX-License-Identifier: GPL-2.0
+/*
+ * described.c - what the whole file does, at length:
+ * the programs, the maps, how user space drives them.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+/* Twice x. */
+static __attribute__((noinline)) int twice(int x) { return 2 * x; }
+
+char LICENSE[] SEC("license") = "GPL";
+)";
+  auto R = extract("described.c", {"--function", "twice"});
+  ASSERT_EQ(R.exitCode, 0) << R.err;
+  EXPECT_EQ(R.out.rfind("// SPDX-License-Identifier: GPL-2.0\n\n", 0), 0u) << R.out;
+  EXPECT_EQ(R.out.find("what the whole file does"), std::string::npos) << R.out;
+  EXPECT_NE(R.out.find("/* Twice x. */\nstatic"), std::string::npos) << R.out;
+}
+
 TEST_F(IncludePolicy, ProjectHeadersExpandOthersStayIncluded) {
   auto R = extract("prog.c", {"--program", "count_all"});
   ASSERT_EQ(R.exitCode, 0) << R.err;

@@ -368,13 +368,20 @@ std::vector<Case> cases() {
 
   // Every hook takes a harness; the list in the message comes from the tables.
   add({"harness_hook_unknown_to_the_tables",
-       {"extract", P, "--function", "twice", "--harness", "fentry"}, 2,
-       "bpfcarve: error: unknown harness hook 'fentry' \\(use xdp, tc, socket, "
+       {"extract", P, "--function", "twice", "--harness", "fmod_ret"}, 2,
+       "bpfcarve: error: unknown harness hook 'fmod_ret' \\(use xdp, tc, socket, "
        "cgroup_skb/ingress, cgroup_skb/egress, lwt_in, lwt_out, lwt_xmit, sockops, raw_tp, "
-       "tracepoint, kprobe, cgroup/bind4, cgroup/bind6, cgroup/connect4, cgroup/connect6, "
+       "tracepoint, kprobe, lsm, fentry, fexit, tp_btf, cgroup/bind4, cgroup/bind6, cgroup/connect4, cgroup/connect6, "
        "cgroup/sendmsg4, cgroup/sendmsg6, cgroup/recvmsg4, cgroup/recvmsg6, cgroup/sock_create, "
        "cgroup/sock_release, cgroup/post_bind4, cgroup/post_bind6, sk_msg, sk_skb, "
        "sk_skb/stream_verdict\\)",
+       WithProg});
+  // A hook that loads against a kernel function or event takes the one the callers' section names.
+  add({"harness_hook_without_its_target",
+       {"extract", P, "--function", "twice", "--harness", "fentry"}, 2,
+       "bpfcarve: error: an fentry harness needs the fentry target it loads against: --harness "
+       "fentry/<target>, as the calling program's section names it \\(e.g. "
+       "fentry/bpf_fentry_test1\\)",
        WithProg});
   add({"harness_packet_pointers_without_packet_access",
        {"extract", "@D/parser.bpf.c", "--function", "parse", "--harness", "sockops"}, 2,

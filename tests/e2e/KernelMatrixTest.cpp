@@ -399,6 +399,24 @@ int main(void) {
 
 namespace {
 
+TEST_F(KernelMatrix, AnLsmHarnessVerifiesOn61) {
+  // The host may refuse lsm programs to root (TracingHooksTest asks its probe); Debian's 6.1
+  // loads them, so the harness of a function an lsm program calls is proven there.
+  auto T = toolchain::TempDir::create("bpfcarve-kernels");
+  ASSERT_TRUE(static_cast<bool>(T));
+  const std::string Harness = T->path() + "/harness.c";
+  Outcome E = bpfcarve({"extract", BPFCARVE_SOURCE_DIR "/tests/inputs/tracing/lsm_deny.c",
+                        "--function", "magic_denied", "--harness", "lsm/file_open", "-o",
+                        Harness});
+  ASSERT_EQ(E.code, 0) << E.err;
+  Outcome R = bpfcarve({"verify", Harness, "--kernel", "6.1", "--format", "json"});
+  EXPECT_EQ(R.code, 0) << R.err;
+  ASSERT_TRUE(R.report.is_object()) << R.out;
+  const json &P = program(R.report, "6.1");
+  EXPECT_EQ(P["name"], "bpfcarve_harness");
+  EXPECT_EQ(P["verdict"], "pass") << P.dump();
+}
+
 TEST_F(KernelMatrix, AVerifierFailureOn61HasItsSourceLine) {
   // 6.1's log names the source text without " @ file:line"; the line comes from the object.
   const std::string In = BPFCARVE_SOURCE_DIR "/tests/inputs/verify/packet_bounds.bpf.c";

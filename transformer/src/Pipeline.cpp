@@ -23,6 +23,18 @@ Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
   extractor::HarnessHook H;
   H.name = std::string(P->name);
   H.section = P->sectionToWrite();
+  // A hook that loads only against a target (lsm, fentry, fexit, tp_btf) keeps the one named:
+  // `--harness lsm/file_open` writes SEC("lsm/file_open").
+  if (!P->probeTarget.empty()) {
+    if (Name == P->name)
+      return Failure::badInput(toolchain::withArticle(std::string(P->name)) +
+                               " harness needs the " + std::string(P->name) +
+                               " target it loads against: --harness " + std::string(P->name) +
+                               "/<target>, as the calling program's "
+                               "section names it (e.g. " +
+                               std::string(P->name) + "/" + std::string(P->probeTarget) + ")");
+    H.section = Name;
+  }
   H.ctxStruct = std::string(P->ctxStruct);
   H.progType = std::string(P->progTypeName);
   H.directPacketAccess = P->packetAccess != verifier::PacketAccess::None;

@@ -95,19 +95,41 @@ void Retargeter::sectionOnly() {
     rewriteSection();
 }
 
+namespace {
+
+/// The two hooks read every return value alike: the same codes with the same meanings, and the
+/// same range (raw_tp and tp_btf ignore it). Then no return is rewritten, however it is written.
+bool sameReturns(const verifier::HookProfile &From, const verifier::HookProfile &To) {
+  auto Same = [](const verifier::ReturnCode &A, const verifier::ReturnCode &B) {
+    return A.value == B.value && A.meaning == B.meaning;
+  };
+  return From.returnCodes.size() == To.returnCodes.size() &&
+         std::equal(From.returnCodes.begin(), From.returnCodes.end(), To.returnCodes.begin(),
+                    Same) &&
+         From.returnRange.enforced == To.returnRange.enforced &&
+         (!From.returnRange.enforced || (From.returnRange.min == To.returnRange.min &&
+                                         From.returnRange.max == To.returnRange.max)) &&
+         From.lengthVerdict == To.lengthVerdict;
+}
+
+} // namespace
+
 void Retargeter::run() {
   ProgramSummary S = summarize(M, P);
   SliceFunctions = S.functions;
   if (!checkCompatibility(S.functions))
     return;
-  findCodesAsData();
+  const bool KeepReturns = sameReturns(From, To);
+  if (!KeepReturns)
+    findCodesAsData();
   for (const std::string &Id : S.functions) {
     const Function *F = ById[Id];
     if (!F || F->origin == Origin::System)
       continue;
     rewriteCtxTypes(*F);
     rewriteCtxFields(*F);
-    rewriteReturnCodes(*F, F == Entry);
+    if (!KeepReturns)
+      rewriteReturnCodes(*F, F == Entry);
     rewriteHelperCalls(*F);
     rewriteReferences(*F);
   }
@@ -116,7 +138,8 @@ void Retargeter::run() {
   if (CodesAsData)
     VerdictDefinition = verdictMacroText();
   renameKfuncDeclarations();
-  refuseUnknownComputedReturns();
+  if (!KeepReturns)
+    refuseUnknownComputedReturns();
   rewriteSection();
   addHookPairRewrites();
   declareWrittenNames();

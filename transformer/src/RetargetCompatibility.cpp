@@ -67,6 +67,22 @@ bool Retargeter::checkCompatibility(const std::vector<std::string> &SliceFunctio
   // unrelated things, even for a program that never reads its ctx.
   bool NoPacket = From.packetBase == verifier::PacketBase::None,
        ToNoPacket = To.packetBase == verifier::PacketBase::None;
+  // Hooks whose ctx is the same target's arguments (raw_tp and tp_btf: a tracepoint event's
+  // TP_PROTO as u64 args[]) differ in their section only, and in how pointer arguments are
+  // typed: numbers at raw_tp, kernel pointers at tp_btf. A program that treats them as numbers
+  // is verified as such at raw_tp; at tp_btf the verifier allows what pointer arithmetic
+  // allows, which the load shows. The other way, a direct dereference (`task->pid`) has no
+  // counterpart.
+  if (!From.argsOf.empty() && From.argsOf == To.argsOf && From.name != To.name) {
+    if (From.typedArgs && !To.typedArgs)
+      refuse(P.name,
+             std::string(From.name) +
+                 " passes typed kernel pointers, which it may dereference "
+                 "directly; " +
+                 std::string(To.name) + " passes them as numbers: no sound rewrite",
+             Entry->decl);
+    return targetFromSection();
+  }
   if (To.ctxStruct.empty() || NoPacket != ToNoPacket ||
       (NoPacket && ToNoPacket && !From.ctxStruct.empty() && From.ctxStruct != To.ctxStruct)) {
     refuse(P.name,
@@ -96,6 +112,19 @@ bool Retargeter::checkCompatibility(const std::vector<std::string> &SliceFunctio
   return true;
 }
 
+bool Retargeter::targetFromSection() {
+  if (To.probeTarget.empty())
+    return true;
+  size_t Slash = P.section.find('/');
+  SectionTarget = Slash == std::string::npos ? "" : P.section.substr(Slash + 1);
+  if (SectionTarget.empty())
+    refuse("SEC(\"" + P.section + "\")",
+           "names no " + std::string(To.argsOf) + ", and " + std::string(To.name) +
+               " programs load against one",
+           Entry->sectionLiteral.valid() ? Entry->sectionLiteral : Entry->decl);
+  return !SectionTarget.empty();
+}
+
 void Retargeter::refusePacketBaseUses(const std::vector<std::string> &SliceFunctions) {
   for (const std::string &Id : SliceFunctions)
     if (const Function *F = ById[Id]) {
@@ -111,7 +140,7 @@ void Retargeter::refusePacketBaseUses(const std::vector<std::string> &SliceFunct
 
 void Retargeter::rewriteSection() {
   // The section, keeping an autoload-off '?'.
-  std::string Written = "\"" + std::string(P.autoload ? "" : "?") + To.sectionToWrite() + "\"";
+  std::string Written = "\"" + std::string(P.autoload ? "" : "?") + sectionWritten() + "\"";
   if (Entry->sectionLiteral.valid()) {
     rewrite("section", Entry->sectionLiteral, Written);
     return;
@@ -119,7 +148,7 @@ void Retargeter::rewriteSection() {
   if (Entry->sectionFromPragma) {
     // `#pragma clang section text="xdp"`: the emitter writes the pragma around the program
     // from the model's section, which the output's model takes from here.
-    PragmaSection = std::string(P.autoload ? "" : "?") + To.sectionToWrite();
+    PragmaSection = std::string(P.autoload ? "" : "?") + sectionWritten();
     Report.rewrites.push_back({"section", at(Entry->decl),
                                "#pragma clang section text=\"" + Entry->section + "\"",
                                "#pragma clang section text=\"" + PragmaSection + "\"", false});

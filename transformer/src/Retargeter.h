@@ -90,6 +90,13 @@ public:
   /// The entry's new section when the input places it with `#pragma clang section text=`
   /// (no text holds it: the output's model takes it), else "".
   std::string PragmaSection;
+  /// What follows the hook's name in the written section: the event or function a hook that
+  /// loads against a target keeps from the input's section ("sched_switch"); else empty.
+  std::string SectionTarget;
+  /// The section the output's program gets.
+  std::string sectionWritten() const {
+    return To.sectionToWrite() + (SectionTarget.empty() ? "" : "/" + SectionTarget);
+  }
   /// Lines the output starts with: bpfcarve's declarations, then the support macros.
   std::vector<std::string> extraLines() const;
 
@@ -133,6 +140,9 @@ private:
   /// Refuses what no rewrite can make sound between the two hooks; false when the contexts
   /// differ in kind and no pass applies.
   bool checkCompatibility(const std::vector<std::string> &SliceFunctions);
+  /// SectionTarget from the input's section, for a hook that loads against a target; false
+  /// (refused) when the section names none.
+  bool targetFromSection();
   /// Constructs whose meaning depends on where the hooks' packet offsets start.
   void refusePacketBaseUses(const std::vector<std::string> &SliceFunctions);
   void rewriteSection();

@@ -158,6 +158,9 @@ std::vector<HookProfile> buildProfiles() {
     P.progType = Row.progType;
     P.attachTypeName = Row.attachTypeName;
     P.expectedAttachType = Row.expectedAttachType;
+    P.probeTarget = Row.probeTarget;
+    P.argsOf = Row.argsOf;
+    P.typedArgs = Row.typedArgs;
     P.ctxStruct = Row.ctxStruct;
     P.ctxFields = resolveFields(Row);
     P.ctxNote = Row.ctxNote;

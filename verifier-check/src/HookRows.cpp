@@ -150,6 +150,33 @@ constexpr std::uint32_t kSkSkbHelpers[] = {
     158, 160, 164, 165, 169, 170, 171, 172, 175, 176, 177, 178, 180, 181, 182, 194, 195, 196, 197,
     198, 199, 200, 201, 202, 203, 208, 209, 210, 211,
 };
+// lsm, fentry and fexit: this machine's kernel (6.18) refuses them with EPERM even to root, so
+// they were measured by `bpfcarve probe --kernel 6.12` (Debian's 6.12 under QEMU) against the
+// rows' probe targets.
+// lsm: 99 helpers (6.12, lsm/file_open).
+constexpr std::uint32_t kLsmHelpers[] = {
+    1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 22, 25, 27, 35, 36, 37, 42, 45, 46, 55, 67, 80, 87, 88,
+    89, 93, 94, 105, 106, 107, 108, 109, 111, 112, 113, 114, 115, 117, 118, 120, 121, 123, 125, 130,
+    131, 132, 133, 134, 136, 137, 138, 139, 140, 141, 145, 146, 147, 149, 153, 154, 156, 157, 158,
+    159, 162, 164, 165, 169, 170, 171, 172, 174, 175, 176, 177, 178, 180, 181, 182, 183, 184, 185,
+    188, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 208, 209, 210, 211,
+};
+// fentry and fexit: 96 helpers (6.12, bpf_fentry_test1).
+constexpr std::uint32_t kFentryHelpers[] = {
+    1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 22, 25, 27, 35, 36, 37, 42, 45, 46, 55, 67, 80, 87, 88,
+    89, 93, 94, 105, 106, 107, 108, 109, 111, 112, 113, 114, 115, 117, 118, 120, 121, 123, 125, 130,
+    131, 132, 133, 134, 136, 137, 138, 139, 140, 141, 149, 153, 154, 156, 157, 158, 162, 164, 165,
+    169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 180, 181, 182, 183, 184, 185, 188, 194, 195,
+    196, 197, 198, 199, 200, 201, 202, 203, 208, 209, 210, 211,
+};
+// tp_btf: 92 helpers (6.18, tp_btf/sys_enter).
+constexpr std::uint32_t kTpBtfHelpers[] = {
+    1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 27, 35, 37, 42, 45, 46, 55, 67, 80, 87, 88,
+    89, 93, 94, 105, 106, 107, 108, 109, 111, 112, 113, 114, 115, 117, 118, 120, 121, 123, 125, 130,
+    131, 132, 133, 134, 136, 137, 138, 139, 140, 141, 149, 153, 154, 156, 157, 158, 162, 164, 165,
+    169, 170, 171, 172, 174, 175, 176, 177, 178, 180, 181, 182, 188, 194, 195, 196, 197, 198, 199,
+    200, 201, 202, 203, 208, 209, 210, 211,
+};
 // clang-format on
 
 //===--- Ctx layouts -------------------------------------------------------===//
@@ -384,6 +411,15 @@ constexpr ReturnCode kPerfFilterReturns[] = {
     {"keep", 1, ReturnMeaning::Pass, "any nonzero value keeps the sample"},
 };
 
+// lsm: 0 lets the operation go on (to the next program and LSM), a negative errno fails it
+// with that error. 6.18 enforces [-MAX_ERRNO, 0] for a hook that returns int
+// (bpf_lsm_get_retval_range); 6.1 accepts any value.
+constexpr ReturnCode kLsmReturns[] = {
+    {"allow", 0, ReturnMeaning::Pass, ""},
+    {"deny", -1, ReturnMeaning::Drop,
+     "any negative errno fails the operation with it; -1 is -EPERM"},
+};
+
 constexpr ReturnCode kIgnoredReturn[] = {
     {"ignored", 0, ReturnMeaning::Ignored, "the kernel does not look at the value"},
 };
@@ -463,6 +499,35 @@ HookRow cgroupSockRow(std::string_view Name, std::vector<std::string_view> Secti
           .returnRange = {.enforced = true, .min = 0, .max = 1},
           .testRun = kNoTestRun,
           .helpers = kCgroupSockHelpers};
+}
+
+/// A hook that loads against a BTF-typed target (lsm, fentry, fexit, tp_btf): the ctx is the
+/// target's arguments as u64 args[], pointers among them typed by BTF.
+HookRow btfTracingRow(std::string_view Name, std::string_view Section,
+                      std::string_view ProgTypeName, std::uint32_t ProgType,
+                      std::string_view AttachName, std::uint32_t Attach,
+                      std::string_view ProbeTarget, std::string_view ArgsOf,
+                      std::span<const ReturnCode> Returns, ReturnRange Range,
+                      std::span<const std::uint32_t> Helpers, std::string_view Notes) {
+  return {.name = Name,
+          .sections = {Section},
+          .progTypeName = ProgTypeName,
+          .progType = ProgType,
+          .attachTypeName = AttachName,
+          .expectedAttachType = Attach,
+          .probeTarget = ProbeTarget,
+          .argsOf = ArgsOf,
+          .typedArgs = true,
+          .ctxNote = "the ctx is u64 args[]: args[i] is the target's i-th argument, a pointer "
+                     "among them a BTF-typed kernel pointer the program may dereference; a "
+                     "harness passes numbers instead, which bpf_probe_read_kernel and "
+                     "BPF_CORE_READ accept and a direct dereference does not",
+          .returnCodes = Returns,
+          .returnRange = Range,
+          .testRun = kNoTestRun,
+          .helpers = Helpers,
+          .scalarKernelPointers = true,
+          .notes = Notes};
 }
 
 } // namespace
@@ -618,6 +683,7 @@ const std::vector<HookRow> &hookRows() {
        .sections = {"raw_tp+", "raw_tracepoint+"},
        .progTypeName = "raw_tracepoint",
        .progType = BPF_PROG_TYPE_RAW_TRACEPOINT,
+       .argsOf = "tracepoint event",
        .ctxStruct = "bpf_raw_tracepoint_args",
        .layout = kRawTracepointArgs,
        .access = {.read = {"args"}},
@@ -653,6 +719,25 @@ const std::vector<HookRow> &hookRows() {
        .scalarKernelPointers = true,
        .notes = "loads but cannot attach on kernels without CONFIG_KPROBES (this CI); kretprobe "
                 "shares the program type"},
+      btfTracingRow("lsm", "lsm+", "lsm", BPF_PROG_TYPE_LSM, "lsm_mac", BPF_LSM_MAC, "file_open",
+                    "lsm hook", kLsmReturns, {.enforced = true, .min = -4095, .max = 0},
+                    kLsmHelpers,
+                    "attaches to an LSM hook (bpf_lsm_<hook>); a program that also runs in "
+                    "sleepable context is lsm.s, a different load flag and not this row"),
+      btfTracingRow("fentry", "fentry+", "tracing", BPF_PROG_TYPE_TRACING, "trace_fentry",
+                    BPF_TRACE_FENTRY, "bpf_fentry_test1", "function entry", kIgnoredReturn,
+                    {.enforced = true, .min = 0, .max = 0}, kFentryHelpers,
+                    "runs before the kernel function it names; fentry.s is sleepable and not "
+                    "this row"),
+      btfTracingRow("fexit", "fexit+", "tracing", BPF_PROG_TYPE_TRACING, "trace_fexit",
+                    BPF_TRACE_FEXIT, "bpf_fentry_test1", "function exit", kIgnoredReturn,
+                    {.enforced = true, .min = 0, .max = 0}, kFentryHelpers,
+                    "runs after the kernel function it names; args[n] after its n arguments is "
+                    "the function's return value"),
+      btfTracingRow("tp_btf", "tp_btf+", "tracing", BPF_PROG_TYPE_TRACING, "trace_raw_tp",
+                    BPF_TRACE_RAW_TP, "sys_enter", "tracepoint event", kIgnoredReturn, {},
+                    kTpBtfHelpers,
+                    "a raw tracepoint whose arguments are typed (btf_trace_<event>)"),
       sockAddrRow("cgroup/bind4", "cgroup_inet4_bind", BPF_CGROUP_INET4_BIND, "user_ip4 user_port",
                   kSockAddrBindReturns, {.enforced = true, .min = 0, .max = 3}, kSockAddrHelpers),
       sockAddrRow("cgroup/bind6", "cgroup_inet6_bind", BPF_CGROUP_INET6_BIND, "user_ip6 user_port",

@@ -39,6 +39,9 @@ struct HookRow {
   std::uint32_t progType = 0;
   std::string_view attachTypeName;
   std::optional<std::uint32_t> expectedAttachType;
+  std::string_view probeTarget;
+  std::string_view argsOf;
+  bool typedArgs = false;
   std::string_view ctxStruct;
   std::span<const FieldLayout> layout;
   Access access;

@@ -131,7 +131,12 @@ std::string lastMeaningfulLine(std::string_view Log) {
 /// Loads programs of one hook's type and attach type.
 class ProbeLoader {
 public:
-  explicit ProbeLoader(const HookProfile &Hook) : Hook(Hook) {}
+  explicit ProbeLoader(const HookProfile &Hook) : Hook(Hook) {
+    // A BTF-typed hook loads against its target's BTF id (lsm/file_open: bpf_lsm_file_open).
+    if (!Hook.probeTarget.empty() && Hook.expectedAttachType)
+      TargetId = libbpf_find_vmlinux_btf_id(std::string(Hook.probeTarget).c_str(),
+                                            static_cast<bpf_attach_type>(*Hook.expectedAttachType));
+  }
 
   /// A loaded program, or one whose fd is -errno; log() then holds the verifier's log.
   ProgramFd load(std::span<const bpf_insn> Insns) {
@@ -142,6 +147,8 @@ public:
     Opts.log_level = 0; // libbpf retries with level 1 into log_buf only if the load fails
     if (Hook.expectedAttachType)
       Opts.expected_attach_type = static_cast<bpf_attach_type>(*Hook.expectedAttachType);
+    if (TargetId > 0)
+      Opts.attach_btf_id = static_cast<std::uint32_t>(TargetId);
     Log[0] = '\0';
     int Fd = bpf_prog_load(static_cast<bpf_prog_type>(Hook.progType), "bpfcarve_probe", "GPL",
                            Insns.data(), Insns.size(), &Opts);
@@ -165,6 +172,7 @@ public:
 
 private:
   const HookProfile &Hook;
+  int TargetId = 0; ///< the probe target's BTF id; <= 0: none, or not in this kernel's BTF
   std::array<char, 4096> Log{}; // enough for any of these programs' logs
 };
 
@@ -601,7 +609,10 @@ Result<ProbeResult> measureKernel() {
       ProgramFd Fd = L.load(Trivial);
       if (!Fd.ok()) {
         std::string Why = lastMeaningfulLine(L.log());
-        if (Fd.error() == EPERM)
+        // EPERM on the first hook is the caller's privileges; on a later one, after others
+        // loaded, it is the kernel's policy for that program type (a locked-down kernel
+        // refuses lsm and fentry programs to root too).
+        if (Fd.error() == EPERM && R.hooks.empty())
           return Failure::environment(
               "probe needs root or CAP_BPF (with CAP_NET_ADMIN and CAP_PERFMON): loading a "
               "trivial " +

@@ -117,6 +117,17 @@ struct HookProfile {
   std::uint32_t progType = 0; ///< enum bpf_prog_type
   std::string_view attachTypeName; ///< libbpf's name of the expected attach type, "" if none
   std::optional<std::uint32_t> expectedAttachType; ///< what libbpf sends at load; none = 0
+  /// The hook loads only with a kernel function or event to attach to (lsm, fentry, fexit,
+  /// tp_btf: the load names its BTF id): the section must name it ("lsm/file_open"), and this is
+  /// the one the probe loads against, as libbpf_find_vmlinux_btf_id spells it. Empty otherwise.
+  std::string_view probeTarget;
+  /// The ctx is the attach target's arguments as u64 args[]; hooks with the same value here see
+  /// the same arguments for the same target ("tracepoint event": raw_tp and tp_btf), so a
+  /// program moves between them by its section alone. Empty: the ctx is something else.
+  std::string_view argsOf;
+  /// Pointer arguments are BTF-typed kernel pointers the program may dereference directly
+  /// (tp_btf, fentry, lsm); otherwise they are numbers (raw_tp).
+  bool typedArgs = false;
   /// The ctx struct the program's argument points to ("__sk_buff", "xdp_md", "pt_regs");
   /// empty when the layout depends on the attach target (tracepoint records), in which case
   /// ctxFields is empty too and ctxNote says what may be read.
