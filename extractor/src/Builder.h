@@ -116,6 +116,9 @@ private:
   SourceSpan declSpan(const Decl *D);
   SourceSpan lineSpanAt(SourceLocation L);
   void recordConditionals();
+  /// The macro R guards its whole file with (`#ifndef X_H` + `#define X_H` ... `#endif`, only
+  /// comments outside), or "".
+  std::string includeGuardOf(const ConditionalRegion &R) const;
   unsigned scanToSemicolon(FileID F, unsigned Offset) const;
   static const Decl *topLevelOf(const Decl *D);
   std::string createEntity(const Decl *D);

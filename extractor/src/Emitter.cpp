@@ -432,7 +432,7 @@ private:
   void addConditionals() {
     std::vector<Unit> Directives;
     for (const Conditional &C : M.conditionals) {
-      if (!Files.count(C.file) || staysInLocalHeader(C.file))
+      if (!Files.count(C.file) || staysInLocalHeader(C.file) || !C.includeGuard.empty())
         continue;
       bool Holds = false, Inside = false;
       for (const Unit &U : Units) {
@@ -519,15 +519,20 @@ private:
     for (const Unit &U : Units) {
       const std::string &Text = textOf(U.file);
       std::string Body = U.text.empty() ? Text.substr(U.begin, U.end - U.begin) : U.text;
-      // A blank line between declarations and after the block of includes; directives hug
-      // what they guard.
-      if (Prev && ((U.kind == UnitKind::Decl && *Prev == UnitKind::Decl) ||
-                   (U.kind != UnitKind::Include && *Prev == UnitKind::Include)))
+      // Declarations that follow each other in the input keep its spacing (a run of #defines
+      // stays a run); others get a blank line between them, as does the block of includes;
+      // directives hug what they guard.
+      bool Adjacent = U.kind == UnitKind::Decl && PrevDecl && PrevDecl->file == U.file &&
+                      PrevDecl->end <= U.begin && onlySpaceBetween(Text, PrevDecl->end, U.begin) &&
+                      U.text.empty();
+      bool Tight = Adjacent && *Prev == UnitKind::Decl &&
+                   std::count(Text.begin() + PrevDecl->end, Text.begin() + U.begin, '\n') < 2;
+      if (Prev && !Tight &&
+          ((U.kind == UnitKind::Decl && *Prev == UnitKind::Decl) ||
+           (U.kind != UnitKind::Include && *Prev == UnitKind::Include)))
         Out += "\n";
       Out += U.before; // the pragma first: the `from` comment stays next to its declaration
       if (U.kind == UnitKind::Decl) {
-        bool Adjacent = PrevDecl && PrevDecl->file == U.file && PrevDecl->end <= U.begin &&
-                        onlySpaceBetween(Text, PrevDecl->end, U.begin) && U.text.empty();
         if (!Adjacent && !Body.starts_with("/* from "))
           Out += "/* from " + U.file + ":" + std::to_string(U.line) +
                  (U.text.empty() ? "" : ", declaration only") + " */\n";

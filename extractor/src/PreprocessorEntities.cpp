@@ -12,6 +12,7 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 
 namespace bpfcarve::extractor::builder {
@@ -31,6 +32,7 @@ void Builder::recordConditionals() {
     C.region.endOffset = C.directives.back().endOffset;
     C.region.endLine = C.directives.back().endLine;
     C.region.endColumn = C.directives.back().endColumn;
+    C.includeGuard = includeGuardOf(R);
     M.conditionals.push_back(std::move(C));
   }
   std::sort(M.conditionals.begin(), M.conditionals.end(),
@@ -38,6 +40,64 @@ void Builder::recordConditionals() {
               return M.orderKey(A.file, A.region.beginOffset) <
                      M.orderKey(B.file, B.region.beginOffset);
             });
+}
+
+namespace {
+
+/// T after the comments and white space it starts with (an unterminated comment is kept).
+llvm::StringRef skipComments(llvm::StringRef T) {
+  while (true) {
+    T = T.ltrim();
+    if (T.starts_with("//")) {
+      T = T.drop_until([](char C) { return C == '\n'; });
+    } else if (T.starts_with("/*")) {
+      size_t Close = T.find("*/", 2);
+      if (Close == llvm::StringRef::npos)
+        return T;
+      T = T.drop_front(Close + 2);
+    } else {
+      return T;
+    }
+  }
+}
+
+bool onlyComments(llvm::StringRef T) { return skipComments(T).empty(); }
+
+/// The identifier after directive Name on line Line (`#  ifndef  X_H` -> X_H), or "".
+llvm::StringRef directiveOperand(llvm::StringRef Line, llvm::StringRef Name) {
+  Line = Line.ltrim();
+  if (!Line.consume_front("#"))
+    return {};
+  Line = Line.ltrim(" \t");
+  if (!Line.consume_front(Name) || Line.empty() || (Line[0] != ' ' && Line[0] != '\t'))
+    return {};
+  Line = Line.ltrim(" \t");
+  return Line.take_while(
+      [](char C) { return std::isalnum(static_cast<unsigned char>(C)) || C == '_'; });
+}
+
+} // namespace
+
+std::string Builder::includeGuardOf(const ConditionalRegion &R) const {
+  FileID F = SM.getFileID(R.ifLoc);
+  bool Invalid = false;
+  llvm::StringRef Buf = SM.getBufferData(F, &Invalid);
+  if (Invalid || !R.branches.empty() || SM.getFileID(R.endLoc) != F)
+    return {};
+  size_t IfLine = Buf.rfind('\n', SM.getFileOffset(R.ifLoc));
+  IfLine = IfLine == llvm::StringRef::npos ? 0 : IfLine + 1;
+  size_t IfEnd = Buf.find('\n', IfLine);
+  size_t EndLine = Buf.find('\n', SM.getFileOffset(R.endLoc));
+  if (IfEnd == llvm::StringRef::npos || !onlyComments(Buf.take_front(IfLine)) ||
+      (EndLine != llvm::StringRef::npos && !onlyComments(Buf.drop_front(EndLine))))
+    return {};
+  llvm::StringRef Name = directiveOperand(Buf.slice(IfLine, IfEnd), "ifndef");
+  if (Name.empty())
+    return {};
+  // The first line inside that says anything defines it.
+  llvm::StringRef First =
+      skipComments(Buf.drop_front(IfEnd + 1)).take_until([](char C) { return C == '\n'; });
+  return directiveOperand(First, "define") == Name ? Name.str() : std::string();
 }
 
 std::string Builder::includeProviding(SourceLocation L) {
@@ -297,7 +357,9 @@ void Builder::recordMacros() {
       continue;
     }
     // A test outside any declaration guards what its innermost #if ... #endif region holds.
-    if (const ConditionalRegion *Inner = innermostRegion(F, U.fileLoc))
+    // An include guard guards nothing a copy needs: the copy is one, and has no guard.
+    if (const ConditionalRegion *Inner = innermostRegion(F, U.fileLoc);
+        Inner && includeGuardOf(*Inner) != U.name)
       for (const std::string &Id :
            entitiesInside(F, SM.getFileOffset(Inner->ifLoc), SM.getFileOffset(Inner->endLoc)))
         addEdge(Id, Target, edge::GuardedBy, U.fileLoc);

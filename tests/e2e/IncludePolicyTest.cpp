@@ -142,6 +142,35 @@ char LICENSE[] SEC("license") = "GPL";
   EXPECT_NE(R.out.find("/* Twice x. */\nstatic"), std::string::npos) << R.out;
 }
 
+// A project header copied into the output loses its include guard (the copy is one), and keeps
+// its other conditionals (a feature default) and a run of #defines without blank lines between.
+TEST_F(IncludePolicy, ACopiedHeaderLosesItsIncludeGuard) {
+  std::ofstream(Root + "/include/guarded.h") << R"(/* guarded.h */
+#ifndef GUARDED_H
+#define GUARDED_H
+
+#ifndef SLOTS
+#define SLOTS 4
+#endif
+#define LO 1
+#define HI 2
+
+struct slot { int v; };
+#endif /* GUARDED_H */
+)";
+  std::ofstream(Root + "/src/guarded.c") << R"(#include <linux/bpf.h>
+#include "guarded.h"
+
+static __attribute__((noinline)) int pick(struct slot *s) { return s->v % SLOTS + LO + HI; }
+)";
+  auto R = extract("guarded.c", {"--function", "pick"});
+  ASSERT_EQ(R.exitCode, 0) << R.err;
+  EXPECT_EQ(R.out.find("GUARDED_H"), std::string::npos) << R.out;
+  EXPECT_NE(R.out.find("#ifndef SLOTS\n"), std::string::npos) << R.out;
+  EXPECT_NE(R.out.find("#define LO 1\n#define HI 2\n"), std::string::npos) << R.out;
+  EXPECT_NE(R.out.find("struct slot { int v; };"), std::string::npos) << R.out;
+}
+
 TEST_F(IncludePolicy, ProjectHeadersExpandOthersStayIncluded) {
   auto R = extract("prog.c", {"--program", "count_all"});
   ASSERT_EQ(R.exitCode, 0) << R.err;

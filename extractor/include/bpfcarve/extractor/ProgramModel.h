@@ -370,6 +370,10 @@ struct Conditional {
   std::string file;
   SourceSpan region; ///< from the #if line to the end of the #endif line
   std::vector<SourceSpan> directives; ///< #if, then each #elif/#else, then #endif: whole lines
+  /// The macro of an include guard (`#ifndef X_H` / `#define X_H` ... `#endif` around the whole
+  /// file, as clang's multiple-include optimisation reads it); empty for other regions. A copy
+  /// of the header's declarations needs no guard.
+  std::string includeGuard;
 };
 
 struct ProgramModel {
