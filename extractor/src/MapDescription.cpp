@@ -34,6 +34,7 @@ constexpr NumericAttribute NumericAttributes[] = {
     {.name = "flags", .member = &Map::flags},
     {.name = "id", .member = &Map::legacyId},
     {.name = "inner_id", .member = &Map::legacyInnerId},
+    {.name = "inner_idx", .member = &Map::legacyInnerIdx},
 };
 
 } // namespace

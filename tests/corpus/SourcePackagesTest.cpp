@@ -229,6 +229,23 @@ void retargetToTheOtherHook(const std::string &File, const Project &P, const std
     T.retargetCauses[J.value("divergent", -1LL) ? "divergent frames" : "maps differ"]++;
 }
 
+/// A project's line of the table.
+void printRow(const Project &P, const std::string &Version, const Tally &Ty) {
+  std::cout << P.package << " " << Version << " " << P.dir << " (" << P.document << "): "
+            << Ty.files << " files, " << Ty.compiling << " compile; " << Ty.programs
+            << " programs, " << Ty.verified << " verify, " << Ty.extracted << " extract, "
+            << Ty.sameSize << " slices verify with the original's xlated size; harness "
+            << Ty.harnessVerified << "/" << Ty.functions << " own non-entry functions verify";
+  for (const auto &[Cause, N] : Ty.harnessCauses)
+    std::cout << "; " << N << " " << Cause;
+  std::cout << "; retarget to the other hook (XDP <-> tc): " << Ty.retargetSame << "/"
+            << Ty.retargets << " verify and behave the same, " << Ty.retargetRefused
+            << " refused, " << Ty.framesCompared << " of " << Ty.framesRun << " frames compared";
+  for (const auto &[Cause, N] : Ty.retargetCauses)
+    std::cout << "; " << N << " " << Cause;
+  std::cout << "\n";
+}
+
 void checkFile(const std::string &File, const Project &Of, const std::string &Tmp, Tally &T) {
   SCOPED_TRACE(File);
   Project P = Of; // with the file's own --type, for it and its slices
@@ -389,22 +406,57 @@ TEST(SourcePackages, EveryCommandOnEveryFile) {
       checkFile(S, P, T->path(), Ty);
     }
     Files += Ty.files;
-    std::cout << P.package << " " << Version << " " << P.dir << " (" << P.document << "): "
-              << Ty.files << " files, " << Ty.compiling << " compile; " << Ty.programs
-              << " programs, " << Ty.verified << " verify, " << Ty.extracted << " extract, "
-              << Ty.sameSize << " slices verify with the original's xlated size; harness "
-              << Ty.harnessVerified << "/" << Ty.functions << " own non-entry functions verify";
-    for (const auto &[Cause, N] : Ty.harnessCauses)
-      std::cout << "; " << N << " " << Cause;
-    std::cout << "; retarget to the other hook (XDP <-> tc): " << Ty.retargetSame << "/"
-              << Ty.retargets << " verify and behave the same, " << Ty.retargetRefused
-              << " refused, " << Ty.framesCompared << " of " << Ty.framesRun
-              << " frames compared";
-    for (const auto &[Cause, N] : Ty.retargetCauses)
-      std::cout << "; " << N << " " << Cause;
-    std::cout << "\n";
+    printRow(P, Version, Ty);
   }
   EXPECT_GE(Files, 10);
+}
+
+/// The kernel selftests' progs that the networking corpus (corpus/make-manifest.sh) does not
+/// take: tracing, iterators, struct_ops, cgroup and LSM programs, with the selftests' own flags
+/// (the corpus record's common flags). They are many (380 files), so a run takes every
+/// BPFCARVE_SELFTESTS_STRIDE-th of them in name order (default 8; 1 takes all).
+TEST(SourcePackages, NonNetworkingSelftests) {
+  if (geteuid() != 0)
+    GTEST_SKIP() << "verifying programs needs root (CAP_BPF)";
+#ifndef BPFCARVE_SAMPLES_ROW
+  GTEST_SKIP() << "release preset only (tests/corpus/CMakeLists.txt)";
+#endif
+  json Layout = json::parse(std::ifstream(corpusDir() + "/layout.json"), nullptr, false);
+  if (!Layout.is_object() || !Layout.contains("source_root"))
+    GTEST_SKIP() << "the corpus is not fetched (corpus/fetch.sh)";
+  // The networking files and the flags: any record of the corpus (they hold the same list).
+  json Record;
+  for (const auto &E : fs::directory_iterator(BPFCARVE_SOURCE_DIR "/corpus/records"))
+    if (E.path().extension() == ".json")
+      Record = json::parse(std::ifstream(E.path()));
+  ASSERT_TRUE(Record.is_object()) << "no corpus record in corpus/records";
+  std::set<std::string> Networking;
+  for (const json &F : Record["files"])
+    Networking.insert(fs::path(F["path"].get<std::string>()).filename().string());
+  Project P{"linux-source", "tools/testing/selftests/bpf/progs", "", false,
+            "tools/testing/selftests/bpf/Makefile"};
+  for (std::string F : Record["common_flags"]) {
+    for (const auto &[Var, Value] : Layout["vars"].items())
+      for (size_t At; (At = F.find("${" + Var + "}")) != std::string::npos;)
+        F.replace(At, Var.size() + 3, Value.get<std::string>());
+    P.flags.push_back(F);
+  }
+  const std::string Progs = Layout["source_root"].get<std::string>() + "/" + P.dir;
+  std::vector<std::string> Sources;
+  for (const auto &E : fs::directory_iterator(Progs))
+    if (E.path().extension() == ".c" && !Networking.count(E.path().filename().string()))
+      Sources.push_back(E.path().string());
+  std::sort(Sources.begin(), Sources.end());
+  const char *Env = std::getenv("BPFCARVE_SELFTESTS_STRIDE");
+  const size_t Stride = Env && std::atoi(Env) > 0 ? static_cast<size_t>(std::atoi(Env)) : 8;
+  auto T = toolchain::TempDir::create("bpfcarve-selftests");
+  ASSERT_TRUE(static_cast<bool>(T));
+  Tally Ty;
+  for (size_t I = 0; I < Sources.size(); I += Stride)
+    checkFile(Sources[I], P, T->path(), Ty);
+  std::cout << "every " << Stride << "th of " << Sources.size() << " files: ";
+  printRow(P, Layout["version"], Ty);
+  EXPECT_GE(Ty.files, 1);
 }
 
 } // namespace

@@ -182,13 +182,13 @@ struct bpf_elf_map {
 	__u32 type, size_key, size_value, max_elem, flags, id, pinning, inner_id, inner_idx;
 };
 
-struct bpf_elf_map SEC("maps") inner = {
-	.type = BPF_MAP_TYPE_ARRAY, .size_key = 4, .size_value = 4, .max_elem = 1, .id = 7,
-};
-
 struct bpf_elf_map SEC("maps") outer = {
 	.type = BPF_MAP_TYPE_ARRAY_OF_MAPS, .size_key = 4, .size_value = 4, .max_elem = 1,
 	.inner_id = 7,
+};
+
+struct bpf_elf_map SEC("maps") inner = {
+	.type = BPF_MAP_TYPE_ARRAY, .size_key = 4, .size_value = 4, .max_elem = 1, .id = 7,
 };
 
 SEC("xdp")
@@ -452,8 +452,8 @@ std::vector<Case> cases() {
        "describes$",
        {{"perf.c", PerfEvent}}});
   add({"modernize_legacy_map_in_map", {"verify", "@D/mim.c", "--modernize-maps"}, 2,
-       "mim.c:12:1: error: cannot modernize legacy map 'outer': a map-in-map: its inner map is "
-       "bound by id, which has no BTF-defined form here",
+       "mim.c:8:1: error: cannot modernize legacy map 'outer': a map-in-map defined before its "
+       "inner map 'inner': the static placement \\(.values\\) names the inner map",
        {{"mim.c", LegacyMapInMap}}});
   add({"retarget_unknown_section_needs_type", {"retarget", "@D/edge.c", "--to", "xdp"}, 2,
        "bpfcarve: error: program 'edge' is in SEC\\(\"classify_edge\"\\), which no hook profile "

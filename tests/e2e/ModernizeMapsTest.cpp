@@ -2,8 +2,9 @@
 //
 // tests/inputs/modernize holds legacy maps in both styles: libbpf's old struct bpf_map_def,
 // and iproute2's struct bpf_elf_map with PIN_GLOBAL_NS and a prog array filled by "ID/KEY"
-// sections. libbpf 1.0 opens neither; --modernize-maps rewrites them as BTF-defined maps, and
-// the programs then verify, carve and keep their tail-call slots.
+// sections, and a map-in-map bound to its inner map by id. libbpf 1.0 opens neither;
+// --modernize-maps rewrites them as BTF-defined maps, and the programs then verify, carve and
+// keep their tail-call slots and inner maps.
 //
 //===----------------------------------------------------------------------===//
 #include "NoResidue.h"
@@ -125,6 +126,42 @@ TEST_F(ModernizeMaps, ElfMapsKeepPinningAndTailCallSlots) {
   EXPECT_EQ(R.exitCode, 1) << R.err;
   EXPECT_NE(R.err.find("elf_map_tail.bpf.c:58:22: error: cannot retarget 'first_stage' to xdp: "
                        "jumps: prog array jumps"),
+            std::string::npos)
+      << R.err;
+}
+
+// iproute2 binds a map-in-map's inner map by id and places it at the inner map's .inner_idx:
+// the BTF-defined form names the inner map's type as the template and places it statically.
+TEST_F(ModernizeMaps, ElfMapInMapGetsItsInnerMapAsTemplateAndValue) {
+  const std::string In = Dir + "/elf_map_in_map.bpf.c";
+  auto V = run({"verify", In, "--type", "tc", "--modernize-maps", "--format", "json"});
+  ASSERT_EQ(V.exitCode, 0) << V.err << V.out;
+  json J = json::parse(V.out);
+  EXPECT_EQ(J["modernized"], json::array({"counters", "tables"}));
+  ASSERT_EQ(J["programs"].size(), 1U);
+  EXPECT_EQ(J["programs"][0]["verdict"], "pass") << J.dump();
+
+  const std::string Out = Tmp->path() + "/count.c";
+  auto E = run({"extract", In, "--program", "count", "--modernize-maps", "-o", Out});
+  ASSERT_EQ(E.exitCode, 0) << E.err;
+  std::string Text = slurp(Out);
+  EXPECT_NE(Text.find("\t__array(values, struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(key_size, "
+                      "4); __uint(value_size, 8); __uint(max_entries, 4); });\n} tables "
+                      "SEC(\".maps\") = { .values = { [1] = &counters, }, };"),
+            std::string::npos)
+      << Text;
+  auto VO = run({"verify", Out, "--type", "tc", "--format", "json"});
+  EXPECT_EQ(VO.exitCode, 0) << VO.err << VO.out;
+
+  // An inner map id that names no map of the file: refused, naming the map and the id.
+  std::string Broken = slurp(In);
+  Broken.replace(Broken.find(".inner_id = COUNTERS_ID"), 23, ".inner_id = 99");
+  const std::string Bad = Tmp->path() + "/broken.bpf.c";
+  std::ofstream(Bad) << Broken;
+  auto R = run({"verify", Bad, "--type", "tc", "--modernize-maps"});
+  EXPECT_EQ(R.exitCode, 2);
+  EXPECT_NE(R.err.find("broken.bpf.c:31:1: error: cannot modernize legacy map 'tables': a "
+                       "map-in-map whose inner map id 99 names no legacy map of the file"),
             std::string::npos)
       << R.err;
 }

@@ -52,13 +52,39 @@ std::map<unsigned long long, const Function *> tailSlots(const ProgramModel &M, 
   return Slots;
 }
 
+bool isMapInMap(const Map &Mp) { return Mp.type == "array_of_maps" || Mp.type == "hash_of_maps"; }
+
+/// The inner map of legacy map-in-map Mp: iproute2 binds it by id (`.inner_id = 42` names the
+/// map with `.id = 42`), creates Mp with it as the template and places it at its `.inner_idx`.
+const Map *innerMapOf(const ProgramModel &M, const Map &Mp) {
+  if (!isMapInMap(Mp) || !Mp.legacyInnerId.value_or(0))
+    return nullptr;
+  for (const Map &In : M.maps)
+    if (In.style == "legacy" && In.legacyId == Mp.legacyInnerId && &In != &Mp)
+      return &In;
+  return nullptr;
+}
+
 /// Why Mp cannot be rewritten, or "".
-std::string cannotModernize(const Map &Mp,
+std::string cannotModernize(const ProgramModel &M, const Map &Mp,
                             const std::map<unsigned long long, const Function *> &Slots) {
   if (Mp.origin != Origin::Main)
     return "it is defined in '" + Mp.decl.file + "', not in the file itself";
-  if (Mp.type == "array_of_maps" || Mp.type == "hash_of_maps" || Mp.legacyInnerId.value_or(0))
-    return "a map-in-map: its inner map is bound by id, which has no BTF-defined form here";
+  if (isMapInMap(Mp)) {
+    const Map *In = innerMapOf(M, Mp);
+    if (!In)
+      return Mp.legacyInnerId.value_or(0)
+                 ? "a map-in-map whose inner map id " + std::to_string(*Mp.legacyInnerId) +
+                       " names no legacy map of the file"
+                 : "a map-in-map without an inner map: its loader supplies the template";
+    if (In->decl.beginOffset > Mp.decl.beginOffset)
+      return "a map-in-map defined before its inner map '" + In->name +
+             "': the static placement (.values) names the inner map";
+    if (Mp.maxEntries && In->legacyInnerIdx.value_or(0) >= *Mp.maxEntries)
+      return "its inner map '" + In->name + "' goes to key " +
+             std::to_string(In->legacyInnerIdx.value_or(0)) + ", beyond its max_entries " +
+             std::to_string(*Mp.maxEntries);
+  }
   if (!Mp.maxEntries && Mp.type != "perf_event_array")
     return "its definition has no constant max_entries";
   for (const auto &[Key, F] : Slots)
@@ -68,10 +94,31 @@ std::string cannotModernize(const Map &Mp,
   return "";
 }
 
+/// The `__uint(...)` lines of Mp's type, sizes and flags, each followed by Sep; no value size
+/// for a map whose values libbpf sizes (a program or map fd).
+std::string sizeAttributes(const Map &Mp, bool ValueSize, const std::string &Sep) {
+  std::string T =
+      "__uint(type, " + (Mp.typeConstant.empty() ? Mp.type : Mp.typeConstant) + ");" + Sep;
+  auto Attr = [&](const char *Name, const std::optional<unsigned long long> &V) {
+    if (V)
+      T += std::string("__uint(") + Name + ", " + std::to_string(*V) + ");" + Sep;
+  };
+  Attr("key_size", Mp.keySize);
+  if (ValueSize)
+    Attr("value_size", Mp.valueSize);
+  Attr("max_entries", Mp.maxEntries);
+  if (Mp.flags.value_or(0))
+    Attr("map_flags", Mp.flags);
+  return T;
+}
+
 /// The BTF-defined form of legacy map Mp: attributes, then for a prog array filled by "ID/KEY"
-/// sections its static slots (libbpf places those programs at load time).
+/// sections its static slots (libbpf places those programs at load time), and for a map-in-map
+/// its inner map's type and sizes as the template (without its pinning, which libbpf refuses
+/// on a template) and the inner map placed at its `.inner_idx`, as iproute2 does.
 std::string btfDefinition(const Map &Mp, const std::string &Struct,
-                          const std::map<unsigned long long, const Function *> &Slots) {
+                          const std::map<unsigned long long, const Function *> &Slots,
+                          const Map *Inner) {
   std::string T = "/* bpfcarve --modernize-maps: legacy map '" + Mp.name + "' (" + Struct +
                   ") as a BTF-defined map */\n";
   for (const auto &[Key, F] : Slots) {
@@ -80,24 +127,20 @@ std::string btfDefinition(const Map &Mp, const std::string &Struct,
       Params += (Params.empty() ? "" : ", ") + P;
     T += F->returnType + " " + F->name + "(" + (Params.empty() ? "void" : Params) + ");\n";
   }
-  T += "struct {\n\t__uint(type, " + (Mp.typeConstant.empty() ? Mp.type : Mp.typeConstant) + ");\n";
-  auto Attr = [&](const char *Name, const std::optional<unsigned long long> &V) {
-    if (V)
-      T += std::string("\t__uint(") + Name + ", " + std::to_string(*V) + ");\n";
-  };
-  Attr("key_size", Mp.keySize);
-  if (Slots.empty())
-    Attr("value_size", Mp.valueSize);
-  Attr("max_entries", Mp.maxEntries);
-  if (Mp.flags.value_or(0))
-    Attr("map_flags", Mp.flags);
+  std::string Attributes = sizeAttributes(Mp, Slots.empty() && !Inner, "\n\t");
+  T += "struct {\n\t" + Attributes.substr(0, Attributes.size() - 1);
   // iproute2: PIN_OBJECT_NS (1) shares the map within the object, which every map of one
   // libbpf object is; PIN_GLOBAL_NS (2) pins it by name, LIBBPF_PIN_BY_NAME (1) in libbpf.
   if (Mp.pinning.value_or(0) == 2)
     T += "\t__uint(pinning, 1); /* LIBBPF_PIN_BY_NAME, for iproute2's PIN_GLOBAL_NS */\n";
   if (!Slots.empty())
     T += "\t__array(values, int(void *));\n";
+  if (Inner)
+    T += "\t__array(values, struct { " + sizeAttributes(*Inner, true, " ") + "});\n";
   T += "} " + Mp.name + " SEC(\".maps\")";
+  if (Inner)
+    T += " = {\n\t.values = {\n\t\t[" + std::to_string(Inner->legacyInnerIdx.value_or(0)) +
+         "] = &" + Inner->name + ",\n\t},\n}";
   if (!Slots.empty()) {
     T += " = {\n\t.values = {\n";
     for (const auto &[Key, F] : Slots)
@@ -151,12 +194,12 @@ Result<ModernizedInput> modernizeMaps(const ParseOptions &Input) {
     std::string text;
   };
   std::vector<Rewrite> Rewrites;
-  bool AnySlots = false;
+  bool AnyValues = false;
   for (const Map &Mp : M.maps) {
     if (Mp.style != "legacy" || Mp.origin == Origin::System)
       continue;
     auto Slots = tailSlots(M, Mp);
-    if (std::string Why = cannotModernize(Mp, Slots); !Why.empty())
+    if (std::string Why = cannotModernize(M, Mp, Slots); !Why.empty())
       return Failure::badInput("cannot modernize legacy map '" + Mp.name + "': " + Why,
                                Mp.decl.file, Mp.decl.beginLine, Mp.decl.beginColumn);
     unsigned End = Mp.decl.endOffset;
@@ -169,8 +212,8 @@ Result<ModernizedInput> modernizeMaps(const ParseOptions &Input) {
                              ? "struct bpf_map_def"
                              : "a SEC(\"maps\") struct";
     Rewrites.push_back({&Mp, Mp.decl.beginOffset, static_cast<unsigned>(Semi + 1),
-                        btfDefinition(Mp, Struct, Slots)});
-    AnySlots |= !Slots.empty();
+                        btfDefinition(Mp, Struct, Slots, innerMapOf(M, Mp))});
+    AnyValues |= !Slots.empty() || innerMapOf(M, Mp);
     Out.maps.push_back(Mp.name);
   }
   if (Out.maps.empty())
@@ -180,7 +223,7 @@ Result<ModernizedInput> modernizeMaps(const ParseOptions &Input) {
   // __uint and SEC: the file's own (iproute2's bpf_api.h has neither), else guarded ones, before
   // the first map.
   std::vector<Need> Needs = {{"macro", "__uint"}, {"macro", "SEC"}};
-  if (AnySlots)
+  if (AnyValues)
     Needs.push_back({"macro", "__array"});
   auto P = provide(M, Needs);
   if (!P)

@@ -232,9 +232,10 @@ struct Map {
   std::string typeConstant; ///< as written: BPF_MAP_TYPE_HASH
   std::string keyType, valueType;
   std::optional<unsigned long long> keySize, valueSize, maxEntries, flags, pinning;
-  /// iproute2's struct bpf_elf_map: the map's id (tail-call sections "ID/KEY" name it) and
-  /// the id of the map it is the inner map of.
-  std::optional<unsigned long long> legacyId, legacyInnerId;
+  /// iproute2's struct bpf_elf_map: the map's id (tail-call sections "ID/KEY" name it), on a
+  /// map-in-map the id of its inner map, and on an inner map the key iproute2 places it at in
+  /// every map-in-map that names its id.
+  std::optional<unsigned long long> legacyId, legacyInnerId, legacyInnerIdx;
   std::string innerMap;   ///< id of the inner map definition (map-in-map), empty when none
   std::vector<MapSlot> slots; ///< statically placed programs or inner maps
 };
