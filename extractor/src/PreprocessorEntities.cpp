@@ -234,8 +234,11 @@ std::vector<std::string> Builder::entitiesInside(FileID F, unsigned Begin, unsig
   auto It = Spans.find(F);
   if (It == Spans.end())
     return Out;
+  // Inside, or crossing it: pyperf.h writes `#ifdef GLOBAL_FUNC / __noinline / #else / static
+  // __always_inline / #endif` before `int __on_event(...)`, whose text then takes the whole
+  // conditional, so it needs the macro tested there.
   for (auto &[B, E, Id] : It->second)
-    if (B >= Begin && E <= End)
+    if (B < End && E > Begin)
       Out.push_back(Id);
   return Out;
 }
