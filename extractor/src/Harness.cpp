@@ -610,7 +610,7 @@ namespace {
 /// A call in F or the functions it reaches to a helper that may sleep, "" when none. The
 /// kernel lets only sleepable programs (uprobe.s, lsm.s, ...) call them: their bpf_func_proto
 /// says `.might_sleep = true` (bpf_copy_from_user, bpf_copy_from_user_task, bpf_ima_inode_hash,
-/// bpf_ima_file_hash), and no harness hook is sleepable.
+/// bpf_ima_file_hash).
 std::string sleepingCall(const ProgramModel &M, const Function &F) {
   static const std::set<std::string> Sleeping = {"bpf_copy_from_user", "bpf_copy_from_user_task",
                                                  "bpf_ima_inode_hash", "bpf_ima_file_hash"};
@@ -630,11 +630,12 @@ Result<GeneratedHarness> generateHarness(const ProgramModel &M,
                                          const std::vector<const Function *> &Functions,
                                          const HarnessHook &H) {
   for (const Function *F : Functions)
-    if (std::string Call = sleepingCall(M, *F); !Call.empty())
+    if (std::string Call = sleepingCall(M, *F); !Call.empty() && !H.sleepable)
       return Failure::badInput("cannot generate " + toolchain::withArticle(H.name) +
                                " harness: " + F->name + " calls " + Call +
                                ", which may sleep: only sleepable programs (uprobe.s, lsm.s) "
-                               "may call it, and no harness hook is sleepable");
+                               "may call it; name the caller's sleepable section (--harness "
+                               "lsm.s/<hook>)");
   HarnessWriter W(M, H);
   for (const Function *F : Functions)
     W.addFunction(*F);

@@ -149,8 +149,12 @@ std::vector<std::string> withProject(std::vector<std::string> Args, const Projec
 
 struct Tally {
   int files = 0, compiling = 0, programs = 0, verified = 0, extracted = 0, sameSize = 0;
-  int functions = 0, harnessVerified = 0;
+  int slicesOfPassing = 0; ///< extracted slices of programs whose original verifies
+  int functions = 0, harnessVerified = 0, harnessOnGuest = 0;
   std::map<std::string, int> harnessCauses;
+  /// Harnesses of hooks this kernel refuses to root (EPERM: lsm, fentry here), verified
+  /// afterwards in one boot of Debian's 6.12 (verifyRefusedHooksInAGuest).
+  std::vector<std::string> refusedHere;
   int retargets = 0, retargetSame = 0, retargetRefused = 0;
   long long framesCompared = 0, framesRun = 0;
   std::map<std::string, int> retargetCauses;
@@ -229,13 +233,48 @@ void retargetToTheOtherHook(const std::string &File, const Project &P, const std
     T.retargetCauses[J.value("divergent", -1LL) ? "divergent frames" : "maps differ"]++;
 }
 
-/// A project's line of the table.
+/// The harnesses this kernel refused with EPERM, in one boot of Debian's 6.12 (verify
+/// --kernel), where lsm and fentry programs load: a pass there counts, anything else is a cause
+/// named with the kernel.
+void verifyRefusedHooksInAGuest(const Project &P, Tally &T) {
+  if (T.refusedHere.empty())
+    return;
+  std::vector<std::string> Args{"verify"};
+  Args.insert(Args.end(), T.refusedHere.begin(), T.refusedHere.end());
+  Args.insert(Args.end(), {"--kernel", "6.12", "--format", "json"});
+  auto V = run(withProject(Args, P, false, false));
+  EXPECT_NE(V.exitCode, 4) << V.err;
+  json J = json::parse(V.out, nullptr, false);
+  if (!J.is_object()) {
+    T.harnessCauses["permission (and no 6.12 guest: " + errorLine(V.err).substr(0, 40) + ")"] +=
+        static_cast<int>(T.refusedHere.size());
+    return;
+  }
+  for (const json &X : J["programs"])
+    if (X["name"] == "bpfcarve_harness") {
+      if (X["verdict"] == "pass") {
+        ++T.harnessVerified;
+        ++T.harnessOnGuest;
+      } else {
+        T.harnessCauses[(X["error"].is_object() ? X["error"]["class"].get<std::string>() : "?") +
+                        " on 6.12"]++;
+      }
+    }
+}
+
+/// A project's line of the table, and the rate the real-world issue asks of it: the slices of
+/// at least 98 % of the programs that load keep the original's xlated size (a static function
+/// several programs share is compiled otherwise once the slice leaves it one caller).
 void printRow(const Project &P, const std::string &Version, const Tally &Ty) {
+  EXPECT_GE(Ty.sameSize * 100, Ty.slicesOfPassing * 98)
+      << P.dir << ": " << Ty.sameSize << " of " << Ty.slicesOfPassing
+      << " slices keep the original's xlated size";
   std::cout << P.package << " " << Version << " " << P.dir << " (" << P.document << "): "
             << Ty.files << " files, " << Ty.compiling << " compile; " << Ty.programs
             << " programs, " << Ty.verified << " verify, " << Ty.extracted << " extract, "
             << Ty.sameSize << " slices verify with the original's xlated size; harness "
-            << Ty.harnessVerified << "/" << Ty.functions << " own non-entry functions verify";
+            << Ty.harnessVerified << "/" << Ty.functions << " own non-entry functions verify ("
+            << Ty.harnessOnGuest << " on 6.12: this kernel refuses their hook)";
   for (const auto &[Cause, N] : Ty.harnessCauses)
     std::cout << "; " << N << " " << Cause;
   std::cout << "; retarget to the other hook (XDP <-> tc): " << Ty.retargetSame << "/"
@@ -294,8 +333,13 @@ void checkFile(const std::string &File, const Project &Of, const std::string &Tm
           Mine = &X;
     ASSERT_TRUE(Mine) << "the slice of " << Name << " has no program " << Name;
     EXPECT_EQ((*Mine)["verdict"], "pass") << Mine->dump();
-    EXPECT_EQ((*Mine)["xlated_insns"], O["xlated_insns"]) << Name;
-    T.sameSize += (*Mine)["verdict"] == "pass" && (*Mine)["xlated_insns"] == O["xlated_insns"];
+    ++T.slicesOfPassing;
+    if ((*Mine)["verdict"] == "pass" && (*Mine)["xlated_insns"] == O["xlated_insns"])
+      ++T.sameSize;
+    else
+      std::cout << "  " << File << ": the slice of " << Name << " has "
+                << (*Mine)["xlated_insns"].dump() << " xlated instructions, the original "
+                << O["xlated_insns"].dump() << "\n";
     if (Pr["type"] == "xdp" || Pr["type"] == "sched_cls")
       retargetToTheOtherHook(File, P, Name, Pr["type"] == "xdp" ? "xdp" : "tc", Tmp, T);
   }
@@ -322,7 +366,7 @@ void checkFile(const std::string &File, const Project &Of, const std::string &Tm
         !HookOf.count(Id))
       continue;
     ++T.functions;
-    const std::string Out = Tmp + "/h_" + Name + ".c";
+    const std::string Out = Tmp + "/h_" + fs::path(File).stem().string() + "_" + Name + ".c";
     auto E = run(withProject({"extract", File, "--function", Name, "--harness", HookOf[Id],
                               "-o", Out},
                              P, false, P.modernize));
@@ -343,6 +387,9 @@ void checkFile(const std::string &File, const Project &Of, const std::string &Tm
       if (X["name"] == "bpfcarve_harness") {
         if (X["verdict"] == "pass") {
           ++T.harnessVerified;
+        } else if (X["verdict"] == "skipped" && X["error"].is_object() &&
+                   X["error"]["class"] == "permission") {
+          T.refusedHere.push_back(Out);
         } else {
           EXPECT_TRUE(X["error"].is_object() && !X["error"]["class"].get<std::string>().empty())
               << X.dump();
@@ -405,6 +452,7 @@ TEST(SourcePackages, EveryCommandOnEveryFile) {
         continue;
       checkFile(S, P, T->path(), Ty);
     }
+    verifyRefusedHooksInAGuest(P, Ty);
     Files += Ty.files;
     printRow(P, Version, Ty);
   }
@@ -454,6 +502,7 @@ TEST(SourcePackages, NonNetworkingSelftests) {
   Tally Ty;
   for (size_t I = 0; I < Sources.size(); I += Stride)
     checkFile(Sources[I], P, T->path(), Ty);
+  verifyRefusedHooksInAGuest(P, Ty);
   std::cout << "every " << Stride << "th of " << Sources.size() << " files: ";
   printRow(P, Layout["version"], Ty);
   EXPECT_GE(Ty.files, 1);

@@ -368,13 +368,13 @@ std::vector<Case> cases() {
 
   // Every hook takes a harness; the list in the message comes from the tables.
   add({"harness_hook_unknown_to_the_tables",
-       {"extract", P, "--function", "twice", "--harness", "fmod_ret"}, 2,
-       "bpfcarve: error: unknown harness hook 'fmod_ret' \\(use xdp, tc, socket, "
+       {"extract", P, "--function", "twice", "--harness", "classify_edge"}, 2,
+       "bpfcarve: error: unknown harness hook 'classify_edge' \\(use xdp, tc, socket, "
        "cgroup_skb/ingress, cgroup_skb/egress, lwt_in, lwt_out, lwt_xmit, sockops, raw_tp, "
        "tracepoint, kprobe, lsm, fentry, fexit, tp_btf, cgroup/bind4, cgroup/bind6, cgroup/connect4, cgroup/connect6, "
        "cgroup/sendmsg4, cgroup/sendmsg6, cgroup/recvmsg4, cgroup/recvmsg6, cgroup/sock_create, "
        "cgroup/sock_release, cgroup/post_bind4, cgroup/post_bind6, sk_msg, sk_skb, "
-       "sk_skb/stream_verdict\\)",
+       "sk_skb/stream_verdict, or a section libbpf knows\\)",
        WithProg});
   // A hook that loads against a kernel function or event takes the one the callers' section names.
   add({"harness_hook_without_its_target",
@@ -393,7 +393,7 @@ std::vector<Case> cases() {
        {"extract", "@D/copy.bpf.c", "--function", "copy_name", "--harness", "kprobe"}, 2,
        "bpfcarve: error: cannot generate a kprobe harness: copy_name calls bpf_copy_from_user, "
        "which may sleep: only sleepable programs \\(uprobe.s, lsm.s\\) may "
-       "call it, and no harness hook is sleepable",
+       "call it; name the caller's sleepable section \\(--harness lsm.s/<hook>\\)",
        {{"copy.bpf.c", SleepingCopy}}});
 
   // --- outputs ---

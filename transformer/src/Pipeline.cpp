@@ -9,17 +9,52 @@
 #include "bpfcarve/verifier/MapState.h"
 #include "bpfcarve/verifier/Packets.h"
 
+#include <bpf/libbpf.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 namespace bpfcarve::transformer {
 
+namespace {
+
+/// A harness in a section libbpf types but no hook profile describes (iter/tcp, lsm.s/bpf,
+/// fmod_ret/F, cgroup/sysctl, struct_ops/F, ...): the section as named, so libbpf gives the
+/// entry the program type, attach type and sleepable flag of the callers' programs; the entry
+/// takes `void *ctx` and passes it where the callers pass theirs; what the profiles know of a
+/// hook (return codes, helpers, packet access) is left to the verifier, which decides.
+std::optional<extractor::HarnessHook> harnessHookOfSection(const std::string &Section) {
+  bpf_prog_type Type{};
+  bpf_attach_type Attach{};
+  if (libbpf_prog_type_by_name(Section.c_str(), &Type, &Attach) != 0)
+    return std::nullopt;
+  extractor::HarnessHook H;
+  H.name = Section;
+  H.section = Section;
+  const char *TypeName = libbpf_bpf_prog_type_str(Type);
+  H.progType = TypeName ? TypeName : std::to_string(Type);
+  H.passValue = 0;
+  H.passName = "no hook profile says what " + Section + " reads in it";
+  H.scalarKernelPointers = true;
+  // libbpf's sleepable sections are the ones whose kind ends in ".s": lsm.s/, fentry.s/, ...
+  std::string Kind = Section.substr(0, Section.find('/'));
+  H.sleepable = Kind.size() > 2 && Kind.compare(Kind.size() - 2, 2, ".s") == 0;
+  return H;
+}
+
+} // namespace
+
 Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
   const verifier::HookProfile *P = verifier::findHook(Name);
-  if (!P)
+  if (!P) {
+    if (auto H = harnessHookOfSection(Name))
+      return *H;
     return toolchain::unknownName("unknown harness hook", Name, verifier::hookNames(),
-                                  toolchain::everyName(verifier::hookNames()));
+                                  toolchain::everyName(verifier::hookNames()) +
+                                      ", or a section libbpf knows");
+  }
   extractor::HarnessHook H;
   H.name = std::string(P->name);
   H.section = P->sectionToWrite();

@@ -50,6 +50,9 @@ struct HarnessHook {
   /// Kernel pointers are unknown scalars here (kprobe, tracepoint, raw_tp): a parameter pointing
   /// to a kernel object takes any number from the map value, as the original took a register.
   bool scalarKernelPointers = false;
+  /// The program may sleep (a libbpf section of the sleepable kind: lsm.s/, fentry.s/, ...), so
+  /// the functions it calls may call helpers that sleep.
+  bool sleepable = false;
 };
 
 /// The name of the generated entry program.
