@@ -185,7 +185,8 @@ struct ArgFact {
   std::string map;                        ///< pointers: the address of this map (`&lru_cache`)
   /// Pointers: "ctx" for the caller's ctx (the first parameter of a program, or a parameter
   /// pointing to a ctx struct), "data"/"data_end"/"data_meta" for a ctx packet field,
-  /// "ctx_value" for a number read from the ctx and cast (ctx->si, ctx[1]).
+  /// "ctx_value" for a number read from the ctx and cast (ctx->si), "ctx_arg:N" for the N-th
+  /// u64 of an args ctx (`(void *)ctx[1]`, what BPF_PROG passes its body).
   std::string source;
 };
 
@@ -312,8 +313,12 @@ private:
             F.source = "ctx";
       // A number read from the ctx and cast to a pointer: what BPF_KPROBE passes its body,
       // `(void *)PT_REGS_PARM2(ctx)` (ctx->si), and BPF_PROG at raw_tp, `(void *)ctx[1]`.
-      if (F.source.empty() && readsCtx(A->IgnoreParenCasts()))
+      if (F.source.empty() && readsCtx(A->IgnoreParenCasts())) {
         F.source = "ctx_value";
+        if (const auto *AS = dyn_cast<ArraySubscriptExpr>(A->IgnoreParenCasts()))
+          if (auto N = AS->getIdx()->getIntegerConstantExpr(Ctx); N && !N->isNegative())
+            F.source = "ctx_arg:" + std::to_string(N->getZExtValue());
+      }
     }
     const Expr *E = A->IgnoreParenImpCasts();
     if (const auto *DRE = dyn_cast<DeclRefExpr>(E))

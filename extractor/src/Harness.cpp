@@ -298,7 +298,15 @@ private:
     bool Incomplete = P.shape == Param::Shape::Other && !P.pointeeRecord.empty();
     bool Untyped =
         P.shape == Param::Shape::VoidPointer && P.callerSource.empty() && !nameLooksLikeCtx(P.name);
-    bool FromCtx = P.callerSource == "ctx_value"; // a register, a raw tracepoint argument
+    if (H.argsCtx && P.callerSource.starts_with("ctx_arg:")) {
+      std::string N = P.callerSource.substr(8);
+      Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass their ctx[" << N
+             << "], the target's argument " << N << " */\n";
+      Args.push_back("(" + P.type + ")((unsigned long long *)ctx)[" + N + "]");
+      return true;
+    }
+    // A register, a raw tracepoint argument.
+    bool FromCtx = P.callerSource == "ctx_value" || P.callerSource.starts_with("ctx_arg:");
     if (!(Kernel || KernelArray || Incomplete || Untyped || FromCtx ||
           (Foreign && P.shape == Param::Shape::PointerToObject)))
       return false;

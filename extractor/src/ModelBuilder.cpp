@@ -136,7 +136,10 @@ std::string Builder::createFunction(const FunctionDecl *FD) {
   if (Rep->doesThisDeclarationHaveABody())
     F.body = spanOfRange(Rep->getBody()->getSourceRange());
   F.signature = Rep->getType().getAsString(Ctx.getPrintingPolicy());
-  F.returnType = Rep->getReturnType().getAsString(Ctx.getPrintingPolicy());
+  // void however it is spelt: libbpf's BPF_STRUCT_OPS body returns `typeof(name(0))`.
+  F.returnType = Rep->getReturnType()->isVoidType()
+                     ? std::string("void")
+                     : Rep->getReturnType().getAsString(Ctx.getPrintingPolicy());
   for (const ParmVarDecl *P : Rep->parameters()) {
     F.params.push_back(P->getType().getAsString(Ctx.getPrintingPolicy()));
     F.parameters.push_back(describeParam(P));

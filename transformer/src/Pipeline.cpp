@@ -41,6 +41,9 @@ std::optional<extractor::HarnessHook> harnessHookOfSection(const std::string &Se
   // libbpf's sleepable sections are the ones whose kind ends in ".s": lsm.s/, fentry.s/, ...
   std::string Kind = Section.substr(0, Section.find('/'));
   H.sleepable = Kind.size() > 2 && Kind.compare(Kind.size() - 2, 2, ".s") == 0;
+  H.argsCtx = Type == BPF_PROG_TYPE_TRACING || Type == BPF_PROG_TYPE_LSM ||
+              Type == BPF_PROG_TYPE_RAW_TRACEPOINT || Type == BPF_PROG_TYPE_STRUCT_OPS ||
+              Type == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE;
   return H;
 }
 
@@ -74,6 +77,7 @@ Result<extractor::HarnessHook> harnessHookFor(const std::string &Name) {
   H.progType = std::string(P->progTypeName);
   H.directPacketAccess = P->packetAccess != verifier::PacketAccess::None;
   H.scalarKernelPointers = P->scalarKernelPointers;
+  H.argsCtx = !P->argsOf.empty();
   const verifier::ReturnCode *Pass = P->returnCodeFor(verifier::ReturnMeaning::Pass);
   if (!Pass) // raw_tp: the kernel ignores the value
     Pass = P->returnCodeFor(verifier::ReturnMeaning::Ignored);

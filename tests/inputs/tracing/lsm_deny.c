@@ -1,5 +1,5 @@
 // An lsm program that denies opening files on file systems a map lists, through a callee that
-// reads the file's superblock magic with BPF_CORE_READ.
+// reads the file's superblock magic with BPF_CORE_READ; the body reads file->f_flags directly.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -23,6 +23,9 @@ int BPF_PROG(deny_fs, struct file *file, int ret)
 {
 	if (ret)
 		return ret;
+	/* A direct dereference: file is a typed kernel pointer here. */
+	if (file->f_flags & 1)
+		return 0;
 	return magic_denied(file) ? -1 : 0;
 }
 char LICENSE[] SEC("license") = "GPL";

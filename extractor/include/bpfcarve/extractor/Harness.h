@@ -53,6 +53,10 @@ struct HarnessHook {
   /// The program may sleep (a libbpf section of the sleepable kind: lsm.s/, fentry.s/, ...), so
   /// the functions it calls may call helpers that sleep.
   bool sleepable = false;
+  /// The ctx is the target's arguments as u64 args[] (raw_tp, tp_btf, fentry, lsm, struct_ops):
+  /// a parameter every caller passes its ctx[N] gets the entry's ctx[N], the same target's
+  /// argument when the harness is in the callers' section (typed at tp_btf, fentry, lsm).
+  bool argsCtx = false;
 };
 
 /// The name of the generated entry program.

@@ -168,9 +168,9 @@ struct Param {
   /// `match_rules(ctx, &sd_bind_allow)` and `(ctx, &sd_bind_deny)`), sorted; empty otherwise.
   std::vector<std::string> callerMaps;
   /// For pointers: what every caller passes, "ctx" (its own ctx: `parse(void *md, ...)` given
-  /// a program's ctx), a ctx packet field, "data", "data_end" or "data_meta", or "ctx_value", a
-  /// number read from the ctx and cast (`(void *)PT_REGS_PARM2(ctx)`, `(void *)ctx[1]`); ""
-  /// otherwise.
+  /// a program's ctx), a ctx packet field, "data", "data_end" or "data_meta", "ctx_arg:N", the
+  /// N-th u64 of an args ctx (`(void *)ctx[1]`, what BPF_PROG passes its body), or "ctx_value",
+  /// another number read from the ctx and cast (`(void *)PT_REGS_PARM2(ctx)`); "" otherwise.
   std::string callerSource;
 };
 
