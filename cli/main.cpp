@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "Command.h"
 
+#include "bpfcarve/extractor/Frontend.h"
 #include "bpfcarve/toolchain/TempDir.h"
 
 #include <iostream>
@@ -17,6 +18,9 @@ int run(int argc, char **argv) {
   // Interrupted runs leave no scratch directory behind (the kernel frees programs and maps by
   // itself when our file descriptors close).
   toolchain::removeTempDirsOnSignals();
+  // A preamble due to be built is built beside the command's parse, never before it; one
+  // loaded serves the command's later parses from memory.
+  extractor::runAsOneCommand();
   cli::CommandContext Ctx;
   // Everything after the first `--` is compiler flags, never bpfcarve options.
   int Own = argc;
@@ -61,6 +65,10 @@ int run(int argc, char **argv) {
 } // namespace
 
 int main(int argc, char **argv) {
+  // No thread outlives the command: a preamble still being built is finished first.
+  struct FinishBuilds {
+    ~FinishBuilds() { extractor::finishPreambleBuilds(); }
+  } Finish;
   // The commands run inside run() (CLI11 calls them from parse()): an exception that escapes
   // one is a bug in bpfcarve, reported as one (exit 4) instead of an abort.
   try {

@@ -13,7 +13,46 @@ add_library(bpfcarve_llvm INTERFACE)
 target_include_directories(bpfcarve_llvm SYSTEM INTERFACE ${LLVM_INCLUDE_DIRS} ${CLANG_INCLUDE_DIRS})
 separate_arguments(_llvm_defs NATIVE_COMMAND "${LLVM_DEFINITIONS}")
 target_compile_definitions(bpfcarve_llvm INTERFACE ${_llvm_defs})
-target_link_libraries(bpfcarve_llvm INTERFACE clang-cpp LLVM)
+
+# By default the Clang and LLVM components are linked statically from Debian's component
+# archives (libclangTooling.a, libLLVMSupport.a, ...): only the objects bpfcarve references are
+# pulled in, and none of the ~80 MB of shared libLLVM/libclang-cpp is mapped, relocated and
+# initialised at every start (docs/performance.md). BPFCARVE_LLVM_SHARED=ON links the shared
+# libraries instead (a quicker link, a slower start).
+option(BPFCARVE_LLVM_SHARED "Link the shared libclang-cpp and libLLVM instead of the static components" OFF)
+if(BPFCARVE_LLVM_SHARED)
+  target_link_libraries(bpfcarve_llvm INTERFACE clang-cpp LLVM)
+else()
+  # LLVMSupport's compression calls zstd. Debian's LLVM config looks for libzstd-dev, which is
+  # not among our packages; the runtime library that libllvm19 itself depends on is enough.
+  if(NOT TARGET zstd::libzstd_shared)
+    find_library(BPFCARVE_ZSTD NAMES zstd libzstd.so.1 REQUIRED)
+    add_library(zstd::libzstd_shared UNKNOWN IMPORTED)
+    set_target_properties(zstd::libzstd_shared PROPERTIES IMPORTED_LOCATION ${BPFCARVE_ZSTD})
+  endif()
+  # The LLVM components the Clang libraries below are built against (their LLVM_LINK_COMPONENTS
+  # in Clang's sources); Debian's imported Clang targets name the shared "LLVM" for all of them.
+  llvm_map_components_to_libnames(_bpfcarve_llvm_static
+    Support TargetParser FrontendOpenMP FrontendHLSL BinaryFormat Core BitReader BitstreamReader
+    Option ProfileData MC MCParser Object WindowsDriver Demangle)
+  set(_bpfcarve_clang_static clangTooling clangToolingCore clangToolingInclusions clangFormat
+    clangFrontend clangDriver clangSerialization clangParse clangSema clangAnalysis clangEdit
+    clangAPINotes clangASTMatchers clangAST clangRewrite clangLex clangSupport clangBasic)
+  foreach(_lib IN LISTS _bpfcarve_clang_static)
+    get_target_property(_deps ${_lib} INTERFACE_LINK_LIBRARIES)
+    list(TRANSFORM _deps REPLACE "^LLVM$" "${_bpfcarve_llvm_static}")
+    set_target_properties(${_lib} PROPERTIES INTERFACE_LINK_LIBRARIES "${_deps}")
+  endforeach()
+  target_link_libraries(bpfcarve_llvm INTERFACE ${_bpfcarve_clang_static})
+  # --gc-sections drops the unreferenced functions of the objects pulled in (Debian builds the
+  # archives with -ffunction-sections): 69 -> 50 MB. --as-needed keeps libz3.so, which
+  # LLVMSupport names for an SMT solver bpfcarve never calls, out of the dependencies. Packed
+  # relative relocations (DT_RELR, binutils 2.38 and glibc 2.36) keep the PIE's 230k relocations
+  # small on disk. A non-PIE link would start ~1 ms faster (no relocations); we keep Debian's
+  # PIE default.
+  target_link_options(bpfcarve_llvm INTERFACE LINKER:--gc-sections LINKER:--as-needed
+    LINKER:-z,pack-relative-relocs)
+endif()
 
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBBPF REQUIRED IMPORTED_TARGET libbpf)

@@ -563,22 +563,28 @@ std::string emitSlice(const ProgramModel &M, const Slice &S, const EmitOptions &
 
 std::string sliceManifestJson(const ProgramModel &M, const Slice &S, const std::string &Output) {
   using nlohmann::ordered_json;
-  std::map<std::string, SourceSpan> Where;
-  for (const auto &[Id, Spans] : M.spans)
-    if (!Spans.empty())
-      Where[Id] = Spans.back();
+  // Where each kept entity is: its last span, else its declaration. Only kept ids are looked
+  // up (the model holds every entity of the headers too: `extract --each` asks per slice).
+  std::map<std::string, const SourceSpan *> Where;
+  for (const KeptEntity &K : S.kept)
+    if (auto It = M.spans.find(K.id); It != M.spans.end() && !It->second.empty())
+      Where[K.id] = &It->second.back();
+  auto add = [&](const std::string &Id, const SourceSpan &Span) {
+    if (S.keptIds.count(Id))
+      Where.emplace(Id, &Span);
+  };
   for (const Function &F : M.functions)
-    Where.emplace(F.id, F.decl);
+    add(F.id, F.decl);
   for (const Map &Mp : M.maps)
-    Where.emplace(Mp.id, Mp.decl);
+    add(Mp.id, Mp.decl);
   for (const Global &G : M.globals)
-    Where.emplace(G.id, G.decl);
+    add(G.id, G.decl);
   for (const TypeEntity &T : M.types)
-    Where.emplace(T.id, T.decl);
+    add(T.id, T.decl);
   for (const Macro &Mc : M.macros)
-    Where.emplace(Mc.id, Mc.decl);
+    add(Mc.id, Mc.decl);
   for (const Include &I : M.includes)
-    Where.emplace(I.id, I.directive);
+    add(I.id, I.directive);
 
   ordered_json J;
   J["selection"] = S.selection.describe();
@@ -591,8 +597,8 @@ std::string sliceManifestJson(const ProgramModel &M, const Slice &S, const std::
     for (const auto &[Edge, From] : K.why)
       Why.push_back({{"edge", Edge}, {"from", From}});
     auto It = Where.find(K.id);
-    std::string At = It != Where.end() && It->second.valid()
-                         ? It->second.file + ":" + std::to_string(It->second.beginLine)
+    std::string At = It != Where.end() && It->second->valid()
+                         ? It->second->file + ":" + std::to_string(It->second->beginLine)
                          : "";
     ordered_json Entry = {
         {"id", K.id}, {"kind", K.kind}, {"origin", originName(K.origin)}, {"at", At}, {"why", Why}};

@@ -36,14 +36,9 @@ Result<bool> selfCheck(const ProgramModel &Model, const ParseOptions &Input,
   return F;
 }
 
-std::string withInputLineEndings(std::string Text, const ParseOptions &Input) {
-  std::string In;
-  if (Input.contents) {
-    In = *Input.contents;
-  } else {
-    std::ifstream F(Input.file, std::ios::binary);
-    In.assign(std::istreambuf_iterator<char>(F), std::istreambuf_iterator<char>());
-  }
+namespace {
+/// Text with In's line endings (withInputLineEndings).
+std::string withLineEndingsOf(std::string Text, const std::string &In) {
   size_t Lines = 0, Crlf = 0;
   for (size_t I = 0; I < In.size(); ++I)
     if (In[I] == '\n') {
@@ -61,6 +56,15 @@ std::string withInputLineEndings(std::string Text, const ParseOptions &Input) {
   }
   return Out;
 }
+} // namespace
+
+std::string withInputLineEndings(std::string Text, const ParseOptions &Input) {
+  if (Input.contents)
+    return withLineEndingsOf(std::move(Text), *Input.contents);
+  std::ifstream F(Input.file, std::ios::binary);
+  std::string In((std::istreambuf_iterator<char>(F)), std::istreambuf_iterator<char>());
+  return withLineEndingsOf(std::move(Text), In);
+}
 
 Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
                               const ExtractOptions &E, const std::string &OutputName) {
@@ -69,9 +73,19 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
   auto Model = buildProgramModel(Input, /*UsePreamble=*/true);
   if (!Model)
     return Model.failure();
+  auto R = extractFromModel(*Model, Input, S, E, OutputName);
+  if (!R)
+    return R.failure();
+  R->model = Model.take();
+  return R;
+}
+
+Result<ExtractResult> extractFromModel(const ProgramModel &Model, const ParseOptions &Input,
+                                       const Selection &S, const ExtractOptions &E,
+                                       const std::string &OutputName) {
   Selection Sel = S;
   Sel.completeParams = E.harness.has_value();
-  auto Sl = computeSlice(*Model, Sel);
+  auto Sl = computeSlice(Model, Sel);
   if (!Sl)
     return Sl.failure();
   ExtractResult R;
@@ -80,10 +94,10 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
     std::vector<const Function *> Selected;
     std::string Entry;
     for (const std::string &Id : Sl->seeds)
-      for (const Function &F : Model->functions)
+      for (const Function &F : Model.functions)
         if (F.id == Id) {
           Selected.push_back(&F);
-          for (const Program &P : Model->programs)
+          for (const Program &P : Model.programs)
             if (P.function == F.id)
               Entry = F.name;
         }
@@ -92,12 +106,12 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
     } else if (Selected.empty()) {
       return Failure::badInput("--harness needs selected functions (--function or --lines)");
     } else {
-      auto H = generateHarness(*Model, Selected, *E.harness);
+      auto H = generateHarness(Model, Selected, *E.harness);
       if (!H)
         return H.failure();
       // The input's declarations of what the harness writes join the slice; bpfcarve
       // declares the rest.
-      auto P = provide(*Model, H->needs);
+      auto P = provide(Model, H->needs);
       if (!P)
         return P.failure();
       if (!P->conflicts.empty())
@@ -106,7 +120,7 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
                                  ", which the file declares as " + P->conflicts.front().what);
       if (!P->keep.empty()) {
         Sel.generated = P->keep;
-        Sl = computeSlice(*Model, Sel);
+        Sl = computeSlice(Model, Sel);
         if (!Sl)
           return Sl.failure();
       }
@@ -120,19 +134,22 @@ Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
   EmitOptions EO = E.emit;
   if (EO.outputDir.empty() && !OutputName.empty())
     EO.outputDir = toolchain::directoryOf(OutputName);
-  R.text = emitSlice(*Model, *Sl, EO) + Harness;
-  R.manifest = sliceManifestJson(*Model, *Sl, OutputName);
+  R.text = emitSlice(Model, *Sl, EO) + Harness;
+  if (E.manifest)
+    R.manifest = sliceManifestJson(Model, *Sl, OutputName);
   if (S.kind == Selection::Kind::Programs && !S.names.empty())
-    if (auto P = Model->findProgram(S.names.front()))
+    if (auto P = Model.findProgram(S.names.front()))
       R.entryProgram = (*P)->name;
 
-  R.text = withInputLineEndings(std::move(R.text), Input);
+  // The model holds the input's text as it was parsed (no second read per slice).
+  const SourceFile *Main = Model.findFile(Model.mainFile);
+  R.text = Main ? withLineEndingsOf(std::move(R.text), Main->text)
+                : withInputLineEndings(std::move(R.text), Input);
   if (E.selfCheck)
-    if (auto C = selfCheck(*Model, Input, R.text, "extracted code",
-                           OutputName.empty() ? "out.c" : OutputName, EO.outputDir);
+    if (auto C = selfCheck(Model, Input, R.text, "extracted code",
+                           OutputName.empty() ? "out.c" : OutputName, EO.outputDir, &R.check);
         !C)
       return C.failure();
-  R.model = Model.take();
   R.slice = Sl.take();
   return R;
 }

@@ -388,4 +388,8 @@ Result<bool> parseOnly(const ParseOptions &O, bool UsePreamble, ParseReport *Rep
   return true;
 }
 
+void runAsOneCommand() { preamble::enableCommandMode(); }
+
+void finishPreambleBuilds() { preamble::finishBackgroundBuilds(); }
+
 } // namespace bpfcarve::extractor

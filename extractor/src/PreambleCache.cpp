@@ -17,12 +17,18 @@
 #include "llvm/Support/xxhash.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -186,6 +192,12 @@ void store(const std::string &Dir, const std::string &File, const std::string &K
     ::unlink(Tmp.c_str());
     return;
   }
+  // A temporary file an interrupted run left (Ctrl-C while a preamble was written) goes after
+  // an hour: no run writes one for that long.
+  for (const auto &E : fs::directory_iterator(Dir, EC))
+    if (E.path().filename().string().find(".tmp-") != std::string::npos &&
+        E.last_write_time(EC) < fs::file_time_type::clock::now() - std::chrono::hours(1))
+      fs::remove(E.path(), EC);
   // The oldest entries beyond MaxEntries go, and the oldest notes of keys seen once beyond
   // 8 * MaxEntries.
   for (auto [Ext, Max] : {std::pair<const char *, size_t>{".pch", MaxEntries},
@@ -247,21 +259,12 @@ class ErrorCounter : public DiagnosticConsumer {};
 
 } // namespace
 
-llvm::StringRef leadingIncludeLines(llvm::StringRef Text) {
-  size_t End = 0;
-  while (End < Text.size()) {
-    size_t Nl = Text.find('\n', End);
-    if (Nl == llvm::StringRef::npos || !isPlainInclude(Text.slice(End, Nl)))
-      break;
-    End = Nl + 1;
-  }
-  return Text.take_front(End);
-}
-
-llvm::StringRef leadingSystemIncludeLines(llvm::StringRef Text) {
-  // Line by line: blank lines and comments (a licence header, say) may come before and between
-  // the include lines; the prefix ends after the last `#include <...>` line of the run. Anything
-  // else (another directive, code, an include with "", a line splice) ends the run.
+namespace {
+/// The leading run of a file's include lines -- `#include <...>` ones only when SystemOnly --
+/// with the blank lines and comments before and between them (a licence header, say): the
+/// prefix ends after the run's last include line. Anything else (another directive, code, a
+/// line splice, an include of the other kind) ends the run.
+llvm::StringRef leadingIncludes(llvm::StringRef Text, bool SystemOnly) {
   size_t End = 0, Pos = 0;
   bool InBlock = false;
   while (Pos < Text.size()) {
@@ -284,7 +287,8 @@ llvm::StringRef leadingSystemIncludeLines(llvm::StringRef Text) {
       Rest = Rest.drop_front(Close + 2);
     } else if (Rest.ltrim(" \t").starts_with("#")) {
       llvm::StringRef D = Rest.ltrim(" \t").drop_front().ltrim(" \t");
-      if (!isPlainInclude(Line) || !D.consume_front("include") || !D.ltrim(" \t").starts_with("<"))
+      if (!isPlainInclude(Line) || !D.consume_front("include") ||
+          (SystemOnly && !D.ltrim(" \t").starts_with("<")))
         break;
       End = Nl + 1;
       Pos = Nl + 1;
@@ -312,6 +316,16 @@ llvm::StringRef leadingSystemIncludeLines(llvm::StringRef Text) {
     Pos = Nl + 1;
   }
   return Text.take_front(End);
+}
+
+} // namespace
+
+llvm::StringRef leadingIncludeLines(llvm::StringRef Text) {
+  return leadingIncludes(Text, /*SystemOnly=*/false);
+}
+
+llvm::StringRef leadingSystemIncludeLines(llvm::StringRef Text) {
+  return leadingIncludes(Text, /*SystemOnly=*/true);
 }
 
 std::string cacheDirectory() {
@@ -399,7 +413,98 @@ bool parseWithPch(tooling::FrontendActionFactory &Factory, const CompilerInvocat
   return Compiler.ExecuteAction(*Action) && Errors.getNumErrors() == 0;
 }
 
+/// A preamble in memory: its PCH and the model's record of its headers.
+struct KeptPreamble {
+  std::string pch, index;
+};
+
+/// What one command keeps (enableCommandMode): the one preamble build that may run beside it,
+/// and every preamble it loaded or built, by key.
+struct CommandState {
+  bool enabled = false;
+  std::atomic<bool> busy{false};
+  std::thread worker;
+  std::mutex mutex; ///< guards kept
+  std::mutex starting; ///< one thread at a time decides whether a build starts
+  std::map<std::string, std::shared_ptr<const KeptPreamble>> kept;
+  void join() {
+    if (worker.joinable())
+      worker.join();
+  }
+  void keep(const std::string &Key, std::string Pch, std::string Index) {
+    if (!enabled)
+      return;
+    auto K = std::make_shared<KeptPreamble>(KeptPreamble{std::move(Pch), std::move(Index)});
+    std::lock_guard<std::mutex> Lock(mutex);
+    kept[Key] = std::move(K);
+  }
+  std::shared_ptr<const KeptPreamble> find(const std::string &Key) {
+    if (!enabled)
+      return nullptr;
+    std::lock_guard<std::mutex> Lock(mutex);
+    auto It = kept.find(Key);
+    return It == kept.end() ? nullptr : It->second;
+  }
+  void forget(const std::string &Key) {
+    std::lock_guard<std::mutex> Lock(mutex);
+    kept.erase(Key);
+  }
+  ~CommandState() { join(); }
+};
+
+CommandState &command() {
+  static CommandState B;
+  return B;
+}
+
+/// With background builds on: starts building the preamble of Main's first PrefixSize bytes on
+/// another thread, to be stored for later runs (this parse goes on in full), and returns true --
+/// or, while another build is still running, starts nothing and returns true as well, so that
+/// at most one build runs beside the parse. False when builds run in the foreground.
+bool startInBackground(const CompilerInvocation &Invocation, const llvm::MemoryBuffer &Main,
+                       size_t PrefixSize, const IntrusiveRefCntPtr<llvm::vfs::FileSystem> &FS,
+                       const std::shared_ptr<PCHContainerOperations> &PCHContainerOps,
+                       bool ForModel, const std::string &Dir, const std::string &File,
+                       const std::string &Key, const std::string &Seen, std::string &Note) {
+  CommandState &B = command();
+  if (!B.enabled)
+    return false;
+  std::lock_guard<std::mutex> Lock(B.starting); // parses may run on several threads
+  if (B.busy) {
+    Note += "; another preamble is being built: parsing in full";
+    return true;
+  }
+  B.join();
+  B.busy = true;
+  // Everything the thread reads is its own copy, but for the PCH container operations
+  // (stateless). Its file system is the disk's, with the working directory of this parse fixed
+  // (relative -I flags of a compile_commands.json entry), whatever the process's is later.
+  auto Inv = std::make_shared<CompilerInvocation>(Invocation);
+  IntrusiveRefCntPtr<llvm::vfs::FileSystem> Disk = llvm::vfs::createPhysicalFileSystem();
+  if (auto Cwd = FS->getCurrentWorkingDirectory())
+    Disk->setCurrentWorkingDirectory(*Cwd);
+  std::shared_ptr<llvm::MemoryBuffer> Copy(
+      llvm::MemoryBuffer::getMemBufferCopy(Main.getBuffer(), Main.getBufferIdentifier()));
+  B.worker =
+      std::thread([Inv, Copy, PrefixSize, Disk, PCHContainerOps, ForModel, Dir, File, Key, Seen] {
+        std::string Ignored;
+        if (auto Built = buildPreamble(*Inv, *Copy, Copy->getBuffer().take_front(PrefixSize), Disk,
+                                       PCHContainerOps, ForModel, Dir, File, Key, Ignored)) {
+          command().keep(Key, std::move(Built->pch), std::move(Built->index));
+          std::error_code EC;
+          fs::remove(Seen, EC);
+        }
+        command().busy = false;
+      });
+  Note += "; building its preamble beside this parse, which goes on in full";
+  return true;
+}
+
 } // namespace
+
+void enableCommandMode() { command().enabled = true; }
+
+void finishBackgroundBuilds() { command().join(); }
 
 bool runWithPreamble(tooling::FrontendActionFactory &Factory,
                      const std::shared_ptr<CompilerInvocation> &Invocation, FileManager *Files,
@@ -439,8 +544,19 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
   llvm::StringRef Pch, Index;
   std::string Built; // owns the PCH when it is built now
   std::string BuiltIndex; // and the model's record of its headers
-  auto Cached = load(File, Key, *FS, Pch, Index, Note);
-  if (!Cached) {
+  // Within one command, a preamble loaded or built once serves every later parse as it is.
+  std::shared_ptr<const KeptPreamble> Kept = command().find(Key);
+  std::unique_ptr<llvm::MemoryBuffer> Cached;
+  if (Kept) {
+    Pch = Kept->pch;
+    Index = Kept->index;
+    Note = "kept in memory since " + File + " was loaded or built";
+  } else {
+    Cached = load(File, Key, *FS, Pch, Index, Note);
+    if (Cached && command().enabled)
+      command().keep(Key, Pch.str(), Index.str());
+  }
+  if (!Cached && !Kept) {
     // Building the entry costs more than the parse it saves (the PCH is written too), so it is
     // built the second time a key is asked for: a one-off check costs what it did without a
     // cache, a repeated one (extracting again, a benchmark) pays the build once.
@@ -458,17 +574,21 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
       // The note cannot be written (no writable cache): a stored entry cannot follow either,
       // build for this run only.
     }
+    if (startInBackground(*Invocation, **Main, Prefix.size(), FS, PCHContainerOps, ForModel, Dir,
+                          File, Key, Seen, Note))
+      return false;
     auto B = buildPreamble(*Invocation, **Main, Prefix, FS, PCHContainerOps, ForModel, Dir, File,
                            Key, Note);
     if (!B)
       return false;
+    command().keep(Key, B->pch, B->index);
     Built = std::move(B->pch);
     BuiltIndex = std::move(B->index);
     Pch = Built;
     Index = BuiltIndex;
     std::error_code EC;
     fs::remove(Seen, EC);
-  } else {
+  } else if (Cached) {
     Note = "loaded " + File;
   }
 
@@ -486,7 +606,8 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
   if (!Ok) {
     // Most likely the file's own text is wrong (the full parse will say where); a cached entry
     // is dropped all the same, so that a preamble never stands between a file and its check.
-    if (Cached) {
+    command().forget(Key);
+    if (Cached || Kept) {
       Cached.reset();
       std::error_code EC;
       fs::remove(File, EC);

@@ -23,7 +23,8 @@ enum class PreambleUse;
 namespace preamble {
 
 /// The leading lines of Text that are each one plain `#include <...>` or `#include "..."`
-/// directive (blanks around it allowed, nothing else on the line, ending in '\n'): the part of
+/// directive (blanks around it allowed, nothing else on the line, ending in '\n'), with the
+/// blank lines and comments before and between them (an output's licence comment): the part of
 /// an emitted file a preamble can stand for. Empty when the file does not start so.
 llvm::StringRef leadingIncludeLines(llvm::StringRef Text);
 
@@ -34,6 +35,19 @@ llvm::StringRef leadingSystemIncludeLines(llvm::StringRef Text);
 /// The directory holding cached preambles (toolchain::cacheDir()/preamble), or empty when the
 /// cache is switched off: BPFCARVE_PREAMBLE_CACHE=0|off|no.
 std::string cacheDirectory();
+
+/// For the rest of the process, which is one command: a preamble that is due to be built (the
+/// second use of its include lines) is built on another thread beside the parse that needs it,
+/// which goes on in full, at most one such build at a time -- the command costs what it costs
+/// without a cache, later parses and runs use the entry; and a preamble loaded or built is kept
+/// in memory and serves every later parse of the command with the same key without being read
+/// or validated again (headers are taken not to change under a running command: the model was
+/// parsed from them as they were). The default (tests, library users) builds in the foreground,
+/// parses with the result, and reads and validates the cache file at each parse.
+void enableCommandMode();
+
+/// Waits for the build enableBackgroundBuilds started, if one runs: before the process ends.
+void finishBackgroundBuilds();
 
 /// Parses the invocation's main file with a preamble of its leading #include lines, from the
 /// cache or built now (and then stored), with the action Factory creates. True when that parse

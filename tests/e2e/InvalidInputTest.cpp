@@ -415,6 +415,30 @@ std::vector<Case> cases() {
        "bpfcarve: error: cannot write '@D/no/out.c': No such file or directory", WithProg});
   add({"output_is_a_directory", {"extract", P, "--function", "twice", "-o", "@D/sub"}, 2,
        "bpfcarve: error: cannot write '@D/sub': it is a directory", {{"prog.bpf.c", Prog}, {"sub/", ""}}});
+  // One output per selection (--each, --each-function, --each-program) goes into -o DIR.
+  add({"each_without_a_directory", {"extract", P, "--function", "twice,first", "--each"}, 2,
+       "bpfcarve: error: one file per selection needs a directory: -o DIR", WithProg});
+  add({"each_output_is_a_file", {"extract", P, "--each-function", "-o", "@D/out.c"}, 2,
+       "bpfcarve: error: -o '@D/out.c' is not a directory: one file per selection is written "
+       "into -o DIR",
+       WithProgAndOut});
+  add({"each_of_a_line_range",
+       {"extract", P, "--lines", "prog.bpf.c:1-3", "--each", "-o", "@D/parts"}, 2,
+       "bpfcarve: error: --each takes the names of --function F1,F2,... or --program "
+       "P1,P2,...: one output per name",
+       WithProg});
+  add({"each_function_with_a_selection",
+       {"extract", P, "--each-function", "--function", "twice", "-o", "@D/parts"}, 2,
+       "bpfcarve: error: --each-function selects by itself: give no --function, --program, "
+       "--lines or --map",
+       WithProg});
+  add({"each_manifest_with_a_file",
+       {"extract", P, "--each-program", "-o", "@D/parts", "--manifest", "@D/kept.json"}, 2,
+       "bpfcarve: error: with one file per selection, --manifest takes no file: each manifest is "
+       "written as DIR/<name>.manifest.json",
+       WithProg});
+  add({"manifest_without_a_file", {"extract", P, "--function", "twice", "--manifest"}, 2,
+       "bpfcarve: error: --manifest needs a file \\(it takes none only with --each\\)", WithProg});
   add({"unwritable_manifest_writes_no_output",
        {"extract", P, "--function", "twice", "-o", "@D/out.c", "--manifest", "@D/no/kept.json"}, 2,
        "bpfcarve: error: cannot write '@D/no/kept.json': No such file or directory",

@@ -133,6 +133,12 @@ TEST(PreambleLines, OnlyWholePlainIncludeLines) {
   EXPECT_EQ(leadingIncludeLines("#include <a.h>\\\n\n"), "");
   EXPECT_EQ(leadingIncludeLines("#include HDR\n"), "");
   EXPECT_EQ(leadingIncludeLines("#include <a.h> int\n"), "");
+  // An output's licence comment, blank lines and comments come before and between the lines.
+  EXPECT_EQ(leadingIncludeLines("// SPDX-License-Identifier: GPL-2.0\n\n/* a\n b */\n"
+                                "#include <a.h>\n\n#include \"b.h\"\nint x;\n"),
+            "// SPDX-License-Identifier: GPL-2.0\n\n/* a\n b */\n#include <a.h>\n\n"
+            "#include \"b.h\"\n");
+  EXPECT_EQ(leadingIncludeLines("// SPDX-License-Identifier: GPL-2.0\nint x;\n"), "");
   EXPECT_EQ(leadingIncludeLines("#define X 1\n#include <a.h>\n"), "");
 }
 
@@ -150,6 +156,16 @@ TEST_F(Preamble, BuiltOnceThenLoaded) {
   ASSERT_TRUE(check(kIncludes + "\nint other(void) { return MINE_VAL; }\n", R)) << R.note;
   EXPECT_EQ(R.preamble, PreambleUse::Loaded) << R.note;
   EXPECT_EQ(cached().size(), 1u);
+}
+
+TEST_F(Preamble, ALeadingLicenceCommentKeepsThePreamble) {
+  // What an output of a file with an SPDX line starts with (the licence comment is kept).
+  const std::string Text = "// SPDX-License-Identifier: GPL-2.0\n\n" + kIncludes + kGoodBody;
+  ParseReport R;
+  warm(Text);
+  ASSERT_TRUE(check(Text, R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::Loaded) << R.note;
+  EXPECT_FALSE(check(Text + "int z = nope;\n", R));
 }
 
 TEST_F(Preamble, BrokenFileStillFailsWithTheFullParsesMessage) {

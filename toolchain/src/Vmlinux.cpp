@@ -17,7 +17,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string_view>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -27,13 +30,9 @@ namespace bpfcarve::toolchain {
 
 namespace {
 
-std::uint64_t fnv1a(const std::string &Bytes) {
-  std::uint64_t H = 1469598103934665603ull;
-  for (unsigned char C : Bytes) {
-    H ^= C;
-    H *= 1099511628211ull;
-  }
-  return H;
+/// The BTF's identity in the cache directory's name: any fast hash of all its bytes does.
+std::uint64_t hashOf(const std::string &Bytes) {
+  return static_cast<std::uint64_t>(std::hash<std::string_view>{}(Bytes));
 }
 
 void appendPrintf(void *Ctx, const char *Fmt, va_list Args) {
@@ -52,19 +51,22 @@ void appendPrintf(void *Ctx, const char *Fmt, va_list Args) {
 
 } // namespace
 
-Result<std::string> vmlinuxIncludeDir() {
+namespace {
+Result<std::string> generateVmlinuxIncludeDir() {
   const char *Override = std::getenv("BPFCARVE_BTF");
   std::string BtfPath = Override && *Override ? Override : "/sys/kernel/btf/vmlinux";
   std::ifstream In(BtfPath, std::ios::binary);
   if (!In)
     return Failure::environment("the kernel exposes no BTF (" + BtfPath +
                                 " unreadable); vmlinux.h cannot be generated");
-  std::string Raw((std::istreambuf_iterator<char>(In)), std::istreambuf_iterator<char>());
+  std::string Raw;
+  for (char Buf[1 << 16]; In.read(Buf, sizeof Buf) || In.gcount() > 0;)
+    Raw.append(Buf, static_cast<size_t>(In.gcount()));
 
   utsname U{};
   ::uname(&U);
   char Hash[17];
-  std::snprintf(Hash, sizeof Hash, "%016llx", static_cast<unsigned long long>(fnv1a(Raw)));
+  std::snprintf(Hash, sizeof Hash, "%016llx", static_cast<unsigned long long>(hashOf(Raw)));
   fs::path Dir = fs::path(cacheDir()) / "vmlinux" / (std::string(U.release) + "-" + Hash);
   if (fs::exists(Dir / "vmlinux.h"))
     return Dir.string();
@@ -104,6 +106,24 @@ Result<std::string> vmlinuxIncludeDir() {
     return Failure::environment("cannot write " + (Dir / "vmlinux.h").string() + ": " +
                                 EC.message());
   return Dir.string();
+}
+} // namespace
+
+Result<std::string> vmlinuxIncludeDir() {
+  // The BTF is read and hashed (megabytes) once per process, BTF file and cache directory: the
+  // kernel's types do not change under a running command (`extract --each` asks per slice). A
+  // header removed since is written again.
+  static std::mutex M;
+  static std::map<std::string, std::string> Known;
+  const char *Override = std::getenv("BPFCARVE_BTF");
+  std::string Key = std::string(Override ? Override : "") + '\n' + cacheDir();
+  std::lock_guard<std::mutex> Lock(M);
+  if (auto It = Known.find(Key); It != Known.end() && fs::exists(It->second + "/vmlinux.h"))
+    return It->second;
+  auto Dir = generateVmlinuxIncludeDir();
+  if (Dir)
+    Known[Key] = *Dir;
+  return Dir;
 }
 
 } // namespace bpfcarve::toolchain

@@ -22,6 +22,7 @@ struct ExtractResult {
   std::string entryProgram;
   ProgramModel model;   ///< of the input
   Slice slice;
+  ParseReport check;    ///< what the self-check did about a preamble
 };
 
 /// The whole extract pipeline. The emitted text is parsed again with the input's flags, as if it
@@ -44,10 +45,18 @@ struct ExtractOptions {
   std::optional<HarnessHook> harness;
   /// Parse the output again (false: benchmarks measure what that costs).
   bool selfCheck = true;
+  /// Write the manifest JSON into the result (false: the caller writes none).
+  bool manifest = true;
 };
 
 Result<ExtractResult> extract(const ParseOptions &Input, const Selection &S,
                               const ExtractOptions &E, const std::string &OutputName);
+
+/// extract() on the model of Input built already (`extract --each`: one parse, many slices).
+/// The text is the same as extract()'s; the result's `model` is left empty.
+Result<ExtractResult> extractFromModel(const ProgramModel &Model, const ParseOptions &Input,
+                                       const Selection &S, const ExtractOptions &E,
+                                       const std::string &OutputName);
 
 /// Text with the input's line endings: when every line of the input ends in CRLF, the lines
 /// bpfcarve adds (provenance comments, separators, a harness, rewrites) end in CRLF too, so the

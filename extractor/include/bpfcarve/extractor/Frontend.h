@@ -67,6 +67,18 @@ Result<ProgramModel> buildProgramModel(const ParseOptions &Options, bool UsePrea
 Result<bool> parseOnly(const ParseOptions &Options, bool UsePreamble = false,
                        ParseReport *Report = nullptr);
 
+/// For the rest of the process, which runs one command (the bpfcarve executable): a cached
+/// preamble that is due to be built is built on another thread beside the parse that asked for
+/// it, which goes on in full, so a command never waits for a build; and a preamble loaded or
+/// built once serves the command's later parses from memory (docs/extract.md, "Preamble
+/// cache"). Without this call (library users, tests) a due preamble is built first and used,
+/// and each parse reads and validates the cache file. finishPreambleBuilds() must be called
+/// before the process ends.
+void runAsOneCommand();
+
+/// Waits for a preamble build runAsOneCommand allowed to start, when one is running.
+void finishPreambleBuilds();
+
 /// BadInput unless File is something bpfcarve can read as BPF C: it exists, is not a directory,
 /// is readable, is not named as C++ (.cpp, .cc, .cxx, .c++, .C) and holds more than whitespace.
 /// Contents, when given, stands for the file's text.
