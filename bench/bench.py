@@ -55,17 +55,17 @@ def peak_rss(argv, env=None):
     return int(out.stdout.strip())
 
 
-def median_ratio(rounds, a, b, cpu=False, env=None, before=None):
+def median_ratio(rounds, a, b, cpu=False, env=None, before=None, env_b=None):
     """Interleaved rounds of a and b (wall times, or CPU times with cpu=True): the ratio of the
     two minimums (what the machine gives at its quietest; another build may share it), the
     median of the per-round ratios, and the two minimums. env is a's environment; before() runs
-    untimed before each run of a (e.g. to empty a cache)."""
+    untimed before each run of a (e.g. to empty a cache); env_b is b's environment."""
     ratios, ta, tb = [], [], []
     for _ in range(rounds):
         if before:
             before()
         x = run(a, env=env)[1 if cpu else 0]
-        y = run(b)[1 if cpu else 0]
+        y = run(b, env=env_b)[1 if cpu else 0]
         ratios.append(x / y)
         ta.append(x)
         tb.append(y)
@@ -94,6 +94,180 @@ def write_huge(path):
                 "char LICENSE[] SEC(\"license\") = \"GPL\";\n")
 
 
+TINY = """#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+SEC("xdp")
+int tiny(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+"""
+
+
+def min_time(argv, rounds, env=None, cwd=None):
+    """The minimum wall time of argv over rounds runs."""
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           env=env, cwd=cwd)
+        best = min(best, time.perf_counter() - t0)
+        if p.returncode != 0:
+            sys.exit(f"bench: {' '.join(argv)} failed ({p.returncode}): {p.stderr.strip()[:400]}")
+    return best
+
+
+def loadall(obj):
+    """bpftool prog loadall of obj in a private mount namespace and bpffs (nothing pinned
+    outside it, nothing left loaded)."""
+    script = (f"set -e; mount -t bpf bpf /sys/fs/bpf; mkdir /sys/fs/bpf/b; "
+              f"bpftool prog loadall {obj} /sys/fs/bpf/b")
+    return ["unshare", "-m", "--propagation", "private", "bash", "-c", script]
+
+
+def link_seconds(build_dir, rounds=3):
+    """The link step of bin/bpfcarve in build_dir, rerun as ninja would (minimum of rounds)."""
+    cmd = subprocess.run(["ninja", "-C", build_dir, "-t", "commands", "bin/bpfcarve"],
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    return min_time(["bash", "-c", cmd], rounds, cwd=build_dir)
+
+
+def startup_rows(B, shared, rounds, tmp, flags):
+    """Start-up: --version, and extract / verify of a tiny program, against clang-19, bpftool and
+    (when given) the same sources linked against the shared libLLVM/libclang-cpp."""
+    rows = []
+    clang = shutil.which("clang-19")
+    r, med, a, b = median_ratio(rounds * 3, [B, "--version"], [clang, "--version"])
+    rows.append(("bpfcarve --version vs clang-19 --version", r, med,
+                 f"{a*1000:.1f} ms vs {b*1000:.1f} ms", "<= 0.25"))
+    r, med, a, b = median_ratio(rounds * 3, [B, "--version"], ["bpftool", "version"])
+    rows.append(("bpfcarve --version vs bpftool version", r, med,
+                 f"{a*1000:.1f} ms vs {b*1000:.1f} ms", "-"))
+    tiny = os.path.join(tmp, "tiny.bpf.c")
+    with open(tiny, "w") as f:
+        f.write(TINY)
+    out = os.path.join(tmp, "tiny.out.c")
+    ext = lambda b: [b, "extract", tiny, "--program", "tiny", "-o", out, "--"] + flags
+    env = dict(os.environ, BPFCARVE_CACHE_DIR=os.path.join(tmp, "tiny-cache"))
+    for _ in range(3):
+        run(ext(B), env=env)  # the preamble entries built: the steady state
+    r, med, a, b = median_ratio(rounds, ext(B), [clang, "-fsyntax-only"] + flags + [tiny], env=env)
+    rows.append(("extract --program tiny (a 10-line XDP program) vs clang-19 -fsyntax-only, warm "
+                 "preamble cache", r, med, f"{a*1000:.1f} ms vs {b*1000:.1f} ms", "-"))
+    if shared:
+        for _ in range(3):
+            run(ext(shared), env=env)
+        r, med, a, b = median_ratio(rounds * 3, [B, "--version"], [shared, "--version"])
+        rows.append(("bpfcarve --version, static vs shared libLLVM/libclang-cpp link", r, med,
+                     f"{a*1000:.1f} ms vs {b*1000:.1f} ms", "-"))
+        r, med, a, b = median_ratio(rounds, ext(B), ext(shared), env=env)
+        rows.append(("extract --program tiny, static vs shared link", r, med,
+                     f"{a*1000:.1f} ms vs {b*1000:.1f} ms", "-"))
+    if os.geteuid() == 0:
+        obj = os.path.join(tmp, "tiny.o")
+        subprocess.run([clang] + flags + ["-c", tiny, "-o", obj], check=True)
+        r, med, a, b = median_ratio(rounds, [B, "verify", obj], loadall(obj))
+        rows.append(("verify tiny.o vs bpftool prog loadall (private bpffs)", r, med,
+                     f"{a*1000:.1f} ms vs {b*1000:.1f} ms", "<= 1.2"))
+        if shared:
+            r, med, a, b = median_ratio(rounds, [B, "verify", obj], [shared, "verify", obj])
+            rows.append(("verify tiny.o, static vs shared link", r, med,
+                         f"{a*1000:.1f} ms vs {b*1000:.1f} ms", "-"))
+    return rows
+
+
+def build_rows(static_dir, shared_dir):
+    """Binary size and link time of bin/bpfcarve, static and shared."""
+    rows = []
+    for label, d in (("static", static_dir), ("shared", shared_dir)):
+        if not d or not os.path.exists(os.path.join(d, "bin/bpfcarve")):
+            continue
+        size = os.path.getsize(os.path.join(d, "bin/bpfcarve")) / 1e6
+        rows.append((f"bin/bpfcarve, {label} libLLVM/libclang link: size, link time", float("nan"),
+                     float("nan"), f"{size:.1f} MB, link {link_seconds(d):.2f} s", "-"))
+    return rows
+
+
+def each_rows(B, rounds, tmp):
+    """extract --each-function --harness xdp on the l4lb sample against one extract --function."""
+    src = os.path.join(ROOT, "bpf-samples/l4lb/balancer.bpf.c")
+    env = dict(os.environ, BPFCARVE_CACHE_DIR=os.path.join(tmp, "each-cache"))
+    each = [B, "extract", src, "--each-function", "--harness", "xdp", "-o",
+            os.path.join(tmp, "each")]
+    one = [B, "extract", src, "--function", "flow_hash", "--harness", "xdp", "-o",
+           os.path.join(tmp, "one.c")]
+    for _ in range(3):
+        run(each, env=env)
+        run(one, env=env)
+    rows = []
+    for label, extra in (("", []), (" -j 1", ["-j", "1"])):
+        r, med, a, b = median_ratio(rounds, each + extra, one, env=env)
+        rows.append((f"extract --each-function --harness xdp{label} (40 functions of the l4lb "
+                     "sample) vs one extract --function flow_hash --harness xdp", r, med,
+                     f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "<= 3"))
+    return rows
+
+
+def corpus_medians(B, L, tmp, rounds=3):
+    """Over every corpus file with a program: extract --program (its first program, with the
+    self-check, warm cache) against clang-19 -fsyntax-only, and verify of its object against
+    bpftool prog loadall (objects bpftool loads whole); the median and the worst of the
+    per-file ratios of minimum times."""
+    manifest = None
+    for f in sorted(os.listdir(os.path.join(ROOT, "corpus/records"))):
+        if f.endswith(".json"):
+            manifest = os.path.join(ROOT, "corpus/records", f)
+    with open(manifest) as f:
+        M = json.load(f)
+    clang = shutil.which("clang-19")
+    env = dict(os.environ, BPFCARVE_CACHE_DIR=os.path.join(tmp, "corpus-cache"))
+    ext_ratios, ver_ratios = [], []
+    def subst(x):
+        for k, v in (L.get("vars") or {}).items():
+            x = x.replace("@" + k + "@", v).replace("${" + k + "}", v)
+        return x
+    common = [subst(x) for x in M.get("common_flags", [])]
+    for entry in M["files"]:
+        progs = entry.get("programs") or []
+        if not progs or entry.get("compile") != "ok":
+            continue
+        src = os.path.join(L["source_root"], entry["path"])
+        flags = common + [subst(x) for x in entry.get("flags", [])]
+        out = os.path.join(tmp, "c.out.c")
+        ext = [B, "extract", src, "--program", progs[0]["name"], "-o", out, "--"] + flags
+        if subprocess.run(ext, env=env, capture_output=True).returncode != 0:
+            continue
+        run(ext, env=env)
+        ext_ratios.append(min_time(ext, rounds, env=env) /
+                          min_time([clang, "-fsyntax-only"] + flags + [src], rounds))
+        if os.geteuid() == 0 and entry.get("load_bpftool") == "ok":
+            obj = os.path.join(tmp, "c.o")
+            if subprocess.run([clang] + flags + ["-c", src, "-o", obj],
+                              capture_output=True).returncode != 0:
+                continue
+            if subprocess.run(loadall(obj), capture_output=True).returncode != 0:
+                continue
+            v = subprocess.run([B, "verify", obj], capture_output=True)
+            if v.returncode != 0:
+                continue
+            ver_ratios.append(min_time([B, "verify", obj], rounds) /
+                              min_time(loadall(obj), rounds))
+    rows = []
+    if ext_ratios:
+        rows.append((f"corpus median: extract --program (first program, with the self-check, "
+                     f"warm cache) vs clang-19 -fsyntax-only, {len(ext_ratios)} files",
+                     statistics.median(ext_ratios), float("nan"),
+                     f"worst file {max(ext_ratios):.2f}", "<= 1.0"))
+    if ver_ratios:
+        rows.append((f"corpus median: verify FILE.o vs bpftool prog loadall, {len(ver_ratios)} "
+                     "objects that both load", statistics.median(ver_ratios), float("nan"),
+                     f"worst object {max(ver_ratios):.2f}", "<= 1.2"))
+    return rows
+
+
 def layout():
     d = os.environ.get("BPFCARVE_CORPUS_DIR") or os.path.expanduser("~/.cache/bpfcarve/corpus")
     with open(os.path.join(d, "layout.json")) as f:
@@ -105,6 +279,8 @@ def main():
     ap.add_argument("--bpfcarve", default=os.path.join(ROOT, "build/release/bin/bpfcarve"))
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--shared", default=None,
+                    help="a bpfcarve built with BPFCARVE_LLVM_SHARED=ON, for the start-up rows")
     ap.add_argument("--quick", action="store_true",
                     help="only the extract rows (skips verify and the few-minute corpus run)")
     args = ap.parse_args()
@@ -152,6 +328,11 @@ def main():
                 rows.append((f"{name}, {label}, {what}", r, med,
                              f"{a*1000:.0f} ms vs {b*1000:.0f} ms", target))
             name = "same"
+        # The run that builds the self-check's entry against the run without a cache.
+        r, med, a, b = median_ratio(args.rounds, ext, ext, env=env, before=second, env_b=env_off)
+        rows.append(("extract --program cls_redirect, second use (the preamble built) vs the "
+                     "preamble cache off, wall time", r, med, f"{a*1000:.0f} ms vs {b*1000:.0f} ms",
+                     "<= 1.0"))
         run(ext, env=env)
         rss_e = peak_rss(ext, env)
         rss_c = peak_rss(syntax)
@@ -171,6 +352,10 @@ def main():
                      "-fsyntax-only (warm preamble cache)", r, med,
                      f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "-"))
 
+        rows += startup_rows(B, args.shared, args.rounds, tmp, flags)
+        rows += each_rows(B, args.rounds, tmp)
+        rows += build_rows(os.path.dirname(os.path.dirname(B)),
+                           os.path.dirname(os.path.dirname(args.shared)) if args.shared else None)
         if args.quick:
             rows.append(("verify and corpus benchmarks", float("nan"), float("nan"),
                          "not measured in this run (--quick)", "-"))
@@ -185,11 +370,15 @@ def main():
             ver = [B, "verify", l4, "--"] + flags
             r, med, a, b = median_ratio(args.rounds, ver, ref)
             rows.append(("verify test_l4lb.c vs clang-19 + bpftool prog loadall (private bpffs)", r,
-                         med, f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "-"))
+                         med, f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "<= 1.1"))
+            r, med, a, b = median_ratio(args.rounds, [B, "verify", obj], loadall(obj))
+            rows.append(("verify test_l4lb.o vs bpftool prog loadall (private bpffs)", r, med,
+                         f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "<= 1.2"))
             # 3. corpus -j2 vs -j1 (the download is cached: excluded)
             manifest = os.path.join(ROOT, "corpus/records")  # this kernel's record or the nearest
             t1, _ = run([B, "corpus", manifest, "-j1", "--format", "json"])
             t2, _ = run([B, "corpus", manifest, "-j2", "--format", "json"])
+            rows += corpus_medians(B, L, tmp)
             rows.append(("corpus -j2 speedup over -j1 (all stages, wall time, one run each)",
                          t1 / t2, float("nan"), f"{t1:.1f} s vs {t2:.1f} s", ">= 1.6 on 2 cores"))
         else:

@@ -4,5 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh release >&2
+# The same sources linked against Debian's shared libLLVM/libclang-cpp: the start-up rows
+# compare the two links (cmake/Dependencies.cmake).
+bash scripts/build.sh release-shared bpfcarve >&2
 bash corpus/fetch.sh >&2
-exec /usr/bin/python3 bench/bench.py "$@"
+exec /usr/bin/python3 bench/bench.py --shared build/release-shared/bin/bpfcarve "$@"

@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -113,8 +114,13 @@ int runJob(const CorpusCliOptions &O, const CommandContext &Ctx) {
   extractor::ParseOptions P;
   P.file = Src;
   P.flags = Flags;
+  // One parse serves inspect and every program's extract (extractFromModel); the preamble
+  // cache leaves the model as the full parse's.
+  std::optional<Result<extractor::ProgramModel>> Parsed;
+  if (Want.count("inspect") || Want.count("extract"))
+    Parsed.emplace(extractor::buildProgramModel(P, /*UsePreamble=*/true));
   if (Want.count("inspect")) {
-    auto Model = extractor::buildProgramModel(P);
+    const Result<extractor::ProgramModel> &Model = *Parsed;
     std::string Actual = "fail";
     if (Model) {
       json Programs = json::array();
@@ -145,7 +151,8 @@ int runJob(const CorpusCliOptions &O, const CommandContext &Ctx) {
       extractor::Selection Sel;
       Sel.kind = extractor::Selection::Kind::Programs;
       Sel.names = {Name};
-      auto Ex = extractor::extract(P, Sel, {}, "");
+      auto Ex = *Parsed ? extractor::extractFromModel(**Parsed, P, Sel, {}, "")
+                        : Result<extractor::ExtractResult>(Parsed->failure());
       std::string Actual = Ex ? "ok" : "fail";
       if (Ex && Root && Pr.contains("extract_verify")) {
         auto SO = verifier::compileText(Ex->text, Scratch->path() + "/x-" + Name,

@@ -17,8 +17,8 @@ target_compile_definitions(bpfcarve_llvm INTERFACE ${_llvm_defs})
 # By default the Clang and LLVM components are linked statically from Debian's component
 # archives (libclangTooling.a, libLLVMSupport.a, ...): only the objects bpfcarve references are
 # pulled in, and none of the ~80 MB of shared libLLVM/libclang-cpp is mapped, relocated and
-# initialised at every start (docs/performance.md). BPFCARVE_LLVM_SHARED=ON links the shared
-# libraries instead (a quicker link, a slower start).
+# initialised at every start (docs/architecture.md, "Linking and start-up").
+# BPFCARVE_LLVM_SHARED=ON links the shared libraries instead (a slower start).
 option(BPFCARVE_LLVM_SHARED "Link the shared libclang-cpp and libLLVM instead of the static components" OFF)
 if(BPFCARVE_LLVM_SHARED)
   target_link_libraries(bpfcarve_llvm INTERFACE clang-cpp LLVM)

@@ -7,7 +7,9 @@ set -euo pipefail
 PACKAGES=(
   # build
   cmake ninja-build ccache pkg-config
-  # compiler + LibTooling (clang-cpp + LLVM), FileCheck/lit, sanitizer and libFuzzer runtimes
+  # compiler + LibTooling (linked from the static Clang/LLVM component archives of
+  # libclang-19-dev and llvm-19-dev; libclang-cpp19-dev for the shared link, BPFCARVE_LLVM_SHARED,
+  # and for Clang's CMake package), FileCheck/lit, sanitizer and libFuzzer runtimes
   clang-19 llvm-19 llvm-19-dev libclang-19-dev libclang-cpp19-dev libclang-rt-19-dev llvm-19-tools
   # formatting and lint of product code (scripts/format.sh, the habits.format test; scripts/tidy.sh)
   clang-format-19 clang-tidy-19

@@ -380,43 +380,56 @@ void checkFile(const std::string &File, const Project &Of, const std::string &Tm
     for (const json &F : Pr["functions_reached"])
       HookOf.emplace(F.get<std::string>(), Hook);
   }
+  // The functions of each hook, all harnessed from one parse (extract --each).
+  std::map<std::string, std::vector<std::string>> ByHook;
   for (const json &F : Model["functions"]) {
     const std::string Name = F["name"], Id = F["id"];
     if (F["origin"] == "system" || !F["definition"].get<bool>() || Entries.count(Id) ||
         !HookOf.count(Id))
       continue;
     ++T.functions;
-    const std::string Out = Tmp + "/h_" + fs::path(File).stem().string() + "_" + Name + ".c";
-    auto E = run(withProject({"extract", File, "--function", Name, "--harness", HookOf[Id],
-                              "-o", Out},
+    ByHook[HookOf[Id]].push_back(Name);
+  }
+  int Dirs = 0;
+  for (const auto &[Hook, Names] : ByHook) {
+    std::string List;
+    for (const std::string &N : Names)
+      List += (List.empty() ? "" : ",") + N;
+    const std::string Dir =
+        Tmp + "/h_" + fs::path(File).stem().string() + "_" + std::to_string(Dirs++);
+    auto E = run(withProject({"extract", File, "--function", List, "--each", "--harness", Hook,
+                              "-o", Dir, "--format", "json"},
                              P, false, P.modernize));
-    EXPECT_NE(E.exitCode, 4) << "harness for " << Name << ": " << E.err;
-    if (E.exitCode != 0) {
-      // The error line (a --modernize-maps note may come first).
-      size_t ErrorAt = E.err.find("error: ");
-      size_t LineAt = ErrorAt == std::string::npos ? 0 : E.err.rfind('\n', ErrorAt);
-      LineAt = LineAt == std::string::npos || ErrorAt == std::string::npos ? 0 : LineAt + 1;
-      std::string First = E.err.substr(LineAt, E.err.find('\n', LineAt) - LineAt);
-      size_t Colon = First.find(": ", First.find("error"));
-      T.harnessCauses["refused: " + First.substr(Colon == std::string::npos ? 0 : Colon + 2, 48)]++;
-      continue;
-    }
-    json S = verifyJson(Out, P, false);
-    ASSERT_TRUE(S.is_object());
-    for (const json &X : S["programs"])
-      if (X["name"] == "bpfcarve_harness") {
-        if (X["verdict"] == "pass") {
-          ++T.harnessVerified;
-        } else if (X["verdict"] == "skipped" && X["error"].is_object() &&
-                   X["error"]["class"] == "permission") {
-          T.refusedHere.push_back(Out);
-        } else {
-          EXPECT_TRUE(X["error"].is_object() && !X["error"]["class"].get<std::string>().empty())
-              << X.dump();
-          T.harnessCauses[X["error"].is_object() ? X["error"]["class"].get<std::string>()
-                                                  : "?"]++;
-        }
+    EXPECT_NE(E.exitCode, 4) << "harness for " << List << ": " << E.err;
+    json Summary = json::parse(E.out, nullptr, false);
+    ASSERT_TRUE(Summary.is_object() && Summary["outputs"].is_array()) << E.out << E.err;
+    for (const json &O : Summary["outputs"]) {
+      if (O["exit_code"] != 0) {
+        // The error line's message (a --modernize-maps note never is one).
+        const std::string First = O["error"].is_string() ? O["error"].get<std::string>() : "?";
+        size_t Colon = First.find(": ", First.find("error"));
+        T.harnessCauses["refused: " +
+                        First.substr(Colon == std::string::npos ? 0 : Colon + 2, 48)]++;
+        continue;
       }
+      const std::string Out = O["file"];
+      json S = verifyJson(Out, P, false);
+      ASSERT_TRUE(S.is_object());
+      for (const json &X : S["programs"])
+        if (X["name"] == "bpfcarve_harness") {
+          if (X["verdict"] == "pass") {
+            ++T.harnessVerified;
+          } else if (X["verdict"] == "skipped" && X["error"].is_object() &&
+                     X["error"]["class"] == "permission") {
+            T.refusedHere.push_back(Out);
+          } else {
+            EXPECT_TRUE(X["error"].is_object() && !X["error"]["class"].get<std::string>().empty())
+                << X.dump();
+            T.harnessCauses[X["error"].is_object() ? X["error"]["class"].get<std::string>()
+                                                    : "?"]++;
+          }
+        }
+    }
   }
 }
 
