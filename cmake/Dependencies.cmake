@@ -19,8 +19,14 @@ target_compile_definitions(bpfcarve_llvm INTERFACE ${_llvm_defs})
 # pulled in, and none of the ~80 MB of shared libLLVM/libclang-cpp is mapped, relocated and
 # initialised at every start (docs/architecture.md, "Linking and start-up").
 # BPFCARVE_LLVM_SHARED=ON links the shared libraries instead (a slower start).
+#
+# Sanitizer and fuzz builds always link the shared libraries: the static archives are not
+# instrumented, yet the LLVM headers' inline functions are, and the linker keeps one copy of
+# each. An instrumented BumpPtrAllocator::StartNewSlab (it poisons the new slab) then meets an
+# uninstrumented Allocate (it never unpoisons), and ASan reports use-after-poison inside
+# clang::IdentifierTable::get on the first parse. The shared libraries bind their own copies.
 option(BPFCARVE_LLVM_SHARED "Link the shared libclang-cpp and libLLVM instead of the static components" OFF)
-if(BPFCARVE_LLVM_SHARED)
+if(BPFCARVE_LLVM_SHARED OR BPFCARVE_SANITIZE OR BPFCARVE_FUZZ)
   target_link_libraries(bpfcarve_llvm INTERFACE clang-cpp LLVM)
 else()
   # LLVMSupport's compression calls zstd. Debian's LLVM config looks for libzstd-dev, which is
