@@ -336,11 +336,18 @@ def main():
                 rows.append((f"{name}, {label}, {what}", r, med,
                              f"{a*1000:.0f} ms vs {b*1000:.0f} ms", target))
             name = "same"
-        # The run that builds the self-check's entry against the run without a cache.
-        r, med, a, b = median_ratio(args.rounds, ext, ext, env=env, before=second, env_b=env_off)
-        rows.append(("extract --program cls_redirect, second use (the preamble built) vs the "
-                     "preamble cache off, wall time", r, med, f"{a*1000:.0f} ms vs {b*1000:.0f} ms",
-                     "<= 1.0"))
+        # The runs that build the cache entries against the run without a cache: the second
+        # use builds the model's preamble beside the command and wants the self-check's; the
+        # third builds the wanted one from its start (docs/extract.md, "Preamble cache").
+        def third():
+            second()
+            run(ext, env=env)  # untimed second use
+        for label, before in (("second use (the model's preamble built)", second),
+                              ("third use (the self-check's preamble built)", third)):
+            r, med, a, b = median_ratio(args.rounds, ext, ext, env=env, before=before,
+                                        env_b=env_off)
+            rows.append((f"extract --program cls_redirect, {label} vs the preamble cache off, "
+                         "wall time", r, med, f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "<= 1.0"))
         run(ext, env=env)
         rss_e = peak_rss(ext, env)
         rss_c = peak_rss(syntax)
@@ -384,8 +391,10 @@ def main():
                          f"{a*1000:.0f} ms vs {b*1000:.0f} ms", "<= 1.2"))
             # 3. corpus -j2 vs -j1 (the download is cached: excluded)
             manifest = os.path.join(ROOT, "corpus/records")  # this kernel's record or the nearest
-            t1, _ = run([B, "corpus", manifest, "-j1", "--format", "json"])
-            t2, _ = run([B, "corpus", manifest, "-j2", "--format", "json"])
+            # Exit 1 is the corpus's verdict (outcomes that differ from the record, e.g. a
+            # kernel without a record of its own), not a failure of the run being timed.
+            t1, _ = run([B, "corpus", manifest, "-j1", "--format", "json"], ok=(0, 1))
+            t2, _ = run([B, "corpus", manifest, "-j2", "--format", "json"], ok=(0, 1))
             rows += corpus_medians(B, L, tmp)
             rows.append(("corpus -j2 speedup over -j1 (all stages, wall time, one run each)",
                          t1 / t2, float("nan"), f"{t1:.1f} s vs {t2:.1f} s", ">= 1.6 on 2 cores"))
