@@ -26,6 +26,7 @@ target_compile_definitions(bpfcarve_llvm INTERFACE ${_llvm_defs})
 # uninstrumented Allocate (it never unpoisons), and ASan reports use-after-poison inside
 # clang::IdentifierTable::get on the first parse. The shared libraries bind their own copies.
 option(BPFCARVE_LLVM_SHARED "Link the shared libclang-cpp and libLLVM instead of the static components" OFF)
+option(BPFCARVE_PIE "Link the executables as position-independent (a slower start)" OFF)
 if(BPFCARVE_LLVM_SHARED OR BPFCARVE_SANITIZE OR BPFCARVE_FUZZ)
   target_link_libraries(bpfcarve_llvm INTERFACE clang-cpp LLVM)
 else()
@@ -53,11 +54,17 @@ else()
   # --gc-sections drops the unreferenced functions of the objects pulled in (Debian builds the
   # archives with -ffunction-sections): 69 -> 50 MB. --as-needed keeps libz3.so, which
   # LLVMSupport names for an SMT solver bpfcarve never calls, out of the dependencies. Packed
-  # relative relocations (DT_RELR, binutils 2.38 and glibc 2.36) keep the PIE's 230k relocations
-  # small on disk. A non-PIE link would start ~1 ms faster (no relocations); we keep Debian's
-  # PIE default.
+  # relative relocations (DT_RELR, binutils 2.38 and glibc 2.36) keep a PIE's 230k relocations
+  # small on disk (BPFCARVE_PIE=ON).
+  #
+  # The executables are not position-independent (-no-pie): a PIE of this size spends most of
+  # its start in the dynamic loader writing those relocations into 2.5 MB of .data.rel.ro
+  # (vtables, Clang's option and diagnostic tables) -- 67 % of the start's ~990 page faults,
+  # 4.3 ms against 2.9 ms for `bpfcarve --version` (bench/RESULTS.md). Shared libraries, stack,
+  # heap and mmap regions stay randomised, and RELRO, NX and the stack protector are unchanged;
+  # only the executable's own addresses are fixed. BPFCARVE_PIE=ON links a PIE.
   target_link_options(bpfcarve_llvm INTERFACE LINKER:--gc-sections LINKER:--as-needed
-    LINKER:-z,pack-relative-relocs)
+    LINKER:-z,pack-relative-relocs $<IF:$<BOOL:${BPFCARVE_PIE}>,-pie,-no-pie>)
 endif()
 
 find_package(PkgConfig REQUIRED)
