@@ -109,5 +109,6 @@ void addExtractCommand(CLI::App &App, CommandContext &Ctx);
 void addRetargetCommand(CLI::App &App, CommandContext &Ctx);
 void addCarveCommand(CLI::App &App, CommandContext &Ctx);
 void addCorpusCommand(CLI::App &App, CommandContext &Ctx);
+void addComposeCommand(CLI::App &App, CommandContext &Ctx);
 
 } // namespace bpfcarve::cli

@@ -46,6 +46,7 @@ int run(int argc, char **argv) {
   cli::addRetargetCommand(App, Ctx);
   cli::addCarveCommand(App, Ctx);
   cli::addCorpusCommand(App, Ctx);
+  cli::addComposeCommand(App, Ctx);
   cli::addVerifyCommand(App, Ctx);
   cli::addDiffRunCommand(App, Ctx);
   cli::addProbeCommand(App, Ctx);

@@ -73,6 +73,8 @@ pkg_check_modules(LIBPCAP REQUIRED IMPORTED_TARGET libpcap)
 pkg_check_modules(LIBELF REQUIRED IMPORTED_TARGET libelf)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 REQUIRED)
+# Recipes and CI job files (compose, ci): Debian's libyaml-cpp-dev.
+find_package(yaml-cpp REQUIRED)
 if(BPFCARVE_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -18,7 +18,7 @@ PACKAGES=(
   # other kernels (verify --kernel): Debian's linux-image packages booted under QEMU
   qemu-system-x86
   # libraries
-  nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
+  nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libyaml-cpp-dev
   # corpus download (apt-get download + dpkg-deb + tar xz) and tests
   xz-utils util-linux iproute2 python3 python3-jsonschema
 )

@@ -2,6 +2,7 @@
 #include "bpfcarve/extractor/Frontend.h"
 #include "HeaderPolicy.h"
 #include "ModelBuilder.h"
+#include "ParseWith.h"
 #include "PreambleCache.h"
 #include "PreprocessorIndex.h"
 
@@ -383,6 +384,24 @@ Result<bool> parseOnly(const ParseOptions &O, bool UsePreamble, ParseReport *Rep
   auto Command = runFrontend(O, Factory, Completed);
   if (Report)
     *Report = Local;
+  if (!Command)
+    return Command.failure();
+  return true;
+}
+
+Result<bool>
+parseWithAction(const ParseOptions &O,
+                const std::function<std::unique_ptr<FrontendAction>(bool &Completed)> &Make) {
+  struct Factory : tooling::FrontendActionFactory {
+    Factory(const std::function<std::unique_ptr<FrontendAction>(bool &)> &Make, bool &Completed)
+        : Make(Make), Completed(Completed) {}
+    std::unique_ptr<FrontendAction> create() override { return Make(Completed); }
+    const std::function<std::unique_ptr<FrontendAction>(bool &)> &Make;
+    bool &Completed;
+  };
+  bool Completed = false;
+  Factory F(Make, Completed);
+  auto Command = runFrontend(O, F, Completed);
   if (!Command)
     return Command.failure();
   return true;

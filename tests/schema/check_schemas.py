@@ -140,8 +140,41 @@ def main():
         except (jsonschema.ValidationError, json.JSONDecodeError) as e:
             print(f"FAIL probe: {e}")
             failures += 1
+        # compose: a recipe (JSON is YAML) checked against the recipe schema, its report
+        # against the report schema, which refers to verify's.
+        recipe_schema = load(os.path.join(src, "docs/schemas/compose-recipe.schema.json"))
+        compose_schema = load(os.path.join(src, "docs/schemas/compose.schema.json"))
+        for sch in (recipe_schema, compose_schema):
+            jsonschema.Draft202012Validator.check_schema(sch)
+        samples = os.path.join(src, "bpf-samples")
+        recipe = {"name": "chain", "hook": "tc", "parts": [
+            {"file": os.path.join(samples, "tc-firewall/firewall.bpf.c"), "program": "fw_ingress"},
+            {"file": os.path.join(samples, "l4lb/balancer.bpf.c"), "program": "gue_decap_only",
+             "name": "decap"}]}
+        try:  # jsonschema >= 4.18 resolves references through `referencing`
+            from referencing import Registry, Resource
+            registry = Registry().with_resource(verify_schema["$id"],
+                                                Resource.from_contents(verify_schema))
+            compose_validator = jsonschema.Draft202012Validator(compose_schema, registry=registry)
+        except ImportError:  # Debian 12's 4.10
+            compose_validator = jsonschema.Draft202012Validator(
+                compose_schema, resolver=jsonschema.RefResolver.from_schema(
+                    compose_schema, store={verify_schema["$id"]: verify_schema}))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "recipe.yaml")
+            with open(path, "w") as f:
+                json.dump(recipe, f)
+            r = subprocess.run([args.bpfcarve, "compose", path, "-o", os.path.join(tmp, "c.c"),
+                                "--format", "json"], capture_output=True, text=True)
+            try:
+                jsonschema.validate(recipe, recipe_schema, cls=jsonschema.Draft202012Validator)
+                compose_validator.validate(json.loads(r.stdout))
+                checked += 2
+            except (jsonschema.ValidationError, json.JSONDecodeError) as e:
+                print(f"FAIL compose: {e} {r.stderr[:300]}")
+                failures += 1
     else:
-        print("verify and diff-run outputs not checked: not root (loading needs CAP_BPF)")
+        print("verify, diff-run and compose outputs not checked: not root (loading needs CAP_BPF)")
 
     manifest_schema = load(os.path.join(src, "docs/schemas/corpus-manifest.schema.json"))
     jsonschema.Draft202012Validator.check_schema(manifest_schema)

@@ -1,0 +1,102 @@
+//===- ComposeCorpusTest.cpp - compose parts of three projects and hooks --===//
+//
+// Issue 17's acceptance: three programs of different projects (our samples and the kernel's
+// selftests from the public corpus) and hooks, composed into one XDP and one tc program that
+// the running kernel's verifier accepts. The recipes are written at test time with the corpus's
+// own flags (layout.json).
+//
+//===----------------------------------------------------------------------===//
+#include "CorpusSupport.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+using nlohmann::json;
+using namespace bpfcarve;
+
+namespace {
+
+const std::string Samples = BPFCARVE_SOURCE_DIR "/bpf-samples";
+
+struct Corpus {
+  std::string progs;
+  std::string flags; ///< as a YAML flow list
+};
+
+std::optional<Corpus> corpus() {
+  json L = corpus_test::readJson(corpus_test::corpusDir() + "/layout.json");
+  if (!L.is_object() || !L.contains("progs_dir"))
+    return std::nullopt;
+  Corpus C{L["progs_dir"], "["};
+  for (const json &F : L["default_flags"])
+    C.flags += (C.flags.size() > 1 ? ", " : "") + json(F.get<std::string>()).dump();
+  return C.flags += "]", C;
+}
+
+json compose(const std::string &Yaml) {
+  auto T = toolchain::TempDir::create("bpfcarve-compose");
+  EXPECT_TRUE(static_cast<bool>(T));
+  const std::string Y = T->path() + "/chain.yaml";
+  std::ofstream(Y) << Yaml;
+  auto R = toolchain::runProcess(
+      {BPFCARVE_BIN, "compose", Y, "-o", T->path() + "/chain.bpf.c", "--format", "json"});
+  EXPECT_TRUE(static_cast<bool>(R));
+  if (!R)
+    return nullptr;
+  EXPECT_EQ(R->exitCode, 0) << R->err;
+  return json::parse(R->out, nullptr, false);
+}
+
+/// Every part's hook and whether it was retargeted, and the verdict.
+void expectComposed(const json &J, const std::vector<std::string> &Hooks,
+                    const std::string &Type) {
+  ASSERT_TRUE(J.is_object());
+  ASSERT_EQ(J["parts"].size(), Hooks.size());
+  for (size_t I = 0; I < Hooks.size(); ++I)
+    EXPECT_EQ(J["parts"][I]["hook"], Hooks[I]) << I;
+  ASSERT_EQ(J["verify"]["programs"].size(), 1u);
+  EXPECT_EQ(J["verify"]["programs"][0]["name"], "chain");
+  EXPECT_EQ(J["verify"]["programs"][0]["type"], Type);
+  EXPECT_EQ(J["verify"]["programs"][0]["verdict"], "pass") << J["verify"].dump();
+}
+
+TEST(ComposeCorpus, ThreeProjectsAndHooksAsOneTcProgram) {
+  if (geteuid() != 0)
+    GTEST_SKIP() << "verifying the composed program needs root (CAP_BPF)";
+  auto C = corpus();
+  if (!C)
+    GTEST_SKIP() << "the corpus is not downloaded (corpus/fetch.sh)";
+  json J = compose("name: chain\nhook: tc\nparts:\n"
+                   "  - file: " + Samples + "/tc-firewall/firewall.bpf.c\n"
+                   "    program: fw_ingress\n"
+                   "  - file: " + C->progs + "/test_xdp.c\n"
+                   "    program: _xdp_tx_iptunnel\n"
+                   "    flags: " + C->flags + "\n"
+                   "  - file: " + Samples + "/l4lb/balancer.bpf.c\n"
+                   "    program: gue_decap_only\n");
+  expectComposed(J, {"tc", "xdp", "xdp"}, "sched_cls");
+}
+
+TEST(ComposeCorpus, ThreeProjectsAndHooksAsOneXdpProgram) {
+  if (geteuid() != 0)
+    GTEST_SKIP() << "verifying the composed program needs root (CAP_BPF)";
+  auto C = corpus();
+  if (!C)
+    GTEST_SKIP() << "the corpus is not downloaded (corpus/fetch.sh)";
+  // The third part is a function of a tc project, called by an xdp harness.
+  json J = compose("name: chain\nhook: xdp\nparts:\n"
+                   "  - file: " + Samples + "/l4lb/balancer.bpf.c\n"
+                   "    program: gue_decap_only\n"
+                   "  - file: " + C->progs + "/test_tc_neigh.c\n"
+                   "    program: tc_chk\n"
+                   "    flags: " + C->flags + "\n"
+                   "  - file: " + Samples + "/tc-firewall/firewall.bpf.c\n"
+                   "    function: parse_packet\n");
+  expectComposed(J, {"xdp", "tc", "xdp"}, "xdp");
+  EXPECT_TRUE(J["parts"][1]["retargeted"].get<bool>());
+  EXPECT_EQ(J["parts"][2]["selection"], "--function parse_packet");
+}
+
+} // namespace
