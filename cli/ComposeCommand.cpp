@@ -9,6 +9,7 @@
 
 #include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/transformer/Compose.h"
+#include "bpfcarve/verifier/DiffRun.h"
 #include "bpfcarve/verifier/ReportFormat.h"
 
 #include <yaml-cpp/yaml.h>
@@ -26,7 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ComposeCliOptions {
-  std::string recipe, output, report, format = "text";
+  std::string recipe, output, report, format = "text", packets = "gen:all";
+  bool noDiffRun = false;
 };
 
 transformer::RecipeLocation at(const std::string &File, const YAML::Node &N) {
@@ -236,7 +238,11 @@ std::string composeJson(const transformer::ComposeResult &R) {
   J["license"] = R.license;
   J["flags"] = R.flags;
   J["verify"] = nlohmann::ordered_json::parse(verifier::reportJson(R.verify));
-  J["diff_run"] = nullptr;
+  if (R.diffRun)
+    J["diff_run"] = nlohmann::ordered_json::parse(verifier::diffRunJson(*R.diffRun));
+  else
+    J["diff_run"] = nullptr;
+  J["diff_run_skipped"] = R.diffRunSkipped;
   return J.dump(2) + "\n";
 }
 
@@ -254,6 +260,7 @@ int runCompose(const ComposeCliOptions &O, const CommandContext &Ctx) {
       if (auto W = toolchain::checkWritable(Out); !W)
         return report(W.failure(), Ctx);
   Recipe->output = O.output;
+  Recipe->packets = O.noDiffRun ? "" : O.packets;
   auto R = transformer::compose(*Recipe);
   if (!R) {
     if (R.failure().kind != FailureKind::Rejected)
@@ -287,6 +294,11 @@ int runCompose(const ComposeCliOptions &O, const CommandContext &Ctx) {
   }
   T << "licence: " << (R->license.empty() ? "(none)" : R->license) << "\n\nverify:\n"
     << verifier::reportText(R->verify);
+  if (R->diffRun)
+    T << "\ndiff-run against the chain of the original parts (" << O.packets << "):\n"
+      << verifier::diffRunText(*R->diffRun);
+  else if (!R->diffRunSkipped.empty())
+    T << "\ndiff-run skipped: " << R->diffRunSkipped << "\n";
   if (int EC = emit(T.str(), Ctx))
     return EC;
   return R->exitCode;
@@ -302,7 +314,11 @@ void addComposeCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("-o", O->output, "output file")->required();
   Sub->add_option("--report", O->report, "write the whole report as JSON");
   Sub->add_option("--format", O->format, "output format")->check(CLI::IsMember({"text", "json"}));
-  Sub->footer("Exit: 0 composed and verified; 1 rejected or refused; 2 bad recipe or input;\n"
+  Sub->add_option("--packets", O->packets,
+                  "frames of the run against the chain of the original parts (pcap or gen:NAME)");
+  Sub->add_flag("--no-diff-run", O->noDiffRun, "skip the run against the original parts");
+  Sub->footer("Exit: 0 composed, verified and behaving as the chain of its parts; 1 rejected,\n"
+              "refused or different; 2 bad recipe or input;\n"
               "3 the kernel cannot do it here; 4 internal error.\n"
               "Examples:\n"
               "  bpfcarve compose edge.yaml -o edge.bpf.c\n"

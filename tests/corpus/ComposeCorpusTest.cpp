@@ -60,6 +60,13 @@ void expectComposed(const json &J, const std::vector<std::string> &Hooks,
   EXPECT_EQ(J["verify"]["programs"][0]["name"], "chain");
   EXPECT_EQ(J["verify"]["programs"][0]["type"], Type);
   EXPECT_EQ(J["verify"]["programs"][0]["verdict"], "pass") << J["verify"].dump();
+  // The composed program behaves as the chain of the original parts on every frame compared,
+  // and at least 90 % of the frames are compared.
+  const json &D = J["diff_run"];
+  ASSERT_TRUE(D.is_object()) << J["diff_run_skipped"];
+  EXPECT_EQ(D["divergent"], 0) << D.dump();
+  EXPECT_GE(D["compared"].get<double>(), 0.9 * D["packets"].get<double>()) << D.dump();
+  EXPECT_NE(D["maps_equal"], false) << D.dump();
 }
 
 TEST(ComposeCorpus, ThreeProjectsAndHooksAsOneTcProgram) {

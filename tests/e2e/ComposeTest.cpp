@@ -115,6 +115,14 @@ TEST(Compose, NamesThatDifferAreRenamedAndIdenticalOnesEmittedOnce) {
   EXPECT_EQ(J["parts"][1]["entry"], "count_b");
   EXPECT_EQ(J["verify"]["programs"][0]["name"], "chain");
   EXPECT_EQ(J["verify"]["programs"][0]["verdict"], "pass");
+  // Against the chain of a's and b's own programs: each part's map holds what it held there.
+  ASSERT_TRUE(J["diff_run"].is_object()) << J["diff_run_skipped"];
+  EXPECT_EQ(J["diff_run"]["divergent"], 0);
+  EXPECT_EQ(J["diff_run"]["maps_equal"], true) << J["diff_run"]["maps"].dump();
+  bool ComparedBStats = false;
+  for (const json &Map : J["diff_run"]["maps"])
+    ComparedBStats |= Map["name"] == "part 2: stats = b_stats" && Map["equal"] == true;
+  EXPECT_TRUE(ComparedBStats) << J["diff_run"]["maps"].dump();
 
   std::string Out = slurp(R.out);
   EXPECT_NE(Out.find("struct b_counter *c = bpf_map_lookup_elem(&b_stats, &k);"),
@@ -223,6 +231,9 @@ TEST(Compose, SamplePartsOfTwoHooksBecomeOneTcProgram) {
   EXPECT_EQ(J["parts"][1]["hook"], "xdp");
   EXPECT_EQ(J["verify"]["programs"][0]["type"], "sched_cls");
   EXPECT_EQ(J["verify"]["programs"][0]["verdict"], "pass");
+  ASSERT_TRUE(J["diff_run"].is_object()) << J["diff_run_skipped"];
+  EXPECT_EQ(J["diff_run"]["divergent"], 0) << J["diff_run"].dump();
+  EXPECT_EQ(J["diff_run"]["hook_a"], "tc -> xdp");
   // tc hands on at TC_ACT_OK and TC_ACT_UNSPEC.
   EXPECT_NE(slurp(Out).find("if (verdict != 0 && verdict != -1)"), std::string::npos);
 }

@@ -153,13 +153,14 @@ def main():
              "name": "decap"}]}
         try:  # jsonschema >= 4.18 resolves references through `referencing`
             from referencing import Registry, Resource
-            registry = Registry().with_resource(verify_schema["$id"],
-                                                Resource.from_contents(verify_schema))
+            registry = Registry().with_resources([
+                (sch["$id"], Resource.from_contents(sch)) for sch in (verify_schema, diff_schema)])
             compose_validator = jsonschema.Draft202012Validator(compose_schema, registry=registry)
         except ImportError:  # Debian 12's 4.10
             compose_validator = jsonschema.Draft202012Validator(
                 compose_schema, resolver=jsonschema.RefResolver.from_schema(
-                    compose_schema, store={verify_schema["$id"]: verify_schema}))
+                    compose_schema, store={verify_schema["$id"]: verify_schema,
+                                           diff_schema["$id"]: diff_schema}))
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "recipe.yaml")
             with open(path, "w") as f:

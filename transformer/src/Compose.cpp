@@ -38,6 +38,8 @@ Failure refuse(const ComposeOptions &O, const RecipeLocation &At, const std::str
 /// One part, carved and retargeted, with the model and name spellings of its text.
 struct Carved {
   const ComposePart *part = nullptr;
+  std::string original;      ///< the carved part before it was retargeted
+  std::string originalEntry; ///< its entry program
   std::string text;
   std::vector<std::string> flags;
   std::string fromHook;
@@ -60,6 +62,8 @@ Result<Carved> carvePart(const ComposePart &P, const ComposeOptions &O, const st
     return X.failure();
   Carved C;
   C.part = &P;
+  C.original = X->text;
+  C.originalEntry = X->entryProgram;
   C.flags = extractor::flagsOfCommand(X->model.flags, P.input.file);
   C.flags.push_back("-I" + OutDir);
   RetargetOptions RO;
@@ -347,6 +351,34 @@ std::string composedEntry(const ComposeOptions &O, const extractor::HarnessHook 
   return S + "\treturn verdict;\n}\n";
 }
 
+/// The composed object against the chain of the parts' carved originals, each compiled with
+/// its own flags in Dir.
+Result<verifier::DiffRunReport> chainDiffRun(const ComposeOptions &O,
+                                             const std::vector<Carved> &Parts, const Merge &M,
+                                             const std::string &Composed, const std::string &Dir) {
+  std::vector<verifier::ChainStage> Stages;
+  for (size_t P = 0; P < Parts.size(); ++P) {
+    const Carved &C = Parts[P];
+    auto Obj = verifier::compileText(C.original, Dir + "/part" + std::to_string(P + 1),
+                                     C.part->name + ".original.c", C.flags);
+    if (!Obj)
+      return Failure::internal("the carved original of part '" + C.part->name +
+                               "' does not compile: " + Obj.failure().message);
+    verifier::ChainStage S;
+    S.object = *Obj;
+    S.program = C.originalEntry;
+    S.type = C.part->selection.kind == extractor::Selection::Kind::Programs ? C.part->type : "";
+    for (const extractor::Map &Map : C.model.maps)
+      if (auto It = M.renames[P].find({NameSpace::Ordinary, Map.name}); It != M.renames[P].end())
+        S.mapNames[Map.name] = It->second;
+    Stages.push_back(std::move(S));
+  }
+  verifier::DiffRunOptions DO;
+  DO.programB = O.name;
+  DO.packets = O.packets;
+  return verifier::diffRunChain(Stages, Composed, DO);
+}
+
 } // namespace
 
 std::vector<long long> continueVerdicts(const std::string &Hook) {
@@ -482,6 +514,17 @@ Result<ComposeResult> compose(const ComposeOptions &O) {
   R.verify = V.take();
   R.verify.object = O.output;
   R.exitCode = verifier::reportExitCode(R.verify);
+  if (R.exitCode != 0 || O.packets.empty())
+    return R;
+  auto D = chainDiffRun(O, Parts, *M, *Obj, Scratch->path());
+  if (!D) {
+    if (D.failure().kind != FailureKind::Environment)
+      return D.failure();
+    R.diffRunSkipped = D.failure().message;
+    return R;
+  }
+  R.diffRun = D.take();
+  R.exitCode = verifier::diffRunExitCode(*R.diffRun);
   return R;
 }
 

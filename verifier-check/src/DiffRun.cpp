@@ -132,30 +132,29 @@ std::string describeMapDifference(const MapContents &A, const MapContents &B) {
   return "equal";
 }
 
-/// Frame I through both sides, counted into Rep. False when only one side ran it: that side's
-/// maps then hold a frame the other never saw.
-bool compareFrame(const Side &A, const Side &B, const Packet &P, size_t I, DiffRunReport &Rep) {
+/// Frame I's outcomes on both sides (HA and HB their hooks), counted into Rep. False when only
+/// one side ran it.
+bool compareOutcomes(const HookProfile &HA, const RunOutcome &RA, const HookProfile &HB,
+                     const RunOutcome &RB, const Packet &P, size_t I, DiffRunReport &Rep) {
   ++Rep.packets;
-  RunOutcome RA = testRunFrame(A.loaded->fd(), *A.hook, P.bytes);
-  RunOutcome RB = testRunFrame(B.loaded->fd(), *B.hook, P.bytes);
   if (!RA.ran || !RB.ran) {
     ++Rep.notComparable;
-    std::string Why = !RA.ran && !RB.ran ? "both: " + explainRunError(*A.hook, RA.err, P.bytes)
-                      : !RA.ran          ? "A: " + explainRunError(*A.hook, RA.err, P.bytes)
-                                         : "B: " + explainRunError(*B.hook, RB.err, P.bytes);
+    std::string Why = !RA.ran && !RB.ran ? "both: " + explainRunError(HA, RA.err, P.bytes)
+                      : !RA.ran          ? "A: " + explainRunError(HA, RA.err, P.bytes)
+                                         : "B: " + explainRunError(HB, RB.err, P.bytes);
     ++Rep.notComparableReasons[Why];
     return RA.ran == RB.ran;
   }
   ++Rep.compared;
-  bool Same = sameVerdict(*A.hook, RA.retval, *B.hook, RB.retval);
+  bool Same = sameVerdict(HA, RA.retval, HB, RB.retval);
   std::optional<size_t> DiffAt;
   std::string Detail;
-  if (Same && packetGoesOn(*A.hook, RA.retval)) {
+  if (Same && packetGoesOn(HA, RA.retval)) {
     std::vector<std::uint8_t> OutA = RA.dataOut, OutB = RB.dataOut;
     Base At = Base::L2;
-    if (A.hook->packetBase != B.hook->packetBase) {
-      OutA = fromOffset(OutA, l3Offset(OutA, A.hook->packetBase));
-      OutB = fromOffset(OutB, l3Offset(OutB, B.hook->packetBase));
+    if (HA.packetBase != HB.packetBase) {
+      OutA = fromOffset(OutA, l3Offset(OutA, HA.packetBase));
+      OutB = fromOffset(OutB, l3Offset(OutB, HB.packetBase));
       At = Base::L3;
     }
     if (auto D = firstDifference(OutA, OutB, At)) {
@@ -163,9 +162,8 @@ bool compareFrame(const Side &A, const Side &B, const Packet &P, size_t I, DiffR
       Detail = describeDifference(OutA, OutB, At);
     }
   } else if (!Same) {
-    Detail = "verdict " + verdictName(*A.hook, RA.retval) + " vs " +
-             verdictName(*B.hook, RB.retval) + " (= " + mapVerdict(*B.hook, RB.retval, *A.hook) +
-             " at " + Rep.hookA + ")";
+    Detail = "verdict " + verdictName(HA, RA.retval) + " vs " + verdictName(HB, RB.retval) +
+             " (= " + mapVerdict(HB, RB.retval, HA) + " at " + std::string(HA.name) + ")";
   }
   if (Same && !DiffAt) {
     ++Rep.matched;
@@ -181,9 +179,9 @@ bool compareFrame(const Side &A, const Side &B, const Packet &P, size_t I, DiffR
     for (const Layer &L : decodeLayers(P.bytes, Base::L2))
       Path += (Path.empty() ? "" : "\n") + L.summary;
     D.layers = Path;
-    D.verdictA = verdictName(*A.hook, RA.retval);
-    D.verdictB = verdictName(*B.hook, RB.retval);
-    D.mappedB = mapVerdict(*B.hook, RB.retval, *A.hook);
+    D.verdictA = verdictName(HA, RA.retval);
+    D.verdictB = verdictName(HB, RB.retval);
+    D.mappedB = mapVerdict(HB, RB.retval, HA);
     D.bytesDifferAt = DiffAt;
     D.detail = Detail;
     Rep.firstDivergence = D;
@@ -191,20 +189,33 @@ bool compareFrame(const Side &A, const Side &B, const Packet &P, size_t I, DiffR
   return true;
 }
 
+/// Frame I through both sides, counted into Rep. False when only one side ran it: that side's
+/// maps then hold a frame the other never saw.
+bool compareFrame(const Side &A, const Side &B, const Packet &P, size_t I, DiffRunReport &Rep) {
+  RunOutcome RA = testRunFrame(A.loaded->fd(), *A.hook, P.bytes);
+  RunOutcome RB = testRunFrame(B.loaded->fd(), *B.hook, P.bytes);
+  return compareOutcomes(*A.hook, RA, *B.hook, RB, P, I, Rep);
+}
+
+/// The helpers of S whose results differ from run to run, noted in Rep.
+void noteNondeterministic(const Side &S, DiffRunReport &Rep) {
+  for (std::uint32_t Id : S.loaded->helperIds())
+    if (std::find(std::begin(NondeterministicHelpers), std::end(NondeterministicHelpers), Id) !=
+        std::end(NondeterministicHelpers)) {
+      std::string Name = std::string(helperName(Id));
+      std::string Entry = S.label + " calls " + (Name.empty() ? std::to_string(Id) : Name);
+      if (std::find(Rep.nondeterministicHelpers.begin(), Rep.nondeterministicHelpers.end(),
+                    Entry) == Rep.nondeterministicHelpers.end())
+        Rep.nondeterministicHelpers.push_back(Entry);
+    }
+}
+
 /// The maps of both sides after every frame ran: compared by name where both have them.
 void compareMaps(const Side &A, const Side &B, DiffRunReport &Rep) {
   Rep.mapsA = dumpMaps(A.loaded->object());
   Rep.mapsB = dumpMaps(B.loaded->object());
   for (const Side *S : {&A, &B})
-    for (std::uint32_t Id : S->loaded->helperIds())
-      if (std::find(std::begin(NondeterministicHelpers), std::end(NondeterministicHelpers), Id) !=
-          std::end(NondeterministicHelpers)) {
-        std::string Name = std::string(helperName(Id));
-        std::string Entry = S->label + " calls " + (Name.empty() ? std::to_string(Id) : Name);
-        if (std::find(Rep.nondeterministicHelpers.begin(), Rep.nondeterministicHelpers.end(),
-                      Entry) == Rep.nondeterministicHelpers.end())
-          Rep.nondeterministicHelpers.push_back(Entry);
-      }
+    noteNondeterministic(*S, Rep);
   bool AllEqual = true;
   for (const auto &[Name, CA] : Rep.mapsA) {
     auto It = Rep.mapsB.find(Name);
@@ -297,6 +308,98 @@ Result<DiffRunReport> diffRunFrames(const std::string &ObjA, const std::string &
     }
   }
   compareMaps(A, B, Rep);
+  return Rep;
+}
+
+namespace {
+
+/// Frame P through the chain: each stage's output frame to the next while the packet goes on.
+RunOutcome runChain(const std::vector<Side> &A, const Packet &P, const HookProfile *&Last) {
+  RunOutcome R;
+  std::vector<std::uint8_t> Frame = P.bytes;
+  for (size_t S = 0; S < A.size(); ++S) {
+    R = testRunFrame(A[S].loaded->fd(), *A[S].hook, Frame);
+    Last = A[S].hook;
+    if (!R.ran || S + 1 == A.size())
+      break;
+    ReturnMeaning M = verdictMeaning(*A[S].hook, R.retval);
+    if (M != ReturnMeaning::Pass && M != ReturnMeaning::Next)
+      break;
+    Frame = R.dataOut;
+  }
+  return R;
+}
+
+/// Each stage's maps against B's under their names there.
+void compareChainMaps(const std::vector<Side> &A, const std::vector<ChainStage> &Stages,
+                      const Side &B, DiffRunReport &Rep) {
+  Rep.mapsB = dumpMaps(B.loaded->object());
+  std::map<std::string, int> Uses;
+  for (size_t S = 0; S < A.size(); ++S)
+    for (const auto &[Name, Contents] : dumpMaps(A[S].loaded->object()))
+      ++Uses[Stages[S].mapNames.count(Name) ? Stages[S].mapNames.at(Name) : Name];
+  bool AllEqual = true;
+  for (size_t S = 0; S < A.size(); ++S) {
+    noteNondeterministic(A[S], Rep);
+    for (const auto &[Name, CA] : dumpMaps(A[S].loaded->object())) {
+      std::string InB = Stages[S].mapNames.count(Name) ? Stages[S].mapNames.at(Name) : Name;
+      std::string Label = "part " + std::to_string(S + 1) + ": " + Name;
+      Rep.mapsA[Label] = CA;
+      auto It = Rep.mapsB.find(InB);
+      if (It == Rep.mapsB.end())
+        continue;
+      if (Name[0] == '.' || Uses[InB] > 1) {
+        Rep.maps.push_back({Label, true,
+                            Name[0] == '.' ? "not compared: each object's global data"
+                                           : "not compared: shared by several parts as " + InB});
+        continue;
+      }
+      MapComparison C{Label + " = " + InB, CA.entries == It->second.entries,
+                      describeMapDifference(CA, It->second)};
+      AllEqual &= C.equal;
+      Rep.maps.push_back(C);
+    }
+  }
+  noteNondeterministic(B, Rep);
+  if (AllEqual || Rep.nondeterministicHelpers.empty())
+    Rep.mapsEqual = AllEqual;
+}
+
+} // namespace
+
+Result<DiffRunReport> diffRunChainFrames(const std::vector<ChainStage> &Stages,
+                                         const std::string &ObjB, const DiffRunOptions &O,
+                                         const std::vector<Packet> &Frames) {
+  if (Stages.empty())
+    return Failure::internal("a chain without parts");
+  std::vector<Side> A;
+  A.reserve(Stages.size());
+  DiffRunReport Rep;
+  for (const ChainStage &St : Stages) {
+    A.push_back(
+        Side{"part " + std::to_string(A.size() + 1), St.object, {}, {}, nullptr, std::nullopt});
+    if (auto R = prepare(A.back(), St.program, St.type); !R)
+      return R.failure();
+    Rep.programA += (Rep.programA.empty() ? "" : " -> ") + A.back().program.name;
+    Rep.hookA += (Rep.hookA.empty() ? "" : " -> ") + std::string(A.back().hook->name);
+  }
+  Side B{"B", ObjB, {}, {}, nullptr, std::nullopt};
+  if (auto R = prepare(B, O.programB, O.typeB); !R)
+    return R.failure();
+  Rep.a = "the chain of " + std::to_string(Stages.size()) + " original parts";
+  Rep.b = ObjB;
+  Rep.programB = B.program.name;
+  Rep.hookB = std::string(B.hook->name);
+  for (size_t I = 0; I < Frames.size(); ++I) {
+    const HookProfile *Last = A.front().hook;
+    RunOutcome RA = runChain(A, Frames[I], Last);
+    RunOutcome RB = testRunFrame(B.loaded->fd(), *B.hook, Frames[I].bytes);
+    if (!compareOutcomes(*Last, RA, *B.hook, RB, Frames[I], I, Rep))
+      ++Rep.oneSidedFrames;
+  }
+  compareChainMaps(A, Stages, B, Rep);
+  if (Rep.oneSidedFrames)
+    Rep.mapsEqual.reset(); // a frame one side ran changed its maps only: reported, not judged
   return Rep;
 }
 

@@ -24,4 +24,12 @@ Result<DiffRunReport> diffRun(const std::string &ObjA, const std::string &ObjB,
   return diffRunFrames(ObjA, ObjB, O, *Packets, Seed);
 }
 
+Result<DiffRunReport> diffRunChain(const std::vector<ChainStage> &A, const std::string &ObjB,
+                                   const DiffRunOptions &O) {
+  auto Packets = loadPackets(O.packets);
+  if (!Packets)
+    return Packets.failure();
+  return diffRunChainFrames(A, ObjB, O, *Packets);
+}
+
 } // namespace bpfcarve::verifier

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "bpfcarve/extractor/Extract.h"
+#include "bpfcarve/verifier/DiffRun.h"
 #include "bpfcarve/verifier/Loader.h"
 
 #include <optional>
@@ -42,6 +43,7 @@ struct ComposeOptions {
   std::vector<ComposePart> parts;
   std::vector<std::string> share; ///< maps the parts share (one definition)
   std::string output;
+  std::string packets = "gen:all"; ///< frames of the chain's differential run; empty: none
   RecipeLocation at; ///< the recipe itself
 };
 
@@ -64,6 +66,9 @@ struct ComposeResult {
   std::string license;
   std::vector<std::string> flags; ///< the output's compile flags
   verifier::ObjectReport verify;
+  /// The composed program against the chain of the original parts (verifier::diffRunChain).
+  std::optional<verifier::DiffRunReport> diffRun;
+  std::string diffRunSkipped; ///< why it did not run
   int exitCode = 0;
 };
 

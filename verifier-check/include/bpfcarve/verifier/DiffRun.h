@@ -73,6 +73,25 @@ Result<DiffRunReport> diffRunFrames(const std::string &ObjA, const std::string &
                                     const std::vector<Packet> &Frames,
                                     const std::optional<MapSeed> &Seed);
 
+/// One original part of a composed program (docs/compose.md): its object and program, and the
+/// names its maps have in the composed object (a map not listed keeps its name).
+struct ChainStage {
+  std::string object, program, type;
+  std::map<std::string, std::string> mapNames;
+};
+/// A is the chain of original parts: a frame runs through each part's own program in turn, the
+/// output frame handed to the next while the verdict lets the packet on (Pass or Next); the
+/// chain's verdict and frame are the last part's that ran. B is the composed program. Maps are
+/// compared part by part under their names in B; a map that several parts share in B is
+/// reported, not compared, and so are the parts' global data sections. The ctx a part leaves
+/// (skb->mark, cb[]) is not handed to the next part of A: where a later part reads what an
+/// earlier one wrote there, the frame diverges.
+Result<DiffRunReport> diffRunChain(const std::vector<ChainStage> &A, const std::string &ObjB,
+                                   const DiffRunOptions &Options);
+/// diffRunChain on frames already read.
+Result<DiffRunReport> diffRunChainFrames(const std::vector<ChainStage> &A, const std::string &ObjB,
+                                         const DiffRunOptions &Options,
+                                         const std::vector<Packet> &Frames);
 std::string diffRunText(const DiffRunReport &R);
 std::string diffRunJson(const DiffRunReport &R);
 /// 1 when behaviour differs (a divergent packet or unequal maps), else 0.
