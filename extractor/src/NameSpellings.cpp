@@ -178,6 +178,8 @@ class Action : public ASTFrontendAction {
 public:
   Action(NameMap &Names, bool &Completed) : Names(Names), Completed(Completed) {}
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI, StringRef) override {
+    // clang's "N warnings generated." goes to the verbose stream: not a line of ours.
+    CI.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>());
     R = std::make_unique<Recorder>(CI.getSourceManager(), Names);
     CI.getPreprocessor().addPPCallbacks(std::make_unique<MacroNames>(*R));
     return std::make_unique<Consumer>(*R, Completed);

@@ -107,3 +107,33 @@ TEST(ComposeCorpus, ThreeProjectsAndHooksAsOneXdpProgram) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(ComposeCorpus, PartsWhoseHeadersConflictAreRefusedNamingTheirIncludes) {
+  // The l4lb sample is written on the UAPI headers, the selftest on vmlinux.h: both define
+  // __kernel_size_t, differently, and no one translation unit can hold both.
+  auto C = corpus();
+  if (!C)
+    GTEST_SKIP() << "the corpus is not downloaded (corpus/fetch.sh)";
+  auto T = toolchain::TempDir::create("bpfcarve-compose");
+  ASSERT_TRUE(static_cast<bool>(T));
+  const std::string Y = T->path() + "/chain.yaml", Out = T->path() + "/chain.bpf.c";
+  std::ofstream(Y) << "name: chain\nhook: xdp\nparts:\n"
+                      "  - file: " + Samples + "/l4lb/balancer.bpf.c\n"
+                      "    program: gue_decap_only\n"
+                      "  - file: " + C->progs + "/for_each_hash_map_elem.c\n"
+                      "    program: test_pkt_access\n"
+                      "    flags: " + C->flags + "\n";
+  auto R = toolchain::runProcess({BPFCARVE_BIN, "compose", Y, "-o", Out, "--no-diff-run"});
+  ASSERT_TRUE(static_cast<bool>(R));
+  EXPECT_EQ(R->exitCode, 2) << R->err;
+  const std::string First = R->err.substr(0, R->err.find('\n'));
+  EXPECT_EQ(First.rfind(Y + ":1:1: error: the parts' headers cannot be compiled together: ", 0), 0u)
+      << First;
+  EXPECT_NE(First.find("part 'gue_decap_only' includes <linux/bpf.h>"), std::string::npos) << First;
+  EXPECT_NE(First.find("part 'test_pkt_access' includes \"vmlinux.h\""), std::string::npos) << First;
+  EXPECT_FALSE(std::filesystem::exists(Out));
+}
+
+} // namespace

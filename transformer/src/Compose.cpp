@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 namespace bpfcarve::transformer {
@@ -351,6 +353,38 @@ std::string composedEntry(const ComposeOptions &O, const extractor::HarnessHook 
   return S + "\treturn verdict;\n}\n";
 }
 
+/// Why the composed text does not compile. An error inside a header is the parts' headers
+/// meeting in one translation unit (a part built on vmlinux.h and one on the UAPI headers both
+/// define __kernel_size_t): refused, naming each part's own #include lines. An error in the
+/// composed text itself is a bug of compose.
+Failure compileFailure(const ComposeOptions &O, const std::vector<Carved> &Parts,
+                       const Failure &Compile) {
+  static const std::regex FirstError(R"(^(\S+):(\d+):(\d+): error: (.*)$)");
+  const std::string Name = std::filesystem::path(O.output).filename().string();
+  std::istringstream In(Compile.details);
+  std::smatch M;
+  for (std::string Line; std::getline(In, Line);) {
+    if (!std::regex_match(Line, M, FirstError))
+      continue;
+    if (std::filesystem::path(M[1].str()).filename() == Name)
+      break;
+    std::string Headers;
+    for (const Carved &C : Parts) {
+      std::string Own;
+      for (const extractor::Include &I : C.model.includes)
+        if (std::filesystem::path(I.from).filename() == C.part->name + ".part.c")
+          Own += (Own.empty() ? "" : " ") + I.spelled;
+      Headers += "; part '" + C.part->name + "' includes " + (Own.empty() ? "nothing" : Own);
+    }
+    return refuse(O, O.at,
+                  "the parts' headers cannot be compiled together: " + M[1].str() + ":" +
+                      M[2].str() + ": " + M[4].str() + Headers);
+  }
+  Failure F = Failure::internal("the composed program does not compile: " + Compile.message);
+  F.details = Compile.details;
+  return F;
+}
+
 /// The composed object against the chain of the parts' carved originals, each compiled with
 /// its own flags in Dir.
 Result<verifier::DiffRunReport> chainDiffRun(const ComposeOptions &O,
@@ -500,12 +534,8 @@ Result<ComposeResult> compose(const ComposeOptions &O) {
     return Scratch.failure();
   auto Obj = verifier::compileText(R.text, Scratch->path(),
                                    std::filesystem::path(O.output).filename().string(), R.flags);
-  if (!Obj) {
-    Failure F =
-        Failure::internal("the composed program does not compile: " + Obj.failure().message);
-    F.details = Obj.failure().details;
-    return F;
-  }
+  if (!Obj)
+    return compileFailure(O, Parts, Obj.failure());
   if (auto W = toolchain::writeFileAtomically(O.output, R.text); !W)
     return W.failure();
   auto V = verifier::verifyObject(*Obj, {O.name, "", nullptr, O.output});
