@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "bpfcarve/toolchain/Process.h"
 #include "bpfcarve/toolchain/TempDir.h"
+#include "bpfcarve/verifier/Compiler.h"
+#include "bpfcarve/verifier/DiffRun.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -236,6 +238,55 @@ TEST(Compose, SamplePartsOfTwoHooksBecomeOneTcProgram) {
   EXPECT_EQ(J["diff_run"]["hook_a"], "tc -> xdp");
   // tc hands on at TC_ACT_OK and TC_ACT_UNSPEC.
   EXPECT_NE(slurp(Out).find("if (verdict != 0 && verdict != -1)"), std::string::npos);
+}
+
+/// An XDP program: Body runs with `unsigned char *d` at the frame and `end` past it.
+std::string xdpProgram(const std::string &Name, const std::string &Body) {
+  return "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n\nSEC(\"xdp\")\nint " + Name +
+         "(struct xdp_md *ctx)\n{\n\tunsigned char *d = (void *)(long)ctx->data;\n"
+         "\tunsigned char *end = (void *)(long)ctx->data_end;\n\n\tif (d + 1 > end)\n"
+         "\t\treturn XDP_PASS;\n" +
+         Body + "}\n\nchar LICENSE[] SEC(\"license\") = \"GPL\";\n";
+}
+
+TEST(ComposeChainRun, TheChainStopsAtAVerdictAndHandsItsOutputFrameOn) {
+  // The run the composed program is proved by: each part's verdict decides whether the next
+  // runs, and the next sees the frame the one before left. B here is not a composition of A,
+  // so that the run has to tell them apart.
+  if (geteuid() != 0)
+    GTEST_SKIP() << "test runs need root (CAP_BPF)";
+  auto T = toolchain::TempDir::create("bpfcarve-chain");
+  ASSERT_TRUE(static_cast<bool>(T));
+  auto build = [&](const std::string &Name, const std::string &Body) {
+    auto O = verifier::compileText(xdpProgram(Name, Body), T->path() + "/" + Name, Name + ".c",
+                                   std::nullopt);
+    EXPECT_TRUE(static_cast<bool>(O)) << (O ? "" : O.failure().message + O.failure().details);
+    return O ? *O : std::string();
+  };
+  const std::string Mark = build("mark", "\td[0] = 0xab;\n\treturn XDP_PASS;\n");
+  const std::string DropMarked =
+      build("drop_marked", "\treturn d[0] == 0xab ? XDP_DROP : XDP_PASS;\n");
+  const std::string Drop = build("drop", "\treturn XDP_DROP;\n");
+  auto chain = [&](std::vector<std::string> Objs, const std::string &B) {
+    std::vector<verifier::ChainStage> Stages;
+    for (const std::string &O : Objs)
+      Stages.push_back({O, "", "", {}});
+    verifier::DiffRunOptions DO;
+    DO.packets = "gen:ipv4";
+    auto R = verifier::diffRunChain(Stages, B, DO);
+    EXPECT_TRUE(static_cast<bool>(R)) << (R ? "" : R.failure().message);
+    return R ? *R : verifier::DiffRunReport{};
+  };
+  // mark -> drop_marked drops what mark passes on: the second part saw the first's output.
+  auto Fed = chain({Mark, DropMarked}, Mark);
+  ASSERT_GT(Fed.compared, 0u);
+  EXPECT_EQ(Fed.divergent, Fed.compared);
+  EXPECT_EQ(chain({Mark, DropMarked}, Drop).divergent, 0u);
+  // drop -> mark stops at the drop: the chain is the drop, whatever comes after.
+  auto Stopped = chain({Drop, Mark}, Drop);
+  EXPECT_EQ(Stopped.divergent, 0u);
+  EXPECT_EQ(Stopped.matched, Stopped.compared);
+  EXPECT_EQ(chain({Drop, Mark}, Mark).divergent, Stopped.compared);
 }
 
 } // namespace
