@@ -325,7 +325,7 @@ void addComposeCommand(CLI::App &App, CommandContext &Ctx) {
               "  bpfcarve compose edge.yaml -o edge.bpf.c --report edge.json --format json\n"
               "A recipe:\n"
               "  name: edge_chain\n"
-              "  hook: xdp\n"
+              "  hook: tc\n"
               "  parts:\n"
               "    - file: fw.bpf.c\n"
               "      program: fw_ingress\n"
