@@ -6,13 +6,12 @@
 #include "bpfcarve/transformer/Pipeline.h"
 #include "bpfcarve/transformer/Retarget.h"
 #include "bpfcarve/verifier/Compiler.h"
+#include "bpfcarve/verifier/HookProfile.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <regex>
 #include <set>
-#include <sstream>
 #include <tuple>
 
 namespace bpfcarve::transformer {
@@ -327,28 +326,34 @@ Result<std::vector<Edit>> entryEdits(const ComposeOptions &O, const Carved &C) {
   return E;
 }
 
-/// The condition under which the composed entry returns a part's verdict (docs/compose.md).
-std::string stopCondition(const std::string &Hook, long long Pass) {
-  if (Hook == "socket")
+/// The condition under which the composed entry returns a part's verdict (docs/compose.md):
+/// any verdict but those the hook profile says let the packet on (Pass, then Next:
+/// TC_ACT_UNSPEC) -- the meaning the chain run of the originals uses too; for a hook whose
+/// verdict is a length (socket filters), 0.
+std::string stopCondition(const verifier::HookProfile &H) {
+  if (H.lengthVerdict)
     return "verdict == 0";
   std::string C;
-  for (long long V : continueVerdicts(Hook))
-    C += std::string(C.empty() ? "" : " && ") + "verdict != " + std::to_string(V);
-  return C.empty() ? "verdict != " + std::to_string(Pass) : C;
+  for (auto Meaning : {verifier::ReturnMeaning::Pass, verifier::ReturnMeaning::Next})
+    for (const verifier::ReturnCode &R : H.returnCodes)
+      if (R.meaning == Meaning)
+        C += std::string(C.empty() ? "" : " && ") + "verdict != " + std::to_string(R.value);
+  return C;
 }
 
 std::string composedEntry(const ComposeOptions &O, const extractor::HarnessHook &H,
+                          const verifier::HookProfile &Profile,
                           const std::vector<std::string> &Calls) {
   std::string Ctx = H.ctxStruct.empty() ? "void *ctx" : "struct " + H.ctxStruct + " *ctx";
   std::string S = "\n/* The composed program: each part in turn while it returns " +
-                  std::string(O.hook == "socket" ? "a non-zero length" : "a continue verdict") +
+                  std::string(Profile.lengthVerdict ? "a non-zero length" : "a continue verdict") +
                   " (docs/compose.md). */\n__attribute__((section(\"" + H.section +
                   "\"), used))\nint " + O.name + "(" + Ctx +
                   ")\n{\n\tint verdict = " + std::to_string(H.passValue) + ";\n";
   for (size_t I = 0; I < Calls.size(); ++I) {
     S += "\n\tverdict = " + Calls[I] + "(ctx);\n";
     if (I + 1 < Calls.size())
-      S += "\tif (" + stopCondition(O.hook, H.passValue) + ")\n\t\treturn verdict;\n";
+      S += "\tif (" + stopCondition(Profile) + ")\n\t\treturn verdict;\n";
   }
   return S + "\treturn verdict;\n}\n";
 }
@@ -359,30 +364,24 @@ std::string composedEntry(const ComposeOptions &O, const extractor::HarnessHook 
 /// composed text itself is a bug of compose.
 Failure compileFailure(const ComposeOptions &O, const std::vector<Carved> &Parts,
                        const Failure &Compile) {
-  static const std::regex FirstError(R"(^(\S+):(\d+):(\d+): error: (.*)$)");
+  // Compile is verifier::failureFromClangOutput's: located at clang's first error.
   const std::string Name = std::filesystem::path(O.output).filename().string();
-  std::istringstream In(Compile.details);
-  std::smatch M;
-  for (std::string Line; std::getline(In, Line);) {
-    if (!std::regex_match(Line, M, FirstError))
-      continue;
-    if (std::filesystem::path(M[1].str()).filename() == Name)
-      break;
-    std::string Headers;
-    for (const Carved &C : Parts) {
-      std::string Own;
-      for (const extractor::Include &I : C.model.includes)
-        if (std::filesystem::path(I.from).filename() == C.part->name + ".part.c")
-          Own += (Own.empty() ? "" : " ") + I.spelled;
-      Headers += "; part '" + C.part->name + "' includes " + (Own.empty() ? "nothing" : Own);
-    }
-    return refuse(O, O.at,
-                  "the parts' headers cannot be compiled together: " + M[1].str() + ":" +
-                      M[2].str() + ": " + M[4].str() + Headers);
+  if (Compile.file.empty() || std::filesystem::path(Compile.file).filename() == Name) {
+    Failure F = Failure::internal("the composed program does not compile: " + Compile.message);
+    F.details = Compile.details;
+    return F;
   }
-  Failure F = Failure::internal("the composed program does not compile: " + Compile.message);
-  F.details = Compile.details;
-  return F;
+  std::string Headers;
+  for (const Carved &C : Parts) {
+    std::string Own;
+    for (const extractor::Include &I : C.model.includes)
+      if (std::filesystem::path(I.from).filename() == C.part->name + ".part.c")
+        Own += (Own.empty() ? "" : " ") + I.spelled;
+    Headers += "; part '" + C.part->name + "' includes " + (Own.empty() ? "nothing" : Own);
+  }
+  return refuse(O, O.at,
+                "the parts' headers cannot be compiled together: " + Compile.file + ":" +
+                    std::to_string(Compile.line) + ": " + Compile.message + Headers);
 }
 
 /// The composed object against the chain of the parts' carved originals, each compiled with
@@ -415,18 +414,6 @@ Result<verifier::DiffRunReport> chainDiffRun(const ComposeOptions &O,
 
 } // namespace
 
-std::vector<long long> continueVerdicts(const std::string &Hook) {
-  if (Hook == "xdp")
-    return {2}; // XDP_PASS
-  if (Hook == "tc")
-    return {0, -1}; // TC_ACT_OK, TC_ACT_UNSPEC
-  if (Hook == "cgroup_skb/ingress" || Hook == "cgroup_skb/egress")
-    return {1}; // allow
-  if (Hook.rfind("lwt_", 0) == 0)
-    return {0}; // BPF_OK
-  return {};
-}
-
 Result<std::string> combinedLicense(const std::vector<std::pair<std::string, std::string>> &Parts) {
   // The kernel's license_is_gpl_compatible(): these strings may use GPL-only helpers.
   static const std::set<std::string> GplOnly = {"GPL", "GPL v2", "GPL and additional rights"};
@@ -454,7 +441,8 @@ Result<ComposeResult> compose(const ComposeOptions &O) {
   auto Hook = harnessHookFor(O.hook);
   if (!Hook)
     return refuse(O, O.at, Hook.failure().message);
-  if (O.hook != "socket" && continueVerdicts(O.hook).empty() && Hook->ctxStruct.empty())
+  const verifier::HookProfile *Profile = verifier::findHook(O.hook);
+  if (!Profile || (!Profile->lengthVerdict && stopCondition(*Profile).empty()))
     return refuse(O, O.at, "compose chains packet hooks; '" + O.hook + "' has no continue verdict");
   const std::string OutDir = toolchain::directoryOf(O.output);
   std::vector<Carved> Parts;
@@ -524,7 +512,7 @@ Result<ComposeResult> compose(const ComposeOptions &O) {
   if (!L)
     return refuse(O, O.at, L.failure().message);
   R.license = *L;
-  R.text += composedEntry(O, *Hook, Calls);
+  R.text += composedEntry(O, *Hook, *Profile, Calls);
   if (!R.license.empty())
     R.text += "\nchar __bpfcarve_license[] __attribute__((section(\"license\"), used)) = \"" +
               R.license + "\";\n";

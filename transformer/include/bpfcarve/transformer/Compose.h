@@ -72,10 +72,6 @@ struct ComposeResult {
   int exitCode = 0;
 };
 
-/// The hook's verdicts that hand a frame on to the next part (docs/compose.md); empty for a
-/// hook compose does not chain.
-std::vector<long long> continueVerdicts(const std::string &Hook);
-
 /// The strictest of the parts' licence strings, or BadInput naming the two that cannot be
 /// combined.
 Result<std::string> combinedLicense(const std::vector<std::pair<std::string, std::string>> &Parts);
