@@ -110,5 +110,17 @@ void addRetargetCommand(CLI::App &App, CommandContext &Ctx);
 void addCarveCommand(CLI::App &App, CommandContext &Ctx);
 void addCorpusCommand(CLI::App &App, CommandContext &Ctx);
 void addComposeCommand(CLI::App &App, CommandContext &Ctx);
+void addCiCommand(CLI::App &App, CommandContext &Ctx);
+
+} // namespace bpfcarve::cli
+
+namespace bpfcarve::transformer {
+struct ComposeOptions;
+}
+
+namespace bpfcarve::cli {
+/// A compose recipe read and checked (docs/compose.md): every mistake is BadInput at the
+/// YAML's file:line before anything is carved.
+Result<transformer::ComposeOptions> readRecipe(const std::string &File, const CommandContext &Ctx);
 
 } // namespace bpfcarve::cli

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Command.h"
+#include "YamlInput.h"
 
 #include "bpfcarve/toolchain/OutputFile.h"
 #include "bpfcarve/transformer/Compose.h"
@@ -32,59 +33,17 @@ struct ComposeCliOptions {
 };
 
 transformer::RecipeLocation at(const std::string &File, const YAML::Node &N) {
-  YAML::Mark M = N.Mark();
-  if (M.is_null())
-    return {File, 1, 1};
-  return {File, static_cast<unsigned>(M.line + 1), static_cast<unsigned>(M.column + 1)};
+  yaml::Location L = yaml::at(File, N);
+  return {L.file, L.line, L.column};
 }
 
 Failure bad(const transformer::RecipeLocation &L, const std::string &Message) {
   return Failure::badInput(Message, L.file, L.line, L.column);
 }
 
-/// BadInput at the first key of Map that is not one of Allowed.
-Result<bool> onlyKeys(const std::string &File, const YAML::Node &Map,
-                      const std::set<std::string> &Allowed, const std::string &What) {
-  for (const auto &KV : Map) {
-    std::string K = KV.first.Scalar();
-    if (!KV.first.IsScalar() || !Allowed.count(K)) {
-      std::string List;
-      for (const std::string &A : Allowed)
-        List += (List.empty() ? "" : ", ") + A;
-      return bad(at(File, KV.first),
-                 "unknown key '" + K + "' in " + What + " (keys: " + List + ")");
-    }
-  }
-  return true;
-}
-
-Result<std::string> scalar(const std::string &File, const YAML::Node &Map, const std::string &Key,
-                           bool Required) {
-  YAML::Node N = Map[Key];
-  if (!N) {
-    if (Required)
-      return bad(at(File, Map), "missing key '" + Key + "'");
-    return std::string();
-  }
-  if (!N.IsScalar() || N.Scalar().empty())
-    return bad(at(File, N), "'" + Key + "' must be a non-empty string");
-  return N.Scalar();
-}
-
-bool isIdentifier(const std::string &S) {
-  if (S.empty() || std::isdigit(static_cast<unsigned char>(S[0])))
-    return false;
-  return std::all_of(S.begin(), S.end(), [](char C) {
-    return std::isalnum(static_cast<unsigned char>(C)) || C == '_';
-  });
-}
-
-/// A path of the recipe, relative to the recipe's directory.
-std::string besideRecipe(const std::string &Recipe, const std::string &P) {
-  if (fs::path(P).is_absolute())
-    return P;
-  return (fs::path(Recipe).parent_path() / P).lexically_normal().string();
-}
+using yaml::isIdentifier;
+using yaml::onlyKeys;
+using yaml::scalar;
 
 Result<transformer::ComposePart> readPart(const std::string &File, const YAML::Node &N,
                                           size_t Index, const CommandContext &Ctx) {
@@ -113,7 +72,7 @@ Result<transformer::ComposePart> readPart(const std::string &File, const YAML::N
   auto Path = scalar(File, N, "file", true);
   if (!Path)
     return Path.failure();
-  std::string Source = besideRecipe(File, *Path);
+  std::string Source = yaml::beside(File, *Path);
   if (auto Ok = extractor::checkSourceFile(Source); !Ok)
     return bad(at(File, N["file"]), Ok.failure().message);
   if (!Sel[2].empty() && Sel[2].find(':') == std::string::npos)
@@ -140,7 +99,7 @@ Result<transformer::ComposePart> readPart(const std::string &File, const YAML::N
   if (!DB)
     return DB.failure();
   if (!DB->empty())
-    P.input.buildDir = besideRecipe(File, *DB);
+    P.input.buildDir = yaml::beside(File, *DB);
   auto Type = scalar(File, N, "type", false);
   auto Name = scalar(File, N, "name", false);
   if (!Type || !Name)
@@ -156,18 +115,13 @@ Result<transformer::ComposePart> readPart(const std::string &File, const YAML::N
   return P;
 }
 
+} // namespace
+
 Result<transformer::ComposeOptions> readRecipe(const std::string &File, const CommandContext &Ctx) {
-  auto Text = toolchain::readWholeFile(File);
-  if (!Text)
-    return Failure::badInput(Text.failure().message, File);
-  YAML::Node Root;
-  try {
-    Root = YAML::Load(*Text);
-  } catch (const YAML::Exception &E) {
-    return bad(
-        {File, static_cast<unsigned>(E.mark.line + 1), static_cast<unsigned>(E.mark.column + 1)},
-        "YAML: " + E.msg);
-  }
+  auto Loaded = yaml::load(File);
+  if (!Loaded)
+    return Loaded.failure();
+  YAML::Node Root = *Loaded;
   if (!Root.IsMap())
     return bad(at(File, Root), "a recipe is a mapping with name:, hook: and parts:");
   if (auto K = onlyKeys(File, Root, {"name", "hook", "direction", "allow_approx", "parts", "share"},
@@ -220,6 +174,8 @@ Result<transformer::ComposeOptions> readRecipe(const std::string &File, const Co
   }
   return O;
 }
+
+namespace {
 
 std::string composeJson(const transformer::ComposeResult &R) {
   nlohmann::ordered_json J;

@@ -47,6 +47,7 @@ int run(int argc, char **argv) {
   cli::addCarveCommand(App, Ctx);
   cli::addCorpusCommand(App, Ctx);
   cli::addComposeCommand(App, Ctx);
+  cli::addCiCommand(App, Ctx);
   cli::addVerifyCommand(App, Ctx);
   cli::addDiffRunCommand(App, Ctx);
   cli::addProbeCommand(App, Ctx);

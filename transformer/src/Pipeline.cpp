@@ -165,7 +165,8 @@ Result<extractor::ExtractResult> extractStage(const CarveOptions &O, const Stage
       return H.failure();
     E.harness = *H;
   }
-  auto Ex = extractor::extract(O.input, O.selection, E, O.output);
+  auto Ex = O.model ? extractor::extractFromModel(*O.model, O.input, O.selection, E, O.output)
+                    : extractor::extract(O.input, O.selection, E, O.output);
   if (!Ex)
     return Ex.failure();
   if (auto W = Stages.write(stage::Slice, Ex->text); !W)
@@ -208,13 +209,15 @@ Result<CarveResult> carve(const CarveOptions &O) {
     return Ex.failure();
   Res.extract = Ex.take();
   const extractor::ExtractResult &X = Res.extract;
+  const extractor::ProgramModel &Model = O.model ? *O.model : X.model;
 
   // The carved slice stands where it is written: its "..." includes are spelt for -o's
   // directory (EmitOptions::outputDir), which the compiles of its copies elsewhere search.
   const std::string OutDir = toolchain::directoryOf(O.output);
   std::string SliceName = OutDir + "/" + fs::path(O.input.file).stem().string() + ".carved.c";
-  std::vector<std::string> Flags = extractor::flagsOfCommand(X.model.flags, O.input.file);
+  std::vector<std::string> Flags = extractor::flagsOfCommand(Model.flags, O.input.file);
   Flags.push_back("-I" + OutDir);
+  Res.flags = Flags;
 
   std::string Final = X.text;
   if (!O.to.empty()) {
@@ -230,7 +233,7 @@ Result<CarveResult> carve(const CarveOptions &O) {
     // points into the input); a harness exists only in the carved slice, which is parsed.
     Result<RetargetResult> R = Failure::internal("not retargeted");
     if (O.selection.kind == extractor::Selection::Kind::Programs) {
-      R = retarget(X.model, O.input, RO);
+      R = retarget(Model, O.input, RO);
     } else {
       extractor::ParseOptions SP;
       SP.file = SliceName;

@@ -189,6 +189,8 @@ int run(const std::string &JobDir) {
     VO.program = O.at("program").get<std::string>();
     VO.type = O.at("type").get<std::string>();
     VO.source = O.at("source").get<std::string>();
+    for (const json &G : O.value("globals", json::array()))
+      VO.globals.emplace_back(G.at(0).get<std::string>(), G.at(1).get<std::string>());
     VO.packets = Job.contains("packets") ? &Packets : nullptr;
     std::string Path = O.at("path").get<std::string>();
     if (!Path.empty() && Path[0] != '/')

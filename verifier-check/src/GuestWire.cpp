@@ -89,11 +89,16 @@ std::string jobJson(const GuestJob &Job, const std::vector<std::string> &GuestPa
                      {"seed_name", D.seedPath}};
   }
   J["objects"] = json::array();
-  for (size_t I = 0; I < Job.objects.size(); ++I)
+  for (size_t I = 0; I < Job.objects.size(); ++I) {
+    json Globals = json::array();
+    for (const auto &[Name, Value] : Job.objects[I].globals)
+      Globals.push_back({Name, Value});
     J["objects"].push_back({{"path", GuestPaths[I]},
                             {"source", Job.objects[I].source},
                             {"program", Job.objects[I].program},
-                            {"type", Job.objects[I].type}});
+                            {"type", Job.objects[I].type},
+                            {"globals", Globals}});
+  }
   if (Job.packets) {
     J["packets"] = json::array();
     for (const Packet &P : *Job.packets)

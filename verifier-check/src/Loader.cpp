@@ -1,5 +1,6 @@
 //===- Loader.cpp - load BPF programs through the kernel verifier ---------===//
 #include "bpfcarve/verifier/Loader.h"
+#include "Globals.h"
 #include "LineInfo.h"
 #include "bpfcarve/toolchain/Names.h"
 #include "bpfcarve/verifier/HookProfile.h"
@@ -390,6 +391,8 @@ Result<LoadedProgram> loadProgram(const std::string &Path, const ObjectProgram &
         L.LoaderSized.push_back(std::string(bpf_map__name(M)) + " (max_entries " +
                                 std::to_string(Size) + ")");
     }
+    if (auto G = setGlobals(L.Obj, Options.globals, Path); !G)
+      return G.failure();
     bpf_program__set_log_buf(Target, LogBuf.data(), LogBuf.size());
     bpf_program__set_log_level(Target, Options.logLevel);
     const char *TypeName = libbpf_bpf_prog_type_str(bpf_program__type(Target));
@@ -498,6 +501,7 @@ Result<ObjectReport> verifyObject(const std::string &Path, const VerifyOptions &
     LoadOptions LO;
     LO.type = Options.type;
     LO.alsoLoad = Info->slotPrograms;
+    LO.globals = Options.globals;
     auto Stats = loadProgram(Path, P, LO);
     if (!Stats)
       return Stats.failure();

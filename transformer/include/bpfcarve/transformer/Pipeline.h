@@ -42,6 +42,9 @@ struct CarveOptions {
   /// A directory that receives every intermediate (docs/cli.md, carve --keep-stages); empty:
   /// none. Stages are written as they finish, so a run that stops shows how far it got.
   std::string keepStages;
+  /// The model of `input` when the caller built it already (ci: one parse per input and flag
+  /// set, however many jobs carve from it); null: carve parses the input itself.
+  const extractor::ProgramModel *model = nullptr;
 };
 
 struct CarveResult {
@@ -51,6 +54,7 @@ struct CarveResult {
   std::optional<verifier::DiffRunReport> diffRun;
   std::string diffRunSkipped; ///< why the differential run could not run on this machine
   int exitCode = 0;           ///< verify's, raised by the differential run's
+  std::vector<std::string> flags; ///< the output's compile flags (as verify compiled it)
 };
 
 /// The whole carve. Bad packets or seed are bad input before anything is written. A retarget

@@ -51,6 +51,7 @@ struct GuestObject {
   std::string source;  ///< what reports call it (the .c it came from)
   std::string program; ///< VerifyOptions::program
   std::string type;    ///< VerifyOptions::type
+  GlobalValues globals; ///< VerifyOptions::globals
 };
 
 /// `diff-run --kernel K`: both programs run in the guest on the host's frames.

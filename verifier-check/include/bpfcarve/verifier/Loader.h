@@ -47,11 +47,17 @@ Result<ObjectInfo> readObject(const std::string &Path);
 /// selects all. Unknown or ambiguous names are BadInput.
 Result<std::vector<ObjectProgram>> selectPrograms(const ObjectInfo &Info, const std::string &Name);
 
+/// Values for global variables, written into the object's data sections before the load
+/// (`ci`'s `set:`, veristat -G): (name, value), the value an integer, true/false or an enum
+/// constant's name.
+using GlobalValues = std::vector<std::pair<std::string, std::string>>;
+
 struct LoadOptions {
   std::string type;     ///< hook (libbpf section name such as "xdp", "tc") overriding SEC()
   unsigned logLevel = 4; ///< 4 = statistics only; 5 = instruction trace + statistics
   size_t logSize = 1u << 16;
   std::vector<std::string> alsoLoad; ///< further programs to load (prog-array slot targets)
+  GlobalValues globals;              ///< written before the load (setGlobals)
 };
 
 /// One program loaded (or refused) by the kernel, with everything it said.
@@ -117,6 +123,7 @@ struct VerifyOptions {
   const std::vector<Packet> *packets = nullptr; ///< run these through every passing program
   /// What messages call the object: the C file it was compiled from; empty: its path.
   std::string source;
+  GlobalValues globals; ///< written into every load of the object (LoadOptions::globals)
 };
 
 struct ObjectReport {
