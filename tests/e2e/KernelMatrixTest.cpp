@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <sys/wait.h>
 #include <thread>
@@ -438,6 +439,51 @@ TEST_F(KernelMatrix, AVerifierFailureOn61HasItsSourceLine) {
   EXPECT_GT(Host["error"]["line"].get<int>(), 0);
   EXPECT_EQ(Old["error"]["line"], Host["error"]["line"]) << Old.dump();
   EXPECT_EQ(Old["error"]["file"], Host["error"]["file"]);
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(KernelMatrix, CiBootsEachKernelOncePerRunForEveryJobAndConfiguration) {
+  // Three jobs on host and 6.1 — a verify in two define configurations, a verify of a program 6.1
+  // refuses, a carve — and one job on the host only: 6.1 boots once for all of them.
+  auto T = toolchain::TempDir::create("bpfcarve-ci-kernels");
+  ASSERT_TRUE(static_cast<bool>(T));
+  const std::string Jobs = T->path() + "/jobs.yaml";
+  std::ofstream(Jobs) << "kernels: [host, 6.1]\njobs:\n"
+                         "  - name: portable\n    verify:\n      file: " + Inputs + "portable.c\n"
+                         "      defines: [[], [-DUNUSED]]\n"
+                         "  - name: iter\n    verify: {file: " + Inputs + "iter_num.c}\n"
+                         "  - name: decap\n    carve:\n      file: " BPFCARVE_SOURCE_DIR
+                         "/bpf-samples/l4lb/balancer.bpf.c\n      program: gue_decap_only\n"
+                         "  - name: host-only\n    verify:\n      file: " + Inputs +
+                         "portable.c\n      kernels: [host]\n";
+  Outcome R = bpfcarve({"-v", "ci", Jobs, "--format", "json"});
+  EXPECT_EQ(R.code, 1) << R.err; // iter_num's open-coded iterator is not in 6.1
+  ASSERT_TRUE(R.report.is_object()) << R.out;
+  const json &C = R.report["counts"];
+  EXPECT_EQ(C["boots"], 1) << C.dump();
+  EXPECT_EQ(C["booted"], json::array({"6.1"}));
+  EXPECT_NE(R.err.find("booted 1 kernels"), std::string::npos) << R.err;
+  std::map<std::string, std::string> Verdicts; // job|configuration|kernel -> verdict
+  for (const json &Row : R.report["results"])
+    if (Row["program"] != "(diff-run)")
+      Verdicts[Row["job"].get<std::string>() + "|" + Row["configuration"].get<std::string>() +
+               "|" + Row["kernel"].get<std::string>()] = Row["verdict"];
+  EXPECT_EQ(Verdicts, (std::map<std::string, std::string>{{"portable|default|host", "pass"},
+                                                          {"portable|-DUNUSED|host", "pass"},
+                                                          {"portable|default|6.1", "pass"},
+                                                          {"portable|-DUNUSED|6.1", "pass"},
+                                                          {"iter|default|host", "pass"},
+                                                          {"iter|default|6.1", "fail"},
+                                                          {"decap|default|host", "pass"},
+                                                          {"decap|default|6.1", "pass"},
+                                                          {"host-only|default|host", "pass"}}));
+  bool Release61 = false;
+  for (const json &K : R.report["kernels"])
+    Release61 |= K["name"] == "6.1" && K["release"].get<std::string>().rfind("6.1.", 0) == 0;
+  EXPECT_TRUE(Release61) << R.report["kernels"].dump();
 }
 
 } // namespace
