@@ -200,16 +200,20 @@ std::string reportText(const RunResult &R, const std::vector<Change> &Changes) {
       << C.kernel << ": " << C.reason << "\n";
   if (!Changes.empty())
     T << "\n";
-  char Line[512];
-  std::snprintf(Line, sizeof Line, "%-20s %-26s %-8s %-24s %-8s %8s\n", "JOB", "CONFIGURATION",
-                "KERNEL", "PROGRAM", "VERDICT", "INSNS");
-  T << Line;
-  for (const Row &X : R.rows) {
-    std::snprintf(Line, sizeof Line, "%-20s %-26s %-8s %-24s %-8s %8s\n", X.job.c_str(),
-                  X.configuration.c_str(), X.kernel.c_str(),
-                  X.program.empty() ? "-" : X.program.c_str(), X.verdict.c_str(),
-                  insnsText(X).c_str());
-    T << Line;
+  // Columns as wide as their widest cell.
+  std::vector<std::vector<std::string>> Cells = {
+      {"JOB", "CONFIGURATION", "KERNEL", "PROGRAM", "VERDICT", "INSNS"}};
+  for (const Row &X : R.rows)
+    Cells.push_back({X.job, X.configuration, X.kernel, X.program.empty() ? "-" : X.program,
+                     X.verdict, insnsText(X)});
+  std::vector<size_t> Width(6, 0);
+  for (const auto &C : Cells)
+    for (size_t I = 0; I < C.size(); ++I)
+      Width[I] = std::max(Width[I], C[I].size());
+  for (const auto &C : Cells) {
+    for (size_t I = 0; I + 1 < C.size(); ++I)
+      T << C[I] << std::string(Width[I] - C[I].size() + 2, ' ');
+    T << std::string(Width[5] - C[5].size(), ' ') << C[5] << "\n";
   }
   bool Any = false;
   for (const Row &X : R.rows)

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 #include <unistd.h>
 
 using nlohmann::json;
@@ -134,6 +135,61 @@ TEST(ComposeCorpus, PartsWhoseHeadersConflictAreRefusedNamingTheirIncludes) {
   EXPECT_NE(First.find("part 'gue_decap_only' includes <linux/bpf.h>"), std::string::npos) << First;
   EXPECT_NE(First.find("part 'test_pkt_access' includes \"vmlinux.h\""), std::string::npos) << First;
   EXPECT_FALSE(std::filesystem::exists(Out));
+}
+
+} // namespace
+
+namespace {
+
+TEST(CiCorpus, AJobFileOverSamplesAndTheCorpusVerifiesCarvesAndComposesThemAll) {
+  // Issue 17: `bpfcarve ci` on a job file that composes and verifies parts of bpf-samples/ and
+  // of the public corpus, with the corpus's own flags.
+  if (geteuid() != 0)
+    GTEST_SKIP() << "verifying needs root (CAP_BPF)";
+  auto C = corpus();
+  if (!C)
+    GTEST_SKIP() << "the corpus is not downloaded (corpus/fetch.sh)";
+  auto T = toolchain::TempDir::create("bpfcarve-ci-corpus");
+  ASSERT_TRUE(static_cast<bool>(T));
+  const std::string D = T->path();
+  std::ofstream(D + "/chain.yaml") << "name: chain\nhook: tc\nparts:\n"
+                                      "  - file: " + Samples + "/tc-firewall/firewall.bpf.c\n"
+                                      "    program: fw_ingress\n"
+                                      "  - file: " + C->progs + "/test_xdp.c\n"
+                                      "    program: _xdp_tx_iptunnel\n"
+                                      "    flags: " + C->flags + "\n"
+                                      "  - file: " + Samples + "/l4lb/balancer.bpf.c\n"
+                                      "    program: gue_decap_only\n";
+  std::ofstream(D + "/jobs.yaml") << "jobs:\n"
+                                     "  - name: xdp-tunnel\n    verify:\n"
+                                     "      file: " + C->progs + "/test_xdp.c\n"
+                                     "      flags: " + C->flags + "\n"
+                                     "  - name: tunnel-at-tc\n    carve:\n"
+                                     "      file: " + C->progs + "/test_xdp.c\n"
+                                     "      program: _xdp_tx_iptunnel\n      to: tc\n"
+                                     "      flags: " + C->flags + "\n"
+                                     "  - name: l4lb\n    verify:\n"
+                                     "      file: " + Samples + "/l4lb/balancer.bpf.c\n"
+                                     "  - name: chain\n    compose: chain.yaml\n";
+  auto R = toolchain::runProcess({BPFCARVE_BIN, "-v", "ci", D + "/jobs.yaml", "--format", "json",
+                                  "--sarif", D + "/ci.sarif"});
+  ASSERT_TRUE(static_cast<bool>(R));
+  EXPECT_EQ(R->exitCode, 0) << R->err;
+  json J = json::parse(R->out, nullptr, false);
+  ASSERT_TRUE(J.is_object()) << R->out;
+  std::set<std::string> Jobs;
+  for (const json &Row : J["results"]) {
+    Jobs.insert(Row["job"].get<std::string>());
+    EXPECT_EQ(Row["verdict"], "pass") << Row.dump();
+    if (Row.contains("diff_run"))
+      EXPECT_EQ(Row["diff_run"]["divergent"], 0) << Row.dump();
+  }
+  EXPECT_EQ(Jobs, (std::set<std::string>{"xdp-tunnel", "tunnel-at-tc", "l4lb", "chain"}));
+  // test_xdp.c is parsed once for the carve and the composed part (the same flags), the
+  // samples once each.
+  EXPECT_EQ(J["counts"]["parses"], 3) << J["counts"].dump();
+  json S = json::parse(std::ifstream(D + "/ci.sarif"), nullptr, false);
+  EXPECT_TRUE(S["runs"][0]["results"].empty()) << S.dump();
 }
 
 } // namespace

@@ -244,8 +244,13 @@ TEST_F(Ci, EachInputIsParsedAndCompiledOncePerFlagSet) {
   if (!root())
     GTEST_SKIP() << "verifying needs root (CAP_BPF)";
   const std::string Lb = Samples + "/l4lb/balancer.bpf.c";
-  // Three carves of the balancer under its default flags and one with a define: two parses.
-  // Two verifies of the firewall under one flag set: one compile, besides the four results'.
+  // Three carves of the balancer under its default flags and one with a define, and a compose
+  // of the balancer and the firewall: three parses (the balancer twice, the firewall once).
+  // Two verifies of the firewall under one flag set: one compile, besides the five results'.
+  write(D + "/edge.yaml", "name: edge\nhook: tc\nparts:\n"
+                          "  - file: " + Samples + "/tc-firewall/firewall.bpf.c\n"
+                          "    program: fw_ingress\n"
+                          "  - file: " + Lb + "\n    program: gue_decap_only\n");
   write(D + "/jobs.yaml",
         "jobs:\n"
         "  - name: decap\n    carve: {file: " + Lb + ", program: gue_decap_only}\n"
@@ -256,15 +261,16 @@ TEST_F(Ci, EachInputIsParsedAndCompiledOncePerFlagSet) {
         " defines: [[-DLB_DEBUG]]}\n"
         "  - name: fw\n    verify: {file: " + Samples + "/tc-firewall/firewall.bpf.c}\n"
         "  - name: fw-ingress\n    verify: {file: " + Samples + "/tc-firewall/firewall.bpf.c,"
-        " program: fw_ingress}\n");
+        " program: fw_ingress}\n"
+        "  - name: edge\n    compose: {recipe: edge.yaml, diff_run: false}\n");
   Outcome R = ci({"-v", "ci", D + "/jobs.yaml", "--format", "json"});
   ASSERT_EQ(R.code, 0) << R.err;
   json C = json::parse(R.out)["counts"];
-  EXPECT_EQ(C["jobs"], 6);
-  EXPECT_EQ(C["parses"], 2) << C.dump();
-  EXPECT_EQ(C["compiles"], 5) << C.dump();
+  EXPECT_EQ(C["jobs"], 7);
+  EXPECT_EQ(C["parses"], 3) << C.dump();
+  EXPECT_EQ(C["compiles"], 6) << C.dump();
   EXPECT_EQ(C["boots"], 0);
-  EXPECT_NE(R.err.find("parsed 2 inputs, compiled 5 objects, booted 0 kernels"),
+  EXPECT_NE(R.err.find("parsed 3 inputs, compiled 6 objects, booted 0 kernels"),
             std::string::npos)
       << R.err;
 }

@@ -58,14 +58,23 @@ Result<Carved> carvePart(const ComposePart &P, const ComposeOptions &O, const st
       return H.failure();
     E.harness = *H;
   }
-  auto X = extractor::extract(P.input, P.selection, E, O.output);
+  const extractor::ProgramModel *Given = nullptr;
+  if (O.models) {
+    auto M = O.models(P.input);
+    if (!M)
+      return M.failure();
+    Given = *M;
+  }
+  auto X = Given ? extractor::extractFromModel(*Given, P.input, P.selection, E, O.output)
+                 : extractor::extract(P.input, P.selection, E, O.output);
   if (!X)
     return X.failure();
+  const extractor::ProgramModel &InputModel = Given ? *Given : X->model;
   Carved C;
   C.part = &P;
   C.original = X->text;
   C.originalEntry = X->entryProgram;
-  C.flags = extractor::flagsOfCommand(X->model.flags, P.input.file);
+  C.flags = extractor::flagsOfCommand(InputModel.flags, P.input.file);
   C.flags.push_back("-I" + OutDir);
   RetargetOptions RO;
   RO.program = X->entryProgram;
@@ -77,7 +86,7 @@ Result<Carved> carvePart(const ComposePart &P, const ComposeOptions &O, const st
   const std::string PartFile = OutDir + "/" + P.name + ".part.c";
   Result<RetargetResult> R = Failure::internal("not retargeted");
   if (P.selection.kind == extractor::Selection::Kind::Programs) {
-    R = retarget(X->model, P.input, RO);
+    R = retarget(InputModel, P.input, RO);
   } else {
     extractor::ParseOptions SP;
     SP.file = PartFile;

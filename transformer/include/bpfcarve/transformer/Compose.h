@@ -15,6 +15,7 @@
 #include "bpfcarve/verifier/DiffRun.h"
 #include "bpfcarve/verifier/Loader.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ struct ComposeOptions {
   std::string output;
   std::string packets = "gen:all"; ///< frames of the chain's differential run; empty: none
   RecipeLocation at; ///< the recipe itself
+  /// The model of a part's input when the caller keeps them (ci: one parse per input and flag
+  /// set across all its jobs); empty: each part's input is parsed here.
+  std::function<Result<const extractor::ProgramModel *>(const extractor::ParseOptions &)> models;
 };
 
 struct ComposedPart {
