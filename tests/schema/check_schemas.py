@@ -174,8 +174,50 @@ def main():
             except (jsonschema.ValidationError, json.JSONDecodeError) as e:
                 print(f"FAIL compose: {e} {r.stderr[:300]}")
                 failures += 1
+        # ci: a job file (JSON is YAML) against the job-file schema, its report against the
+        # report schema (whose diff-run rows refer to diff-run's).
+        jobs_schema = load(os.path.join(src, "docs/schemas/ci-jobs.schema.json"))
+        ci_schema = load(os.path.join(src, "docs/schemas/ci.schema.json"))
+        for sch in (jobs_schema, ci_schema):
+            jsonschema.Draft202012Validator.check_schema(sch)
+        try:
+            from referencing import Registry, Resource
+            ci_validator = jsonschema.Draft202012Validator(ci_schema, registry=Registry(
+            ).with_resources([(diff_schema["$id"], Resource.from_contents(diff_schema))]))
+        except ImportError:
+            ci_validator = jsonschema.Draft202012Validator(
+                ci_schema, resolver=jsonschema.RefResolver.from_schema(
+                    ci_schema, store={diff_schema["$id"]: diff_schema}))
+        with tempfile.TemporaryDirectory() as tmp:
+            recipe_path = os.path.join(tmp, "recipe.yaml")
+            with open(recipe_path, "w") as f:
+                json.dump(recipe, f)
+            balancer = os.path.join(samples, "l4lb/balancer.bpf.c")
+            jobs = {"jobs": [
+                {"name": "lb", "verify": {"file": balancer, "defines": [[], ["-DLB_DEBUG"]],
+                                          "set": {"max_ring_probes": [2, 8]}}},
+                {"name": "decap", "carve": {"file": balancer, "program": "gue_decap_only",
+                                            "to": "tc"}},
+                {"name": "chain", "compose": "recipe.yaml"}]}
+            path = os.path.join(tmp, "jobs.yaml")
+            with open(path, "w") as f:
+                json.dump(jobs, f)
+            first = os.path.join(tmp, "first.json")
+            subprocess.run([args.bpfcarve, "ci", path, "--report", first], capture_output=True)
+            r = subprocess.run([args.bpfcarve, "ci", path, "--format", "json", "--baseline", first],
+                               capture_output=True, text=True)
+            try:
+                jsonschema.validate(jobs, jobs_schema, cls=jsonschema.Draft202012Validator)
+                report = json.loads(r.stdout)
+                ci_validator.validate(report)
+                if not report["results"]:
+                    raise jsonschema.ValidationError("no results")
+                checked += 2
+            except (jsonschema.ValidationError, json.JSONDecodeError) as e:
+                print(f"FAIL ci: {e} {r.stderr[:300]}")
+                failures += 1
     else:
-        print("verify, diff-run and compose outputs not checked: not root (loading needs CAP_BPF)")
+        print("verify, diff-run, compose and ci outputs not checked: not root (loading needs CAP_BPF)")
 
     manifest_schema = load(os.path.join(src, "docs/schemas/corpus-manifest.schema.json"))
     jsonschema.Draft202012Validator.check_schema(manifest_schema)
