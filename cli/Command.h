@@ -111,6 +111,8 @@ void addCarveCommand(CLI::App &App, CommandContext &Ctx);
 void addCorpusCommand(CLI::App &App, CommandContext &Ctx);
 void addComposeCommand(CLI::App &App, CommandContext &Ctx);
 void addCiCommand(CLI::App &App, CommandContext &Ctx);
+/// Hidden: the man pages and bash completion, generated from the other commands' definitions.
+void addGenerateDocsCommand(CLI::App &App, CommandContext &Ctx);
 
 } // namespace bpfcarve::cli
 

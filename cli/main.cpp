@@ -48,6 +48,7 @@ int run(int argc, char **argv) {
   cli::addCorpusCommand(App, Ctx);
   cli::addComposeCommand(App, Ctx);
   cli::addCiCommand(App, Ctx);
+  cli::addGenerateDocsCommand(App, Ctx);
   cli::addVerifyCommand(App, Ctx);
   cli::addDiffRunCommand(App, Ctx);
   cli::addProbeCommand(App, Ctx);
