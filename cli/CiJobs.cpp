@@ -222,9 +222,9 @@ Result<bool> readComposeJob(const std::string &File, const YAML::Node &N, Job &J
   } else {
     if (!N.IsMap())
       return bad(at(File, N), "compose: is a recipe path, or a mapping with recipe:");
-    if (auto K =
-            yaml::onlyKeys(File, N, {"recipe", "kernels", "set", "packets", "output", "diff_run"},
-                           "a compose job");
+    if (auto K = yaml::onlyKeys(
+            File, N, {"recipe", "kernels", "set", "packets", "maps", "output", "diff_run"},
+            "a compose job");
         !K)
       return K.failure();
     auto R = yaml::scalar(File, N, "recipe", true);
@@ -235,6 +235,13 @@ Result<bool> readComposeJob(const std::string &File, const YAML::Node &N, Job &J
       return P.failure();
     else if (!P->empty())
       J.packets = P->rfind("gen:", 0) == 0 ? *P : yaml::beside(File, *P);
+    if (auto M = yaml::scalar(File, N, "maps", false); !M)
+      return M.failure();
+    else if (!M->empty())
+      J.seed = yaml::beside(File, *M);
+    if (!J.seed.empty())
+      if (auto S = verifier::readMapSeed(J.seed); !S)
+        return bad(at(File, N["maps"]), S.failure().message);
     if (auto O = yaml::scalar(File, N, "output", false); !O)
       return O.failure();
     else if (!O->empty())

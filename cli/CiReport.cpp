@@ -2,6 +2,7 @@
 #include "CiJobs.h"
 
 #include "bpfcarve/verifier/DiffRun.h"
+#include "bpfcarve/verifier/ReportFormat.h"
 
 #include <nlohmann/json.hpp>
 
@@ -311,17 +312,7 @@ std::string reportSarif(const RunResult &R, const std::vector<Change> &Changes) 
                                       C.configuration + ", kernel " + C.kernel + ")"}}},
                        {"locations", Location(X ? X->source : C.job, 0)}});
   }
-  ordered_json Sarif = {
-      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-      {"version", "2.1.0"},
-      {"runs", ordered_json::array({{{"tool",
-                                      {{"driver",
-                                        {{"name", "bpfcarve"},
-                                         {"informationUri", "https://bpfcarve.dev"},
-                                         {"version", "0.1.0"},
-                                         {"rules", Rules}}}}},
-                                     {"results", Results}}})}};
-  return Sarif.dump(2) + "\n";
+  return verifier::sarifLog(Rules, Results);
 }
 
 } // namespace bpfcarve::cli::ci

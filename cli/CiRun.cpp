@@ -295,6 +295,7 @@ private:
       return Recipe.failure();
     Recipe->output = resultPath(J, A, Recipe->name);
     Recipe->packets = J.diffRun ? J.packets : "";
+    Recipe->seed = J.seed;
     Recipe->models = [this](const extractor::ParseOptions &P) { return modelOf(P); };
     auto R = transformer::compose(*Recipe);
     if (!R)

@@ -28,7 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ComposeCliOptions {
-  std::string recipe, output, report, format = "text", packets = "gen:all";
+  std::string recipe, output, report, format = "text", packets = "gen:all", seed;
   bool noDiffRun = false;
 };
 
@@ -217,6 +217,7 @@ int runCompose(const ComposeCliOptions &O, const CommandContext &Ctx) {
         return report(W.failure(), Ctx);
   Recipe->output = O.output;
   Recipe->packets = O.noDiffRun ? "" : O.packets;
+  Recipe->seed = O.seed;
   auto R = transformer::compose(*Recipe);
   if (!R) {
     if (R.failure().kind != FailureKind::Rejected)
@@ -272,6 +273,9 @@ void addComposeCommand(CLI::App &App, CommandContext &Ctx) {
   Sub->add_option("--format", O->format, "output format")->check(CLI::IsMember({"text", "json"}));
   Sub->add_option("--packets", O->packets,
                   "frames of the run against the chain of the original parts (pcap or gen:NAME)");
+  Sub->add_option("--maps", O->seed,
+                  "SEED.json written into the maps of both sides of that run (maps named as in "
+                  "the composed program: a renamed one as <part>_<map>)");
   Sub->add_flag("--no-diff-run", O->noDiffRun, "skip the run against the original parts");
   Sub->footer("Exit: 0 composed, verified and behaving as the chain of its parts; 1 rejected,\n"
               "refused or different; 2 bad recipe or input;\n"

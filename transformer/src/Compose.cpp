@@ -7,6 +7,7 @@
 #include "bpfcarve/transformer/Retarget.h"
 #include "bpfcarve/verifier/Compiler.h"
 #include "bpfcarve/verifier/HookProfile.h"
+#include "bpfcarve/verifier/MapState.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -418,6 +419,7 @@ Result<verifier::DiffRunReport> chainDiffRun(const ComposeOptions &O,
   verifier::DiffRunOptions DO;
   DO.programB = O.name;
   DO.packets = O.packets;
+  DO.seedPath = O.seed;
   return verifier::diffRunChain(Stages, Composed, DO);
 }
 
@@ -447,6 +449,10 @@ Result<std::string> combinedLicense(const std::vector<std::pair<std::string, std
 }
 
 Result<ComposeResult> compose(const ComposeOptions &O) {
+  // A bad seed is bad input before anything is carved or written.
+  if (!O.seed.empty() && !O.packets.empty())
+    if (auto S = verifier::readMapSeed(O.seed); !S)
+      return S.failure();
   auto Hook = harnessHookFor(O.hook);
   if (!Hook)
     return refuse(O, O.at, Hook.failure().message);

@@ -6,6 +6,7 @@
 #include "bpfcarve/verifier/Packets.h"
 #include "bpfcarve/verifier/TestRun.h"
 
+#include <bpf/libbpf.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -317,8 +318,9 @@ namespace {
 RunOutcome runChain(const std::vector<Side> &A, const Packet &P, const HookProfile *&Last) {
   RunOutcome R;
   std::vector<std::uint8_t> Frame = P.bytes;
+  SkbCarry Carry; // an skb part's mark, priority and cb[] reach the next skb part
   for (size_t S = 0; S < A.size(); ++S) {
-    R = testRunFrame(A[S].loaded->fd(), *A[S].hook, Frame);
+    R = testRunFrame(A[S].loaded->fd(), *A[S].hook, Frame, &Carry);
     Last = A[S].hook;
     if (!R.ran || S + 1 == A.size())
       break;
@@ -367,9 +369,38 @@ void compareChainMaps(const std::vector<Side> &A, const std::vector<ChainStage> 
 
 } // namespace
 
+namespace {
+/// Seed, which names maps as B does, written into B and into every part under its own names.
+Result<bool> seedChain(const std::vector<Side> &A, const std::vector<ChainStage> &Stages,
+                       const Side &B, const MapSeed &Seed) {
+  auto InB = applyMapSeed(B.loaded->object(), Seed);
+  if (!InB)
+    return InB.failure();
+  for (const auto &[Name, Entries] : Seed.maps)
+    if (std::find(InB->begin(), InB->end(), Name) == InB->end())
+      return Failure::badInput("map seed '" + Seed.path + "' names map '" + Name +
+                               "', which the composed program does not have");
+  for (size_t S = 0; S < A.size(); ++S) {
+    MapSeed Part{Seed.path, {}};
+    bpf_map *M;
+    bpf_object__for_each_map(M, A[S].loaded->object()) {
+      std::string Name = bpf_map__name(M);
+      auto Renamed = Stages[S].mapNames.find(Name);
+      auto It = Seed.maps.find(Renamed != Stages[S].mapNames.end() ? Renamed->second : Name);
+      if (It != Seed.maps.end())
+        Part.maps[Name] = It->second;
+    }
+    if (auto R = applyMapSeed(A[S].loaded->object(), Part); !R)
+      return R.failure();
+  }
+  return true;
+}
+} // namespace
+
 Result<DiffRunReport> diffRunChainFrames(const std::vector<ChainStage> &Stages,
                                          const std::string &ObjB, const DiffRunOptions &O,
-                                         const std::vector<Packet> &Frames) {
+                                         const std::vector<Packet> &Frames,
+                                         const std::optional<MapSeed> &Seed) {
   if (Stages.empty())
     return Failure::internal("a chain without parts");
   std::vector<Side> A;
@@ -390,6 +421,9 @@ Result<DiffRunReport> diffRunChainFrames(const std::vector<ChainStage> &Stages,
   Rep.b = ObjB;
   Rep.programB = B.program.name;
   Rep.hookB = std::string(B.hook->name);
+  if (Seed)
+    if (auto R = seedChain(A, Stages, B, *Seed); !R)
+      return R.failure();
   for (size_t I = 0; I < Frames.size(); ++I) {
     const HookProfile *Last = A.front().hook;
     RunOutcome RA = runChain(A, Frames[I], Last);

@@ -29,7 +29,14 @@ Result<DiffRunReport> diffRunChain(const std::vector<ChainStage> &A, const std::
   auto Packets = loadPackets(O.packets);
   if (!Packets)
     return Packets.failure();
-  return diffRunChainFrames(A, ObjB, O, *Packets);
+  std::optional<MapSeed> Seed;
+  if (!O.seedPath.empty()) {
+    auto S = readMapSeed(O.seedPath);
+    if (!S)
+      return S.failure();
+    Seed = S.take();
+  }
+  return diffRunChainFrames(A, ObjB, O, *Packets, Seed);
 }
 
 } // namespace bpfcarve::verifier

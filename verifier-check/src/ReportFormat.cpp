@@ -183,6 +183,20 @@ std::string reportJson(const ObjectReport &R) {
   return J.dump(2) + "\n";
 }
 
+std::string sarifLog(const ordered_json &Rules, const ordered_json &Results) {
+  ordered_json Sarif = {
+      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+      {"version", "2.1.0"},
+      {"runs", ordered_json::array({{{"tool",
+                                      {{"driver",
+                                        {{"name", "bpfcarve"},
+                                         {"informationUri", "https://bpfcarve.dev"},
+                                         {"version", "0.1.0"},
+                                         {"rules", Rules}}}}},
+                                     {"results", Results}}})}};
+  return Sarif.dump(2) + "\n";
+}
+
 namespace {
 
 struct SarifItem {
@@ -222,17 +236,7 @@ std::string sarif(const std::vector<SarifItem> &Items) {
     Result["locations"] = ordered_json::array({Loc});
     Results.push_back(Result);
   }
-  ordered_json Sarif = {
-      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-      {"version", "2.1.0"},
-      {"runs", ordered_json::array({{{"tool",
-                                      {{"driver",
-                                        {{"name", "bpfcarve"},
-                                         {"informationUri", "https://bpfcarve.dev"},
-                                         {"version", "0.1.0"},
-                                         {"rules", Rules}}}}},
-                                     {"results", Results}}})}};
-  return Sarif.dump(2) + "\n";
+  return sarifLog(Rules, Results);
 }
 
 /// The entries' programs ordered input by input, program by program, then kernel by kernel, so a

@@ -9,8 +9,8 @@
 
 namespace bpfcarve::verifier {
 
-RunOutcome testRunFrame(int ProgFd, const HookProfile &Hook,
-                        const std::vector<std::uint8_t> &Frame) {
+RunOutcome testRunFrame(int ProgFd, const HookProfile &Hook, const std::vector<std::uint8_t> &Frame,
+                        SkbCarry *Carry) {
   RunOutcome R;
   // Output can grow (adjust_head/tail push headers, ICMP replies): room for a full page more.
   R.dataOut.resize(Frame.size() + 4096);
@@ -34,8 +34,18 @@ RunOutcome testRunFrame(int ProgFd, const HookProfile &Hook,
   } else if (Hook.ctxStruct == "__sk_buff") {
     SkbCtx.ifindex = 1;
     SkbCtx.ingress_ifindex = 1;
+    if (Carry) {
+      SkbCtx.mark = Carry->mark;
+      SkbCtx.priority = Carry->priority;
+      std::memcpy(SkbCtx.cb, Carry->cb, sizeof SkbCtx.cb);
+    }
     Opts.ctx_in = &SkbCtx;
     Opts.ctx_size_in = sizeof SkbCtx;
+  }
+  __sk_buff SkbOut{};
+  if (Carry && Hook.ctxStruct == "__sk_buff") {
+    Opts.ctx_out = &SkbOut;
+    Opts.ctx_size_out = sizeof SkbOut;
   }
   int Err = bpf_prog_test_run_opts(ProgFd, &Opts);
   if (Err != 0) {
@@ -45,6 +55,11 @@ RunOutcome testRunFrame(int ProgFd, const HookProfile &Hook,
   }
   R.ran = true;
   R.retval = static_cast<std::int32_t>(Opts.retval);
+  if (Opts.ctx_out) {
+    Carry->mark = SkbOut.mark;
+    Carry->priority = SkbOut.priority;
+    std::memcpy(Carry->cb, SkbOut.cb, sizeof SkbOut.cb);
+  }
   R.dataOut.resize(Opts.data_size_out);
   return R;
 }

@@ -45,6 +45,9 @@ struct ComposeOptions {
   std::vector<std::string> share; ///< maps the parts share (one definition)
   std::string output;
   std::string packets = "gen:all"; ///< frames of the chain's differential run; empty: none
+  /// Map seed of the chain's differential run (names as the composed program has them); empty:
+  /// the maps start empty.
+  std::string seed;
   RecipeLocation at; ///< the recipe itself
   /// The model of a part's input when the caller keeps them (ci: one parse per input and flag
   /// set across all its jobs); empty: each part's input is parsed here.

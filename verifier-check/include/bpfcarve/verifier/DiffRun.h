@@ -83,15 +83,17 @@ struct ChainStage {
 /// output frame handed to the next while the verdict lets the packet on (Pass or Next); the
 /// chain's verdict and frame are the last part's that ran. B is the composed program. Maps are
 /// compared part by part under their names in B; a map that several parts share in B is
-/// reported, not compared, and so are the parts' global data sections. The ctx a part leaves
-/// (skb->mark, cb[]) is not handed to the next part of A: where a later part reads what an
-/// earlier one wrote there, the frame diverges.
+/// reported, not compared, and so are the parts' global data sections. What an skb part leaves
+/// in its ctx that the test run gives back (skb->mark, priority, cb[]) is handed to the next skb
+/// part of A, across XDP parts between them, as the composed program's one skb carries it.
 Result<DiffRunReport> diffRunChain(const std::vector<ChainStage> &A, const std::string &ObjB,
                                    const DiffRunOptions &Options);
-/// diffRunChain on frames already read.
+/// diffRunChain on frames already read. Seed (Options.seedPath, read) names maps as B does: B's
+/// maps get it as they are, each part's map the entries of its name in B (mapNames).
 Result<DiffRunReport> diffRunChainFrames(const std::vector<ChainStage> &A, const std::string &ObjB,
                                          const DiffRunOptions &Options,
-                                         const std::vector<Packet> &Frames);
+                                         const std::vector<Packet> &Frames,
+                                         const std::optional<MapSeed> &Seed = std::nullopt);
 std::string diffRunText(const DiffRunReport &R);
 std::string diffRunJson(const DiffRunReport &R);
 /// 1 when behaviour differs (a divergent packet or unequal maps), else 0.

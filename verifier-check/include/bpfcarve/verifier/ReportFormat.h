@@ -3,11 +3,16 @@
 
 #include "bpfcarve/verifier/Loader.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace bpfcarve::verifier {
+
+/// A SARIF 2.1.0 log of one run of bpfcarve with these rules and results (verify's and ci's).
+std::string sarifLog(const nlohmann::ordered_json &Rules, const nlohmann::ordered_json &Results);
 
 /// veristat-like table: one row per program, then one line per failure with its location.
 std::string reportText(const ObjectReport &R);

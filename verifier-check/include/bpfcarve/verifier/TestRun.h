@@ -20,8 +20,16 @@ struct RunOutcome {
 /// hooks (hooks.md §6): the frame arrives on ifindex 1 (lo) at XDP and at every skb hook
 /// (`ingress_ifindex` = `ifindex` = 1), so a program reading its ingress interface sees the same
 /// value wherever it runs.
-RunOutcome testRunFrame(int ProgFd, const HookProfile &Hook,
-                        const std::vector<std::uint8_t> &Frame);
+/// What an skb program leaves in its ctx for the next program on the same packet, as far as
+/// BPF_PROG_TEST_RUN takes it in and gives it back: mark, priority and cb[].
+struct SkbCarry {
+  std::uint32_t mark = 0, priority = 0;
+  std::uint32_t cb[5] = {};
+};
+/// With Carry at an skb hook, the frame starts with Carry's fields and Carry receives what the
+/// program left there (compose's chain of parts: one part's skb->mark is the next one's).
+RunOutcome testRunFrame(int ProgFd, const HookProfile &Hook, const std::vector<std::uint8_t> &Frame,
+                        SkbCarry *Carry = nullptr);
 
 /// The return code's name at this hook ("XDP_PASS"), or the number.
 std::string verdictName(const HookProfile &Hook, std::int64_t Retval);
