@@ -157,11 +157,13 @@ Result<bool> readCommon(const std::string &File, const YAML::Node &N, Job &J) {
 /// verify: and carve: bodies.
 Result<bool> readInputJob(const std::string &File, const YAML::Node &N, Job &J) {
   const bool Carve = J.kind == JobKind::Carve;
-  std::set<std::string> Keys = {"file",    "program", "type", "flags", "compile_commands",
-                                "kernels", "defines", "set"};
+  std::set<std::string> Keys = {"file",    "program", "type", "flags",  "compile_commands",
+                                "kernels", "defines", "set",  "packets"};
   if (Carve)
-    Keys.insert({"function", "lines", "map", "to", "direction", "allow_approx", "packets", "maps",
-                 "output", "diff_run"});
+    Keys.insert({"function", "lines", "map", "to", "direction", "allow_approx", "maps", "output",
+                 "diff_run"});
+  else
+    J.packets.clear(); // verify test-runs only when asked
   if (auto K = yaml::onlyKeys(File, N, Keys, std::string("a ") + kindName(J.kind) + " job"); !K)
     return K.failure();
   auto Path = yaml::scalar(File, N, "file", true);
@@ -181,6 +183,12 @@ Result<bool> readInputJob(const std::string &File, const YAML::Node &N, Job &J) 
     if (!V)
       return V.failure();
     *Fields[I] = *V;
+  }
+  if (!Carve && !J.packets.empty()) {
+    if (J.packets.rfind("gen:", 0) != 0)
+      J.packets = yaml::beside(File, J.packets);
+    if (auto P = verifier::loadPackets(J.packets); !P)
+      return bad(at(File, N["packets"]), P.failure().message);
   }
   if (Carve) {
     int Given = !J.functions.empty() + !J.programs.empty() + !J.lines.empty() + !J.map.empty();

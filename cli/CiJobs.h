@@ -29,6 +29,8 @@ struct Job {
   yaml::Location at; ///< the job's mapping, where its errors point
   std::string file;  ///< verify and carve: the input; compose: the recipe
   std::string functions, programs, lines, map; ///< carve's selection (verify: program)
+  /// carve and compose: the differential run's frames; verify: the frames every passing program
+  /// is test-run on ("" none).
   std::string to, type, direction = "ingress", packets = "gen:all", seed, output;
   bool allowApprox = false, diffRun = true;
   std::optional<std::vector<std::string>> flags; ///< `flags:`; nullopt: compile_commands/defaults
@@ -64,6 +66,8 @@ struct Row {
   /// carve with --to and compose: the differential run's frames (compared, matched, divergent).
   std::optional<verifier::DiffRunReport> diffRun;
   std::string diffRunSkipped;
+  /// A verify job's `packets:`: what BPF_PROG_TEST_RUN did with them on this kernel.
+  std::optional<verifier::TestRunSummary> testRun;
 };
 
 /// What the run counted (`-v`; the JSON's "counts"): parses of inputs, compiles, boots.

@@ -18,6 +18,7 @@
 #include "bpfcarve/verifier/Compiler.h"
 #include "bpfcarve/verifier/Guest.h"
 #include "bpfcarve/verifier/Kernels.h"
+#include "bpfcarve/verifier/Packets.h"
 
 #include <filesystem>
 #include <fstream>
@@ -331,6 +332,7 @@ private:
     for (const verifier::ProgramReport &P : Report.programs) {
       Row R = Base;
       R.program = P.name;
+      R.testRun = P.testRun;
       R.verdict = P.verdict;
       R.insns = P.stats.insnsProcessed;
       if (P.error) {
@@ -385,7 +387,8 @@ private:
           continue;
         }
         ++Counted.loads;
-        auto Report = verifier::verifyObject(A.object, {A.program, A.type, nullptr, A.source, Set});
+        auto Report =
+            verifier::verifyObject(A.object, {A.program, A.type, framesOf(J), A.source, Set});
         if (!Report)
           errorRow(Base, Report.failure());
         else
@@ -407,12 +410,31 @@ private:
         continue;
       }
       for (const verifier::GlobalValues &Set : F.jobs[A.job].sets) {
-        GJ.objects.push_back({A.object, A.source, A.program, A.type, Set});
+        GJ.objects.push_back({A.object, A.source, A.program, A.type, Set, {}});
         Pairs.emplace_back(&A, &Set);
       }
     }
     if (Pairs.empty())
       return;
+    // One boot for all: the frames of every job's packets: one after the other, each object
+    // test-run on its own job's range of them.
+    std::vector<verifier::Packet> AllFrames;
+    std::map<std::string, std::pair<size_t, size_t>> Ranges;
+    for (size_t I = 0; I < Pairs.size(); ++I) {
+      const Job &J = F.jobs[Pairs[I].first->job];
+      const std::vector<verifier::Packet> *Frames = framesOf(J);
+      if (!Frames) {
+        GJ.objects[I].packetRange = std::pair<size_t, size_t>{0, 0};
+        continue;
+      }
+      if (!Ranges.count(J.packets)) {
+        Ranges[J.packets] = {AllFrames.size(), Frames->size()};
+        AllFrames.insert(AllFrames.end(), Frames->begin(), Frames->end());
+      }
+      GJ.objects[I].packetRange = Ranges[J.packets];
+    }
+    if (!AllFrames.empty())
+      GJ.packets = &AllFrames;
     if (Ctx.verbose)
       std::cerr << "bpfcarve: ci: booting " << K.name << " for " << Pairs.size() << " objects\n";
     ++Counted.boots;
@@ -433,6 +455,19 @@ private:
       Out.releases.emplace_back(K.name, Run->release);
   }
 
+  /// A verify job's frames, read once per spec for the run; null when it test-runs nothing.
+  const std::vector<verifier::Packet> *framesOf(const Job &J) {
+    if (J.kind != JobKind::Verify || J.packets.empty())
+      return nullptr;
+    auto It = Frames.find(J.packets);
+    if (It == Frames.end()) {
+      auto Loaded = verifier::loadPackets(J.packets); // read at the job file's check already
+      It = Frames.emplace(J.packets, Loaded ? Loaded.take() : std::vector<verifier::Packet>{})
+               .first;
+    }
+    return &It->second;
+  }
+
   void failEverywhere(const std::string &Kernel, const Failure &Fail) {
     for (const Artifact &A : Artifacts)
       if (runsOn(A, Kernel))
@@ -447,6 +482,7 @@ private:
   RunResult Out;
   std::vector<Artifact> Artifacts;
   std::map<std::string, Result<std::string>> Objects;
+  std::map<std::string, std::vector<verifier::Packet>> Frames;
   std::map<std::string, std::unique_ptr<Result<extractor::ProgramModel>>> Models;
   unsigned Results = 0;
 };

@@ -16,6 +16,10 @@
 # tool) - one line "sources: skipped: <reason>" on stderr, tests treat it as a skip; 2 bad usage;
 # 1 anything else. Progress goes to stderr; stdout stays empty.
 set -euo pipefail
+# Every pipe's reader reads to the end (no `awk ... exit`, no early `head` on a long producer):
+# with pipefail, a producer killed by SIGPIPE would end the script with 141 now and then (a
+# large `apt-cache showsrc` record did, as a failed test). An unexpected failure names its line.
+trap 'printf "sources: error: line %s: %s exited %s\n" "$LINENO" "$BASH_COMMAND" "$?" >&2' ERR
 
 # package | members of its upstream tarball (globs)
 readonly PROJECTS=(
@@ -51,7 +55,7 @@ flock 9
 
 # The archive the machine uses for its Debian release: a deb-src line for it.
 archive=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 2>/dev/null |
-  awk '$2 !~ /-(security|updates|backports)$/ && $3 == "main" { print $1, $2; exit }')
+  awk '!found && $2 !~ /-(security|updates|backports)$/ && $3 == "main" { print $1, $2; found = 1 }')
 mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$DEST/dl"
 if [ -n "$archive" ]; then
   set -- $archive
@@ -79,7 +83,7 @@ for entry in "${PROJECTS[@]}"; do
       fetched_lists=1
     fi
     version=$(apt-cache "${APT_OPTS[@]}" showsrc "$pkg" 2>/dev/null |
-      awk '/^Version:/ { print $2; exit }')
+      awk '/^Version:/ && !found { print $2; found = 1 }')
     [ -n "$version" ] || skip "no source package $pkg in $(cat "$APT/sources.list")"
     say "downloading source package $pkg $version"
     (cd "$DEST/dl" && apt-get "${APT_OPTS[@]}" source --download-only "$pkg=$version" \
@@ -87,7 +91,7 @@ for entry in "${PROJECTS[@]}"; do
       skip "apt-get source $pkg failed: $(tail -1 "$DEST/dl/$pkg.err")"
     upstream=${version#*:}
     upstream=${upstream%-*}
-    tarball=$(ls "$DEST/dl/${pkg}_${upstream}.orig.tar."* 2>/dev/null | head -1)
+    tarball=$(ls "$DEST/dl/${pkg}_${upstream}.orig.tar."* 2>/dev/null | head -1 || true)
     [ -n "$tarball" ] || die "no upstream tarball for $pkg $version in $DEST/dl"
     scratch=$(mktemp -d "$DEST/.unpack.XXXXXX")
     # shellcheck disable=SC2086 # members are globs for tar
@@ -111,10 +115,10 @@ headers_stamp=$DEST/linux-headers/.bpfcarve-extracted
 if [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ]; then
   if [ ! -f "$headers_stamp" ]; then
     arch_pkg=$(apt-cache depends linux-headers-amd64 2>/dev/null |
-      awk '$1 == "Depends:" && $2 ~ /^linux-headers-.*-amd64$/ { print $2; exit }')
+      awk '!found && $1 == "Depends:" && $2 ~ /^linux-headers-.*-amd64$/ { print $2; found = 1 }')
     common_pkg=$(apt-cache depends "$arch_pkg" 2>/dev/null |
-      awk '$1 == "Depends:" && $2 ~ /^linux-headers-.*-common$/ { print $2; exit }')
-    version=$(apt-cache show "$arch_pkg" 2>/dev/null | awk '/^Version:/ { print $2; exit }')
+      awk '!found && $1 == "Depends:" && $2 ~ /^linux-headers-.*-common$/ { print $2; found = 1 }')
+    version=$(apt-cache show "$arch_pkg" 2>/dev/null | awk '/^Version:/ && !found { print $2; found = 1 }')
     if [ -n "$arch_pkg" ] && [ -n "$common_pkg" ] && [ -n "$version" ]; then
       say "downloading $arch_pkg and $common_pkg $version"
       scratch=$(mktemp -d "$DEST/.unpack.XXXXXX")

@@ -453,7 +453,7 @@ TEST_F(KernelMatrix, CiBootsEachKernelOncePerRunForEveryJobAndConfiguration) {
   const std::string Jobs = T->path() + "/jobs.yaml";
   std::ofstream(Jobs) << "kernels: [host, 6.1]\njobs:\n"
                          "  - name: portable\n    verify:\n      file: " + Inputs + "portable.c\n"
-                         "      defines: [[], [-DUNUSED]]\n"
+                         "      defines: [[], [-DUNUSED]]\n      packets: gen:ipv4\n"
                          "  - name: iter\n    verify: {file: " + Inputs + "iter_num.c}\n"
                          "  - name: decap\n    carve:\n      file: " BPFCARVE_SOURCE_DIR
                          "/bpf-samples/l4lb/balancer.bpf.c\n      program: gue_decap_only\n"
@@ -480,6 +480,17 @@ TEST_F(KernelMatrix, CiBootsEachKernelOncePerRunForEveryJobAndConfiguration) {
                                                           {"decap|default|host", "pass"},
                                                           {"decap|default|6.1", "pass"},
                                                           {"host-only|default|host", "pass"}}));
+  // Each job's own frames reach the guest: portable's are test-run there as on the host, the
+  // other jobs' programs are test-run nowhere.
+  for (const json &Row : R.report["results"]) {
+    if (Row["job"] == "portable") {
+      ASSERT_TRUE(Row.contains("test_run")) << Row.dump();
+      EXPECT_GT(Row["test_run"]["packets"].get<int>(), 0);
+      EXPECT_EQ(Row["test_run"]["verdicts"].size(), 1u) << Row.dump();
+    } else {
+      EXPECT_FALSE(Row.contains("test_run")) << Row.dump();
+    }
+  }
   bool Release61 = false;
   for (const json &K : R.report["kernels"])
     Release61 |= K["name"] == "6.1" && K["release"].get<std::string>().rfind("6.1.", 0) == 0;

@@ -192,6 +192,15 @@ int run(const std::string &JobDir) {
     for (const json &G : O.value("globals", json::array()))
       VO.globals.emplace_back(G.at(0).get<std::string>(), G.at(1).get<std::string>());
     VO.packets = Job.contains("packets") ? &Packets : nullptr;
+    // A range of the job's frames for this object (ci: each job's own --packets).
+    std::vector<verifier::Packet> Range;
+    if (VO.packets && O.contains("packet_range")) {
+      const size_t From = O["packet_range"].at(0).get<size_t>();
+      const size_t Count = O["packet_range"].at(1).get<size_t>();
+      for (size_t I = From; I < From + Count && I < Packets.size(); ++I)
+        Range.push_back(Packets[I]);
+      VO.packets = Count ? &Range : nullptr;
+    }
     std::string Path = O.at("path").get<std::string>();
     if (!Path.empty() && Path[0] != '/')
       Path = JobDir + "/" + Path;

@@ -98,6 +98,8 @@ std::string jobJson(const GuestJob &Job, const std::vector<std::string> &GuestPa
                             {"program", Job.objects[I].program},
                             {"type", Job.objects[I].type},
                             {"globals", Globals}});
+    if (const auto &Range = Job.objects[I].packetRange)
+      J["objects"].back()["packet_range"] = {Range->first, Range->second};
   }
   if (Job.packets) {
     J["packets"] = json::array();

@@ -52,6 +52,9 @@ struct GuestObject {
   std::string program; ///< VerifyOptions::program
   std::string type;    ///< VerifyOptions::type
   GlobalValues globals; ///< VerifyOptions::globals
+  /// The frames of GuestJob::packets this object is test-run on: (first, count), count 0 for
+  /// none; nullopt: all of them.
+  std::optional<std::pair<std::size_t, std::size_t>> packetRange;
 };
 
 /// `diff-run --kernel K`: both programs run in the guest on the host's frames.
