@@ -202,6 +202,8 @@ Result<bool> readInputJob(const std::string &File, const YAML::Node &N, Job &J) 
     for (auto [Key, Field] : {std::pair{"maps", &J.seed}, {"output", &J.output}})
       if (!Field->empty())
         *Field = yaml::beside(File, *Field);
+    if (auto R = refuseOutputsOverInput({J.output}, J.file); !R)
+      return bad(at(File, N["output"]), R.failure().message);
     if (!J.seed.empty())
       if (auto S = verifier::readMapSeed(J.seed); !S)
         return bad(at(File, N["maps"]), S.failure().message);
@@ -263,8 +265,17 @@ Result<bool> readComposeJob(const std::string &File, const YAML::Node &N, Job &J
   if (!std::filesystem::is_regular_file(J.file))
     return bad(at(File, N.IsScalar() ? N : N["recipe"]), "no such recipe: '" + J.file + "'");
   // The recipe is checked now, so its mistakes stop the run before any job starts.
-  if (auto R = readRecipe(J.file, Ctx); !R)
+  auto R = readRecipe(J.file, Ctx);
+  if (!R)
     return R.failure();
+  for (const std::string &Input : [&] {
+         std::vector<std::string> In{J.file};
+         for (const transformer::ComposePart &P : R->parts)
+           In.push_back(P.input.file);
+         return In;
+       }())
+    if (auto Over = refuseOutputsOverInput({J.output}, Input); !Over)
+      return bad(at(File, N["output"]), Over.failure().message);
   if (auto P = verifier::loadPackets(J.packets); !P)
     return bad(at(File, N), P.failure().message);
   return readCommon(File, Body, J);

@@ -462,8 +462,8 @@ private:
     auto It = Frames.find(J.packets);
     if (It == Frames.end()) {
       auto Loaded = verifier::loadPackets(J.packets); // read at the job file's check already
-      It = Frames.emplace(J.packets, Loaded ? Loaded.take() : std::vector<verifier::Packet>{})
-               .first;
+      It =
+          Frames.emplace(J.packets, Loaded ? Loaded.take() : std::vector<verifier::Packet>{}).first;
     }
     return &It->second;
   }
