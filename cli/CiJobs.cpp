@@ -3,6 +3,7 @@
 
 #include "bpfcarve/transformer/Compose.h"
 #include "bpfcarve/verifier/DiffRun.h"
+#include "bpfcarve/verifier/Kernels.h"
 #include "bpfcarve/verifier/Packets.h"
 
 #include <algorithm>
@@ -118,6 +119,22 @@ Result<std::vector<verifier::GlobalValues>> readSets(const std::string &File, co
   return Out;
 }
 
+/// `kernels:` — host, a Debian series (6.1), or a linux-image-*.deb or vmlinuz beside the file.
+Result<std::vector<std::string>> readKernels(const std::string &File, const YAML::Node &Map) {
+  auto Names = yaml::stringList(File, Map, "kernels");
+  if (!Names)
+    return Names.failure();
+  for (std::string &K : *Names) {
+    if (K == "host" || verifier::isKernelSeries(K))
+      continue;
+    K = yaml::beside(File, K);
+    if (!std::filesystem::is_regular_file(K))
+      return bad(at(File, Map["kernels"]),
+                 "kernel '" + K + "' is not host, a Debian series (6.1, 6.12) or a file");
+  }
+  return Names;
+}
+
 /// The keys every kind shares: flags, compile_commands, kernels, defines, set.
 Result<bool> readCommon(const std::string &File, const YAML::Node &N, Job &J) {
   if (YAML::Node F = N["flags"]) {
@@ -135,7 +152,7 @@ Result<bool> readCommon(const std::string &File, const YAML::Node &N, Job &J) {
       return bad(at(File, N["compile_commands"]),
                  "no compile_commands.json in '" + J.compileCommands + "'");
   }
-  auto Kernels = yaml::stringList(File, N, "kernels");
+  auto Kernels = readKernels(File, N);
   if (!Kernels)
     return Kernels.failure();
   J.kernels = *Kernels;
@@ -325,7 +342,7 @@ Result<JobFile> readJobs(const std::string &Path, const CommandContext &Ctx) {
     return bad(at(Path, *Root), "a job file is a mapping with jobs:");
   if (auto K = yaml::onlyKeys(Path, *Root, {"jobs", "kernels"}, "a job file"); !K)
     return K.failure();
-  auto Kernels = yaml::stringList(Path, *Root, "kernels");
+  auto Kernels = readKernels(Path, *Root);
   if (!Kernels)
     return Kernels.failure();
   F.kernels = *Kernels;

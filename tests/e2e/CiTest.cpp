@@ -293,6 +293,8 @@ TEST_F(Ci, BadJobFilesFailAtTheirLineAndWriteNothing) {
        ":5:25:", "a value of 'set' is an integer"},
       {"jobs:\n  - name: a\n    verify:\n      file: knob.c\n      defines: [[-O3]]\n", ":5:18:",
        "a define is a -DNAME[=VALUE] or -UNAME flag"},
+      {"kernels: [host, 6.l]\njobs:\n  - name: a\n    verify: {file: knob.c}\n", ":1:10:",
+       "kernel '"},
       {"jobs:\n  - name: a\n    carve: {file: knob.c, program: knobbed, output: knob.c}\n",
        ":3:53:", "output '"},
   };
