@@ -92,10 +92,13 @@ ordered_json rowJson(const Row &R) {
   return J;
 }
 
-std::vector<Change> regressionsFirst(std::vector<Change> Cs) {
-  std::stable_partition(Cs.begin(), Cs.end(),
-                        [](const Change &C) { return C.what == "regression"; });
-  return Cs;
+std::vector<Change> regressionsFirst(const std::vector<Change> &Cs) {
+  std::vector<Change> Out;
+  for (bool Regressions : {true, false})
+    for (const Change &C : Cs)
+      if ((C.what == "regression") == Regressions)
+        Out.push_back(C);
+  return Out;
 }
 
 std::string insnsText(const Row &R) { return R.insns ? std::to_string(*R.insns) : "-"; }
@@ -166,7 +169,7 @@ Result<std::vector<Change>> compareBaseline(const std::vector<Row> &Now,
     if (!Seen.count(K))
       Out.push_back({"gone", std::get<0>(K), std::get<1>(K), std::get<2>(K), std::get<3>(K),
                      "was " + O.verdict});
-  return regressionsFirst(std::move(Out));
+  return regressionsFirst(Out);
 }
 
 int runExitCode(const RunResult &R, const std::vector<Change> &Changes) {

@@ -130,7 +130,8 @@ private:
       for (const std::string &K : kernelsOf(J))
         if (std::find(All.begin(), All.end(), K) == All.end())
           All.push_back(K);
-    std::stable_partition(All.begin(), All.end(), [](const std::string &K) { return K == "host"; });
+    if (auto Host = std::find(All.begin(), All.end(), "host"); Host != All.end())
+      std::rotate(All.begin(), Host, Host + 1); // the host first, the others in order
     return All;
   }
 

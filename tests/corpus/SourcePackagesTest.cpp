@@ -24,6 +24,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -31,6 +32,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -433,6 +435,53 @@ void checkFile(const std::string &File, const Project &Of, const std::string &Tm
   }
 }
 
+void add(Tally &Into, const Tally &From) {
+  for (auto [A, B] : {std::pair{&Into.files, From.files},
+                      {&Into.compiling, From.compiling},
+                      {&Into.programs, From.programs},
+                      {&Into.verified, From.verified},
+                      {&Into.extracted, From.extracted},
+                      {&Into.sameSize, From.sameSize},
+                      {&Into.slicesOfPassing, From.slicesOfPassing},
+                      {&Into.functions, From.functions},
+                      {&Into.harnessVerified, From.harnessVerified},
+                      {&Into.harnessOnGuest, From.harnessOnGuest},
+                      {&Into.retargets, From.retargets},
+                      {&Into.retargetSame, From.retargetSame},
+                      {&Into.retargetRefused, From.retargetRefused}})
+    *A += B;
+  for (const auto &[Cause, N] : From.harnessCauses)
+    Into.harnessCauses[Cause] += N;
+  for (const auto &[Cause, N] : From.retargetCauses)
+    Into.retargetCauses[Cause] += N;
+  Into.refusedHere.insert(Into.refusedHere.end(), From.refusedHere.begin(),
+                          From.refusedHere.end());
+  Into.framesCompared += From.framesCompared;
+  Into.framesRun += From.framesRun;
+}
+
+/// checkFile on every file, two at a time (the machines that run this have two CPUs; each
+/// file's commands run one after the other), each in a scratch directory of its own; the
+/// tallies are added in file order.
+Tally checkFiles(const std::vector<std::string> &Files, const Project &P, const std::string &Tmp) {
+  std::vector<Tally> Each(Files.size());
+  std::atomic<size_t> Next{0};
+  auto Worker = [&] {
+    for (size_t I; (I = Next++) < Files.size();) {
+      const std::string Dir = Tmp + "/" + P.package + "_" + std::to_string(I);
+      fs::create_directories(Dir);
+      checkFile(Files[I], P, Dir, Each[I]);
+    }
+  };
+  std::thread Second(Worker);
+  Worker();
+  Second.join();
+  Tally All;
+  for (const Tally &T : Each)
+    add(All, T);
+  return All;
+}
+
 TEST(SourcePackages, EveryCommandOnEveryFile) {
   if (geteuid() != 0)
     GTEST_SKIP() << "verifying programs needs root (CAP_BPF)";
@@ -477,14 +526,11 @@ TEST(SourcePackages, EveryCommandOnEveryFile) {
           (P.suffix.empty() || E.path().filename().string().ends_with(P.suffix)))
         Sources.push_back(E.path().string());
     std::sort(Sources.begin(), Sources.end());
-    Tally Ty;
-    for (const std::string &S : Sources) {
-      // iproute2's legacy examples are their own project row.
-      bool Legacy = S.find("/legacy/") != std::string::npos;
-      if (P.package == "iproute2" && Legacy != P.modernize)
-        continue;
-      checkFile(S, P, T->path(), Ty);
-    }
+    // iproute2's legacy examples are their own project row.
+    std::erase_if(Sources, [&](const std::string &S) {
+      return P.package == "iproute2" && (S.find("/legacy/") != std::string::npos) != P.modernize;
+    });
+    Tally Ty = checkFiles(Sources, P, T->path());
     verifyRefusedHooksInAGuest(P, Ty);
     Files += Ty.files;
     printRow(P, Version, Ty);
@@ -532,9 +578,10 @@ TEST(SourcePackages, NonNetworkingSelftests) {
   const size_t Stride = Env && std::atoi(Env) > 0 ? static_cast<size_t>(std::atoi(Env)) : 8;
   auto T = toolchain::TempDir::create("bpfcarve-selftests");
   ASSERT_TRUE(static_cast<bool>(T));
-  Tally Ty;
+  std::vector<std::string> Taken;
   for (size_t I = 0; I < Sources.size(); I += Stride)
-    checkFile(Sources[I], P, T->path(), Ty);
+    Taken.push_back(Sources[I]);
+  Tally Ty = checkFiles(Taken, P, T->path());
   verifyRefusedHooksInAGuest(P, Ty);
   std::cout << "every " << Stride << "th of " << Sources.size() << " files: ";
   printRow(P, Layout["version"], Ty);
