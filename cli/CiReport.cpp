@@ -78,17 +78,8 @@ ordered_json rowJson(const Row &R) {
                   {"line", R.errorLine}};
   if (R.diffRun)
     J["diff_run"] = ordered_json::parse(verifier::diffRunJson(*R.diffRun));
-  if (R.testRun) {
-    ordered_json Verdicts = ordered_json::object(), Errors = ordered_json::object();
-    for (const auto &[Name, N] : R.testRun->verdicts)
-      Verdicts[Name] = N;
-    for (const auto &[Why, N] : R.testRun->errors)
-      Errors[Why] = N;
-    J["test_run"] = {{"packets", R.testRun->packets},
-                     {"verdicts", Verdicts},
-                     {"errors", Errors},
-                     {"unsupported", R.testRun->unsupported}};
-  }
+  if (R.testRun)
+    J["test_run"] = verifier::testRunJson(*R.testRun);
   return J;
 }
 

@@ -147,22 +147,13 @@ private:
     CommandContext JC = Ctx;
     JC.buildDir = J.compileCommands;
     JC.flags = J.flags;
-    auto Base = compileFlagsFor(J.file, JC);
-    if (!Base)
-      return Base.failure();
     if (D.empty())
-      return *Base;
-    std::vector<std::string> Flags;
-    if (*Base) {
-      Flags = **Base;
-    } else {
-      auto Clang = toolchain::clangInstallation();
-      if (!Clang)
-        return Clang.failure();
-      Flags = toolchain::defaultBpfFlags(*Clang);
-    }
-    Flags.insert(Flags.end(), D.begin(), D.end());
-    return std::optional<std::vector<std::string>>(Flags);
+      return compileFlagsFor(J.file, JC);
+    auto Flags = compileFlagsOrDefaults(J.file, JC);
+    if (!Flags)
+      return Flags.failure();
+    Flags->insert(Flags->end(), D.begin(), D.end());
+    return std::optional<std::vector<std::string>>(Flags.take());
   }
 
   static std::string keyOf(const std::string &File,

@@ -131,6 +131,19 @@ Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::strin
   return std::optional<std::vector<std::string>>(Flags);
 }
 
+Result<std::vector<std::string>> compileFlagsOrDefaults(const std::string &File,
+                                                        const CommandContext &Ctx) {
+  auto Flags = compileFlagsFor(File, Ctx);
+  if (!Flags)
+    return Flags.failure();
+  if (*Flags)
+    return **Flags;
+  auto Clang = toolchain::clangInstallation();
+  if (!Clang)
+    return Clang.failure();
+  return toolchain::defaultBpfFlags(*Clang);
+}
+
 Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx,
                               const std::string &ScratchDir, std::vector<std::string> *Modernized) {
   std::ifstream In(File, std::ios::binary);
@@ -168,18 +181,10 @@ Result<verifier::KernelImage> kernelNamed(const std::string &Name) {
 Result<std::string> compileTextAs(const std::string &File, const std::string &Text,
                                   const std::string &IncludeDir, const CommandContext &Ctx,
                                   const std::string &Dir) {
-  auto Flags = compileFlagsFor(File, Ctx);
+  auto Flags = compileFlagsOrDefaults(File, Ctx);
   if (!Flags)
     return Flags.failure();
-  std::vector<std::string> With;
-  if (*Flags) {
-    With = **Flags;
-  } else {
-    auto Clang = toolchain::clangInstallation();
-    if (!Clang)
-      return Clang.failure();
-    With = toolchain::defaultBpfFlags(*Clang);
-  }
+  std::vector<std::string> With = Flags.take();
   With.push_back("-iquote");
   With.push_back(IncludeDir);
   return verifier::compileText(Text, Dir, std::filesystem::path(File).filename().string(), With);

@@ -67,6 +67,10 @@ Result<bool> refuseOutputsOverInput(const std::vector<std::string> &Outputs,
 Result<std::optional<std::vector<std::string>>> compileFlagsFor(const std::string &File,
                                                                 const CommandContext &Ctx);
 
+/// compileFlagsFor, or the toolchain's BPF defaults when the user gave no flags.
+Result<std::vector<std::string>> compileFlagsOrDefaults(const std::string &File,
+                                                        const CommandContext &Ctx);
+
 /// A BPF object for FILE: FILE itself when it is an ELF file, else FILE compiled with clang-19
 /// (flags per compileFlagsFor) into Scratch, a private temporary directory the caller owns.
 Result<std::string> objectFor(const std::string &File, const CommandContext &Ctx,

@@ -50,17 +50,8 @@ ordered_json programJson(const ProgramReport &P) {
                   {"line", P.error->line}};
   else
     J["error"] = nullptr;
-  if (P.testRun) {
-    ordered_json V = ordered_json::object(), E = ordered_json::object();
-    for (const auto &[K, N] : P.testRun->verdicts)
-      V[K] = N;
-    for (const auto &[K, N] : P.testRun->errors)
-      E[K] = N;
-    J["test_run"] = {{"packets", P.testRun->packets},
-                     {"verdicts", V},
-                     {"errors", E},
-                     {"unsupported", P.testRun->unsupported}};
-  }
+  if (P.testRun)
+    J["test_run"] = testRunJson(*P.testRun);
   return J;
 }
 
@@ -181,6 +172,15 @@ std::string reportJson(const ObjectReport &R) {
     Programs.push_back(programJson(P));
   J["programs"] = Programs;
   return J.dump(2) + "\n";
+}
+
+ordered_json testRunJson(const TestRunSummary &T) {
+  ordered_json V = ordered_json::object(), E = ordered_json::object();
+  for (const auto &[K, N] : T.verdicts)
+    V[K] = N;
+  for (const auto &[K, N] : T.errors)
+    E[K] = N;
+  return {{"packets", T.packets}, {"verdicts", V}, {"errors", E}, {"unsupported", T.unsupported}};
 }
 
 std::string sarifLog(const ordered_json &Rules, const ordered_json &Results) {

@@ -11,6 +11,9 @@
 
 namespace bpfcarve::verifier {
 
+/// What `--packets` did with one program, as verify's JSON writes it ("test_run").
+nlohmann::ordered_json testRunJson(const TestRunSummary &T);
+
 /// A SARIF 2.1.0 log of one run of bpfcarve with these rules and results (verify's and ci's).
 std::string sarifLog(const nlohmann::ordered_json &Rules, const nlohmann::ordered_json &Results);
 
