@@ -5,6 +5,7 @@
 #                               fixture; skipped with a printed reason when it cannot be
 #                               downloaded) and run every test; then the asan-ubsan preset: build
 #                               it and run every test again under ASan + UBSan (the corpus
+#                               suites on every 4th case: tests/corpus/CorpusSupport.h; the corpus
 #                               download is cached by then).
 #   scripts/test.sh release     only the first part.
 #   scripts/test.sh PRESET      build PRESET (e.g. asan-ubsan, debug) and run every test.

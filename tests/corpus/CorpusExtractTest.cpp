@@ -264,7 +264,7 @@ std::string testName(const ::testing::TestParamInfo<ProgramCase> &Info) {
   return N;
 }
 
-INSTANTIATE_TEST_SUITE_P(Selftests, CorpusExtract, ::testing::ValuesIn(measuredPrograms()),
+INSTANTIATE_TEST_SUITE_P(Selftests, CorpusExtract, ::testing::ValuesIn(casesToRun(measuredPrograms())),
                          testName);
 
 // What the manifest records, without the kernel: every measured program has an outcome, every

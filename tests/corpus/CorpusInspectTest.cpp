@@ -134,7 +134,7 @@ std::string testName(const ::testing::TestParamInfo<std::string> &Info) {
   return N;
 }
 
-INSTANTIATE_TEST_SUITE_P(Selftests, CorpusInspect, ::testing::ValuesIn(compilingFiles()),
+INSTANTIATE_TEST_SUITE_P(Selftests, CorpusInspect, ::testing::ValuesIn(casesToRun(compilingFiles())),
                          testName);
 
 TEST(CorpusManifest, CountsMatchTheMeasurement) {

@@ -262,7 +262,7 @@ std::string testName(const ::testing::TestParamInfo<ProgramCase> &Info) {
   return N;
 }
 
-INSTANTIATE_TEST_SUITE_P(Selftests, CorpusRetarget, ::testing::ValuesIn(measuredPrograms()),
+INSTANTIATE_TEST_SUITE_P(Selftests, CorpusRetarget, ::testing::ValuesIn(casesToRun(measuredPrograms())),
                          testName);
 
 /// Whether a measured outcome is a clean pass: retargeted, verified, diff-run compares a packet

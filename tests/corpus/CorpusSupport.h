@@ -35,6 +35,22 @@
 
 namespace bpfcarve::corpus_test {
 
+/// The cases a parameterised corpus suite instantiates: all of them in the release preset; under
+/// the sanitizers (the asan-ubsan preset, the second half of scripts/test.sh, which runs every
+/// test again) every 4th, in the suite's order. The release run has already compared each case
+/// with the kernel; the sanitizer run looks for memory and UB errors in the same bpfcarve code,
+/// which a quarter of the files of every suite still reaches (about 5 minutes of CI saved).
+template <class T> std::vector<T> casesToRun(std::vector<T> All) {
+#ifdef BPFCARVE_SANITIZED
+  std::vector<T> Kept;
+  for (size_t I = 0; I < All.size(); I += 4)
+    Kept.push_back(std::move(All[I]));
+  return Kept;
+#else
+  return All;
+#endif
+}
+
 inline nlohmann::json readJson(const std::string &Path) {
   std::ifstream In(Path);
   if (!In)

@@ -252,7 +252,7 @@ std::string testName(const ::testing::TestParamInfo<std::string> &Info) {
   return N;
 }
 
-INSTANTIATE_TEST_SUITE_P(Selftests, CorpusVerify, ::testing::ValuesIn(compilingFiles()),
+INSTANTIATE_TEST_SUITE_P(Selftests, CorpusVerify, ::testing::ValuesIn(casesToRun(compilingFiles())),
                          testName);
 
 // What the manifest records, without the kernel: the acceptance numbers hold, and every
