@@ -109,11 +109,42 @@ std::string ctxPacketSource(const Expr *E, int Depth = 0) {
 } // namespace
 
 namespace {
+/// The map E is the address of (`&lru_cache`), "" when none.
+std::string mapAddress(const Expr *E) {
+  const auto *UO = dyn_cast<UnaryOperator>(E->IgnoreParenCasts());
+  if (!UO || UO->getOpcode() != UO_AddrOf)
+    return {};
+  const auto *DRE = dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParens());
+  const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+  const auto *Section = V ? V->getAttr<SectionAttr>() : nullptr;
+  if (!V || !V->hasGlobalStorage() || !Section ||
+      (Section->getName() != ".maps" && Section->getName() != "maps"))
+    return {};
+  return V->getName().str();
+}
+
+/// Whether E is a program's ctx: the first parameter of a function with a section, or a
+/// parameter pointing to a ctx struct, however cast (`.ctx = ctx`, `(void *)ctx`).
+bool isProgramCtx(const Expr *E) {
+  const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts());
+  const auto *P = DRE ? dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
+  const auto *FD = P ? dyn_cast<FunctionDecl>(P->getDeclContext()) : nullptr;
+  if (!FD || !P->getType()->isPointerType())
+    return false;
+  if (const RecordDecl *RD = P->getType()->getPointeeType()->getAsRecordDecl();
+      RD && ctxRecords().count(RD->getName().str()))
+    return true;
+  std::string Section = sectionOf(FD->getDefinition() ? FD->getDefinition() : FD);
+  return P->getFunctionScopeIndex() == 0 && !Section.empty() && Section != ".text";
+}
+
 /// Finds the record members project code sets from a ctx packet field, in an assignment
 /// (`hdr->data_end = (void *)(long)ctx->data_end`) or an initialiser
 /// (`buf_t pkt = { .head = (uint8_t *)(long)skb->data, ... }`), directly or through a local
-/// initialised from it (`void *data_end = ...; ctx.data_end = data_end`). A member set from two
-/// different fields is left out.
+/// initialised from it (`void *data_end = ...; ctx.data_end = data_end`); from a program's ctx
+/// (`struct loop_ctx lc = { .ctx = ctx }`, "ctx"), or from a map's address
+/// (`.map = &percpu_array_map`, "map:percpu_array_map"). A member set from two different
+/// sources is left out.
 class MemberSourceScanner : public RecursiveASTVisitor<MemberSourceScanner> {
 public:
   std::unordered_map<const FieldDecl *, std::string> Found;
@@ -161,6 +192,10 @@ private:
 
   void note(const FieldDecl *FD, const Expr *Value) {
     std::string S = ctxPacketSource(Value);
+    if (S.empty() && isProgramCtx(Value))
+      S = "ctx";
+    if (std::string Map = S.empty() ? mapAddress(Value) : ""; !Map.empty())
+      S = "map:" + Map;
     if (S.empty() || Conflicting.count(FD))
       return;
     auto [It, New] = Found.emplace(FD, S);
@@ -188,7 +223,41 @@ struct ArgFact {
   /// "ctx_value" for a number read from the ctx and cast (ctx->si), "ctx_arg:N" for the N-th
   /// u64 of an args ctx (`(void *)ctx[1]`, what BPF_PROG passes its body).
   std::string source;
+  /// Local: the values of a counted loop's counter (`for (int i = 0; i < N; ++i)`), [first, last].
+  std::optional<std::pair<long long, long long>> loop;
 };
+
+/// The values V takes as the counter of the for loop that declares it, [first, last]:
+/// `for (int i = LO; i < HI; ++i)` (or `i <= HI`, `i++`, `i += STEP`), with constant bounds.
+/// A body that assigns the counter itself is not looked at.
+std::optional<std::pair<long long, long long>>
+loopCounterRange(const VarDecl *V, const ForStmt *Loop, ASTContext &Ctx) {
+  const Expr *Init = V->getInit();
+  if (!Init || !V->getType()->isIntegerType())
+    return std::nullopt;
+  Expr::EvalResult Lo, Hi;
+  const auto *Cond = Loop ? dyn_cast_or_null<BinaryOperator>(Loop->getCond()) : nullptr;
+  if (!Cond || !Init->EvaluateAsInt(Lo, Ctx) || !Cond->getRHS()->EvaluateAsInt(Hi, Ctx))
+    return std::nullopt;
+  const auto *Counter = dyn_cast<DeclRefExpr>(Cond->getLHS()->IgnoreParenImpCasts());
+  if (!Counter || Counter->getDecl() != V ||
+      (Cond->getOpcode() != BO_LT && Cond->getOpcode() != BO_LE))
+    return std::nullopt;
+  const Expr *Inc = Loop->getInc() ? Loop->getInc()->IgnoreParenImpCasts() : nullptr;
+  bool Up = false;
+  if (const auto *U = dyn_cast_or_null<UnaryOperator>(Inc))
+    Up = U->isIncrementOp();
+  else if (const auto *C = dyn_cast_or_null<CompoundAssignOperator>(Inc)) {
+    Expr::EvalResult Step;
+    Up = C->getOpcode() == BO_AddAssign && C->getRHS()->EvaluateAsInt(Step, Ctx) &&
+         Step.Val.getInt().isStrictlyPositive();
+  }
+  long long First = Lo.Val.getInt().getSExtValue(), Bound = Hi.Val.getInt().getSExtValue();
+  long long Last = Cond->getOpcode() == BO_LT ? Bound - 1 : Bound;
+  if (!Up || Last < First)
+    return std::nullopt;
+  return std::pair{First, Last};
+}
 
 /// The calls between project functions, and which parameters a function changes (assigns,
 /// increments or takes the address of): an unchanged parameter passed on carries its callers'
@@ -203,24 +272,18 @@ public:
   /// Pointer locals that only ever hold the address of one map (`void *lru_map = &lru_cache`).
   std::map<const VarDecl *, std::optional<std::string>> *MapLocals = nullptr;
 
+  /// The for loops that declare their counter: visited before the calls of their body.
+  bool VisitForStmt(ForStmt *FS) {
+    if (const auto *DS = dyn_cast_or_null<DeclStmt>(FS->getInit()); DS && DS->isSingleDecl())
+      if (const auto *V = dyn_cast<VarDecl>(DS->getSingleDecl()))
+        LoopOf[V] = FS;
+    return true;
+  }
+
   bool VisitVarDecl(VarDecl *V) {
     if (V->isLocalVarDecl() && V->getType()->isPointerType())
       store(V, V->getInit(), V->getInit() == nullptr);
     return true;
-  }
-
-  /// The map E is the address of (`&lru_cache`), "" when none.
-  static std::string mapAddress(const Expr *E) {
-    const auto *UO = dyn_cast<UnaryOperator>(E->IgnoreParenCasts());
-    if (!UO || UO->getOpcode() != UO_AddrOf)
-      return {};
-    const auto *DRE = dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParens());
-    const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
-    const auto *Section = V ? V->getAttr<SectionAttr>() : nullptr;
-    if (!V || !V->hasGlobalStorage() || !Section ||
-        (Section->getName() != ".maps" && Section->getName() != "maps"))
-      return {};
-    return V->getName().str();
   }
 
   bool VisitCallExpr(CallExpr *CE) {
@@ -246,6 +309,7 @@ public:
   }
 
 private:
+  std::map<const VarDecl *, const ForStmt *> LoopOf;
   /// Whether the caller's parameter I is its ctx: the first parameter of a program (a function
   /// with a section), or one pointing to a ctx struct.
   /// E is `ctx->field` or `ctx[i]` of the caller's ctx parameter.
@@ -321,7 +385,10 @@ private:
       }
     }
     const Expr *E = A->IgnoreParenImpCasts();
-    if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+    // A parameter passed on: as it is, or a pointer cast to another pointee (bpf_cubic.c's
+    // `tcp_sk(sk)`, `(struct tcp_sock *)sk`), which holds the same address.
+    const Expr *Passed = A->getType()->isPointerType() ? A->IgnoreParenCasts() : E;
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(Passed))
       if (const auto *P = dyn_cast<ParmVarDecl>(DRE->getDecl())) {
         for (unsigned I = 0; I < Caller->getNumParams(); ++I)
           if (Caller->getParamDecl(I) == P) {
@@ -337,6 +404,8 @@ private:
                                                              A->getType()->isIntegerType()) {
         F.kind = ArgFact::Kind::Local;
         F.local = V;
+        if (auto L = LoopOf.find(V); L != LoopOf.end())
+          F.loop = loopCounterRange(V, L->second, Ctx);
         return F;
       }
     if (!A->getType()->isPointerType())
@@ -457,6 +526,43 @@ public:
     return Memo[Key] = Out;
   }
 
+  /// The range of every value the callers pass for parameter I of FD, where values() has no
+  /// short list: constants, the values of locals, loop counters, forwarded parameters.
+  std::optional<std::pair<long long, long long>> range(const FunctionDecl *FD, unsigned I,
+                                                       int Depth = 0) {
+    auto Sites = Calls.find(FD);
+    if (Sites == Calls.end() || Depth > 8)
+      return std::nullopt;
+    std::optional<std::pair<long long, long long>> Out;
+    auto Add = [&](long long Lo, long long Hi) {
+      Out =
+          Out ? std::pair{std::min(Out->first, Lo), std::max(Out->second, Hi)} : std::pair{Lo, Hi};
+    };
+    for (size_t S = 0; S < Sites->second.size(); ++S) {
+      const std::vector<ArgFact> &Site = Sites->second[S];
+      if (Within && !Within->count(Callers[FD][S]))
+        continue;
+      if (I >= Site.size())
+        return std::nullopt;
+      const ArgFact &A = Site[I];
+      if (A.kind == ArgFact::Kind::Constant) {
+        Add(A.value, A.value);
+      } else if (A.kind == ArgFact::Kind::Local && A.loop) {
+        Add(A.loop->first, A.loop->second);
+      } else if (auto L = A.kind == ArgFact::Kind::Local ? Locals(Callers[FD][S]).values(A.local)
+                                                         : std::nullopt) {
+        Add(*L->begin(), *L->rbegin());
+      } else if (auto Up = A.kind == ArgFact::Kind::Forward && !changed(A)
+                               ? range(A.from, A.param, Depth + 1)
+                               : std::nullopt) {
+        Add(Up->first, Up->second);
+      } else {
+        return std::nullopt;
+      }
+    }
+    return Out;
+  }
+
   /// What the callers pass for pointer parameter I of FD; NULL adds nothing; nullopt when one
   /// call site passes something else or FD has no caller.
   std::optional<PointedTo> objects(const FunctionDecl *FD, unsigned I) {
@@ -569,6 +675,8 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
       if (P.shape == Param::Shape::Scalar) {
         if (auto V = Sites.values(FD, I))
           P.callerValues.assign(V->begin(), V->end());
+        else
+          P.callerRange = Sites.range(FD, I);
         continue;
       }
       P.callerSource = Sites.source(FD, I);

@@ -118,8 +118,9 @@ Result<ExtractResult> extractFromModel(const ProgramModel &Model, const ParseOpt
         return Failure::badInput("cannot generate " + toolchain::withArticle(E.harness->name) +
                                  " harness: it calls " + P->conflicts.front().name +
                                  ", which the file declares as " + P->conflicts.front().what);
-      if (!P->keep.empty()) {
+      if (!P->keep.empty() || !H->entities.empty()) {
         Sel.generated = P->keep;
+        Sel.generated.insert(Sel.generated.end(), H->entities.begin(), H->entities.end());
         Sl = computeSlice(Model, Sel);
         if (!Sl)
           return Sl.failure();

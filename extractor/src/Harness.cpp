@@ -141,6 +141,10 @@ Result<BuiltRecord> buildRecordWithPointers(const ProgramModel &M, const Harness
     }
     if (!PM.pointeeRecord.empty() && PM.pointeeRecord == H.ctxStruct) {
       Value = "ctx";
+    } else if (Void && PM.filledFrom == "ctx") { // `struct loop_ctx lc = { .ctx = ctx }`
+      Value = "ctx";
+    } else if (PM.filledFrom.starts_with("map:")) {
+      Value = "(" + PM.type + ")&" + PM.filledFrom.substr(4); // the slice keeps the map
     } else if (H.scalarKernelPointers && !PM.pointeePointerMember.empty() &&
                isKernelObject(M, PM.pointeeRecord)) {
       continue; // an unknown number, as copied from the map value: kernel pointers are scalars
@@ -175,6 +179,11 @@ Result<BuiltRecord> buildRecordWithPointers(const ProgramModel &M, const Harness
         Fields << "\t} " << Name << ";\n";
       }
       Value = "(" + PM.type + ")&bpfcarve_args->" + Name;
+    } else if (H.scalarKernelPointers && Void) {
+      // An untyped address at a hook where kernel and user pointers are numbers the program
+      // reads through helpers (pyperf's `FrameData.f_back`, read by bpf_probe_read_user):
+      // any value, as copied from the map value, as the original got one from memory.
+      continue;
     } else {
       Refused.push_back(What + " is an untyped pointer the file does not set from ctx data or "
                                "data_end, nor named like them");
@@ -245,7 +254,8 @@ private:
         recordArgument(P, Label, Args))
       return;
     std::string Field = "p" + std::to_string(FieldNo++);
-    if (callerValuesArgument(F, P, Field, Args) || callerObjectArgument(F, P, Field, Args))
+    if (callerValuesArgument(F, P, Field, Args) || callerRangeArgument(F, P, Field, Args) ||
+        callerObjectArgument(F, P, Field, Args))
       return;
     mapValueArgument(P, Field, Label, Args);
   }
@@ -429,6 +439,25 @@ private:
       Names += (Names.empty() ? "&" : ", &") + Name;
     Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass " << Names << " */\n";
     Args.push_back(Expr);
+    return true;
+  }
+
+  /// A number the callers pass from a counted loop (`for (int i = 0; i < STROBE_MAX_INTS; ++i)
+  /// read_int_var(cfg, i, ...)`): any value of the map value, brought into the callers' range
+  /// with one unsigned comparison the verifier follows, as the loop's bound bounded it.
+  bool callerRangeArgument(const Function &F, const Param &P, const std::string &Field,
+                           std::vector<std::string> &Args) {
+    if (P.shape != Param::Shape::Scalar || !P.callerRange || P.callerRange->first < 0)
+      return false;
+    const auto [Lo, Hi] = *P.callerRange;
+    const std::string Local = "bpfcarve_" + Field;
+    NeedsArgs = true;
+    Fields << "\t__u64 " << Field << ";\n";
+    Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass a value in [" << Lo << ", "
+           << Hi << "] */\n"
+           << "\t__u64 " << Local << " = bpfcarve_args->" << Field << ";\n\n"
+           << "\tif (" << Local << " > " << Hi - Lo << ")\n\t\t" << Local << " = 0;\n";
+    Args.push_back("(" + P.type + ")" + (Lo ? "(" + Local + " + " + literal(Lo) + ")" : Local));
     return true;
   }
 
@@ -632,6 +661,49 @@ std::string sleepingCall(const ProgramModel &M, const Function &F) {
   return "";
 }
 
+/// The struct_ops variable that places the harness where the callers' program sits, and the id
+/// of its struct type. libbpf takes a struct_ops program's attach BTF id and member from the
+/// SEC(".struct_ops") variable that names it; a program no variable names is refused by the
+/// kernel (ENOTSUPP). The callers' program in bpf_cubic.c, for instance, is named by
+///   SEC(".struct_ops") struct tcp_congestion_ops cubic = { .init = (void *)bpf_cubic_init, ...
+/// so the harness in its section gets
+///   SEC(".struct_ops") struct tcp_congestion_ops bpfcarve_harness_ops = {
+///           .init = (void *)bpfcarve_harness, };
+/// and the same arguments as the original at that member.
+Result<std::pair<std::string, std::string>> structOpsMap(const ProgramModel &M,
+                                                         const HarnessHook &H) {
+  for (const Program &P : M.programs) {
+    if (P.section != H.section)
+      continue;
+    const Function *F = nullptr;
+    for (const Function &Fn : M.functions)
+      if (Fn.id == P.function)
+        F = &Fn;
+    for (const Global &G : M.globals)
+      for (const auto &[Member, Name] : G.functionSlots) {
+        if (!F || Name != F->name)
+          continue;
+        std::string Record = G.type.starts_with("struct ") ? G.type.substr(7) : G.type;
+        std::string TypeId;
+        for (const TypeEntity &T : M.types)
+          if (T.kind == "struct" && T.name == Record)
+            TypeId = T.id;
+        if (TypeId.empty())
+          continue;
+        std::string Text = "\n/* The struct_ops map that gives the harness the attach type of " +
+                           P.name + ", which " + G.name + " places at ." + Member + " */\n" +
+                           "SEC(\".struct_ops\")\nstruct " + Record + " " + HarnessEntry +
+                           "_ops = {\n\t." + Member + " = (void *)" + HarnessEntry + ",\n};\n";
+        return std::pair{Text, TypeId};
+      }
+  }
+  return Failure::badInput("cannot generate " + toolchain::withArticle(H.name) +
+                           " harness: a struct_ops program loads only through the "
+                           "SEC(\".struct_ops\") variable that names it, and no such variable "
+                           "of the file names a program in section " +
+                           H.section);
+}
+
 } // namespace
 
 Result<GeneratedHarness> generateHarness(const ProgramModel &M,
@@ -647,7 +719,15 @@ Result<GeneratedHarness> generateHarness(const ProgramModel &M,
   HarnessWriter W(M, H);
   for (const Function *F : Functions)
     W.addFunction(*F);
-  return W.render(Functions.size());
+  auto G = W.render(Functions.size());
+  if (G && H.progType == "struct_ops") {
+    auto Ops = structOpsMap(M, H);
+    if (!Ops)
+      return Ops.failure();
+    G->body += Ops->first;
+    G->entities.push_back(Ops->second);
+  }
+  return G;
 }
 
 } // namespace bpfcarve::extractor

@@ -153,6 +153,29 @@ std::string Builder::createFunction(const FunctionDecl *FD) {
   return F.id;
 }
 
+namespace {
+/// The members of a struct_ops variable initialised with a function, in field order. The
+/// semantic initialiser list holds one initialiser per field, designated or not.
+std::vector<std::pair<std::string, std::string>> functionSlots(const VarDecl *V) {
+  std::vector<std::pair<std::string, std::string>> Slots;
+  const auto *ILE =
+      dyn_cast_or_null<InitListExpr>(V->getInit() ? V->getInit()->IgnoreParenImpCasts() : nullptr);
+  const RecordDecl *RD = V->getType()->getAsRecordDecl();
+  if (!ILE || !RD)
+    return Slots;
+  unsigned I = 0;
+  for (const FieldDecl *FD : RD->fields()) {
+    if (I >= ILE->getNumInits())
+      break;
+    const Expr *E = ILE->getInit(I++)->IgnoreParenCasts();
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+      if (const auto *F = dyn_cast<FunctionDecl>(DRE->getDecl()))
+        Slots.emplace_back(FD->getName().str(), F->getName().str());
+  }
+  return Slots;
+}
+} // namespace
+
 std::string Builder::createVar(const VarDecl *VD) {
   if (!VD->isFileVarDecl())
     return {};
@@ -211,6 +234,8 @@ std::string Builder::createVar(const VarDecl *VD) {
     }
     G.section = Zero ? ".bss" : ".data";
   }
+  if (G.section.starts_with(".struct_ops"))
+    G.functionSlots = functionSlots(Rep);
   if (G.section == "license")
     if (const auto *SL = dyn_cast_or_null<StringLiteral>(
             Rep->getInit() ? Rep->getInit()->IgnoreParenImpCasts() : nullptr))

@@ -134,6 +134,18 @@ std::map<std::string, Origin> originsOf(const ProgramModel &M) {
 
 } // namespace
 
+namespace {
+/// The maps a harness passes for parameter P: those its callers pass, and those the file sets
+/// a member of P's record to (`map_ctx.map = &percpu_array_map`).
+std::vector<std::string> mapsTheHarnessPasses(const Param &P) {
+  std::vector<std::string> Maps = P.callerMaps;
+  for (const PointerMember &PM : P.pointerMembers)
+    if (PM.filledFrom.starts_with("map:"))
+      Maps.push_back(PM.filledFrom.substr(4));
+  return Maps;
+}
+} // namespace
+
 Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
   auto Seeds = seedsFor(M, Sel);
   if (!Seeds)
@@ -205,7 +217,7 @@ Result<Slice> computeSlice(const ProgramModel &M, const Selection &Sel) {
                 if (T.name == R && (T.kind == "struct" || T.kind == "union"))
                   keep(T.id, "harness", Id);
           // ... and the maps its callers pass, which the harness passes too.
-          for (const std::string &Name : P.callerMaps)
+          for (const std::string &Name : mapsTheHarnessPasses(P))
             for (const Map &Mp : M.maps)
               if (Mp.name == Name)
                 keep(Mp.id, "harness", Id);

@@ -149,14 +149,31 @@ std::vector<std::string> withProject(std::vector<std::string> Args, const Projec
   return Args;
 }
 
+/// One own non-entry function's harness.
+struct HarnessOutcome {
+  std::string file;                 ///< the input
+  std::vector<std::string> callers; ///< the programs that reach the function
+  std::string harness;              ///< the harness written, "" when refused
+  /// "pass", the verifier's class, "refused: ...", or "" while this kernel refuses the hook.
+  std::string result;
+};
+
 struct Tally {
   int files = 0, compiling = 0, programs = 0, verified = 0, extracted = 0, sameSize = 0;
   int slicesOfPassing = 0; ///< extracted slices of programs whose original verifies
   int functions = 0, harnessVerified = 0, harnessOnGuest = 0;
-  std::map<std::string, int> harnessCauses;
-  /// Harnesses of hooks this kernel refuses to root (EPERM: lsm, fentry here), verified
-  /// afterwards in one boot of Debian's 6.12 (verifyRefusedHooksInAGuest).
-  std::vector<std::string> refusedHere;
+  /// The functions a program that loads calls (on this kernel, or on 6.12 where this one
+  /// refuses the hook), and how many of their harnesses verify: a harness of a function whose
+  /// callers do not load either (a negative test, a target module absent here) shows nothing
+  /// about the harness.
+  int functionsOfLoadingCallers = 0, harnessVerifiedOfLoadingCallers = 0;
+  std::map<std::string, int> harnessCauses; ///< of functions whose callers load
+  std::map<std::string, int> callersDoNotLoad; ///< the callers' class -> functions
+  /// Each harness, decided once the guest has run (finishHarnesses).
+  std::vector<HarnessOutcome> harnesses;
+  /// (file, program) -> the original's verdict: "pass", its failure class, or "permission"
+  /// (this kernel refuses the hook: decided on 6.12).
+  std::map<std::pair<std::string, std::string>, std::string> callerVerdicts;
   int retargets = 0, retargetSame = 0, retargetRefused = 0;
   long long framesCompared = 0, framesRun = 0;
   std::map<std::string, int> retargetCauses;
@@ -235,33 +252,72 @@ void retargetToTheOtherHook(const std::string &File, const Project &P, const std
     T.retargetCauses[J.value("divergent", -1LL) ? "divergent frames" : "maps differ"]++;
 }
 
-/// The harnesses this kernel refused with EPERM, in one boot of Debian's 6.12 (verify
-/// --kernel), where lsm and fentry programs load: a pass there counts, anything else is a cause
-/// named with the kernel.
-void verifyRefusedHooksInAGuest(const Project &P, Tally &T) {
-  if (T.refusedHere.empty())
-    return;
-  std::vector<std::string> Args{"verify"};
-  Args.insert(Args.end(), T.refusedHere.begin(), T.refusedHere.end());
-  Args.insert(Args.end(), {"--kernel", "6.12", "--format", "json"});
-  auto V = run(withProject(Args, P, false, false));
-  EXPECT_NE(V.exitCode, 4) << V.err;
-  json J = json::parse(V.out, nullptr, false);
-  if (!J.is_object()) {
-    T.harnessCauses["permission (and no 6.12 guest: " + errorLine(V.err).substr(0, 40) + ")"] +=
-        static_cast<int>(T.refusedHere.size());
-    return;
+/// Decides every harness: those of hooks this kernel refuses to root (EPERM: lsm, fentry here)
+/// and the callers' programs this kernel refuses are verified in one boot of Debian's 6.12
+/// (verify --kernel), where those hooks load; then each function is counted with its callers:
+/// where a calling program loads, the harness's outcome is the row's; where none does, the
+/// callers' class is reported instead.
+void finishHarnesses(const Project &P, Tally &T) {
+  std::set<std::string> Guest; // harnesses and original files
+  for (const HarnessOutcome &H : T.harnesses) {
+    if (!H.harness.empty() && H.result.empty())
+      Guest.insert(H.harness);
+    for (const std::string &C : H.callers)
+      if (T.callerVerdicts[{H.file, C}] == "permission")
+        Guest.insert(H.file);
   }
-  for (const json &X : J["programs"])
-    if (X["name"] == "bpfcarve_harness") {
-      if (X["verdict"] == "pass") {
-        ++T.harnessVerified;
-        ++T.harnessOnGuest;
-      } else {
-        T.harnessCauses[(X["error"].is_object() ? X["error"]["class"].get<std::string>() : "?") +
-                        " on 6.12"]++;
-      }
+  std::map<std::string, json> OnGuest; // file -> its program rows on 6.12
+  if (!Guest.empty()) {
+    std::vector<std::string> Args{"verify"};
+    Args.insert(Args.end(), Guest.begin(), Guest.end());
+    Args.insert(Args.end(), {"--kernel", "6.12", "--format", "json"});
+    auto V = run(withProject(Args, P, false, false));
+    EXPECT_NE(V.exitCode, 4) << V.err;
+    json J = json::parse(V.out, nullptr, false);
+    if (J.is_object())
+      for (const json &X : J["programs"])
+        OnGuest[X["file"].get<std::string>()].push_back(X);
+    else
+      std::cout << "  no 6.12 guest: " << errorLine(V.err).substr(0, 60) << "\n";
+  }
+  auto classOf = [](const json &X) {
+    return X["verdict"] == "pass" ? std::string("pass")
+           : X["error"].is_object() ? X["error"]["class"].get<std::string>()
+                                    : std::string("?");
+  };
+  for (auto &[Key, Verdict] : T.callerVerdicts)
+    if (Verdict == "permission")
+      for (const json &X : OnGuest[Key.first])
+        if (X["name"] == Key.second)
+          Verdict = classOf(X) == "pass" ? "pass" : classOf(X) + " on 6.12";
+  for (HarnessOutcome &H : T.harnesses) {
+    if (!H.harness.empty() && H.result.empty()) {
+      H.result = "permission (no 6.12 guest)";
+      for (const json &X : OnGuest[H.harness])
+        if (X["name"] == "bpfcarve_harness") {
+          H.result = classOf(X) == "pass" ? "pass" : classOf(X) + " on 6.12";
+          T.harnessOnGuest += H.result == "pass";
+        }
     }
+    T.harnessVerified += H.result == "pass";
+    std::string Callers; // the first caller's class when none loads
+    bool Loads = false;
+    for (const std::string &C : H.callers) {
+      const std::string &V = T.callerVerdicts[{H.file, C}];
+      Loads |= V == "pass";
+      if (Callers.empty())
+        Callers = V.empty() ? "no verdict" : V;
+    }
+    if (!Loads) {
+      T.callersDoNotLoad[Callers]++;
+      continue;
+    }
+    ++T.functionsOfLoadingCallers;
+    if (H.result == "pass")
+      ++T.harnessVerifiedOfLoadingCallers;
+    else
+      T.harnessCauses[H.result]++;
+  }
 }
 
 /// Why the slice of Program in File differs from its original, from corpus/sources-causes.tsv
@@ -290,9 +346,13 @@ void printRow(const Project &P, const std::string &Version, const Tally &Ty) {
             << Ty.sameSize << " of " << Ty.slicesOfPassing
             << " slices of verifying programs verify with the original's xlated size; harness "
             << Ty.harnessVerified << "/" << Ty.functions << " own non-entry functions verify ("
-            << Ty.harnessOnGuest << " on 6.12: this kernel refuses their hook)";
+            << Ty.harnessOnGuest << " on 6.12: this kernel refuses their hook), "
+            << Ty.harnessVerifiedOfLoadingCallers << "/" << Ty.functionsOfLoadingCallers
+            << " of those a loading program calls";
   for (const auto &[Cause, N] : Ty.harnessCauses)
     std::cout << "; " << N << " " << Cause;
+  for (const auto &[Class, N] : Ty.callersDoNotLoad)
+    std::cout << "; " << N << " functions whose callers do not load either (" << Class << ")";
   std::cout << "; retarget to the other hook (XDP <-> tc): " << Ty.retargetSame << "/"
             << Ty.retargets << " verify and behave the same, " << Ty.retargetRefused
             << " refused, " << Ty.framesCompared << " of " << Ty.framesRun << " frames compared";
@@ -323,8 +383,15 @@ void checkFile(const std::string &File, const Project &Of, const std::string &Tm
   json Orig = verifyJson(File, P, P.modernize);
   std::map<std::string, json> OrigByName;
   if (Orig.is_object())
-    for (const json &Pr : Orig["programs"])
+    for (const json &Pr : Orig["programs"]) {
       OrigByName[Pr["name"]] = Pr;
+      T.callerVerdicts[{File, Pr["name"]}] =
+          Pr["verdict"] == "pass" ? "pass"
+          : !Pr["error"].is_object() ? "?"
+          : Pr["verdict"] == "skipped" && Pr["error"]["class"] == "permission"
+              ? "permission"
+              : Pr["error"]["class"].get<std::string>();
+    }
 
   for (const json &Pr : Model["programs"]) {
     const std::string Name = Pr["name"];
@@ -369,6 +436,7 @@ void checkFile(const std::string &File, const Project &Of, const std::string &Tm
   // A harness for each own non-entry function, for the hook of a program that reaches it.
   std::set<std::string> Entries;
   std::map<std::string, std::string> HookOf; // function id -> section of a program reaching it
+  std::map<std::string, std::vector<std::string>> CallersOf; // function id -> those programs
   for (const json &Pr : Model["programs"]) {
     Entries.insert(Pr["function"].get<std::string>());
     // The hook: the project's --type, else the one the program type names (an xdp.frags
@@ -379,11 +447,14 @@ void checkFile(const std::string &File, const Project &Of, const std::string &Tm
                        : Type == "sched_cls"     ? "tc"
                        : Type == "socket_filter" ? "socket"
                                                  : Section;
-    for (const json &F : Pr["functions_reached"])
+    for (const json &F : Pr["functions_reached"]) {
       HookOf.emplace(F.get<std::string>(), Hook);
+      CallersOf[F.get<std::string>()].push_back(Pr["name"]);
+    }
   }
   // The functions of each hook, all harnessed from one parse (extract --each).
   std::map<std::string, std::vector<std::string>> ByHook;
+  std::map<std::string, std::vector<std::string>> CallersByName;
   for (const json &F : Model["functions"]) {
     const std::string Name = F["name"], Id = F["id"];
     if (F["origin"] == "system" || !F["definition"].get<bool>() || Entries.count(Id) ||
@@ -391,6 +462,7 @@ void checkFile(const std::string &File, const Project &Of, const std::string &Tm
       continue;
     ++T.functions;
     ByHook[HookOf[Id]].push_back(Name);
+    CallersByName[Name] = CallersOf[Id];
   }
   int Dirs = 0;
   for (const auto &[Hook, Names] : ByHook) {
@@ -404,33 +476,40 @@ void checkFile(const std::string &File, const Project &Of, const std::string &Tm
                              P, false, P.modernize));
     EXPECT_NE(E.exitCode, 4) << "harness for " << List << ": " << E.err;
     json Summary = json::parse(E.out, nullptr, false);
+    if (E.exitCode == 2 && !Summary.is_object()) {
+      // The hook itself is refused (a section only the file's own loader types: `sk_skb3`).
+      for (const std::string &N : Names)
+        T.harnesses.push_back({File, CallersByName[N], "", "refused: " + errorLine(E.err).substr(0, 48)});
+      continue;
+    }
     ASSERT_TRUE(Summary.is_object() && Summary["outputs"].is_array()) << E.out << E.err;
     for (const json &O : Summary["outputs"]) {
+      HarnessOutcome H{File, CallersByName[O["selection"].get<std::string>()], "", ""};
       if (O["exit_code"] != 0) {
         // The error line's message (a --modernize-maps note never is one).
         const std::string First = O["error"].is_string() ? O["error"].get<std::string>() : "?";
         size_t Colon = First.find(": ", First.find("error"));
-        T.harnessCauses["refused: " +
-                        First.substr(Colon == std::string::npos ? 0 : Colon + 2, 48)]++;
+        H.result = "refused: " + First.substr(Colon == std::string::npos ? 0 : Colon + 2, 48);
+        T.harnesses.push_back(std::move(H));
         continue;
       }
-      const std::string Out = O["file"];
-      json S = verifyJson(Out, P, false);
+      H.harness = O["file"];
+      json S = verifyJson(H.harness, P, false);
       ASSERT_TRUE(S.is_object());
       for (const json &X : S["programs"])
         if (X["name"] == "bpfcarve_harness") {
           if (X["verdict"] == "pass") {
-            ++T.harnessVerified;
+            H.result = "pass";
           } else if (X["verdict"] == "skipped" && X["error"].is_object() &&
                      X["error"]["class"] == "permission") {
-            T.refusedHere.push_back(Out);
+            H.result = ""; // decided on 6.12 (finishHarnesses)
           } else {
             EXPECT_TRUE(X["error"].is_object() && !X["error"]["class"].get<std::string>().empty())
                 << X.dump();
-            T.harnessCauses[X["error"].is_object() ? X["error"]["class"].get<std::string>()
-                                                    : "?"]++;
+            H.result = X["error"].is_object() ? X["error"]["class"].get<std::string>() : "?";
           }
         }
+      T.harnesses.push_back(std::move(H));
     }
   }
 }
@@ -446,6 +525,8 @@ void add(Tally &Into, const Tally &From) {
                       {&Into.functions, From.functions},
                       {&Into.harnessVerified, From.harnessVerified},
                       {&Into.harnessOnGuest, From.harnessOnGuest},
+                      {&Into.functionsOfLoadingCallers, From.functionsOfLoadingCallers},
+                      {&Into.harnessVerifiedOfLoadingCallers, From.harnessVerifiedOfLoadingCallers},
                       {&Into.retargets, From.retargets},
                       {&Into.retargetSame, From.retargetSame},
                       {&Into.retargetRefused, From.retargetRefused}})
@@ -454,8 +535,10 @@ void add(Tally &Into, const Tally &From) {
     Into.harnessCauses[Cause] += N;
   for (const auto &[Cause, N] : From.retargetCauses)
     Into.retargetCauses[Cause] += N;
-  Into.refusedHere.insert(Into.refusedHere.end(), From.refusedHere.begin(),
-                          From.refusedHere.end());
+  for (const auto &[Class, N] : From.callersDoNotLoad)
+    Into.callersDoNotLoad[Class] += N;
+  Into.harnesses.insert(Into.harnesses.end(), From.harnesses.begin(), From.harnesses.end());
+  Into.callerVerdicts.insert(From.callerVerdicts.begin(), From.callerVerdicts.end());
   Into.framesCompared += From.framesCompared;
   Into.framesRun += From.framesRun;
 }
@@ -531,7 +614,7 @@ TEST(SourcePackages, EveryCommandOnEveryFile) {
       return P.package == "iproute2" && (S.find("/legacy/") != std::string::npos) != P.modernize;
     });
     Tally Ty = checkFiles(Sources, P, T->path());
-    verifyRefusedHooksInAGuest(P, Ty);
+    finishHarnesses(P, Ty);
     Files += Ty.files;
     printRow(P, Version, Ty);
   }
@@ -582,7 +665,7 @@ TEST(SourcePackages, NonNetworkingSelftests) {
   for (size_t I = 0; I < Sources.size(); I += Stride)
     Taken.push_back(Sources[I]);
   Tally Ty = checkFiles(Taken, P, T->path());
-  verifyRefusedHooksInAGuest(P, Ty);
+  finishHarnesses(P, Ty);
   std::cout << "every " << Stride << "th of " << Sources.size() << " files: ";
   printRow(P, Layout["version"], Ty);
   EXPECT_GE(Ty.files, 1);

@@ -57,7 +57,7 @@ status=0
 run() { # WHAT EXPECT(pass|fail) BIN TEST [env...]
   local what=$1 expect=$2 bin=$3 test=$4 rc=0
   shift 4
-  env "$@" BPFCARVE_TEST_BIN="$bin" "$tests" --gtest_filter="Selftests/CorpusVerify.*/$test" >"$dir/log" 2>&1 || rc=$?
+  env "$@" BPFCARVE_ALL_CASES=1 BPFCARVE_TEST_BIN="$bin" "$tests" --gtest_filter="Selftests/CorpusVerify.*/$test" >"$dir/log" 2>&1 || rc=$?
   if { [ "$expect" = pass ] && [ "$rc" -eq 0 ]; } || { [ "$expect" = fail ] && [ "$rc" -ne 0 ]; }; then
     echo "wrong-verdict: ok: $what: the test $( [ "$expect" = pass ] && echo passes || echo fails)$( [ "$expect" = fail ] && printf ': %s' "$(grep -m1 -A1 'Failure' "$dir/log" | tail -n1 | cut -c1-160)")"
   else

@@ -95,6 +95,43 @@ TEST(TracingHooks, AnLsmHarnessLoadsAgainstItsCallersTarget) {
   expectVerdictOfThisKernel(Body, "bpfcarve_harness", "lsm");
 }
 
+// A struct_ops program loads only through the SEC(".struct_ops") variable that names it, at
+// one member of the kernel's struct: the harness of a function it calls gets a variable of its
+// own that puts bpfcarve_harness at that member, and receives the member's argument (the
+// `(const struct tcp_sock *)sk` BPF_PROG's body passes on). Without that variable the kernel
+// refuses the harness (ENOTSUPP). It loads where the original does.
+TEST(TracingHooks, AStructOpsHarnessLoadsAtItsCallersMember) {
+  if (geteuid() != 0)
+    GTEST_SKIP() << "loading programs needs root (CAP_BPF)";
+  auto T = toolchain::TempDir::create("bpfcarve-tracing");
+  ASSERT_TRUE(static_cast<bool>(T));
+  const std::string Out = T->path() + "/h.c";
+  auto R = run({"extract", Inputs + "struct_ops_ca.c", "--function", "halved_window", "--harness",
+                "struct_ops/carve_ssthresh", "-o", Out});
+  ASSERT_EQ(R.exitCode, 0) << R.err;
+  const std::string Text = slurp(Out);
+  EXPECT_NE(Text.find("SEC(\".struct_ops\")\nstruct tcp_congestion_ops bpfcarve_harness_ops = {\n"
+                      "\t.ssthresh = (void *)bpfcarve_harness,\n};"),
+            std::string::npos)
+      << Text;
+  EXPECT_NE(Text.find("halved_window((const struct tcp_sock *)((unsigned long long *)ctx)[0])"),
+            std::string::npos)
+      << Text;
+  auto O = run({"verify", Inputs + "struct_ops_ca.c", "--program", "carve_ssthresh", "--format",
+                "json"});
+  json Orig = json::parse(O.out, nullptr, false);
+  ASSERT_TRUE(Orig.is_object()) << O.err;
+  auto V = run({"verify", Out, "--format", "json"});
+  json J = json::parse(V.out, nullptr, false);
+  ASSERT_TRUE(J.is_object()) << V.err;
+  EXPECT_EQ(J["programs"][0]["verdict"], Orig["programs"][0]["verdict"]) << J.dump();
+  if (Orig["programs"][0]["verdict"] == "pass")
+    EXPECT_EQ(V.exitCode, 0) << V.err;
+  else
+    std::cout << "this kernel does not load the original either: "
+              << Orig["programs"][0]["error"].dump() << "\n";
+}
+
 TEST(TracingHooks, AHarnessOfATargetedHookNeedsTheTarget) {
   auto T = toolchain::TempDir::create("bpfcarve-tracing");
   ASSERT_TRUE(static_cast<bool>(T));

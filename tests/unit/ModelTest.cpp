@@ -525,6 +525,136 @@ SEC("tc") int entry(struct __sk_buff *skb) {
       << HX.failure().message;
 }
 
+// A record's members the file sets from a program's ctx or a map's address (setget_sockopt.c's
+// `struct loop_ctx lc = { .ctx = ctx }`, test_map_lookup_percpu_elem.c's
+// `map_ctx.map = &percpu_array_map`): the harness sets them the same way; an untyped member
+// nothing sets is any number at a hook whose pointers are numbers (raw_tp), refused at xdp.
+TEST(Params, RecordMembersSetFromTheCtxOrAMap) {
+  const std::string Src = bpf(R"c(
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} counts SEC(".maps");
+struct loop_ctx { void *ctx; void *map; void *user; __u32 n; };
+static int step(struct loop_ctx *lc) {
+  __u32 k = 0;
+  __u64 *v = bpf_map_lookup_elem(lc->map, &k);
+  return v && lc->ctx ? (int)*v + lc->n : 0;
+}
+SEC("raw_tp/sys_enter") int entry(void *ctx) {
+  struct loop_ctx lc = { .ctx = ctx, .n = 1 };
+  lc.map = &counts;
+  return step(&lc);
+}
+)c");
+  ProgramModel M = parse(Src);
+  std::map<std::string, const PointerMember *> By;
+  for (const PointerMember &PM : function(M, "step").parameters.at(0).pointerMembers)
+    By[PM.path] = &PM;
+  ASSERT_EQ(By.size(), 3u);
+  EXPECT_EQ(By["ctx"]->filledFrom, "ctx");
+  EXPECT_EQ(By["map"]->filledFrom, "map:counts");
+  EXPECT_EQ(By["user"]->filledFrom, "");
+
+  HarnessHook RawTp{.name = "raw_tp", .section = "raw_tp/sys_enter", .progType = "raw_tracepoint",
+                    .passName = "ignored", .scalarKernelPointers = true, .argsCtx = true};
+  auto H = generateHarness(M, {&function(M, "step")}, RawTp);
+  ASSERT_TRUE(H) << H.failure().message;
+  EXPECT_NE(H->body.find("bpfcarve_p0.ctx = ctx;"), std::string::npos) << H->body;
+  EXPECT_NE(H->body.find("bpfcarve_p0.map = (void *)&counts;"), std::string::npos) << H->body;
+  EXPECT_EQ(H->body.find("bpfcarve_p0.user ="), std::string::npos) << H->body;
+
+  HarnessHook Xdp{.name = "xdp", .section = "xdp", .ctxStruct = "xdp_md", .progType = "xdp",
+                  .directPacketAccess = true, .passValue = 2, .passName = "XDP_PASS"};
+  auto HX = generateHarness(M, {&function(M, "step")}, Xdp);
+  ASSERT_FALSE(HX);
+  EXPECT_NE(HX.failure().message.find("member user (void *) is an untyped pointer"),
+            std::string::npos)
+      << HX.failure().message;
+  EXPECT_EQ(HX.failure().message.find("member map"), std::string::npos) << HX.failure().message;
+}
+
+// A struct_ops program loads only through the SEC(".struct_ops") variable that names it
+// (bpf_cubic.c: `struct tcp_congestion_ops cubic = { .init = (void *)bpf_cubic_init, ...`): the
+// model records its function members, and the harness of a callee puts bpfcarve_harness at the
+// member its callers' program has.
+TEST(Params, StructOpsMembersPlaceTheHarness) {
+  const std::string Src = bpf(R"c(
+struct demo_ops { int (*setup)(void *); int (*run)(void *); char name[16]; };
+static __noinline int twice(int x) { return 2 * x; }
+SEC("struct_ops/demo_run") int demo_run(void *ctx) { return twice(1); }
+SEC("struct_ops/demo_setup") int demo_setup(void *ctx) { return twice(2); }
+SEC("struct_ops/orphan") int orphan(void *ctx) { return twice(3); }
+SEC(".struct_ops") struct demo_ops demo = {
+  .run = (void *)demo_run,
+  .setup = (void *)demo_setup,
+  .name = "demo",
+};
+)c");
+  ProgramModel M = parse(Src);
+  EXPECT_EQ(global(M, "demo").functionSlots,
+            (std::vector<std::pair<std::string, std::string>>{{"setup", "demo_setup"},
+                                                              {"run", "demo_run"}}));
+  HarnessHook Ops{.name = "struct_ops/demo_run", .section = "struct_ops/demo_run",
+                  .progType = "struct_ops", .passName = "0", .scalarKernelPointers = true,
+                  .argsCtx = true};
+  auto H = generateHarness(M, {&function(M, "twice")}, Ops);
+  ASSERT_TRUE(H) << H.failure().message;
+  EXPECT_NE(H->body.find("SEC(\".struct_ops\")\nstruct demo_ops bpfcarve_harness_ops = {\n"
+                         "\t.run = (void *)bpfcarve_harness,\n};"),
+            std::string::npos)
+      << H->body;
+  ASSERT_EQ(H->entities.size(), 1u);
+  EXPECT_EQ(H->entities[0].rfind("struct:demo_ops@", 0), 0u) << H->entities[0];
+
+  Ops.name = Ops.section = "struct_ops/orphan";
+  auto HO = generateHarness(M, {&function(M, "twice")}, Ops);
+  ASSERT_FALSE(HO);
+  EXPECT_NE(HO.failure().message.find("no such variable of the file names a program in section "
+                                      "struct_ops/orphan"),
+            std::string::npos)
+      << HO.failure().message;
+}
+
+// A number the callers pass from counted loops (strobemeta.h's
+// `for (int i = 0; i < STROBE_MAX_INTS; ++i) read_int_var(cfg, i, ...)`): the union of the
+// loops' ranges; the harness keeps its value in it, or the verifier sees an unbounded index.
+TEST(Params, ALoopCounterGivesTheCallersRange) {
+  const std::string Src = bpf(R"c(
+struct data { __u32 vals[5]; };
+static __noinline int read_one(struct data *d, int idx) { return d->vals[idx]; }
+static __noinline int read_any(struct data *d, int idx) { return d->vals[idx & 3]; }
+SEC("xdp") int entry(struct xdp_md *ctx) {
+  struct data d = {};
+  int s = 0, n = ctx->ingress_ifindex;
+  for (int i = 0; i < 4; ++i)
+    s += read_one(&d, i);
+  for (int j = 2; j <= 4; j += 2)
+    s += read_one(&d, j);
+  for (int k = 0; k < n; ++k)
+    s += read_any(&d, k);
+  return s;
+}
+)c");
+  ProgramModel M = parse(Src);
+  const Param &Idx = function(M, "read_one").parameters.at(1);
+  EXPECT_TRUE(Idx.callerValues.empty());
+  ASSERT_TRUE(Idx.callerRange.has_value());
+  EXPECT_EQ(*Idx.callerRange, (std::pair<long long, long long>{0, 4}));
+  EXPECT_FALSE(function(M, "read_any").parameters.at(1).callerRange.has_value()); // bound not constant
+
+  HarnessHook Xdp{.name = "xdp", .section = "xdp", .ctxStruct = "xdp_md", .progType = "xdp",
+                  .directPacketAccess = true, .passValue = 2, .passName = "XDP_PASS"};
+  auto H = generateHarness(M, {&function(M, "read_one")}, Xdp);
+  ASSERT_TRUE(H) << H.failure().message;
+  EXPECT_NE(H->body.find("if (bpfcarve_p1 > 4)\n\t\tbpfcarve_p1 = 0;"), std::string::npos)
+      << H->body;
+  EXPECT_NE(H->body.find("read_one(&bpfcarve_args->p0, (int)bpfcarve_p1)"), std::string::npos)
+      << H->body;
+}
+
 TEST(Params, WhatTheCallersPass) {
   const std::string Src = bpf(R"c(
 struct {

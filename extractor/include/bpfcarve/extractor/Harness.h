@@ -69,6 +69,9 @@ struct GeneratedHarness {
   std::string comment; ///< the opening comment line
   std::string body;    ///< the args record, the map and the entry program
   std::vector<Need> needs;
+  /// Entities of the model the body names beyond the selected code's closure (a struct_ops
+  /// harness's struct type): kept in the slice with their own closure.
+  std::vector<std::string> entities;
 };
 
 /// The harness for Functions (which must all be non-entry functions of M).

@@ -118,7 +118,8 @@ struct PointerMember {
   /// The first pointer member of the pointee record ("" when it is plain data or no record).
   std::string pointeePointerMember;
   /// The ctx field (data, data_end, data_meta) this member is set from somewhere in the file,
-  /// directly or through a local initialised from it: `.tail = (uint8_t *)(long)skb->data_end`.
+  /// directly or through a local initialised from it: `.tail = (uint8_t *)(long)skb->data_end`;
+  /// "ctx" for a program's ctx (`.ctx = ctx`); "map:NAME" for a map's address (`.map = &NAME`).
   std::string filledFrom;
   std::string unionPath; ///< path of the innermost union it is a member of, "" when none
   bool isConst = false;  ///< the member itself is const (`uint8_t *const tail`)
@@ -159,6 +160,10 @@ struct Param {
   /// The same, counting only the calls inside functions that programs of one libbpf program
   /// type ("xdp", "sched_cls") reach, where that differs: `bool xdp` is {1} for "xdp".
   std::map<std::string, std::vector<long long>> callerValuesByProgramType;
+  /// Where the callers' values are not a short list but a bounded loop's counter
+  /// (`for (int i = 0; i < STROBE_MAX_INTS; ++i) read_int_var(cfg, i, ...)`), the range every
+  /// caller stays in, as [first, last]; constants count as one-value ranges.
+  std::optional<std::pair<long long, long long>> callerRange;
   /// For pointers: the size in bytes of the largest object a caller passes (`eth->h_source`: 6,
   /// `&tuple`: sizeof tuple), when every call site passes one of known size; 0 otherwise.
   unsigned long long callerObjectBytes = 0;
@@ -248,6 +253,9 @@ struct Global {
   std::string section; ///< .data, .rodata, .bss, license, or an explicit section
   bool constVolatile = false; ///< a load-time knob: `const volatile` in .rodata
   bool isExtern = false;
+  /// A struct_ops variable (SEC(".struct_ops")): each member initialised with a function, as
+  /// (member, function name): `.init = (void *)bpf_cubic_init` gives ("init", "bpf_cubic_init").
+  std::vector<std::pair<std::string, std::string>> functionSlots;
 };
 
 struct TypeEntity {
