@@ -492,26 +492,20 @@ public:
     if (auto It = Memo.find(Key); It != Memo.end())
       return It->second;
     Memo[Key] = std::nullopt; // a cycle of calls is unknown
-    auto Sites = Calls.find(FD);
-    if (Sites == Calls.end())
+    auto Args = argsAt(FD, I);
+    if (!Args)
       return std::nullopt;
     std::set<long long> Out;
-    for (size_t S = 0; S < Sites->second.size(); ++S) {
-      const std::vector<ArgFact> &Site = Sites->second[S];
-      if (Within && !Within->count(Callers[FD][S]))
-        continue;
-      if (I >= Site.size())
-        return std::nullopt;
-      const ArgFact &A = Site[I];
-      if (A.kind == ArgFact::Kind::Constant) {
-        Out.insert(A.value);
-      } else if (A.kind == ArgFact::Kind::Local) {
-        auto L = Locals(Callers[FD][S]).values(A.local);
+    for (const auto &[A, Caller] : *Args) {
+      if (A->kind == ArgFact::Kind::Constant) {
+        Out.insert(A->value);
+      } else if (A->kind == ArgFact::Kind::Local) {
+        auto L = Locals(Caller).values(A->local);
         if (!L)
           return std::nullopt;
         Out.insert(L->begin(), L->end());
-      } else if (A.kind == ArgFact::Kind::Forward && !changed(A)) {
-        auto Up = values(A.from, A.param);
+      } else if (A->kind == ArgFact::Kind::Forward && !changed(*A)) {
+        auto Up = values(A->from, A->param);
         if (!Up)
           return std::nullopt;
         Out.insert(Up->begin(), Up->end());
@@ -530,30 +524,24 @@ public:
   /// short list: constants, the values of locals, loop counters, forwarded parameters.
   std::optional<std::pair<long long, long long>> range(const FunctionDecl *FD, unsigned I,
                                                        int Depth = 0) {
-    auto Sites = Calls.find(FD);
-    if (Sites == Calls.end() || Depth > 8)
+    auto Args = Depth > 8 ? std::nullopt : argsAt(FD, I);
+    if (!Args)
       return std::nullopt;
     std::optional<std::pair<long long, long long>> Out;
     auto Add = [&](long long Lo, long long Hi) {
       Out =
           Out ? std::pair{std::min(Out->first, Lo), std::max(Out->second, Hi)} : std::pair{Lo, Hi};
     };
-    for (size_t S = 0; S < Sites->second.size(); ++S) {
-      const std::vector<ArgFact> &Site = Sites->second[S];
-      if (Within && !Within->count(Callers[FD][S]))
-        continue;
-      if (I >= Site.size())
-        return std::nullopt;
-      const ArgFact &A = Site[I];
-      if (A.kind == ArgFact::Kind::Constant) {
-        Add(A.value, A.value);
-      } else if (A.kind == ArgFact::Kind::Local && A.loop) {
-        Add(A.loop->first, A.loop->second);
-      } else if (auto L = A.kind == ArgFact::Kind::Local ? Locals(Callers[FD][S]).values(A.local)
-                                                         : std::nullopt) {
+    for (const auto &[A, Caller] : *Args) {
+      if (A->kind == ArgFact::Kind::Constant) {
+        Add(A->value, A->value);
+      } else if (A->kind == ArgFact::Kind::Local && A->loop) {
+        Add(A->loop->first, A->loop->second);
+      } else if (auto L = A->kind == ArgFact::Kind::Local ? Locals(Caller).values(A->local)
+                                                          : std::nullopt) {
         Add(*L->begin(), *L->rbegin());
-      } else if (auto Up = A.kind == ArgFact::Kind::Forward && !changed(A)
-                               ? range(A.from, A.param, Depth + 1)
+      } else if (auto Up = A->kind == ArgFact::Kind::Forward && !changed(*A)
+                               ? range(A->from, A->param, Depth + 1)
                                : std::nullopt) {
         Add(Up->first, Up->second);
       } else {
@@ -645,6 +633,23 @@ public:
 
 private:
   static constexpr size_t MaxValues = 8;
+  /// Parameter I's fact at every call site of FD that counts (inside Within), with the function
+  /// the call is in; nullopt when FD has no caller or a call passes fewer arguments.
+  std::optional<std::vector<std::pair<const ArgFact *, const FunctionDecl *>>>
+  argsAt(const FunctionDecl *FD, unsigned I) {
+    auto Sites = Calls.find(FD);
+    if (Sites == Calls.end())
+      return std::nullopt;
+    std::vector<std::pair<const ArgFact *, const FunctionDecl *>> Out;
+    for (size_t S = 0; S < Sites->second.size(); ++S) {
+      if (Within && !Within->count(Callers[FD][S]))
+        continue;
+      if (I >= Sites->second[S].size())
+        return std::nullopt;
+      Out.emplace_back(&Sites->second[S][I], Callers[FD][S]);
+    }
+    return Out;
+  }
   /// A forwarded parameter the forwarding function changes carries nothing of its callers.
   bool changed(const ArgFact &A) const {
     const FunctionDecl *Def = A.from->getDefinition() ? A.from->getDefinition() : A.from;

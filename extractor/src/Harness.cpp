@@ -675,13 +675,10 @@ Result<std::pair<std::string, std::string>> structOpsMap(const ProgramModel &M,
   for (const Program &P : M.programs) {
     if (P.section != H.section)
       continue;
-    const Function *F = nullptr;
-    for (const Function &Fn : M.functions)
-      if (Fn.id == P.function)
-        F = &Fn;
+    // A program is named after its function (libbpf's rule), as the variable names it.
     for (const Global &G : M.globals)
       for (const auto &[Member, Name] : G.functionSlots) {
-        if (!F || Name != F->name)
+        if (Name != P.name)
           continue;
         std::string Record = G.type.starts_with("struct ") ? G.type.substr(7) : G.type;
         std::string TypeId;
