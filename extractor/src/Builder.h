@@ -200,6 +200,14 @@ bool isMapVar(const VarDecl *VD);
 /// The integer parameters FD adds to (or subtracts from) a pointer parameter, with the names of
 /// those pointers: `tcp = data + off` makes off an offset of data (CallerArguments.cpp).
 std::map<const ParmVarDecl *, std::set<std::string>> pointerOffsetParams(const FunctionDecl *FD);
+/// The ctx packet field E reads (`(void *)(long)ctx->data`: "data"; data_end, data_meta),
+/// directly or through a local initialised from it; "" otherwise (CallerArguments.cpp).
+std::string ctxPacketSource(const Expr *E, int Depth = 0);
+/// The map E is the address of (`&lru_cache`), "" when none.
+std::string mapAddress(const Expr *E);
+/// Whether E is a program's ctx: the first parameter of a function with a section, or a
+/// parameter pointing to a ctx struct, however cast (`.ctx = ctx`, `(void *)ctx`).
+bool isProgramCtx(const Expr *E);
 
 /// Records the references out of entity Id, declared by D (ReferenceVisitor.cpp). FnIndex: the
 /// function whose calls, ctx accesses and returns are recorded (-1: none).

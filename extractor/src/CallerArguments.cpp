@@ -1,8 +1,9 @@
 //===- CallerArguments.cpp - what callers pass each parameter ---------------===//
 //
 // The harness calls a function the way its callers do: which constants they pass, which
-// parameters they forward, how large the objects behind pointer parameters are, and which
-// record members project code sets from a ctx packet field. Collected once per model.
+// parameters they forward, how large the objects behind pointer parameters are, which maps,
+// ctx fields or numbers they pass, and where inside another argument's object they point.
+// Collected once per model. The parameters' own shapes are ParamDescription.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "Builder.h"
@@ -27,66 +28,9 @@ const LocalConstants &Builder::localsOf(const FunctionDecl *FD) {
   return *L;
 }
 
-namespace {
-/// Finds the integer parameters a function adds to (or subtracts from) a pointer parameter:
-/// `tcp = data + off` makes off an offset of data.
-class OffsetScanner : public RecursiveASTVisitor<OffsetScanner> {
-public:
-  std::map<const ParmVarDecl *, std::set<std::string>> Offsets;
-
-  bool VisitBinaryOperator(BinaryOperator *BO) {
-    if (BO->getOpcode() != BO_Add && BO->getOpcode() != BO_Sub && BO->getOpcode() != BO_AddAssign &&
-        BO->getOpcode() != BO_SubAssign)
-      return true;
-    const Expr *L = BO->getLHS(), *R = BO->getRHS();
-    if (!L->getType()->isPointerType())
-      std::swap(L, R);
-    if (!L->getType()->isPointerType() || !R->getType()->isIntegerType())
-      return true;
-    const auto *Ptr = dyn_cast<DeclRefExpr>(L->IgnoreParenCasts());
-    const auto *Off = dyn_cast<DeclRefExpr>(R->IgnoreParenImpCasts());
-    if (!Ptr || !Off)
-      return true;
-    const auto *PtrParam = dyn_cast<ParmVarDecl>(Ptr->getDecl());
-    const auto *OffParam = dyn_cast<ParmVarDecl>(Off->getDecl());
-    if (PtrParam && OffParam)
-      Offsets[OffParam].insert(PtrParam->getName().str());
-    return true;
-  }
-};
-} // namespace
-
-std::map<const ParmVarDecl *, std::set<std::string>> pointerOffsetParams(const FunctionDecl *FD) {
-  OffsetScanner Scan;
-  if (FD->doesThisDeclarationHaveABody())
-    Scan.TraverseStmt(FD->getBody());
-  return std::move(Scan.Offsets);
-}
-
-namespace {
-/// The first pointer member of a record, looking into nested records and arrays ("" if none).
-std::string firstPointerMember(const RecordDecl *RD, int Depth = 0) {
-  const RecordDecl *Def = RD ? RD->getDefinition() : nullptr;
-  if (!Def || Depth > 8)
-    return {};
-  for (const FieldDecl *F : Def->fields()) {
-    QualType T = F->getType().getCanonicalType();
-    while (const ArrayType *A = T->getAsArrayTypeUnsafe())
-      T = A->getElementType().getCanonicalType();
-    if (T->isPointerType())
-      return F->getName().str();
-    if (const RecordDecl *Inner = T->getAsRecordDecl())
-      if (std::string M = firstPointerMember(Inner, Depth + 1); !M.empty())
-        return (F->getName().empty() ? "" : F->getName().str() + ".") + M;
-  }
-  return {};
-}
-} // namespace
-
-namespace {
 /// The ctx packet field E reads (`(void *)(long)ctx->data`: "data"; data_end, data_meta), directly
 /// or through a local initialised from it (`void *data_end = ...`); "" otherwise.
-std::string ctxPacketSource(const Expr *E, int Depth = 0) {
+std::string ctxPacketSource(const Expr *E, int Depth) {
   if (!E || Depth > 3)
     return {};
   E = E->IgnoreParenCasts();
@@ -106,9 +50,7 @@ std::string ctxPacketSource(const Expr *E, int Depth = 0) {
       return ctxPacketSource(V->getInit(), Depth + 1);
   return {};
 }
-} // namespace
 
-namespace {
 /// The map E is the address of (`&lru_cache`), "" when none.
 std::string mapAddress(const Expr *E) {
   const auto *UO = dyn_cast<UnaryOperator>(E->IgnoreParenCasts());
@@ -138,76 +80,78 @@ bool isProgramCtx(const Expr *E) {
   return P->getFunctionScopeIndex() == 0 && !Section.empty() && Section != ".text";
 }
 
-/// Finds the record members project code sets from a ctx packet field, in an assignment
-/// (`hdr->data_end = (void *)(long)ctx->data_end`) or an initialiser
-/// (`buf_t pkt = { .head = (uint8_t *)(long)skb->data, ... }`), directly or through a local
-/// initialised from it (`void *data_end = ...; ctx.data_end = data_end`); from a program's ctx
-/// (`struct loop_ctx lc = { .ctx = ctx }`, "ctx"), or from a map's address
-/// (`.map = &percpu_array_map`, "map:percpu_array_map"). A member set from two different
-/// sources is left out.
-class MemberSourceScanner : public RecursiveASTVisitor<MemberSourceScanner> {
-public:
-  std::unordered_map<const FieldDecl *, std::string> Found;
-  std::set<const FieldDecl *> Conflicting;
-
-  bool VisitBinaryOperator(BinaryOperator *BO) {
-    if (BO->getOpcode() != BO_Assign)
-      return true;
-    if (auto *ME = dyn_cast<MemberExpr>(BO->getLHS()->IgnoreParenImpCasts()))
-      if (auto *FD = dyn_cast<FieldDecl>(ME->getMemberDecl()))
-        note(FD, BO->getRHS());
-    return true;
-  }
-  // Only the written (syntactic) form is visited; its semantic form lines the initialisers up
-  // with the fields, nested designators (`.l3.v4 = &ip`) included.
-  bool VisitInitListExpr(InitListExpr *ILE) {
-    if (const InitListExpr *Semantic = ILE->isSyntacticForm() ? ILE->getSemanticForm() : ILE)
-      fields(Semantic, 0);
-    return true;
-  }
-
-private:
-  void fields(const InitListExpr *ILE, int Depth) {
-    const RecordDecl *RD = ILE->getType()->getAsRecordDecl();
-    if (!RD || !(RD = RD->getDefinition()) || Depth > 8)
-      return;
-    auto One = [&](const FieldDecl *FD, const Expr *Init) {
-      if (const auto *Inner = dyn_cast<InitListExpr>(Init->IgnoreImplicit()))
-        fields(Inner, Depth + 1);
-      else
-        note(FD, Init);
-    };
-    if (RD->isUnion()) {
-      if (const FieldDecl *FD = ILE->getInitializedFieldInUnion(); FD && ILE->getNumInits())
-        One(FD, ILE->getInit(0));
-      return;
-    }
-    unsigned I = 0;
-    for (const FieldDecl *FD : RD->fields()) {
-      if (I >= ILE->getNumInits())
-        break;
-      One(FD, ILE->getInit(I++));
-    }
-  }
-
-  void note(const FieldDecl *FD, const Expr *Value) {
-    std::string S = ctxPacketSource(Value);
-    if (S.empty() && isProgramCtx(Value))
-      S = "ctx";
-    if (std::string Map = S.empty() ? mapAddress(Value) : ""; !Map.empty())
-      S = "map:" + Map;
-    if (S.empty() || Conflicting.count(FD))
-      return;
-    auto [It, New] = Found.emplace(FD, S);
-    if (!New && It->second != S) {
-      Found.erase(It);
-      Conflicting.insert(FD);
-    }
-  }
-};
-} // namespace
-
 namespace {
+/// Where a pointer comes from, beyond a map, the ctx or a packet field: an integer cast to a
+/// pointer (`(struct task_struct *)bpf_get_current_task()`, a number the verifier does not
+/// dereference), or an address inside what another pointer points to (`payload = data->payload`
+/// and the same advanced, `payload += len`): `base`'s member `member` (a path: `b.c`).
+struct PointerOrigin {
+  std::string map;
+  bool number = false;
+  const ValueDecl *base = nullptr;
+  std::string member;
+  bool operator==(const PointerOrigin &) const = default;
+};
+
+/// The member path E takes the address of inside what a variable points to: `data->payload`
+/// (an array, decayed), `&hdr->addr.v4`; the variable and the path, or nullopt.
+std::optional<std::pair<const ValueDecl *, std::string>> memberAddress(const Expr *E) {
+  E = E->IgnoreParenCasts();
+  bool Decayed = false;
+  if (const auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_AddrOf)
+    E = UO->getSubExpr()->IgnoreParens();
+  else
+    Decayed = true;
+  std::string Path;
+  const auto *ME = dyn_cast<MemberExpr>(E);
+  if (!ME || (Decayed && !ME->getType()->isArrayType()))
+    return std::nullopt;
+  for (; ME; ME = dyn_cast<MemberExpr>(ME->getBase()->IgnoreParenImpCasts())) {
+    if (ME->getMemberDecl()->getName().empty())
+      return std::nullopt;
+    Path = ME->getMemberDecl()->getName().str() + (Path.empty() ? "" : "." + Path);
+    if (ME->isArrow()) {
+      const auto *DRE = dyn_cast<DeclRefExpr>(ME->getBase()->IgnoreParenImpCasts());
+      const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+      if (!V || V->hasGlobalStorage())
+        return std::nullopt;
+      return std::pair<const ValueDecl *, std::string>{V, Path};
+    }
+  }
+  return std::nullopt;
+}
+
+/// Whether E is an integer made a pointer by a cast (`(void *)bpf_get_current_task()`).
+bool integerCastToPointer(const Expr *E) {
+  for (const Expr *X = E->IgnoreParens(); const auto *C = dyn_cast<CastExpr>(X);
+       X = C->getSubExpr()->IgnoreParens())
+    if (C->getCastKind() == CK_IntegralToPointer)
+      return true;
+  return false;
+}
+
+/// The pointer local `&V->first` names when `first` is V's pointee's member at offset 0, the
+/// same address (map_ptr_kern.c's `struct bpf_htab *hash = (struct bpf_htab *)&m_hash;` passed
+/// as `&hash->map`); nullptr otherwise.
+const VarDecl *firstMemberOf(const Expr *E, ASTContext &Ctx) {
+  const auto *UO = dyn_cast<UnaryOperator>(E->IgnoreParenCasts());
+  if (!UO || UO->getOpcode() != UO_AddrOf)
+    return nullptr;
+  const Expr *X = UO->getSubExpr()->IgnoreParens();
+  while (const auto *ME = dyn_cast<MemberExpr>(X)) {
+    const auto *FD = dyn_cast<FieldDecl>(ME->getMemberDecl());
+    if (!FD || FD->getParent()->isInvalidDecl() || Ctx.getFieldOffset(FD) != 0)
+      return nullptr;
+    if (ME->isArrow()) {
+      const auto *DRE = dyn_cast<DeclRefExpr>(ME->getBase()->IgnoreParenImpCasts());
+      const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+      return V && V->isLocalVarDecl() && V->getType()->isPointerType() ? V : nullptr;
+    }
+    X = ME->getBase()->IgnoreParenImpCasts();
+  }
+  return nullptr;
+}
+
 /// What one call site passes for one parameter, as far as the harness cares.
 struct ArgFact {
   enum class Kind { Unknown, Constant, Forward, Local } kind = Kind::Unknown;
@@ -225,6 +169,9 @@ struct ArgFact {
   std::string source;
   /// Local: the values of a counted loop's counter (`for (int i = 0; i < N; ++i)`), [first, last].
   std::optional<std::pair<long long, long long>> loop;
+  /// Pointers passed as an expression (not a local): a number, or an address inside what
+  /// another argument points to.
+  PointerOrigin origin;
 };
 
 /// The values V takes as the counter of the for loop that declares it, [first, last]:
@@ -269,8 +216,13 @@ public:
   /// For each entry of Calls, the function each call site is in.
   std::map<const FunctionDecl *, std::vector<const FunctionDecl *>> *Callers = nullptr;
   std::set<const ParmVarDecl *> *Changed = nullptr;
-  /// Pointer locals that only ever hold the address of one map (`void *lru_map = &lru_cache`).
-  std::map<const VarDecl *, std::optional<std::string>> *MapLocals = nullptr;
+  /// The changed parameters changed otherwise than moved along (`p += n`, `p++`).
+  std::set<const ParmVarDecl *> *Reassigned = nullptr;
+  /// What each pointer local holds, where every store agrees: the address of one map
+  /// (`void *lru_map = &lru_cache`), a number, an address inside another's pointee.
+  std::map<const VarDecl *, std::optional<PointerOrigin>> *PointerLocals = nullptr;
+  /// Pointer locals moved along (`payload += len`, `p++`): no longer a map's address.
+  std::set<const VarDecl *> *Advanced = nullptr;
 
   /// The for loops that declare their counter: visited before the calls of their body.
   bool VisitForStmt(ForStmt *FS) {
@@ -299,12 +251,13 @@ public:
   }
   bool VisitBinaryOperator(BinaryOperator *BO) {
     if (BO->isAssignmentOp())
-      change(BO->getLHS(), BO->getOpcode() == BO_Assign ? BO->getRHS() : nullptr);
+      change(BO->getLHS(), BO->getOpcode() == BO_Assign ? BO->getRHS() : nullptr,
+             BO->getOpcode() == BO_AddAssign || BO->getOpcode() == BO_SubAssign);
     return true;
   }
   bool VisitUnaryOperator(UnaryOperator *UO) {
     if (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf)
-      change(UO->getSubExpr(), nullptr);
+      change(UO->getSubExpr(), nullptr, UO->isIncrementDecrementOp());
     return true;
   }
 
@@ -338,26 +291,104 @@ private:
     std::string Section = sectionOf(Def);
     return I == 0 && T->isPointerType() && !Section.empty() && Section != ".text";
   }
-  /// E is changed: to Value by a plain assignment, else in a way not followed.
-  void change(const Expr *E, const Expr *Value) {
+  /// E is changed: to Value by a plain assignment, moved along (Advance: `p += n`, `p++`), or
+  /// else in a way not followed.
+  void change(const Expr *E, const Expr *Value, bool Advance) {
     if (const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts())) {
-      if (const auto *P = dyn_cast<ParmVarDecl>(DRE->getDecl()))
+      if (const auto *P = dyn_cast<ParmVarDecl>(DRE->getDecl())) {
         Changed->insert(P);
-      else if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
-               V && V->isLocalVarDecl() && V->getType()->isPointerType())
-        store(V, Value, false);
+        if (!Advance)
+          Reassigned->insert(P);
+      } else if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
+                 V && V->isLocalVarDecl() && V->getType()->isPointerType()) {
+        if (Advance)
+          Advanced->insert(V);
+        else
+          store(V, Value, false);
+      }
     }
   }
   /// A store into pointer local V (Declared: `void *p;`, which stores nothing).
   void store(const VarDecl *V, const Expr *Value, bool Declared) {
-    auto It = MapLocals->try_emplace(V, std::nullopt).first;
+    auto It = PointerLocals->try_emplace(V, std::nullopt).first;
     if (Declared)
       return;
-    std::string Map = Value ? mapAddress(Value) : "";
+    bool Same = false;
+    std::optional<PointerOrigin> O = Value ? originOf(Value, V, Same) : std::nullopt;
+    if (Same)
+      return; // V itself again (`payload = read_map_var(..., payload)`)
     if (Assigned.insert(V).second)
-      It->second = Map.empty() ? std::nullopt : std::optional<std::string>(Map);
-    else if (Map.empty() || !It->second || *It->second != Map)
+      It->second = O;
+    else if (!O || !It->second || !(*It->second == *O))
       It->second = std::nullopt;
+  }
+  /// Where pointer Value, stored into local Self, comes from; Same when it is Self itself, moved
+  /// along (`p + n`) or through a function that returns the pointer it is given.
+  std::optional<PointerOrigin> originOf(const Expr *Value, const VarDecl *Self, bool &Same,
+                                        int Depth = 0) {
+    PointerOrigin O;
+    if (O.map = mapAddress(Value); !O.map.empty())
+      return O;
+    if (integerCastToPointer(Value)) {
+      O.number = true;
+      return O;
+    }
+    if (auto M = memberAddress(Value)) {
+      std::tie(O.base, O.member) = *M;
+      return O;
+    }
+    const Expr *E = Value->IgnoreParenCasts();
+    if (const auto *BO = dyn_cast<BinaryOperator>(E);
+        BO && (BO->getOpcode() == BO_Add || BO->getOpcode() == BO_Sub) &&
+        BO->getLHS()->getType()->isPointerType())
+      E = BO->getLHS()->IgnoreParenCasts();
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E); DRE && DRE->getDecl() == Self) {
+      Same = true;
+      return std::nullopt;
+    }
+    if (const auto *CE = dyn_cast<CallExpr>(E); CE && Depth < 4)
+      if (auto J = returnedParam(CE->getDirectCallee()); J && *J < CE->getNumArgs())
+        return originOf(CE->getArg(*J), Self, Same, Depth + 1);
+    return std::nullopt;
+  }
+  /// The pointer parameter every return of FD returns, moved along or not (strobemeta.h's
+  /// `read_map_var(..., void *payload)`, whose every return is `return payload;` after
+  /// `payload += len`); nullopt when a return returns anything else or the parameter is
+  /// assigned.
+  static std::optional<unsigned> returnedParam(const FunctionDecl *FD) {
+    FD = FD ? FD->getDefinition() : nullptr;
+    if (!FD || !FD->getReturnType()->isPointerType() || !FD->hasBody())
+      return std::nullopt;
+    struct Returns : RecursiveASTVisitor<Returns> {
+      std::vector<const Expr *> Values;
+      std::set<const Decl *> Assigned;
+      bool VisitReturnStmt(ReturnStmt *R) {
+        Values.push_back(R->getRetValue());
+        return true;
+      }
+      bool VisitBinaryOperator(BinaryOperator *BO) {
+        if (BO->getOpcode() == BO_Assign)
+          if (const auto *DRE = dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParenCasts()))
+            Assigned.insert(DRE->getDecl());
+        return true;
+      }
+      bool VisitUnaryOperator(UnaryOperator *UO) {
+        if (UO->getOpcode() == UO_AddrOf)
+          if (const auto *DRE = dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParenCasts()))
+            Assigned.insert(DRE->getDecl());
+        return true;
+      }
+    } R;
+    R.TraverseStmt(FD->getBody());
+    std::optional<unsigned> Out;
+    for (const Expr *V : R.Values) {
+      const auto *DRE = V ? dyn_cast<DeclRefExpr>(V->IgnoreParenCasts()) : nullptr;
+      const auto *P = DRE ? dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
+      if (!P || R.Assigned.count(P) || (Out && *Out != P->getFunctionScopeIndex()))
+        return std::nullopt;
+      Out = P->getFunctionScopeIndex();
+    }
+    return Out;
   }
   ArgFact fact(const Expr *A) {
     ArgFact F;
@@ -417,12 +448,21 @@ private:
     if (F.map = mapAddress(A); !F.map.empty())
       return F;
     // A pointer local: a map when it only ever holds one map's address, else an object of its
-    // pointee type (`struct iphdr *ipv4`), as below.
+    // pointee type (`struct iphdr *ipv4`), as below. The address of its pointee's member at
+    // offset 0 is the same address.
     if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
       if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V->isLocalVarDecl()) {
         F.kind = ArgFact::Kind::Local;
         F.local = V;
       }
+    if (const VarDecl *V = F.local ? nullptr : firstMemberOf(A, Ctx)) {
+      F.kind = ArgFact::Kind::Local;
+      F.local = V;
+    }
+    if (F.source.empty() && integerCastToPointer(A))
+      F.origin.number = true;
+    else if (auto M = memberAddress(A))
+      std::tie(F.origin.base, F.origin.member) = *M;
     // The object a pointer argument points to: an array (`eth->h_source`, decayed) or the
     // operand of & (`&tuple`), not a map (`&lru_cache` is a map, not memory).
     E = A->IgnoreParenCasts();
@@ -474,7 +514,9 @@ public:
       Scan.Calls = &Calls;
       Scan.Callers = &Callers;
       Scan.Changed = &Changed;
-      Scan.MapLocals = &MapLocals;
+      Scan.Reassigned = &Reassigned;
+      Scan.PointerLocals = &PointerLocals;
+      Scan.Advanced = &Advanced;
       Scan.TraverseStmt(FD->getBody());
     }
   }
@@ -578,9 +620,8 @@ public:
           return std::nullopt;
         Out.Bytes = std::max(Out.Bytes, Up->Bytes);
         Out.Maps.insert(Up->Maps.begin(), Up->Maps.end());
-      } else if (auto L = MapLocals.find(A.local);
-                 A.kind == ArgFact::Kind::Local && L != MapLocals.end() && L->second) {
-        Out.Maps.insert(*L->second);
+      } else if (std::string Map = localMap(A); !Map.empty()) {
+        Out.Maps.insert(Map);
       } else if (A.objectBytes) {
         Out.Bytes = std::max(Out.Bytes, A.objectBytes);
       } else {
@@ -613,6 +654,14 @@ public:
       std::string S = A.source;
       if (S.empty() && A.kind == ArgFact::Kind::Forward && !changed(A))
         S = source(A.from, A.param);
+      // A pointer moved along (`cur += len`) is still a number, still inside the same member.
+      if (S.empty() && A.kind == ArgFact::Kind::Forward && changed(A) && !reassigned(A))
+        if (S = source(A.from, A.param); S != "number" && !S.starts_with("member:"))
+          S.clear();
+      if (S.starts_with("member:"))
+        S = memberSource(Site, S);
+      if (S.empty())
+        S = originSource(Site, A);
       if (S.empty() || (!Out.empty() && S != Out))
         return "";
       Out = S;
@@ -650,15 +699,67 @@ private:
     }
     return Out;
   }
+  /// The map a pointer local passed as A only ever holds, "" when none.
+  std::string localMap(const ArgFact &A) const {
+    auto L = A.kind == ArgFact::Kind::Local ? PointerLocals.find(A.local) : PointerLocals.end();
+    if (L == PointerLocals.end() || !L->second || Advanced.count(A.local))
+      return {};
+    return L->second->map;
+  }
+  /// The source of A from where it comes from (ArgFact::origin, or its local's): "number", or
+  /// "member:K:PATH" when it points inside what argument K of the same call points to (the
+  /// callee's parameter K); "" otherwise.
+  std::string originSource(const std::vector<ArgFact> &Site, const ArgFact &A) const {
+    const PointerOrigin *O = &A.origin;
+    if (A.kind == ArgFact::Kind::Local) {
+      auto L = PointerLocals.find(A.local);
+      if (L == PointerLocals.end() || !L->second)
+        return {};
+      O = &*L->second;
+    }
+    if (O->number)
+      return "number";
+    if (!O->base)
+      return {};
+    for (size_t K = 0; K < Site.size(); ++K) {
+      const ArgFact &B = Site[K];
+      bool Same = B.kind == ArgFact::Kind::Local ? B.local == O->base
+                  : B.kind == ArgFact::Kind::Forward
+                      ? (B.from->getDefinition() ? B.from->getDefinition() : B.from)
+                                ->getParamDecl(B.param) == O->base
+                      : false;
+      if (Same)
+        return "member:" + std::to_string(K) + ":" + O->member;
+    }
+    return {};
+  }
+  /// Source Up ("member:K:PATH") of the caller's parameters, said of this call's arguments:
+  /// the argument that forwards the caller's parameter K; "" when none does.
+  static std::string memberSource(const std::vector<ArgFact> &Site, const std::string &Up) {
+    size_t Colon = Up.find(':', 7);
+    if (Colon == std::string::npos)
+      return {};
+    unsigned From = static_cast<unsigned>(std::stoul(Up.substr(7, Colon - 7)));
+    for (size_t K = 0; K < Site.size(); ++K)
+      if (Site[K].kind == ArgFact::Kind::Forward && Site[K].param == From)
+        return "member:" + std::to_string(K) + Up.substr(Colon);
+    return {};
+  }
   /// A forwarded parameter the forwarding function changes carries nothing of its callers.
   bool changed(const ArgFact &A) const {
     const FunctionDecl *Def = A.from->getDefinition() ? A.from->getDefinition() : A.from;
     return Changed.count(Def->getParamDecl(A.param)) != 0;
   }
+  /// ... unless it only moves a pointer along.
+  bool reassigned(const ArgFact &A) const {
+    const FunctionDecl *Def = A.from->getDefinition() ? A.from->getDefinition() : A.from;
+    return Reassigned.count(Def->getParamDecl(A.param)) != 0;
+  }
   LocalsOf Locals;
   std::map<const FunctionDecl *, std::vector<const FunctionDecl *>> Callers;
-  std::set<const ParmVarDecl *> Changed;
-  std::map<const VarDecl *, std::optional<std::string>> MapLocals;
+  std::set<const ParmVarDecl *> Changed, Reassigned;
+  std::map<const VarDecl *, std::optional<PointerOrigin>> PointerLocals;
+  std::set<const VarDecl *> Advanced;
   const std::set<const FunctionDecl *> *Within = nullptr;
   std::map<std::pair<const FunctionDecl *, unsigned>, std::optional<std::set<long long>>> Memo;
   std::map<std::pair<const FunctionDecl *, unsigned>, std::optional<PointedTo>> ObjMemo;
@@ -739,136 +840,6 @@ std::map<std::string, std::set<const FunctionDecl *>> Builder::reachedByProgramT
     }
   }
   return Out;
-}
-
-const std::unordered_map<const FieldDecl *, std::string> &Builder::memberSources() {
-  if (!MemberSources) {
-    MemberSourceScanner Scan;
-    for (Decl *D : Ctx.getTranslationUnitDecl()->decls())
-      if (!D->isImplicit() && D->getLocation().isValid() &&
-          factsAt(D->getLocation()).origin != Origin::System)
-        Scan.TraverseDecl(D);
-    MemberSources = std::move(Scan.Found);
-  }
-  return *MemberSources;
-}
-
-void Builder::collectPointerMembers(const RecordDecl *RD, const std::string &Prefix,
-                                    const std::string &UnionPath, bool InArray, int Depth,
-                                    std::vector<PointerMember> &Out) {
-  const RecordDecl *Def = RD ? RD->getDefinition() : nullptr;
-  if (!Def || Depth > 8)
-    return;
-  PrintingPolicy Policy = Ctx.getPrintingPolicy();
-  unsigned Index = 0;
-  for (const FieldDecl *F : Def->fields()) {
-    ++Index;
-    QualType T = F->getType();
-    QualType C = T.getCanonicalType();
-    bool Array = InArray;
-    while (const ArrayType *A = C->getAsArrayTypeUnsafe()) {
-      C = A->getElementType().getCanonicalType();
-      Array = true;
-    }
-    // An anonymous struct or union adds no name to the path: its members are reached directly.
-    std::string Path = F->getName().empty() ? Prefix : Prefix + F->getName().str();
-    if (C->isPointerType()) {
-      PointerMember PM;
-      PM.path = Path;
-      PM.name = F->getName().str();
-      PM.type = T.getUnqualifiedType().getAsString(Policy);
-      PM.isConst = T.isConstQualified();
-      PM.inArray = Array;
-      PM.unionPath = UnionPath;
-      // The pointee as written (`__u64`, not `unsigned long long`), for the storage's text.
-      QualType Elem = T;
-      while (const ArrayType *A = Ctx.getAsArrayType(Elem))
-        Elem = A->getElementType();
-      const auto *PT = Elem->getAs<PointerType>();
-      QualType Pointee = PT ? PT->getPointeeType() : C->getPointeeType();
-      if (!Pointee->isVoidType() && !Pointee->isIncompleteType() && !Pointee->isPointerType() &&
-          !Pointee->isFunctionType()) {
-        std::string S;
-        llvm::raw_string_ostream OS(S);
-        Pointee.getUnqualifiedType().print(OS, Policy, "@");
-        PM.storage = OS.str();
-      }
-      if (const RecordDecl *Inner = Pointee->getAsRecordDecl()) {
-        PM.pointeeRecord = Inner->getName().str();
-        PM.pointeePointerMember = firstPointerMember(Inner);
-      }
-      if (auto It = memberSources().find(F); It != memberSources().end())
-        PM.filledFrom = It->second;
-      Out.push_back(std::move(PM));
-    } else if (const RecordDecl *Inner = C->getAsRecordDecl()) {
-      std::string InnerPrefix = F->getName().empty() ? Prefix : Path + ".";
-      std::string InnerUnion = UnionPath;
-      if (Inner->isUnion())
-        InnerUnion =
-            F->getName().empty() ? Prefix + "(anonymous " + std::to_string(Index) + ")" : Path;
-      collectPointerMembers(Inner, InnerPrefix, InnerUnion, Array, Depth + 1, Out);
-    }
-  }
-}
-
-Param Builder::describeParam(const ParmVarDecl *P) {
-  PrintingPolicy Policy = Ctx.getPrintingPolicy();
-  Param R;
-  R.name = P->getName().str();
-  QualType T = P->getType();
-  R.type = T.getAsString(Policy);
-  auto storageOf = [&](QualType Q) {
-    std::string S;
-    llvm::raw_string_ostream OS(S);
-    Q.getUnqualifiedType().print(OS, Policy, "@");
-    return OS.str();
-  };
-  QualType Canon = T.getCanonicalType();
-  if (Canon->isIntegralOrEnumerationType()) {
-    R.shape = Param::Shape::Scalar;
-    R.storage = storageOf(T);
-  } else if (Canon->isRecordType()) {
-    R.shape = Param::Shape::Record;
-    R.storage = storageOf(T);
-    collectPointerMembers(Canon->getAsRecordDecl(), "", "", false, 0, R.pointerMembers);
-  } else if (Canon->isFunctionPointerType()) {
-    R.shape = Param::Shape::FunctionPointer;
-  } else if (const auto *PT = Canon->getAs<PointerType>()) {
-    QualType Pointee = PT->getPointeeType();
-    if (Pointee->isVoidType()) {
-      R.shape = Param::Shape::VoidPointer;
-    } else if (Pointee->isPointerType() && Pointee->getPointeeType()->isVoidType()) {
-      R.shape = Param::Shape::VoidPointerPointer;
-    } else if (!Pointee->isIncompleteType() && !Pointee->isPointerType() &&
-               !Pointee->isFunctionType()) {
-      R.shape = Param::Shape::PointerToObject;
-      // `__u8 buf[16]` decays to `__u8 *`: keep the array for the storage.
-      QualType Original = P->getOriginalType();
-      R.storage =
-          Original->isConstantArrayType() ? storageOf(Original) : storageOf(T->getPointeeType());
-      if (Pointee->isConstantSizeType())
-        R.pointeeBytes = Ctx.getTypeSizeInChars(Pointee).getQuantity();
-      if (const RecordDecl *RD = Pointee->getAsRecordDecl()) {
-        R.pointeeRecord = RD->getName().str();
-        R.pointeePointerMember = firstPointerMember(RD);
-        if (!R.pointeePointerMember.empty() && !Original->isConstantArrayType())
-          collectPointerMembers(RD, "", "", false, 0, R.pointerMembers);
-      }
-    } else if (const auto *Inner = Pointee->getAs<PointerType>();
-               Inner && !Inner->getPointeeType()->isIncompleteType() &&
-               !Inner->getPointeeType()->isPointerType() &&
-               !Inner->getPointeeType()->isFunctionType()) {
-      R.shape = Param::Shape::PointerToPointerToObject;
-      R.storage = storageOf(Inner->getPointeeType());
-      if (const RecordDecl *RD = Inner->getPointeeType()->getAsRecordDecl()) {
-        R.pointeeRecord = RD->getName().str();
-        R.pointeePointerMember = firstPointerMember(RD);
-      }
-    } else if (const RecordDecl *RD = Pointee->getAsRecordDecl()) {
-      R.pointeeRecord = RD->getName().str(); // e.g. a ctx struct only declared
-    }
-  }
-  return R;
 }
 
 } // namespace bpfcarve::extractor::builder

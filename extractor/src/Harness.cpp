@@ -220,8 +220,10 @@ public:
     bool PacketEnd = takesPacketEnd(F);
     for (const Param &P : F.parameters)
       addArgument(F, P, PacketEnd, Args);
-    if (Args.size() == F.parameters.size())
+    if (Args.size() == F.parameters.size()) {
+      insideArguments(F, Args);
       clampPacketOffsets(F, Args);
+    }
     addCall(F, Args);
   }
 
@@ -232,7 +234,13 @@ private:
   void addArgument(const Function &F, const Param &P, bool PacketEnd,
                    std::vector<std::string> &Args) {
     std::string Label = F.name + "(" + (P.name.empty() ? "unnamed" : P.name) + ": " + P.type + ")";
-    if (ctxArgument(F, P, Args) || kernelPointerArgument(F, P, Args))
+    // An address inside what another argument points to: written once all are
+    // (insideArguments).
+    if (P.callerSource.starts_with("member:")) {
+      Args.emplace_back();
+      return;
+    }
+    if (numberArgument(F, P, Args) || ctxArgument(F, P, Args) || kernelPointerArgument(F, P, Args))
       return;
     if (std::string Why = pointeeRefusal(M, H, P.pointeeRecord, P.pointeePointerMember);
         !Why.empty()) {
@@ -265,8 +273,11 @@ private:
   /// record (`struct trace_event_raw_sys_enter *ctx`, or a struct of the program's own), the
   /// `unsigned long long *ctx` that BPF_PROG(name, ...) passes the body it writes at raw_tp.
   bool ctxArgument(const Function &F, const Param &P, std::vector<std::string> &Args) {
-    if (H.scalarKernelPointers && P.callerSource == "ctx" &&
-        P.shape == Param::Shape::PointerToObject &&
+    // Also a ctx struct the file only declares (get_func_ip_test.c's BPF_KRETPROBE body takes
+    // `struct pt_regs *ctx`, incomplete beside linux/bpf.h).
+    bool Record = P.shape == Param::Shape::PointerToObject ||
+                  (P.shape == Param::Shape::Other && !P.pointeeRecord.empty());
+    if (H.scalarKernelPointers && P.callerSource == "ctx" && Record &&
         (H.ctxStruct.empty() || P.pointeeRecord != H.ctxStruct) &&
         std::find(H.foreignCtxStructs.begin(), H.foreignCtxStructs.end(), P.pointeeRecord) ==
             H.foreignCtxStructs.end()) {
@@ -285,6 +296,46 @@ private:
       return true;
     }
     return false;
+  }
+
+  /// A number every caller casts to a pointer (strobemeta.h's
+  /// `task = (struct task_struct *)bpf_get_current_task(); read_strobe_meta(task, ...)`): to the
+  /// verifier a scalar at every hook, so any number from the map value.
+  bool numberArgument(const Function &F, const Param &P, std::vector<std::string> &Args) {
+    if (P.callerSource != "number")
+      return false;
+    std::string Field = "p" + std::to_string(FieldNo++);
+    NeedsArgs = true;
+    Fields << "\t__u64 " << Field << "; /* " << F.name << "(" << P.name
+           << "): its callers pass a number cast to a pointer, any value */\n";
+    Args.push_back("(" + P.type + ")bpfcarve_args->" + Field);
+    return true;
+  }
+
+  /// A pointer every caller makes inside what another of the function's arguments points to
+  /// (strobemeta.h's `payload = data->payload; ... read_str_var(..., data, payload)`, moved along
+  /// by `payload += len` between calls): the address of that member of the harness's argument,
+  /// the first address the callers pass.
+  void insideArguments(const Function &F, std::vector<std::string> &Args) {
+    for (size_t I = 0; I < Args.size(); ++I) {
+      const Param &P = F.parameters[I];
+      if (!P.callerSource.starts_with("member:"))
+        continue;
+      size_t Colon = P.callerSource.find(':', 7);
+      size_t K = std::stoul(P.callerSource.substr(7, Colon - 7));
+      std::string Path = P.callerSource.substr(Colon + 1);
+      if (K >= Args.size() || K == I || Args[K].empty() ||
+          F.parameters[K].shape != Param::Shape::PointerToObject ||
+          F.parameters[K].pointeeRecord.empty()) {
+        Refused.push_back(F.name + "(" + P.name + ": " + P.type +
+                          "): its callers pass an address inside argument " + std::to_string(K) +
+                          "'s object, which this harness does not build");
+        continue;
+      }
+      Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass an address in "
+             << F.parameters[K].name << "->" << Path << " */\n";
+      Args[I] = "(" + P.type + ")&(" + Args[K] + ")->" + Path;
+    }
   }
 
   /// A kernel object where kernel pointers are unknown scalars (kprobe's

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -130,6 +131,38 @@ TEST(TracingHooks, AStructOpsHarnessLoadsAtItsCallersMember) {
   else
     std::cout << "this kernel does not load the original either: "
               << Orig["programs"][0]["error"].dump() << "\n";
+}
+
+// A writer's cursor its callers make inside the sample's buffer (`void *cur = s->buf`, moved
+// along by `cur += put_chunk(s, cur)` and through a function returning it), and a task its caller
+// gets as a number (`(struct task_head *)bpf_get_current_task()`) read at an unbounded offset:
+// the harness passes an address inside its own sample's buffer, and a number. Either made up
+// from the map value instead, the verifier refuses it (a scalar where memory is needed; pointer
+// arithmetic with an unbounded offset on a map value).
+TEST(TracingHooks, HarnessPointersAreMadeAsTheCallersMakeThem) {
+  if (geteuid() != 0)
+    GTEST_SKIP() << "loading programs needs root (CAP_BPF)";
+  auto T = toolchain::TempDir::create("bpfcarve-tracing");
+  ASSERT_TRUE(static_cast<bool>(T));
+  auto O = run({"verify", Inputs + "cursor_payload.c", "--format", "json"});
+  json Orig = json::parse(O.out, nullptr, false);
+  ASSERT_TRUE(Orig.is_object()) << O.err;
+  if (Orig["programs"][0]["verdict"] != "pass")
+    GTEST_SKIP() << "this kernel does not load the original: " << Orig["programs"][0]["error"];
+  const std::map<std::string, std::string> Calls = {
+      {"put_chunk", "put_chunk(&bpfcarve_args->p0, (void *)&(&bpfcarve_args->p0)->buf)"},
+      {"task_word", "task_word((struct task_head *)bpfcarve_args->p0, bpfcarve_args->p1)"}};
+  for (const auto &[Function, Call] : Calls) {
+    const std::string Out = T->path() + "/" + Function + ".c";
+    auto R = run({"extract", Inputs + "cursor_payload.c", "--function", Function, "--harness",
+                  "tp/syscalls/sys_enter_getpid", "-o", Out});
+    ASSERT_EQ(R.exitCode, 0) << R.err;
+    EXPECT_NE(slurp(Out).find(Call), std::string::npos) << slurp(Out);
+    auto V = run({"verify", Out, "--format", "json"});
+    json J = json::parse(V.out, nullptr, false);
+    ASSERT_TRUE(J.is_object()) << V.err;
+    EXPECT_EQ(J["programs"][0]["verdict"], "pass") << Function << ": " << J.dump();
+  }
 }
 
 TEST(TracingHooks, AHarnessOfATargetedHookNeedsTheTarget) {

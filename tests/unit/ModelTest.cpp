@@ -655,6 +655,84 @@ SEC("xdp") int entry(struct xdp_md *ctx) {
       << H->body;
 }
 
+// Pointers the callers make otherwise than from an object: a number cast to a pointer
+// (strobemeta.h's `task = (struct task_struct *)bpf_get_current_task()`), an address inside what
+// another argument points to (`payload = data->payload`, moved along by `payload += len` and
+// through a function returning the pointer it is given), and the address of a map through its
+// pointee's member at offset 0 (map_ptr_kern.c's `&hash->map`).
+TEST(Params, NumbersAddressesInsideAnArgumentAndMapsThroughAFirstMember) {
+  const std::string Src = bpf(R"c(
+struct payload_t { __u64 id; char buf[64]; };
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct payload_t);
+} heap SEC(".maps");
+struct task_like { __u64 a; void *next; };
+struct map_hdr { __u32 type, key_size; };
+struct map_full { struct map_hdr hdr; __u32 count; };
+static __noinline __u64 read_task(struct task_like *t) {
+  __u64 v = 0;
+  bpf_probe_read_kernel(&v, sizeof(v), &t->a);
+  return v;
+}
+static __noinline __u64 put_len(struct payload_t *d, void *cur) {
+  d->id++;
+  return bpf_probe_read_kernel_str(cur, 8, d) > 0 ? 8 : 0;
+}
+static __always_inline void *put(struct payload_t *d, void *cur, int n) {
+  if (n > 2)
+    return cur;
+  cur += put_len(d, cur);
+  return cur;
+}
+static __noinline __u64 rev(void *cur, struct payload_t *d) { return put_len(d, cur); }
+static __noinline int elsewhere(void *cur) { return cur != 0; }
+static __noinline int check_hdr(struct map_hdr *m) { return m->key_size == 4; }
+static __noinline int fill(struct payload_t *d) {
+  void *cur = d->buf;
+  char other[8] = {};
+  for (int i = 0; i < 4; ++i) {
+    cur += rev(cur, d);
+    cur = put(d, cur, i);
+  }
+  return elsewhere(cur) + elsewhere(other);
+}
+SEC("tp/syscalls/sys_enter_getpid") int entry(void *ctx) {
+  __u32 zero = 0;
+  struct payload_t *d = bpf_map_lookup_elem(&heap, &zero);
+  struct task_like *t = (struct task_like *)bpf_get_current_task();
+  struct map_full *full = (struct map_full *)&heap;
+  if (!d)
+    return 0;
+  return fill(d) + read_task(t) + read_task((struct task_like *)bpf_get_current_task()) +
+         check_hdr(&full->hdr);
+}
+)c");
+  ProgramModel M = parse(Src);
+  EXPECT_EQ(function(M, "read_task").parameters[0].callerSource, "number");
+  EXPECT_EQ(function(M, "rev").parameters[0].callerSource, "member:1:buf");
+  EXPECT_EQ(function(M, "put_len").parameters[1].callerSource, "member:0:buf"); // through rev
+  EXPECT_EQ(function(M, "put").parameters[1].callerSource, "member:0:buf");
+  EXPECT_EQ(function(M, "elsewhere").parameters[0].callerSource, ""); // d is not passed beside
+  EXPECT_EQ(function(M, "check_hdr").parameters[0].callerMaps, std::vector<std::string>{"heap"});
+
+  HarnessHook Tp{.name = "tracepoint", .section = "tp/syscalls/sys_enter_getpid",
+                 .progType = "tracepoint", .passName = "0", .scalarKernelPointers = true};
+  auto H = generateHarness(M, {&function(M, "put_len"), &function(M, "read_task")}, Tp);
+  ASSERT_TRUE(H) << H.failure().message;
+  EXPECT_NE(H->body.find("put_len(&bpfcarve_args->p0, (void *)&(&bpfcarve_args->p0)->buf)"),
+            std::string::npos)
+      << H->body;
+  EXPECT_NE(H->body.find("read_task((struct task_like *)bpfcarve_args->p1)"), std::string::npos)
+      << H->body;
+  EXPECT_NE(H->body.find("__u64 p1; /* read_task(t): its callers pass a number cast to a "
+                         "pointer, any value */"),
+            std::string::npos)
+      << H->body;
+}
+
 TEST(Params, WhatTheCallersPass) {
   const std::string Src = bpf(R"c(
 struct {
