@@ -39,6 +39,9 @@ std::string ctxPacketSource(const Expr *E, int Depth) {
     if (ME->isArrow() && Base->isPointerType())
       Base = Base->getPointeeType();
     const RecordDecl *RD = Base->getAsRecordDecl();
+    // sk_msg_md's `__bpf_md_ptr(void *, data)` is a member of an anonymous union.
+    while (RD && RD->isAnonymousStructOrUnion())
+      RD = dyn_cast<RecordDecl>(RD->getParent());
     std::string Field = ME->getMemberDecl()->getName().str();
     if (RD && ctxRecords().count(RD->getName().str()) &&
         (Field == "data" || Field == "data_end" || Field == "data_meta"))
@@ -65,11 +68,10 @@ std::string mapAddress(const Expr *E) {
   return V->getName().str();
 }
 
-/// Whether E is a program's ctx: the first parameter of a function with a section, or a
-/// parameter pointing to a ctx struct, however cast (`.ctx = ctx`, `(void *)ctx`).
-bool isProgramCtx(const Expr *E) {
-  const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts());
-  const auto *P = DRE ? dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
+namespace {
+/// Whether P is a program's ctx: the first parameter of a function with a section, or a
+/// parameter pointing to a ctx struct.
+bool isCtxParm(const ParmVarDecl *P) {
   const auto *FD = P ? dyn_cast<FunctionDecl>(P->getDeclContext()) : nullptr;
   if (!FD || !P->getType()->isPointerType())
     return false;
@@ -79,43 +81,52 @@ bool isProgramCtx(const Expr *E) {
   std::string Section = sectionOf(FD->getDefinition() ? FD->getDefinition() : FD);
   return P->getFunctionScopeIndex() == 0 && !Section.empty() && Section != ".text";
 }
+} // namespace
+
+bool isProgramCtx(const Expr *E) {
+  const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts());
+  return isCtxParm(DRE ? dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr);
+}
 
 namespace {
 /// Where a pointer comes from, beyond a map, the ctx or a packet field: an integer cast to a
 /// pointer (`(struct task_struct *)bpf_get_current_task()`, a number the verifier does not
-/// dereference), or an address inside what another pointer points to (`payload = data->payload`
-/// and the same advanced, `payload += len`): `base`'s member `member` (a path: `b.c`).
+/// dereference); an address inside what another pointer points to (`payload = data->payload`
+/// and the same advanced, `payload += len`): `base`'s member `member` (a path: `b.c`); a pointer
+/// member read through another (`read`: `udp_sk = ctx->udp_sk`); another pointer variable, cast
+/// or not (`base` alone: `sk = (struct sock *)unix_sk`).
 struct PointerOrigin {
   std::string map;
   bool number = false;
   const ValueDecl *base = nullptr;
   std::string member;
+  bool read = false;
   bool operator==(const PointerOrigin &) const = default;
 };
 
-/// The member path E takes the address of inside what a variable points to: `data->payload`
-/// (an array, decayed), `&hdr->addr.v4`; the variable and the path, or nullopt.
-std::optional<std::pair<const ValueDecl *, std::string>> memberAddress(const Expr *E) {
+/// E as a member of what a variable points to: the address of one (`data->payload`, an array
+/// decayed; `&hdr->addr.v4`), or the pointer one holds (`ctx->udp_sk`); nullopt otherwise.
+std::optional<PointerOrigin> memberOf(const Expr *E) {
   E = E->IgnoreParenCasts();
-  bool Decayed = false;
+  PointerOrigin O;
   if (const auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_AddrOf)
     E = UO->getSubExpr()->IgnoreParens();
-  else
-    Decayed = true;
-  std::string Path;
-  const auto *ME = dyn_cast<MemberExpr>(E);
-  if (!ME || (Decayed && !ME->getType()->isArrayType()))
+  else if (const auto *ME = dyn_cast<MemberExpr>(E); ME && ME->getType()->isPointerType())
+    O.read = true;
+  else if (!ME || !ME->getType()->isArrayType())
     return std::nullopt;
-  for (; ME; ME = dyn_cast<MemberExpr>(ME->getBase()->IgnoreParenImpCasts())) {
-    if (ME->getMemberDecl()->getName().empty())
-      return std::nullopt;
-    Path = ME->getMemberDecl()->getName().str() + (Path.empty() ? "" : "." + Path);
+  for (const auto *ME = dyn_cast<MemberExpr>(E); ME;
+       ME = dyn_cast<MemberExpr>(ME->getBase()->IgnoreParenImpCasts())) {
+    // An anonymous union or struct adds no name (`skb->sk`, a member of __bpf_md_ptr's union).
+    if (!ME->getMemberDecl()->getName().empty())
+      O.member = ME->getMemberDecl()->getName().str() + (O.member.empty() ? "" : "." + O.member);
     if (ME->isArrow()) {
       const auto *DRE = dyn_cast<DeclRefExpr>(ME->getBase()->IgnoreParenImpCasts());
       const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
       if (!V || V->hasGlobalStorage())
         return std::nullopt;
-      return std::pair<const ValueDecl *, std::string>{V, Path};
+      O.base = V;
+      return O;
     }
   }
   return std::nullopt;
@@ -333,10 +344,8 @@ private:
       O.number = true;
       return O;
     }
-    if (auto M = memberAddress(Value)) {
-      std::tie(O.base, O.member) = *M;
-      return O;
-    }
+    if (auto M = memberOf(Value))
+      return M;
     const Expr *E = Value->IgnoreParenCasts();
     if (const auto *BO = dyn_cast<BinaryOperator>(E);
         BO && (BO->getOpcode() == BO_Add || BO->getOpcode() == BO_Sub) &&
@@ -346,6 +355,12 @@ private:
       Same = true;
       return std::nullopt;
     }
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(Value->IgnoreParenCasts()))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
+          V && !V->hasGlobalStorage() && V->getType()->isPointerType()) {
+        O.base = V;
+        return O;
+      }
     if (const auto *CE = dyn_cast<CallExpr>(E); CE && Depth < 4)
       if (auto J = returnedParam(CE->getDirectCallee()); J && *J < CE->getNumArgs())
         return originOf(CE->getArg(*J), Self, Same, Depth + 1);
@@ -461,8 +476,13 @@ private:
     }
     if (F.source.empty() && integerCastToPointer(A))
       F.origin.number = true;
-    else if (auto M = memberAddress(A))
-      std::tie(F.origin.base, F.origin.member) = *M;
+    else if (auto M = F.source.empty() ? memberOf(A) : std::nullopt)
+      F.origin = *M;
+    // A local cast to another pointer type (`(struct outer *)raw`): the same pointer.
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(A->IgnoreParenCasts());
+        DRE && !F.local && F.source.empty())
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V->isLocalVarDecl())
+        F.origin.base = V;
     // The object a pointer argument points to: an array (`eth->h_source`, decayed) or the
     // operand of & (`&tuple`), not a map (`&lru_cache` is a map, not memory).
     E = A->IgnoreParenCasts();
@@ -721,6 +741,10 @@ private:
       return "number";
     if (!O->base)
       return {};
+    if (std::string Path = ctxPath(*O); !Path.empty())
+      return Path;
+    if (O->read || O->member.empty())
+      return {};
     for (size_t K = 0; K < Site.size(); ++K) {
       const ArgFact &B = Site[K];
       bool Same = B.kind == ArgFact::Kind::Local ? B.local == O->base
@@ -730,6 +754,32 @@ private:
                       : false;
       if (Same)
         return "member:" + std::to_string(K) + ":" + O->member;
+    }
+    return {};
+  }
+  /// Where O leads back to a program's ctx through pointer members read (null-checked by the
+  /// harness, as the callers do) and addresses inside them: bpf_iter_udp4.c's
+  /// `udp_sk = ctx->udp_sk; ... inet = &udp_sk->inet; ... sock_i_ino(&inet->sk)`, written
+  /// "ctx_path:TYPE|*udp_sk|&inet|&sk" (TYPE the ctx's, `*` a read, `&` an address); "" when it
+  /// does not.
+  std::string ctxPath(PointerOrigin O) const {
+    std::vector<std::string> Steps;
+    for (int Depth = 0; Depth < 8; ++Depth) {
+      if (!O.member.empty())
+        Steps.push_back((O.read ? "*" : "&") + O.member);
+      if (const auto *P = dyn_cast<ParmVarDecl>(O.base)) {
+        if (!isCtxParm(P) || Steps.empty())
+          return {};
+        std::string Out = "ctx_path:" + P->getType().getAsString();
+        for (auto It = Steps.rbegin(); It != Steps.rend(); ++It)
+          Out += "|" + *It;
+        return Out;
+      }
+      const auto *V = dyn_cast<VarDecl>(O.base);
+      auto L = V ? PointerLocals.find(V) : PointerLocals.end();
+      if (L == PointerLocals.end() || !L->second || !L->second->base || Advanced.count(V))
+        return {};
+      O = *L->second;
     }
     return {};
   }

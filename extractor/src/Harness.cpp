@@ -240,7 +240,8 @@ private:
       Args.emplace_back();
       return;
     }
-    if (numberArgument(F, P, Args) || ctxArgument(F, P, Args) || kernelPointerArgument(F, P, Args))
+    if (numberArgument(F, P, Args) || ctxPathArgument(F, P, Args) || ctxArgument(F, P, Args) ||
+        kernelPointerArgument(F, P, Args))
       return;
     if (std::string Why = pointeeRefusal(M, H, P.pointeeRecord, P.pointeePointerMember);
         !Why.empty()) {
@@ -309,6 +310,48 @@ private:
     Fields << "\t__u64 " << Field << "; /* " << F.name << "(" << P.name
            << "): its callers pass a number cast to a pointer, any value */\n";
     Args.push_back("(" + P.type + ")bpfcarve_args->" + Field);
+    return true;
+  }
+
+  /// A kernel object every caller reaches from its ctx (bpf_iter_udp4.c's
+  /// `udp_sk = ctx->udp_sk; if (!udp_sk) return 0; ... sock_i_ino(&inet->sk)` with
+  /// `inet = &udp_sk->inet`): the same walk from the harness's ctx, each pointer read checked
+  /// for NULL as the verifier requires of them.
+  bool ctxPathArgument(const Function &F, const Param &P, std::vector<std::string> &Args) {
+    if (!P.callerSource.starts_with("ctx_path:"))
+      return false;
+    std::vector<std::string> Steps;
+    std::stringstream In(P.callerSource.substr(9));
+    for (std::string Step; std::getline(In, Step, '|');)
+      Steps.push_back(Step);
+    // The callers' ctx is another hook's (a harness asked for elsewhere): not this walk.
+    std::string Record = Steps.front();
+    if (Record.starts_with("struct ") && Record.ends_with(" *"))
+      Record = Record.substr(7, Record.size() - 9);
+    if (!H.ctxStruct.empty() && Record != H.ctxStruct)
+      return false;
+    std::string Cur = "((" + Steps.front() + ")ctx)", Written = "ctx";
+    for (size_t I = 1; I < Steps.size(); ++I) {
+      std::string Member = Steps[I].substr(1);
+      if (Steps[I][0] == '&') {
+        Cur = "(&" + Cur + "->" + Member + ")";
+        Written = "(&" + Written + "->" + Member + ")";
+        continue;
+      }
+      Written += "->" + Member;
+      std::string Local = "bpfcarve_c" + std::to_string(FieldNo++);
+      Locals << "\t__typeof__(" << Cur << "->" << Member << ") " << Local << " = " << Cur << "->"
+             << Member << ";\n\n\tif (!" << Local << ")\n\t\treturn " << H.passValue << "; /* "
+             << H.passName << " */\n";
+      Cur = Local;
+    }
+    // The ctx's record is named by the casts: kept in the slice (a selftest's bpf_iter.h
+    // defines `struct bpf_iter__udp` itself, beside vmlinux.h's renamed one).
+    CtxRecords.insert(Record);
+    if (Steps.back()[0] == '&')
+      Written = Written.substr(1, Written.size() - 2);
+    Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass " << Written << " */\n";
+    Args.push_back("(" + P.type + ")" + Cur);
     return true;
   }
 
@@ -629,6 +672,7 @@ private:
   const HarnessHook &H;
   std::ostringstream Fields, Calls, Locals;
   std::vector<std::string> Refused;
+  std::set<std::string> CtxRecords; ///< the records ctxPathArgument casts the ctx to
   bool NeedsPacket = false, NeedsArgs = false, ReturnsAction = false;
   unsigned Sinks = 0;
   unsigned FieldNo = 0;
@@ -650,6 +694,10 @@ Result<GeneratedHarness> HarnessWriter::render(size_t FunctionCount) const {
   G.needs.push_back({"macro", "SEC"});
   if (!H.ctxStruct.empty() && findGeneratedDeclaration("struct", H.ctxStruct))
     G.needs.push_back({"struct", H.ctxStruct});
+  for (const std::string &Record : CtxRecords)
+    for (const TypeEntity &T : M.types)
+      if (T.kind == "struct" && T.name == Record && T.origin != Origin::System)
+        G.entities.push_back(T.id);
   if (NeedsArgs) {
     G.needs.push_back({"typedef", "__u32"});
     G.needs.push_back({"typedef", "__u64"});

@@ -733,6 +733,38 @@ SEC("tp/syscalls/sys_enter_getpid") int entry(void *ctx) {
       << H->body;
 }
 
+// A pointer the callers reach from their ctx through pointer members they read (and check for
+// NULL) and addresses inside them: bpf_iter_udp4.c's `udp_sk = ctx->udp_sk; inet =
+// &udp_sk->inet; sock_i_ino(&inet->sk)`; a cast of such a local is the same pointer; a local also
+// given a helper's result leads nowhere.
+TEST(Params, PointersTheCallersReachFromTheirCtx) {
+  const std::string Src = bpf(R"c(
+struct inner { __u32 v; };
+struct outer { __u64 pad; struct inner in; };
+struct holder { struct outer *o; };
+struct my_ctx { struct holder *h; };
+static __noinline int use_inner(struct inner *i) { return i->v; }
+static __noinline int use_outer(struct outer *o) { return o->pad != 0; }
+static __noinline int use_mixed(struct outer *o) { return o->pad != 0; }
+SEC("iter/demo") int entry(struct my_ctx *ctx) {
+  struct holder *h = ctx->h;
+  struct outer *o, *m = (struct outer *)h;
+  void *raw;
+  if (!h)
+    return 0;
+  o = h->o;
+  raw = o;
+  m = (struct outer *)bpf_get_current_task();
+  return use_inner(&o->in) + use_outer((struct outer *)raw) + use_mixed(m);
+}
+)c");
+  ProgramModel M = parse(Src);
+  EXPECT_EQ(function(M, "use_inner").parameters[0].callerSource,
+            "ctx_path:struct my_ctx *|*h|*o|&in");
+  EXPECT_EQ(function(M, "use_outer").parameters[0].callerSource, "ctx_path:struct my_ctx *|*h|*o");
+  EXPECT_EQ(function(M, "use_mixed").parameters[0].callerSource, ""); // a cast of h, then a number
+}
+
 TEST(Params, WhatTheCallersPass) {
   const std::string Src = bpf(R"c(
 struct {
