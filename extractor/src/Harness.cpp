@@ -144,7 +144,21 @@ Result<BuiltRecord> buildRecordWithPointers(const ProgramModel &M, const Harness
     } else if (Void && PM.filledFrom == "ctx") { // `struct loop_ctx lc = { .ctx = ctx }`
       Value = "ctx";
     } else if (PM.filledFrom.starts_with("map:")) {
-      Value = "(" + PM.type + ")&" + PM.filledFrom.substr(4); // the slice keeps the map
+      // The map, or each of the maps the file sets it to, chosen by an unknown (the slice
+      // keeps them).
+      std::vector<std::string> Maps;
+      std::stringstream In(PM.filledFrom.substr(4));
+      for (std::string Name; std::getline(In, Name, ',');)
+        Maps.push_back(Name);
+      Value = "(" + PM.type + ")&" + Maps.front();
+      std::string Selector = Field + "_map" + std::to_string(Storage++);
+      if (Maps.size() > 1)
+        Fields << "\t__u32 " << Selector << ";\n";
+      for (size_t I = Maps.size() - 1; I > 0; --I)
+        Value = "bpfcarve_args->" + Selector + " == " + std::to_string(I) + " ? (" + PM.type +
+                ")&" + Maps[I] + " : " + Value;
+      if (Maps.size() > 1)
+        Value = "(" + Value + ")";
     } else if (H.scalarKernelPointers && !PM.pointeePointerMember.empty() &&
                isKernelObject(M, PM.pointeeRecord)) {
       continue; // an unknown number, as copied from the map value: kernel pointers are scalars

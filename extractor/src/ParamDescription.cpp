@@ -10,6 +10,9 @@
 
 #include "clang/AST/RecursiveASTVisitor.h"
 
+#include <set>
+#include <sstream>
+
 namespace bpfcarve::extractor::builder {
 
 namespace {
@@ -130,10 +133,22 @@ private:
     if (S.empty() || Conflicting.count(FD))
       return;
     auto [It, New] = Found.emplace(FD, S);
-    if (!New && It->second != S) {
-      Found.erase(It);
-      Conflicting.insert(FD);
+    if (New || It->second == S)
+      return;
+    // Several maps (test_map_lookup_percpu_elem.c sets `map_ctx.map` to each of three before
+    // each bpf_loop): all of them, sorted, "map:A,B,C".
+    if (It->second.starts_with("map:") && S.starts_with("map:")) {
+      std::set<std::string> Maps{S.substr(4)};
+      std::stringstream In(It->second.substr(4));
+      for (std::string Name; std::getline(In, Name, ',');)
+        Maps.insert(Name);
+      It->second = "map:";
+      for (const std::string &Name : Maps)
+        It->second += (It->second.size() > 4 ? "," : "") + Name;
+      return;
     }
+    Found.erase(It);
+    Conflicting.insert(FD);
   }
 };
 } // namespace

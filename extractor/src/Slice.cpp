@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <sstream>
 
 namespace bpfcarve::extractor {
 
@@ -140,8 +141,11 @@ namespace {
 std::vector<std::string> mapsTheHarnessPasses(const Param &P) {
   std::vector<std::string> Maps = P.callerMaps;
   for (const PointerMember &PM : P.pointerMembers)
-    if (PM.filledFrom.starts_with("map:"))
-      Maps.push_back(PM.filledFrom.substr(4));
+    if (PM.filledFrom.starts_with("map:")) {
+      std::stringstream In(PM.filledFrom.substr(4));
+      for (std::string Name; std::getline(In, Name, ',');)
+        Maps.push_back(Name);
+    }
   return Maps;
 }
 } // namespace

@@ -536,7 +536,7 @@ struct {
   __uint(max_entries, 1);
   __type(key, __u32);
   __type(value, __u64);
-} counts SEC(".maps");
+} counts SEC(".maps"), sizes SEC(".maps");
 struct loop_ctx { void *ctx; void *map; void *user; __u32 n; };
 static int step(struct loop_ctx *lc) {
   __u32 k = 0;
@@ -545,8 +545,14 @@ static int step(struct loop_ctx *lc) {
 }
 SEC("raw_tp/sys_enter") int entry(void *ctx) {
   struct loop_ctx lc = { .ctx = ctx, .n = 1 };
+  int r;
+  lc.map = &sizes;
+  r = step(&lc);
   lc.map = &counts;
-  return step(&lc);
+  lc.user = ctx;
+  r += step(&lc);
+  lc.user = &counts; /* the ctx here, a map there: neither */
+  return r;
 }
 )c");
   ProgramModel M = parse(Src);
@@ -555,7 +561,7 @@ SEC("raw_tp/sys_enter") int entry(void *ctx) {
     By[PM.path] = &PM;
   ASSERT_EQ(By.size(), 3u);
   EXPECT_EQ(By["ctx"]->filledFrom, "ctx");
-  EXPECT_EQ(By["map"]->filledFrom, "map:counts");
+  EXPECT_EQ(By["map"]->filledFrom, "map:counts,sizes"); // each map, sorted
   EXPECT_EQ(By["user"]->filledFrom, "");
 
   HarnessHook RawTp{.name = "raw_tp", .section = "raw_tp/sys_enter", .progType = "raw_tracepoint",
@@ -563,7 +569,10 @@ SEC("raw_tp/sys_enter") int entry(void *ctx) {
   auto H = generateHarness(M, {&function(M, "step")}, RawTp);
   ASSERT_TRUE(H) << H.failure().message;
   EXPECT_NE(H->body.find("bpfcarve_p0.ctx = ctx;"), std::string::npos) << H->body;
-  EXPECT_NE(H->body.find("bpfcarve_p0.map = (void *)&counts;"), std::string::npos) << H->body;
+  EXPECT_NE(H->body.find("bpfcarve_p0.map = (bpfcarve_args->p0_map0 == 1 ? (void *)&sizes : "
+                         "(void *)&counts);"),
+            std::string::npos)
+      << H->body;
   EXPECT_EQ(H->body.find("bpfcarve_p0.user ="), std::string::npos) << H->body;
 
   HarnessHook Xdp{.name = "xdp", .section = "xdp", .ctxStruct = "xdp_md", .progType = "xdp",
