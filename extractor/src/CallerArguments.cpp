@@ -545,6 +545,8 @@ public:
   void restrictTo(const std::set<const FunctionDecl *> *Reached) {
     Within = Reached;
     Memo.clear();
+    ObjMemo.clear();
+    SourceMemo.clear();
   }
 
   /// Every value the callers pass for parameter I of FD; nullopt when one call site passes
@@ -665,7 +667,10 @@ public:
     if (Sites == Calls.end())
       return "";
     std::string Out;
-    for (const std::vector<ArgFact> &Site : Sites->second) {
+    for (size_t N = 0; N < Sites->second.size(); ++N) {
+      const std::vector<ArgFact> &Site = Sites->second[N];
+      if (Within && !Within->count(Callers[FD][N]))
+        continue;
       if (I >= Site.size())
         return "";
       const ArgFact &A = Site[I];
@@ -729,7 +734,7 @@ private:
   /// The source of A from where it comes from (ArgFact::origin, or its local's): "number", or
   /// "member:K:PATH" when it points inside what argument K of the same call points to (the
   /// callee's parameter K); "" otherwise.
-  std::string originSource(const std::vector<ArgFact> &Site, const ArgFact &A) const {
+  std::string originSource(const std::vector<ArgFact> &Site, const ArgFact &A) {
     const PointerOrigin *O = &A.origin;
     if (A.kind == ArgFact::Kind::Local) {
       auto L = PointerLocals.find(A.local);
@@ -762,15 +767,30 @@ private:
   /// `udp_sk = ctx->udp_sk; ... inet = &udp_sk->inet; ... sock_i_ino(&inet->sk)`, written
   /// "ctx_path:TYPE|*udp_sk|&inet|&sk" (TYPE the ctx's, `*` a read, `&` an address); "" when it
   /// does not.
-  std::string ctxPath(PointerOrigin O) const {
+  /// A parameter of the callers' own is a root too when their callers pass it from the ctx:
+  /// what BPF_PROG gives its body (`ctx_arg:0`, written "ctx_path:ctx_arg:0:TYPE|..."), or a
+  /// walk of their own (setget_sockopt.c's `struct sock *sk = sock->sk` in the body of
+  /// `BPF_PROG(socket_post_create, struct socket *sock, ...)`).
+  std::string ctxPath(PointerOrigin O, int Depth = 0) {
     std::vector<std::string> Steps;
-    for (int Depth = 0; Depth < 8; ++Depth) {
+    for (; Depth < 8; ++Depth) {
       if (!O.member.empty())
         Steps.push_back((O.read ? "*" : "&") + O.member);
       if (const auto *P = dyn_cast<ParmVarDecl>(O.base)) {
-        if (!isCtxParm(P) || Steps.empty())
+        if (Steps.empty())
           return {};
-        std::string Out = "ctx_path:" + P->getType().getAsString();
+        std::string Out;
+        if (isCtxParm(P)) {
+          Out = "ctx_path:" + P->getType().getAsString();
+        } else if (const auto *FD = dyn_cast<FunctionDecl>(P->getDeclContext())) {
+          std::string Up = source(FD->getCanonicalDecl(), P->getFunctionScopeIndex());
+          if (Up.starts_with("ctx_arg:"))
+            Out = "ctx_path:" + Up + ":" + P->getType().getAsString();
+          else if (Up.starts_with("ctx_path:"))
+            Out = Up;
+        }
+        if (Out.empty())
+          return {};
         for (auto It = Steps.rbegin(); It != Steps.rend(); ++It)
           Out += "|" + *It;
         return Out;
@@ -855,8 +875,11 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
       Function &F = functionAt(static_cast<size_t>(Index));
       for (unsigned I = 0; I < F.parameters.size(); ++I) {
         Param &P = F.parameters[I];
-        if (P.shape != Param::Shape::Scalar)
+        if (P.shape != Param::Shape::Scalar) {
+          if (std::string S = Sites.source(FD, I); !S.empty() && S != P.callerSource)
+            P.callerSourceByProgramType[Type] = S;
           continue;
+        }
         auto V = Sites.values(FD, I);
         if (V && std::vector<long long>(V->begin(), V->end()) != P.callerValues)
           P.callerValuesByProgramType[Type].assign(V->begin(), V->end());

@@ -339,12 +339,24 @@ private:
     for (std::string Step; std::getline(In, Step, '|');)
       Steps.push_back(Step);
     // The callers' ctx is another hook's (a harness asked for elsewhere): not this walk.
-    std::string Record = Steps.front();
-    if (Record.starts_with("struct ") && Record.ends_with(" *"))
-      Record = Record.substr(7, Record.size() - 9);
-    if (!H.ctxStruct.empty() && Record != H.ctxStruct)
-      return false;
-    std::string Cur = "((" + Steps.front() + ")ctx)", Written = "ctx";
+    std::string Root = Steps.front(), Cur, Written, Record;
+    if (Root.starts_with("ctx_arg:")) {
+      // An argument of the target, BPF_PROG's `(void *)ctx[N]`, at hooks with an args ctx.
+      size_t Colon = Root.find(':', 8);
+      if (!H.argsCtx || Colon == std::string::npos)
+        return false;
+      std::string N = Root.substr(8, Colon - 8);
+      Cur = "((" + Root.substr(Colon + 1) + ")((unsigned long long *)ctx)[" + N + "])";
+      Written = "ctx[" + N + "]";
+    } else {
+      Record = Root;
+      if (Record.starts_with("struct ") && Record.ends_with(" *"))
+        Record = Record.substr(7, Record.size() - 9);
+      if (!H.ctxStruct.empty() && Record != H.ctxStruct)
+        return false;
+      Cur = "((" + Root + ")ctx)";
+      Written = "ctx";
+    }
     for (size_t I = 1; I < Steps.size(); ++I) {
       std::string Member = Steps[I].substr(1);
       if (Steps[I][0] == '&') {
@@ -361,7 +373,8 @@ private:
     }
     // The ctx's record is named by the casts: kept in the slice (a selftest's bpf_iter.h
     // defines `struct bpf_iter__udp` itself, beside vmlinux.h's renamed one).
-    CtxRecords.insert(Record);
+    if (!Record.empty())
+      CtxRecords.insert(Record);
     if (Steps.back()[0] == '&')
       Written = Written.substr(1, Written.size() - 2);
     Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass " << Written << " */\n";
@@ -827,8 +840,15 @@ Result<GeneratedHarness> generateHarness(const ProgramModel &M,
                                "may call it; name the caller's sleepable section (--harness "
                                "lsm.s/<hook>)");
   HarnessWriter W(M, H);
-  for (const Function *F : Functions)
-    W.addFunction(*F);
+  for (const Function *F : Functions) {
+    // What the callers of this hook's program type pass, where that differs.
+    Function Own = *F;
+    for (Param &P : Own.parameters)
+      if (auto It = P.callerSourceByProgramType.find(H.progType);
+          It != P.callerSourceByProgramType.end())
+        P.callerSource = It->second;
+    W.addFunction(Own);
+  }
   auto G = W.render(Functions.size());
   if (G && H.progType == "struct_ops") {
     auto Ops = structOpsMap(M, H);

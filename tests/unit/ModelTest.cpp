@@ -774,6 +774,49 @@ SEC("iter/demo") int entry(struct my_ctx *ctx) {
   EXPECT_EQ(function(M, "use_mixed").parameters[0].callerSource, ""); // a cast of h, then a number
 }
 
+// The walk may start at an argument of the target, what BPF_PROG gives its body (setget_sockopt.c's
+// `struct sock *sk = sock->sk` in `BPF_PROG(socket_post_create, struct socket *sock, ...)`); and
+// what the callers of one program type pass counts for that type's harness when the callers of
+// another pass something else (the file's sockops program passes a number there).
+TEST(Params, CtxWalksFromATargetArgumentPerProgramType) {
+  const std::string Src = bpf(R"c(
+struct sock_like { __u32 family; };
+struct socket_like { struct sock_like *sk; };
+static __noinline int check(void *ctx, struct sock_like *sk) { return sk->family; }
+static __always_inline int body(unsigned long long *ctx, struct socket_like *sock) {
+  struct sock_like *sk = sock->sk;
+  if (!sk)
+    return 1;
+  return check(sk, sk);
+}
+SEC("lsm_cgroup/socket_post_create") int post_create(unsigned long long *ctx) {
+  return body(ctx, (void *)ctx[0]);
+}
+SEC("sockops") int ops(struct bpf_sock_ops *skops) {
+  return check(skops, (struct sock_like *)bpf_get_current_task());
+}
+)c");
+  ProgramModel M = parse(Src);
+  const Param &Sk = function(M, "check").parameters.at(1);
+  EXPECT_EQ(Sk.callerSource, "");
+  const std::map<std::string, std::string> Want = {
+      {"lsm", "ctx_path:ctx_arg:0:struct socket_like *|*sk"}, {"sock_ops", "number"}};
+  EXPECT_EQ(Sk.callerSourceByProgramType, Want);
+
+  HarnessHook Lsm{.name = "lsm_cgroup/socket_post_create",
+                  .section = "lsm_cgroup/socket_post_create", .progType = "lsm",
+                  .passValue = 1, .passName = "allow", .scalarKernelPointers = false,
+                  .argsCtx = true};
+  auto H = generateHarness(M, {&function(M, "check")}, Lsm);
+  ASSERT_TRUE(H) << H.failure().message;
+  EXPECT_NE(H->body.find("__typeof__(((struct socket_like *)((unsigned long long *)ctx)[0])->sk) "
+                         "bpfcarve_c0 = ((struct socket_like *)((unsigned long long *)ctx)[0])->sk;"),
+            std::string::npos)
+      << H->body;
+  EXPECT_NE(H->body.find("/* check(sk): its callers pass ctx[0]->sk */"), std::string::npos)
+      << H->body;
+}
+
 TEST(Params, WhatTheCallersPass) {
   const std::string Src = bpf(R"c(
 struct {

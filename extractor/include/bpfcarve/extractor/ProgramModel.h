@@ -177,6 +177,10 @@ struct Param {
   /// N-th u64 of an args ctx (`(void *)ctx[1]`, what BPF_PROG passes its body), or "ctx_value",
   /// another number read from the ctx and cast (`(void *)PT_REGS_PARM2(ctx)`); "" otherwise.
   std::string callerSource;
+  /// The same, counting only the calls inside functions programs of one libbpf program type
+  /// reach, where that differs and says something: setget_sockopt.c's `bpf_test_sockopt(sk, sk)`
+  /// with `sk = sock->sk` in its lsm_cgroup program, `(skops, sk)` in its sockops program.
+  std::map<std::string, std::string> callerSourceByProgramType;
 };
 
 struct Function {
