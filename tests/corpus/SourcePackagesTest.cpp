@@ -152,6 +152,7 @@ std::vector<std::string> withProject(std::vector<std::string> Args, const Projec
 /// One own non-entry function's harness.
 struct HarnessOutcome {
   std::string file;                 ///< the input
+  std::string function;             ///< the function the harness calls
   std::vector<std::string> callers; ///< the programs that reach the function
   std::string harness;              ///< the harness written, "" when refused
   /// "pass", the verifier's class, "refused: ...", or "" while this kernel refuses the hook.
@@ -168,6 +169,7 @@ struct Tally {
   /// about the harness.
   int functionsOfLoadingCallers = 0, harnessVerifiedOfLoadingCallers = 0;
   std::map<std::string, int> harnessCauses; ///< of functions whose callers load
+  std::vector<std::string> harnessFailures; ///< those functions, `file:function (cause)`
   std::map<std::string, int> callersDoNotLoad; ///< the callers' class -> functions
   /// Each harness, decided once the guest has run (finishHarnesses).
   std::vector<HarnessOutcome> harnesses;
@@ -313,10 +315,13 @@ void finishHarnesses(const Project &P, Tally &T) {
       continue;
     }
     ++T.functionsOfLoadingCallers;
-    if (H.result == "pass")
+    if (H.result == "pass") {
       ++T.harnessVerifiedOfLoadingCallers;
-    else
+    } else {
       T.harnessCauses[H.result]++;
+      T.harnessFailures.push_back(fs::path(H.file).filename().string() + ":" + H.function + " (" +
+                                  H.result + ")");
+    }
   }
 }
 
@@ -359,6 +364,12 @@ void printRow(const Project &P, const std::string &Version, const Tally &Ty) {
   for (const auto &[Cause, N] : Ty.retargetCauses)
     std::cout << "; " << N << " " << Cause;
   std::cout << "\n";
+  if (!Ty.harnessFailures.empty()) {
+    std::cout << "  harnesses that fail where a calling program loads:";
+    for (const std::string &F : Ty.harnessFailures)
+      std::cout << " " << F << ";";
+    std::cout << "\n";
+  }
 }
 
 void checkFile(const std::string &File, const Project &Of, const std::string &Tmp, Tally &T) {
@@ -479,12 +490,14 @@ void checkFile(const std::string &File, const Project &Of, const std::string &Tm
     if (E.exitCode == 2 && !Summary.is_object()) {
       // The hook itself is refused (a section only the file's own loader types: `sk_skb3`).
       for (const std::string &N : Names)
-        T.harnesses.push_back({File, CallersByName[N], "", "refused: " + errorLine(E.err).substr(0, 48)});
+        T.harnesses.push_back(
+            {File, N, CallersByName[N], "", "refused: " + errorLine(E.err).substr(0, 48)});
       continue;
     }
     ASSERT_TRUE(Summary.is_object() && Summary["outputs"].is_array()) << E.out << E.err;
     for (const json &O : Summary["outputs"]) {
-      HarnessOutcome H{File, CallersByName[O["selection"].get<std::string>()], "", ""};
+      const std::string Name = O["selection"].get<std::string>();
+      HarnessOutcome H{File, Name, CallersByName[Name], "", ""};
       if (O["exit_code"] != 0) {
         // The error line's message (a --modernize-maps note never is one).
         const std::string First = O["error"].is_string() ? O["error"].get<std::string>() : "?";
@@ -537,6 +550,8 @@ void add(Tally &Into, const Tally &From) {
     Into.retargetCauses[Cause] += N;
   for (const auto &[Class, N] : From.callersDoNotLoad)
     Into.callersDoNotLoad[Class] += N;
+  Into.harnessFailures.insert(Into.harnessFailures.end(), From.harnessFailures.begin(),
+                              From.harnessFailures.end());
   Into.harnesses.insert(Into.harnesses.end(), From.harnesses.begin(), From.harnesses.end());
   Into.callerVerdicts.insert(From.callerVerdicts.begin(), From.callerVerdicts.end());
   Into.framesCompared += From.framesCompared;
