@@ -319,12 +319,18 @@ private:
   bool numberArgument(const Function &F, const Param &P, std::vector<std::string> &Args) {
     if (P.callerSource != "number")
       return false;
+    anyNumber(F, P, "its callers pass a number cast to a pointer", Args);
+    return true;
+  }
+
+  /// A `__u64` of the map value, any number, cast to P's type; Why goes in its comment.
+  void anyNumber(const Function &F, const Param &P, const std::string &Why,
+                 std::vector<std::string> &Args) {
     std::string Field = "p" + std::to_string(FieldNo++);
     NeedsArgs = true;
-    Fields << "\t__u64 " << Field << "; /* " << F.name << "(" << P.name
-           << "): its callers pass a number cast to a pointer, any value */\n";
+    Fields << "\t__u64 " << Field << "; /* " << F.name << "(" << P.name << "): " << Why
+           << ", any value */\n";
     Args.push_back("(" + P.type + ")bpfcarve_args->" + Field);
-    return true;
   }
 
   /// A kernel object every caller reaches from its ctx (bpf_iter_udp4.c's
@@ -441,11 +447,7 @@ private:
     if (!(Kernel || KernelArray || Incomplete || Untyped || FromCtx ||
           (Foreign && P.shape == Param::Shape::PointerToObject)))
       return false;
-    std::string Field = "p" + std::to_string(FieldNo++);
-    NeedsArgs = true;
-    Fields << "\t__u64 " << Field << "; /* " << F.name << "(" << P.name
-           << "): a kernel pointer, any value */\n";
-    Args.push_back("(" + P.type + ")bpfcarve_args->" + Field);
+    anyNumber(F, P, "a kernel pointer", Args);
     return true;
   }
 
