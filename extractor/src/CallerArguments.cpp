@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <linux/bpf.h>
 
 namespace bpfcarve::extractor::builder {
 
@@ -183,6 +184,7 @@ struct ArgFact {
   /// Pointers passed as an expression (not a local): a number, or an address inside what
   /// another argument points to.
   PointerOrigin origin;
+  bool onStack = false; ///< pointers: the object is a local of the caller's
 };
 
 /// The values V takes as the counter of the for loop that declares it, [first, last]:
@@ -250,6 +252,7 @@ public:
   }
 
   bool VisitCallExpr(CallExpr *CE) {
+    loopCallbackSite(CE);
     const FunctionDecl *Callee = CE->getDirectCallee();
     if (!Callee || !(Callee = Callee->getDefinition()) || Callee->getBuiltinID())
       return true;
@@ -273,6 +276,26 @@ public:
   }
 
 private:
+  /// bpf_loop(nr, callback, ctx, flags) calls callback(index, ctx): a call site of the callback
+  /// (bpf_loop.c's `bpf_loop(nr_loops, callback, &data, 0)`), its ctx what bpf_loop is given.
+  /// Its index stays unknown: the verifier checks a callback with any index, whatever nr is,
+  /// so the callback must bound it itself. The helper is known by its id, however declared.
+  void loopCallbackSite(const CallExpr *CE) {
+    const auto *DRE = dyn_cast<DeclRefExpr>(CE->getCallee()->IgnoreParenCasts());
+    const auto *VD = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    if (!VD || CE->getNumArgs() < 3 || helperIdOf(VD) != BPF_FUNC_loop)
+      return;
+    const Expr *Fn = CE->getArg(1)->IgnoreParenCasts();
+    if (const auto *UO = dyn_cast<UnaryOperator>(Fn); UO && UO->getOpcode() == UO_AddrOf)
+      Fn = UO->getSubExpr()->IgnoreParenCasts();
+    const auto *Ref = dyn_cast<DeclRefExpr>(Fn);
+    const auto *Callback = Ref ? dyn_cast<FunctionDecl>(Ref->getDecl()) : nullptr;
+    if (!Callback || !(Callback = Callback->getDefinition()) || Callback->getNumParams() != 2)
+      return;
+    (*Calls)[Callback->getCanonicalDecl()].push_back({ArgFact{}, fact(CE->getArg(2))});
+    (*Callers)[Callback->getCanonicalDecl()].push_back(Caller->getCanonicalDecl());
+  }
+
   std::map<const VarDecl *, const ForStmt *> LoopOf;
   /// Whether the caller's parameter I is its ctx: the first parameter of a program (a function
   /// with a section), or one pointing to a ctx struct.
@@ -507,6 +530,17 @@ private:
     if (!Object.isNull() && Object->isObjectType() && !Object->isIncompleteType() &&
         !Object->isDependentType() && Object->isConstantSizeType())
       F.objectBytes = Ctx.getTypeSizeInChars(Object).getQuantity();
+    // A local object's address, or a local array (`&data`, `buf`): stack memory, no packet.
+    const Expr *Base = E;
+    if (const auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_AddrOf)
+      Base = UO->getSubExpr()->IgnoreParens();
+    for (const auto *ME = dyn_cast<MemberExpr>(Base); ME && !ME->isArrow();
+         ME = dyn_cast<MemberExpr>(Base))
+      Base = ME->getBase()->IgnoreParenImpCasts();
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(Base); DRE && F.objectBytes)
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
+          V && V->isLocalVarDecl() && !V->getType()->isPointerType())
+        F.onStack = true;
     return F;
   }
 
@@ -521,6 +555,7 @@ namespace {
 struct PointedTo {
   unsigned long long Bytes = 0;
   std::set<std::string> Maps;
+  bool Stack = true; ///< every object is a local of its caller's
 };
 
 /// Every call between the bodies of the file, and what its call sites pass.
@@ -642,10 +677,12 @@ public:
           return std::nullopt;
         Out.Bytes = std::max(Out.Bytes, Up->Bytes);
         Out.Maps.insert(Up->Maps.begin(), Up->Maps.end());
+        Out.Stack &= Up->Stack;
       } else if (std::string Map = localMap(A); !Map.empty()) {
         Out.Maps.insert(Map);
       } else if (A.objectBytes) {
         Out.Bytes = std::max(Out.Bytes, A.objectBytes);
+        Out.Stack &= A.onStack;
       } else {
         return std::nullopt;
       }
@@ -856,9 +893,10 @@ void Builder::recordCallerArguments(const std::vector<const FunctionDecl *> &Bod
         continue;
       }
       P.callerSource = Sites.source(FD, I);
-      if (auto O = Sites.objects(FD, I); O && O->Maps.empty() && O->Bytes)
+      if (auto O = Sites.objects(FD, I); O && O->Maps.empty() && O->Bytes) {
         P.callerObjectBytes = O->Bytes;
-      else if (O && !O->Maps.empty() && !O->Bytes)
+        P.callerStackObjects = O->Stack;
+      } else if (O && !O->Maps.empty() && !O->Bytes)
         P.callerMaps.assign(O->Maps.begin(), O->Maps.end());
     }
   }

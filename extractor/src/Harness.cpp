@@ -470,7 +470,9 @@ private:
     }
     // What the callers pass decides (`void *start` given ctx->data); else the name.
     bool FromCallers = P.callerSource == "data" || P.callerSource == "data_end";
-    bool PacketName = FromCallers || (P.callerSource.empty() &&
+    // A local object the callers pass is no packet, whatever its name (bpf_loop.c's
+    // `callback(__u32 index, void *data)` given `&data`, a struct on the stack).
+    bool PacketName = FromCallers || (P.callerSource.empty() && !P.callerStackObjects &&
                                       (nameLooksLikeData(P.name) || nameLooksLikeDataEnd(P.name)));
     if ((P.shape != Param::Shape::VoidPointer && P.shape != Param::Shape::VoidPointerPointer) ||
         !PacketName)

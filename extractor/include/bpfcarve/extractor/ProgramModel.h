@@ -167,6 +167,9 @@ struct Param {
   /// For pointers: the size in bytes of the largest object a caller passes (`eth->h_source`: 6,
   /// `&tuple`: sizeof tuple), when every call site passes one of known size; 0 otherwise.
   unsigned long long callerObjectBytes = 0;
+  /// ... and every one of those objects is a local of its caller's (`&data`, a local array):
+  /// stack memory, whatever the parameter's name says.
+  bool callerStackObjects = false;
   unsigned long long pointeeBytes = 0; ///< PointerToObject: sizeof(*p)
   /// For pointers: the maps the callers pass when every one passes a map (`void *lru_map` given
   /// `&lru_cache`, directly or through a local that only ever holds it; systemd's
