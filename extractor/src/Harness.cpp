@@ -107,6 +107,20 @@ bool takesPacketEnd(const Function &F) {
   return false;
 }
 
+/// One of Options, each verified: Options[0] alone, or all of them chosen by an unknown
+/// `__u32 Selector` of the map value, written into Fields (`(bpfcarve_args->p0 == 1 ? B : A)`).
+std::string chosenByUnknown(const std::vector<std::string> &Options, const std::string &Selector,
+                            std::ostream &Fields) {
+  std::string Expr = Options.front();
+  if (Options.size() == 1)
+    return Expr;
+  Fields << "\t__u32 " << Selector << ";\n";
+  for (size_t I = Options.size() - 1; I > 0; --I)
+    Expr = "bpfcarve_args->" + Selector + " == " + std::to_string(I) + " ? " + Options[I] + " : " +
+           Expr;
+  return "(" + Expr + ")";
+}
+
 struct BuiltRecord {
   std::string fields; ///< members of the harness's map value
   std::string locals; ///< the stack record and the stores into it
@@ -128,7 +142,7 @@ Result<BuiltRecord> buildRecordWithPointers(const ProgramModel &M, const Harness
   Fields << "\t" << replaceAt(Record, Field) << ";\n";
   std::vector<std::string> Refused;
   std::set<std::string> UnionsDone;
-  unsigned Storage = 0;
+  unsigned Storage = 0, Selectors = 0;
   for (const PointerMember &PM : P.pointerMembers) {
     if (!PM.unionPath.empty() && !UnionsDone.insert(PM.unionPath).second)
       continue; // the first pointer of a union is set; its storage covers the others
@@ -144,21 +158,11 @@ Result<BuiltRecord> buildRecordWithPointers(const ProgramModel &M, const Harness
     } else if (Void && PM.filledFrom == "ctx") { // `struct loop_ctx lc = { .ctx = ctx }`
       Value = "ctx";
     } else if (PM.filledFrom.starts_with("map:")) {
-      // The map, or each of the maps the file sets it to, chosen by an unknown (the slice
-      // keeps them).
+      // The map, or each of the maps the file sets it to (the slice keeps them).
       std::vector<std::string> Maps;
-      std::stringstream In(PM.filledFrom.substr(4));
-      for (std::string Name; std::getline(In, Name, ',');)
-        Maps.push_back(Name);
-      Value = "(" + PM.type + ")&" + Maps.front();
-      std::string Selector = Field + "_map" + std::to_string(Storage++);
-      if (Maps.size() > 1)
-        Fields << "\t__u32 " << Selector << ";\n";
-      for (size_t I = Maps.size() - 1; I > 0; --I)
-        Value = "bpfcarve_args->" + Selector + " == " + std::to_string(I) + " ? (" + PM.type +
-                ")&" + Maps[I] + " : " + Value;
-      if (Maps.size() > 1)
-        Value = "(" + Value + ")";
+      for (const std::string &Name : filledFromMaps(PM.filledFrom))
+        Maps.push_back("(" + PM.type + ")&" + Name);
+      Value = chosenByUnknown(Maps, Field + "_map" + std::to_string(Selectors++), Fields);
     } else if (H.scalarKernelPointers && !PM.pointeePointerMember.empty() &&
                isKernelObject(M, PM.pointeeRecord)) {
       continue; // an unknown number, as copied from the map value: kernel pointers are scalars
@@ -522,15 +526,11 @@ private:
         ByType != P.callerValuesByProgramType.end() ? ByType->second : P.callerValues;
     if (P.shape != Param::Shape::Scalar || CallerValues.empty())
       return false;
-    std::string Expr = literal(CallerValues.front());
-    if (CallerValues.size() > 1) {
-      NeedsArgs = true;
-      Fields << "\t__u32 " << Field << ";\n";
-      for (size_t I = CallerValues.size() - 1; I > 0; --I)
-        Expr = "bpfcarve_args->" + Field + " == " + std::to_string(I) + " ? " +
-               literal(CallerValues[I]) + " : " + Expr;
-      Expr = "(" + Expr + ")";
-    }
+    std::vector<std::string> Literals;
+    for (long long V : CallerValues)
+      Literals.push_back(literal(V));
+    NeedsArgs |= Literals.size() > 1;
+    std::string Expr = chosenByUnknown(Literals, Field, Fields);
     std::string Values;
     for (long long V : CallerValues)
       Values += (Values.empty() ? "" : ", ") + std::to_string(V);
@@ -550,18 +550,14 @@ private:
       return false;
     // A field number is taken either way, so that the map value's field names do not depend
     // on how many maps the callers pass.
-    std::string Field = "p" + std::to_string(FieldNo++);
-    std::string Expr = "(" + P.type + ")&" + P.callerMaps.front(), Names;
-    if (P.callerMaps.size() > 1) {
-      NeedsArgs = true;
-      Fields << "\t__u32 " << Field << ";\n";
-      for (size_t I = P.callerMaps.size() - 1; I > 0; --I)
-        Expr = "bpfcarve_args->" + Field + " == " + std::to_string(I) + " ? (" + P.type + ")&" +
-               P.callerMaps[I] + " : " + Expr;
-      Expr = "(" + Expr + ")";
-    }
-    for (const std::string &Name : P.callerMaps)
+    std::string Field = "p" + std::to_string(FieldNo++), Names;
+    std::vector<std::string> Maps;
+    for (const std::string &Name : P.callerMaps) {
+      Maps.push_back("(" + P.type + ")&" + Name);
       Names += (Names.empty() ? "&" : ", &") + Name;
+    }
+    NeedsArgs |= Maps.size() > 1;
+    std::string Expr = chosenByUnknown(Maps, Field, Fields);
     Locals << "\t/* " << F.name << "(" << P.name << "): its callers pass " << Names << " */\n";
     Args.push_back(Expr);
     return true;

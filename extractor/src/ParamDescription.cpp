@@ -11,7 +11,6 @@
 #include "clang/AST/RecursiveASTVisitor.h"
 
 #include <set>
-#include <sstream>
 
 namespace bpfcarve::extractor::builder {
 
@@ -138,10 +137,9 @@ private:
     // Several maps (test_map_lookup_percpu_elem.c sets `map_ctx.map` to each of three before
     // each bpf_loop): all of them, sorted, "map:A,B,C".
     if (It->second.starts_with("map:") && S.starts_with("map:")) {
-      std::set<std::string> Maps{S.substr(4)};
-      std::stringstream In(It->second.substr(4));
-      for (std::string Name; std::getline(In, Name, ',');)
-        Maps.insert(Name);
+      std::vector<std::string> Old = filledFromMaps(It->second);
+      std::set<std::string> Maps(Old.begin(), Old.end());
+      Maps.insert(S.substr(4));
       It->second = "map:";
       for (const std::string &Name : Maps)
         It->second += (It->second.size() > 4 ? "," : "") + Name;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <deque>
 #include <map>
-#include <sstream>
 
 namespace bpfcarve::extractor {
 
@@ -141,11 +140,8 @@ namespace {
 std::vector<std::string> mapsTheHarnessPasses(const Param &P) {
   std::vector<std::string> Maps = P.callerMaps;
   for (const PointerMember &PM : P.pointerMembers)
-    if (PM.filledFrom.starts_with("map:")) {
-      std::stringstream In(PM.filledFrom.substr(4));
-      for (std::string Name; std::getline(In, Name, ',');)
-        Maps.push_back(Name);
-    }
+    for (const std::string &Name : filledFromMaps(PM.filledFrom))
+      Maps.push_back(Name);
   return Maps;
 }
 } // namespace

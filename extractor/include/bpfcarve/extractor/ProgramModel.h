@@ -119,12 +119,28 @@ struct PointerMember {
   std::string pointeePointerMember;
   /// The ctx field (data, data_end, data_meta) this member is set from somewhere in the file,
   /// directly or through a local initialised from it: `.tail = (uint8_t *)(long)skb->data_end`;
-  /// "ctx" for a program's ctx (`.ctx = ctx`); "map:NAME" for a map's address (`.map = &NAME`).
+  /// "ctx" for a program's ctx (`.ctx = ctx`); "map:NAME" for a map's address (`.map = &NAME`),
+  /// "map:A,B" when the file sets it to several (filledFromMaps).
   std::string filledFrom;
   std::string unionPath; ///< path of the innermost union it is a member of, "" when none
   bool isConst = false;  ///< the member itself is const (`uint8_t *const tail`)
   bool inArray = false;  ///< inside an array (an array of pointers): not synthesised
 };
+
+/// The maps of a PointerMember::filledFrom "map:A,B" (each map the file sets the member to,
+/// sorted); none for any other source.
+inline std::vector<std::string> filledFromMaps(const std::string &FilledFrom) {
+  std::vector<std::string> Out;
+  if (FilledFrom.rfind("map:", 0) != 0)
+    return Out;
+  for (size_t At = 4, Comma; At <= FilledFrom.size(); At = Comma + 1) {
+    Comma = FilledFrom.find(',', At);
+    if (Comma == std::string::npos)
+      Comma = FilledFrom.size();
+    Out.push_back(FilledFrom.substr(At, Comma - At));
+  }
+  return Out;
+}
 
 struct Param {
   enum class Shape {
