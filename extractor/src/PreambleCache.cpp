@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <pthread.h>
 #include <sched.h>
 #include <set>
 #include <sys/stat.h>
@@ -81,7 +82,12 @@ bool isPlainInclude(llvm::StringRef L) {
   return true;
 }
 
-std::string keyOf(const CompilerInvocation &Invocation, llvm::StringRef Prefix, bool ForModel) {
+/// The cache key of a preamble: clang's version, the cc1 command line and the prefix's bytes.
+/// With AnyMainFile, the main file's name is left out (its path and -main-file-name): the key
+/// two parses of different files share when everything else is the same (a self-check's
+/// output beside its input).
+std::string keyOf(const CompilerInvocation &Invocation, llvm::StringRef Prefix, bool ForModel,
+                  bool AnyMainFile = false) {
   llvm::SHA256 H;
   auto add = [&](llvm::StringRef S) {
     H.update(S);
@@ -89,8 +95,18 @@ std::string keyOf(const CompilerInvocation &Invocation, llvm::StringRef Prefix, 
   };
   add(Magic);
   add(getClangFullVersion());
-  for (const std::string &Arg : Invocation.getCC1CommandLine())
+  llvm::StringRef MainFile = Invocation.getFrontendOpts().Inputs.empty()
+                                 ? llvm::StringRef()
+                                 : Invocation.getFrontendOpts().Inputs[0].getFile();
+  bool SkipNext = false;
+  for (const std::string &Arg : Invocation.getCC1CommandLine()) {
+    if (AnyMainFile && (SkipNext || Arg == MainFile)) {
+      SkipNext = false;
+      continue;
+    }
+    SkipNext = AnyMainFile && Arg == "-main-file-name";
     add(Arg);
+  }
   add(ForModel ? "--model-preamble--" : "--preamble--");
   H.update(Prefix);
   return llvm::toHex(H.final(), /*LowerCase=*/true);
@@ -268,7 +284,8 @@ namespace {
 /// with the blank lines and comments before and between them (a licence header, say): the
 /// prefix ends after the run's last include line. Anything else (another directive, code, a
 /// line splice, an include of the other kind) ends the run.
-llvm::StringRef leadingIncludes(llvm::StringRef Text, bool SystemOnly) {
+llvm::StringRef leadingIncludes(llvm::StringRef Text, bool SystemOnly,
+                                std::vector<llvm::StringRef> *Directives = nullptr) {
   size_t End = 0, Pos = 0;
   bool InBlock = false;
   while (Pos < Text.size()) {
@@ -296,6 +313,8 @@ llvm::StringRef leadingIncludes(llvm::StringRef Text, bool SystemOnly) {
         break;
       End = Nl + 1;
       Pos = Nl + 1;
+      if (Directives)
+        Directives->push_back(Line.trim(" \t\r\f\v"));
       continue;
     }
     // Only blanks and comments may remain on the line.
@@ -342,6 +361,15 @@ std::string cacheDirectory() {
 }
 
 namespace {
+
+/// What a model parse and a self-check that may share the model's preamble have in common: the
+/// cc1 command line but for the main file's name, and the include directives of the leading
+/// `#include <...>` run (Prefix), without the blank lines and comments around them.
+std::string sharedKey(const CompilerInvocation &Invocation, llvm::StringRef Prefix) {
+  std::vector<llvm::StringRef> Directives;
+  leadingIncludes(Prefix, /*SystemOnly=*/true, &Directives);
+  return keyOf(Invocation, llvm::join(Directives, "\n"), /*ForModel=*/true, /*AnyMainFile=*/true);
+}
 
 /// A preamble built in this run: its PCH and the model's record of its headers.
 struct BuiltPreamble {
@@ -391,11 +419,12 @@ buildPreamble(const CompilerInvocation &Invocation, llvm::MemoryBuffer &Main,
 }
 
 /// The parse itself: the invocation as given, told that the first PrefixSize bytes of the main
-/// file are Pch's. Whether it ran without errors.
+/// file are Pch's. Whether it ran without errors. With MainText, the main file reads as that
+/// text instead of what the file system holds.
 bool parseWithPch(tooling::FrontendActionFactory &Factory, const CompilerInvocation &Invocation,
                   FileManager *Files, const IntrusiveRefCntPtr<llvm::vfs::FileSystem> &FS,
                   const std::shared_ptr<PCHContainerOperations> &PCHContainerOps, size_t PrefixSize,
-                  llvm::StringRef Pch) {
+                  llvm::StringRef Pch, std::optional<llvm::StringRef> MainText = std::nullopt) {
   auto Inv = std::make_shared<CompilerInvocation>(Invocation);
   PreprocessorOptions &PPO = Inv->getPreprocessorOpts();
   PPO.PrecompiledPreambleBytes = {static_cast<unsigned>(PrefixSize), true};
@@ -404,6 +433,10 @@ bool parseWithPch(tooling::FrontendActionFactory &Factory, const CompilerInvocat
   PPO.ImplicitPCHInclude = PchPath;
   auto Mem = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
   Mem->addFile(PchPath, 0, llvm::MemoryBuffer::getMemBuffer(Pch, PchPath, false));
+  if (MainText) {
+    llvm::StringRef Main = Inv->getFrontendOpts().Inputs[0].getFile();
+    Mem->addFile(Main, 0, llvm::MemoryBuffer::getMemBuffer(*MainText, Main, false));
+  }
   auto Overlay = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(FS);
   Overlay->pushOverlay(Mem);
   auto FM = llvm::makeIntrusiveRefCnt<FileManager>(Files->getFileSystemOpts(), Overlay);
@@ -435,6 +468,13 @@ struct CommandState {
   /// The key of the command's model preamble once it is loaded or being built: the self-check
   /// preambles of this input's outputs are wanted under it (wantLater).
   std::string modelKey;
+  /// Every model preamble of the command (a corpus run parses many files), by sharedKey: its
+  /// key and include lines. A self-check whose output starts with the same include directives,
+  /// parsed with the same flags, reads them from it.
+  struct ModelPreamble {
+    std::string key, prefix;
+  };
+  std::map<std::string, ModelPreamble> models;
   void join() {
     if (worker.joinable())
       worker.join();
@@ -457,10 +497,18 @@ struct CommandState {
     std::lock_guard<std::mutex> Lock(mutex);
     kept.erase(Key);
   }
-  void setModelKey(const std::string &Key) {
+  void setModelKey(const std::string &Key, llvm::StringRef Prefix, const std::string &Shared) {
     std::lock_guard<std::mutex> Lock(mutex);
-    if (enabled && modelKey.empty())
+    if (!enabled)
+      return;
+    if (modelKey.empty())
       modelKey = Key;
+    models.emplace(Shared, ModelPreamble{Key, Prefix.str()});
+  }
+  std::optional<ModelPreamble> findModel(const std::string &Shared) {
+    std::lock_guard<std::mutex> Lock(mutex);
+    auto It = models.find(Shared);
+    return It == models.end() ? std::nullopt : std::optional<ModelPreamble>(It->second);
   }
   std::string getModelKey() {
     std::lock_guard<std::mutex> Lock(mutex);
@@ -495,19 +543,18 @@ IntrusiveRefCntPtr<llvm::vfs::FileSystem> diskAt(llvm::StringRef Cwd) {
   return Disk;
 }
 
-/// Moves the calling thread to another CPU than Cpu, when it may run on one, and leaves it free to
-/// move again. A new thread starts on its parent's CPU and waits there until the scheduler's next
-/// load balancing (measured: ~4 ms of a 40 ms command with the other CPU idle), while the
-/// parse it runs beside needs that CPU the whole time.
-void moveOffCpu(int Cpu) {
+/// The CPUs this process may run on but Cpu, when there are any: where a build beside the parse
+/// running on Cpu goes. A new thread starts on its parent's CPU and waits there until the
+/// scheduler's next load balancing (measured: ~4 ms of a 40 ms command with the other CPU idle;
+/// 2-4 ms when the thread moved itself at its start), while the parse it runs beside needs that
+/// CPU the whole time: so the parent places it before it ever runs.
+std::optional<cpu_set_t> otherCpus(int Cpu) {
   cpu_set_t Allowed;
   if (Cpu < 0 || ::sched_getaffinity(0, sizeof Allowed, &Allowed) != 0 ||
       !CPU_ISSET(Cpu, &Allowed) || CPU_COUNT(&Allowed) < 2)
-    return;
-  cpu_set_t Others = Allowed;
-  CPU_CLR(Cpu, &Others);
-  if (::sched_setaffinity(0, sizeof Others, &Others) == 0)
-    ::sched_setaffinity(0, sizeof Allowed, &Allowed);
+    return std::nullopt;
+  CPU_CLR(Cpu, &Allowed);
+  return Allowed;
 }
 
 /// Starts the worker on Builds, in order, unless a build runs already (false). A build is not
@@ -521,9 +568,8 @@ bool launch(std::vector<BackgroundBuild> Builds,
     return false;
   B.join();
   B.busy = true;
-  int ParentCpu = ::sched_getcpu();
-  B.worker = std::thread([Builds = std::move(Builds), PCHContainerOps, Dir, ParentCpu] {
-    moveOffCpu(ParentCpu);
+  std::optional<cpu_set_t> Others = otherCpus(::sched_getcpu());
+  B.worker = std::thread([Builds = std::move(Builds), PCHContainerOps, Dir] {
     for (const BackgroundBuild &W : Builds) {
       if (command().stopping)
         break;
@@ -540,6 +586,8 @@ bool launch(std::vector<BackgroundBuild> Builds,
     }
     command().busy = false;
   });
+  if (Others)
+    ::pthread_setaffinity_np(B.worker.native_handle(), sizeof *Others, &*Others);
   return true;
 }
 
@@ -695,6 +743,64 @@ bool noteFirstUse(const std::string &Dir, const std::string &File, const std::st
   return true;
 }
 
+/// A self-check's parse with the command's model preamble, when Text starts with the same
+/// `#include <...>` directives as the model's preamble, in the same order (blank lines and
+/// comments may differ: an output drops the blank lines between groups), and the invocation is
+/// the model's but for the main file's name: the flags the output compiles with are the input's.
+/// The parse reads the model's prefix, a #line that gives the rest of Text its own line
+/// numbers, and the rest: the same tokens as Text. The model's preamble holds more than a
+/// self-check's (function bodies, the record of preprocessor events) and serves it as well; a
+/// self-check that matches never needs an entry of its own. Whether that parse ran without an
+/// error; false too while the model's preamble is still being built (the caller parses in
+/// full); nullopt when the include lines or flags are not a model's.
+std::optional<bool>
+parseWithModelPreamble(tooling::FrontendActionFactory &Factory,
+                       const CompilerInvocation &Invocation, FileManager *Files,
+                       const IntrusiveRefCntPtr<llvm::vfs::FileSystem> &FS,
+                       const std::shared_ptr<PCHContainerOperations> &PCHContainerOps,
+                       llvm::StringRef Text, std::string &Note) {
+  CommandState &C = command();
+  llvm::StringRef Prefix = leadingSystemIncludeLines(Text);
+  if (Prefix.empty())
+    return std::nullopt;
+  std::optional<CommandState::ModelPreamble> Model = C.findModel(sharedKey(Invocation, Prefix));
+  if (!Model)
+    return std::nullopt;
+  const std::string &ModelPrefix = Model->prefix;
+  std::shared_ptr<const KeptPreamble> Kept = C.find(Model->key);
+  if (!Kept) {
+    Note = "the model's preamble of the same include lines is being built: parsing in full";
+    return false;
+  }
+  std::string Joined = ModelPrefix + "#line " + std::to_string(Prefix.count('\n') + 1) + "\n" +
+                       Text.drop_front(Prefix.size()).str();
+  if (!parseWithPch(Factory, Invocation, Files, FS, PCHContainerOps, ModelPrefix.size(), Kept->pch,
+                    llvm::StringRef(Joined))) {
+    Note = "the parse with the model's preamble reported an error: parsing in full";
+    return false;
+  }
+  Note = "kept in memory: the model's preamble of the same include lines";
+  return true;
+}
+
+/// The one main file of an invocation that uses no PCH of its own; nullptr, with the reason in
+/// Note, otherwise.
+std::unique_ptr<llvm::MemoryBuffer> mainFile(const CompilerInvocation &Invocation,
+                                             llvm::vfs::FileSystem &FS, std::string &Note) {
+  if (Invocation.getFrontendOpts().Inputs.size() != 1 ||
+      !Invocation.getPreprocessorOpts().ImplicitPCHInclude.empty() ||
+      Invocation.getPreprocessorOpts().PrecompiledPreambleBytes.first != 0) {
+    Note = "no preamble: the command uses a PCH of its own";
+    return nullptr;
+  }
+  auto Main = FS.getBufferForFile(Invocation.getFrontendOpts().Inputs[0].getFile());
+  if (!Main) {
+    Note = "no preamble: main file unreadable";
+    return nullptr;
+  }
+  return std::move(*Main);
+}
+
 } // namespace
 
 void enableCommandMode() { command().enabled = true; }
@@ -702,6 +808,17 @@ void enableCommandMode() { command().enabled = true; }
 void finishBackgroundBuilds() {
   command().stopping = true;
   command().join();
+}
+
+void endCommandMode() {
+  CommandState &C = command();
+  finishBackgroundBuilds();
+  std::lock_guard<std::mutex> Lock(C.mutex);
+  C.enabled = false;
+  C.stopping = false;
+  C.kept.clear();
+  C.models.clear();
+  C.modelKey.clear();
 }
 
 bool runWithPreamble(tooling::FrontendActionFactory &Factory,
@@ -715,29 +832,29 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
     Note = "preamble cache switched off (BPFCARVE_PREAMBLE_CACHE)";
     return false;
   }
-  if (Invocation->getFrontendOpts().Inputs.size() != 1 ||
-      !Invocation->getPreprocessorOpts().ImplicitPCHInclude.empty() ||
-      Invocation->getPreprocessorOpts().PrecompiledPreambleBytes.first != 0) {
-    Note = "no preamble: the command uses a PCH of its own";
-    return false;
-  }
-  std::string MainPath = Invocation->getFrontendOpts().Inputs[0].getFile().str();
   IntrusiveRefCntPtr<llvm::vfs::FileSystem> FS = Files->getVirtualFileSystemPtr();
-  auto Main = FS->getBufferForFile(MainPath);
-  if (!Main) {
-    Note = "no preamble: main file unreadable";
+  auto Main = mainFile(*Invocation, *FS, Note);
+  if (!Main)
     return false;
-  }
-  llvm::StringRef Prefix = ForModel ? leadingSystemIncludeLines((*Main)->getBuffer())
-                                    : leadingIncludeLines((*Main)->getBuffer());
+  llvm::StringRef Prefix = ForModel ? leadingSystemIncludeLines(Main->getBuffer())
+                                    : leadingIncludeLines(Main->getBuffer());
   if (Prefix.empty()) {
     Note = ForModel ? "no preamble: the file does not start with #include <...> lines"
                     : "no preamble: the file does not start with #include lines";
     return false;
   }
   Use = PreambleUse::FullParse;
+  if (std::optional<bool> Parsed =
+          ForModel ? std::nullopt
+                   : parseWithModelPreamble(Factory, *Invocation, Files, FS, PCHContainerOps,
+                                            Main->getBuffer(), Note)) {
+    Use = *Parsed ? PreambleUse::Loaded : PreambleUse::FullParse;
+    return *Parsed;
+  }
 
   std::string Key = keyOf(*Invocation, Prefix, ForModel);
+  if (ForModel) // whatever becomes of its entry: the self-checks that share it wait for it
+    command().setModelKey(Key, Prefix, sharedKey(*Invocation, Prefix));
   std::string File = Dir + "/" + Key + ".pch";
   llvm::StringRef Pch, Index;
   std::string Built; // owns the PCH when it is built now
@@ -769,13 +886,11 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
               "full";
       return false;
     }
-    if (startInBackground(*Invocation, **Main, Prefix.size(), FS, PCHContainerOps, ForModel, Dir,
+    if (startInBackground(*Invocation, *Main, Prefix.size(), FS, PCHContainerOps, ForModel, Dir,
                           File, Key, Seen, Note)) {
-      if (ForModel)
-        command().setModelKey(Key);
       return false;
     }
-    auto B = buildPreamble(*Invocation, **Main, Prefix, FS, PCHContainerOps, ForModel, Dir, File,
+    auto B = buildPreamble(*Invocation, *Main, Prefix, FS, PCHContainerOps, ForModel, Dir, File,
                            Key, Note);
     if (!B)
       return false;
@@ -801,7 +916,6 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
     *ModelRecord = Index.str();
     // The model preamble is in hand: the self-check preambles earlier runs wanted are built
     // beside the rest of this command.
-    command().setModelKey(Key);
     startWanted(Dir, Key, PCHContainerOps);
   }
 

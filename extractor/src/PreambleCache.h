@@ -42,12 +42,19 @@ std::string cacheDirectory();
 /// without a cache, later parses and runs use the entry; and a preamble loaded or built is kept
 /// in memory and serves every later parse of the command with the same key without being read
 /// or validated again (headers are taken not to change under a running command: the model was
-/// parsed from them as they were). The default (tests, library users) builds in the foreground,
-/// parses with the result, and reads and validates the cache file at each parse.
+/// parsed from them as they were). A self-check whose output starts with the `#include <...>`
+/// directives of a model preamble of the command, compiled with the model's flags, reads them
+/// from that preamble and needs no entry of its own. The default (tests, library users) builds
+/// in the foreground, parses with the result, and reads and validates the cache file at each
+/// parse.
 void enableCommandMode();
 
 /// Waits for the build enableBackgroundBuilds started, if one runs: before the process ends.
 void finishBackgroundBuilds();
+
+/// Ends command mode: waits for a build in progress and forgets every preamble kept in memory,
+/// as if the process ended (a library user that runs several commands; the tests).
+void endCommandMode();
 
 /// Parses the invocation's main file with a preamble of its leading #include lines, from the
 /// cache or built now (and then stored), with the action Factory creates. True when that parse

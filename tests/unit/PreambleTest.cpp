@@ -481,3 +481,55 @@ TEST_F(Preamble, GeneratedNamesAreFoundThroughALoadedPreamble) {
   EXPECT_EQ(modelJson(File, true, &U3), Off);
   EXPECT_EQ(U3, PreambleUse::Loaded);
 }
+
+TEST_F(Preamble, SelfCheckReadsTheModelsPreambleOfTheSameIncludeLines) {
+  // As the bpfcarve command runs (command mode): an output whose leading #include <...> lines are
+  // the input's (without the blank line between them, as extract writes them) is checked with
+  // the model's preamble and writes no entry of its own. __LINE__ keeps the output's own line
+  // numbers, and a broken output still fails; other include lines get their own entry.
+  std::string File = Dir->path() + "/in.c";
+  const std::string Sys = "#include <linux/bpf.h>\n\n#include <bpf/bpf_helpers.h>\n";
+  const std::string Body = "SEC(\"xdp\") int prog(struct xdp_md *ctx) { return XDP_PASS; }\n";
+  writeFile(File, Sys + Body);
+  ParseOptions In;
+  In.file = File;
+  In.flags = Flags;
+  struct CommandMode {
+    CommandMode() { preamble::enableCommandMode(); }
+    ~CommandMode() { preamble::endCommandMode(); }
+  };
+  // First use noted, second built beside the parse, third loaded.
+  for (PreambleUse Expected : {PreambleUse::FullParse, PreambleUse::FullParse}) {
+    CommandMode Command;
+    ParseReport R;
+    ASSERT_TRUE(buildProgramModel(In, true, &R)) << R.note;
+    EXPECT_EQ(R.preamble, Expected) << R.note;
+  }
+  ASSERT_EQ(cached().size(), 1u);
+  CommandMode Command;
+  ParseReport R;
+  auto Model = buildProgramModel(In, true, &R);
+  ASSERT_TRUE(Model) << R.note;
+  ASSERT_EQ(R.preamble, PreambleUse::Loaded) << R.note;
+  Model->inputDir = Dir->path();
+  ScopedEnv Tmp("TMPDIR", Dir->path());
+  const std::string Out = "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n";
+  const std::string Line = "_Static_assert(__LINE__ == 4, \"the output's own line numbers\");\n";
+  for (const std::string &Text : {Out + Body, Out + "\n" + Line + Body}) {
+    ASSERT_TRUE(selfCheck(*Model, In, Text, "extracted code", "out.c", {}, &R)) << R.note;
+    EXPECT_EQ(R.preamble, PreambleUse::Loaded) << R.note;
+    EXPECT_NE(R.note.find("the model's preamble"), std::string::npos) << R.note;
+  }
+  EXPECT_FALSE(selfCheck(*Model, In, Out + "\n\n" + Line + Body, "extracted code", "out.c",
+                         {}, &R));
+  auto Broken = selfCheck(*Model, In, Out + "\nint f(void) { return missing_decl; }\n",
+                          "extracted code", "out.c", {}, &R);
+  ASSERT_FALSE(Broken);
+  EXPECT_EQ(Broken.failure().kind, FailureKind::Internal);
+  EXPECT_NE(Broken.failure().details.find("missing_decl"), std::string::npos);
+  // Other include lines (one header fewer): not the model's, noted for an entry of their own.
+  ASSERT_TRUE(selfCheck(*Model, In, std::string("#include <linux/bpf.h>\n") + "int g(struct xdp_md *c) { return XDP_PASS; }\n",
+                        "extracted code", "out.c", {}, &R));
+  EXPECT_EQ(R.note.find("the model's preamble"), std::string::npos) << R.note;
+  EXPECT_EQ(cached().size(), 1u);
+}
