@@ -338,13 +338,15 @@ def main():
                              f"{a*1000:.0f} ms vs {b*1000:.0f} ms", target))
             name = "same"
         # The runs that build the cache entries against the run without a cache: the second
-        # use builds the model's preamble beside the command and wants the self-check's; the
-        # third builds the wanted one from its start (docs/extract.md, "Preamble cache").
+        # use builds the model's preamble beside the command; the third reads it in the model
+        # parse and in the self-check, whose output starts with the input's include lines (an
+        # output that does not wants an entry of its own, built from the start of the next run:
+        # docs/extract.md, "Preamble cache").
         def third():
             second()
             run(ext, env=env)  # untimed second use
         for label, before in (("second use (the model's preamble built)", second),
-                              ("third use (the self-check's preamble built)", third)):
+                              ("third use (the model's preamble read by both parses)", third)):
             r, med, a, b = median_ratio(args.rounds, ext, ext, env=env, before=before,
                                         env_b=env_off)
             rows.append((f"extract --program cls_redirect, {label} vs the preamble cache off, "
