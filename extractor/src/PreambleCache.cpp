@@ -86,6 +86,17 @@ bool isPlainInclude(llvm::StringRef L) {
 /// With AnyMainFile, the main file's name is left out (its path and -main-file-name): the key
 /// two parses of different files share when everything else is the same (a self-check's
 /// output beside its input).
+/// A `#define NAME ...` or `#undef NAME` line (D: what follows its '#') with no comment on it:
+/// a self-check's preamble may hold such lines among its include lines (samples/bpf's
+/// `#define KBUILD_MODNAME "foo"` before its includes; selftests' btf_ptr.h, whose
+/// `#define btf_ptr btf_ptr___not_used` lines configure the vmlinux.h it includes next).
+bool isPlainDefine(llvm::StringRef D, llvm::StringRef Line) {
+  if (Line.contains("/*") || Line.contains("//") ||
+      !(D.consume_front("define") || D.consume_front("undef")))
+    return false;
+  return !D.empty() && (D.front() == ' ' || D.front() == '\t') && !D.trim(" \t\r").empty();
+}
+
 std::string keyOf(const CompilerInvocation &Invocation, llvm::StringRef Prefix, bool ForModel,
                   bool AnyMainFile = false) {
   llvm::SHA256 H;
@@ -308,6 +319,13 @@ llvm::StringRef leadingIncludes(llvm::StringRef Text, bool SystemOnly,
       Rest = Rest.drop_front(Close + 2);
     } else if (Rest.ltrim(" \t").starts_with("#")) {
       llvm::StringRef D = Rest.ltrim(" \t").drop_front().ltrim(" \t");
+      // A define between include lines is in the run; defines after the last include line are
+      // not (the slices of one file keep different project macros after the same includes:
+      // they share one entry).
+      if (!SystemOnly && isPlainDefine(D, Line)) {
+        Pos = Nl + 1;
+        continue;
+      }
       if (!isPlainInclude(Line) || !D.consume_front("include") ||
           (SystemOnly && !D.ltrim(" \t").starts_with("<")))
         break;

@@ -24,8 +24,9 @@ namespace preamble {
 
 /// The leading lines of Text that are each one plain `#include <...>` or `#include "..."`
 /// directive (blanks around it allowed, nothing else on the line, ending in '\n'), with the
-/// blank lines and comments before and between them (an output's licence comment): the part of
-/// an emitted file a preamble can stand for. Empty when the file does not start so.
+/// blank lines and comments before and between them (an output's licence comment) and the plain
+/// `#define`/`#undef` lines among them (no comment on the line, no splice): the part of an
+/// emitted file a preamble can stand for. Empty when the file does not start so.
 llvm::StringRef leadingIncludeLines(llvm::StringRef Text);
 
 /// The leading run of leadingIncludeLines that are `#include <...>` lines: the preamble of a

@@ -139,7 +139,31 @@ TEST(PreambleLines, OnlyWholePlainIncludeLines) {
             "// SPDX-License-Identifier: GPL-2.0\n\n/* a\n b */\n#include <a.h>\n\n"
             "#include \"b.h\"\n");
   EXPECT_EQ(leadingIncludeLines("// SPDX-License-Identifier: GPL-2.0\nint x;\n"), "");
-  EXPECT_EQ(leadingIncludeLines("#define X 1\n#include <a.h>\n"), "");
+  // Plain #define and #undef lines among them (a project header configuring vmlinux.h); one
+  // with a comment or a splice ends the run, and the model's prefix stops at any.
+  EXPECT_EQ(leadingIncludeLines("#define X 1\n#include <a.h>\n#undef X\n#include <b.h>\n"
+                                "#define Y 2\nint x;\n"),
+            "#define X 1\n#include <a.h>\n#undef X\n#include <b.h>\n");
+  EXPECT_EQ(leadingIncludeLines("#include <a.h>\n#define X 1 // one\n"), "#include <a.h>\n");
+  EXPECT_EQ(leadingIncludeLines("#include <a.h>\n#define X \\\n 1\n"), "#include <a.h>\n");
+  EXPECT_EQ(leadingIncludeLines("#include <a.h>\n#defined X\n#define\n"), "#include <a.h>\n");
+}
+
+TEST_F(Preamble, DefinesAmongTheIncludeLinesArePartOfTheKey) {
+  // `#define` lines before an include configure the header (btf_ptr.h before vmlinux.h): they
+  // are in the preamble, and another value is another entry, never the stale one.
+  auto text = [](int V) {
+    return "#define MINE_EXTRA " + std::to_string(V) + "\n" + kIncludes +
+           "_Static_assert(MINE_EXTRA == " +
+           std::to_string(V) + ", \"the defined value\");\n" + kGoodBody;
+  };
+  warm(text(7));
+  ParseReport R;
+  ASSERT_TRUE(check(text(7), R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::Loaded) << R.note;
+  ASSERT_TRUE(check(text(8), R)) << R.note;
+  EXPECT_EQ(R.preamble, PreambleUse::FullParse) << R.note;
+  EXPECT_NE(R.note.find("first use"), std::string::npos) << R.note;
 }
 
 TEST_F(Preamble, BuiltOnceThenLoaded) {
