@@ -82,10 +82,6 @@ bool isPlainInclude(llvm::StringRef L) {
   return true;
 }
 
-/// The cache key of a preamble: clang's version, the cc1 command line and the prefix's bytes.
-/// With AnyMainFile, the main file's name is left out (its path and -main-file-name): the key
-/// two parses of different files share when everything else is the same (a self-check's
-/// output beside its input).
 /// A `#define NAME ...` or `#undef NAME` line (D: what follows its '#') with no comment on it:
 /// a self-check's preamble may hold such lines among its include lines (samples/bpf's
 /// `#define KBUILD_MODNAME "foo"` before its includes; selftests' btf_ptr.h, whose
@@ -97,6 +93,10 @@ bool isPlainDefine(llvm::StringRef D, llvm::StringRef Line) {
   return !D.empty() && (D.front() == ' ' || D.front() == '\t') && !D.trim(" \t\r").empty();
 }
 
+/// The cache key of a preamble: clang's version, the cc1 command line and the prefix's bytes.
+/// With AnyMainFile, the main file's name is left out (its path and -main-file-name): the key
+/// two parses of different files share when everything else is the same (a self-check's
+/// output beside its input).
 std::string keyOf(const CompilerInvocation &Invocation, llvm::StringRef Prefix, bool ForModel,
                   bool AnyMainFile = false) {
   llvm::SHA256 H;
@@ -293,8 +293,10 @@ class ErrorCounter : public DiagnosticConsumer {};
 namespace {
 /// The leading run of a file's include lines -- `#include <...>` ones only when SystemOnly --
 /// with the blank lines and comments before and between them (a licence header, say): the
-/// prefix ends after the run's last include line. Anything else (another directive, code, a
-/// line splice, an include of the other kind) ends the run.
+/// prefix ends after the run's last include line. Unless SystemOnly, plain #define and #undef
+/// lines may stand before and between the include lines (isPlainDefine). Anything else
+/// (another directive, code, a line splice, an include of the other kind) ends the run. With
+/// Directives, the run's include lines, trimmed.
 llvm::StringRef leadingIncludes(llvm::StringRef Text, bool SystemOnly,
                                 std::vector<llvm::StringRef> *Directives = nullptr) {
   size_t End = 0, Pos = 0;
@@ -871,7 +873,7 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
   }
 
   std::string Key = keyOf(*Invocation, Prefix, ForModel);
-  if (ForModel) // whatever becomes of its entry: the self-checks that share it wait for it
+  if (ForModel) // known from now on: the self-checks that share it use it once it is kept
     command().setModelKey(Key, Prefix, sharedKey(*Invocation, Prefix));
   std::string File = Dir + "/" + Key + ".pch";
   llvm::StringRef Pch, Index;
