@@ -495,6 +495,13 @@ struct CommandState {
     std::string key, prefix;
   };
   std::map<std::string, ModelPreamble> models;
+  /// The keys the worker has yet to build or is building: a parse of one of them neither notes
+  /// nor wants it again (the worker removes the notes when it is done).
+  std::set<std::string> building;
+  bool isBuilding(const std::string &Key) {
+    std::lock_guard<std::mutex> Lock(mutex);
+    return building.count(Key) != 0;
+  }
   void join() {
     if (worker.joinable())
       worker.join();
@@ -588,10 +595,25 @@ bool launch(std::vector<BackgroundBuild> Builds,
     return false;
   B.join();
   B.busy = true;
+  {
+    std::lock_guard<std::mutex> Keys(B.mutex);
+    for (const BackgroundBuild &W : Builds)
+      B.building.insert(W.key);
+  }
   std::optional<cpu_set_t> Others = otherCpus(::sched_getcpu());
-  B.worker = std::thread([Builds = std::move(Builds), PCHContainerOps, Dir] {
-    for (const BackgroundBuild &W : Builds) {
-      if (command().stopping)
+  cpu_set_t All;
+  bool Free = Others && ::sched_getaffinity(0, sizeof All, &All) == 0;
+  B.worker = std::thread([Builds = std::move(Builds), PCHContainerOps, Dir, Free, All] {
+    // Placed on another CPU by the parent (below), it may move again once it runs: pinned, it
+    // could not use the parent's CPU while the parent only waits for it. (If it runs before the
+    // parent placed it, it stays pinned: slower, never wrong.)
+    if (Free)
+      ::sched_setaffinity(0, sizeof All, &All);
+    for (size_t I = 0; I < Builds.size(); ++I) {
+      const BackgroundBuild &W = Builds[I];
+      // The first build is the one launch started, which the command waits for however short
+      // it is; the ending command starts no further one.
+      if (I > 0 && command().stopping)
         break;
       std::string Ignored;
       if (auto Built =
@@ -603,6 +625,12 @@ bool launch(std::vector<BackgroundBuild> Builds,
           fs::remove(F, EC);
         }
       }
+      std::lock_guard<std::mutex> Keys(command().mutex);
+      command().building.erase(W.key);
+    }
+    {
+      std::lock_guard<std::mutex> Keys(command().mutex);
+      command().building.clear();
     }
     command().busy = false;
   });
@@ -897,6 +925,10 @@ bool runWithPreamble(tooling::FrontendActionFactory &Factory,
     // cache, a repeated one (extracting again, a benchmark) pays the build once.
     // (A stale or corrupt entry is rebuilt at once: its key has been used.)
     std::string Seen = Dir + "/" + Key + ".seen";
+    if (command().isBuilding(Key)) {
+      Note += "; its preamble is being built beside this parse, which goes on in full";
+      return false;
+    }
     if (noteFirstUse(Dir, File, Seen, Note))
       return false;
     std::string ModelKey = ForModel ? "" : command().getModelKey();
